@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Telescope.Cli;
+
+return TelescopeCli.Run(args);

@@ -1,0 +1,59 @@
+namespace Telescope;
+
+/// <summary>
+/// One tidy observation: the value of a named <paramref name="Quantity"/> at one coordinate.
+/// The run-level coordinates (study, run, seed, swept hyper-parameters) live in the <see cref="RunKey"/>
+/// of the sink that receives it, so they are not repeated on every row in memory.
+/// </summary>
+/// <param name="Quantity">What is measured, snake_case (for example <c>telescoping_error</c>).</param>
+/// <param name="Value">The measured (or simulated) value.</param>
+/// <param name="Step">Optimisation step t (experiments), or continuous time t (theory); null when not applicable.</param>
+/// <param name="Split"><c>train</c>, <c>test</c>, or null.</param>
+/// <param name="Example">Index of the example within its split, for per-example quantities; otherwise null.</param>
+/// <param name="Output">Index of the network output, for per-output quantities; otherwise null.</param>
+/// <param name="ClosedForm">Theory tables only: the closed-form prediction that <paramref name="Value"/> is compared with.</param>
+public readonly record struct Observation(
+    string Quantity,
+    double Value,
+    double? Step = null,
+    string? Split = null,
+    int? Example = null,
+    int? Output = null,
+    double? ClosedForm = null
+);
+
+/// <summary>
+/// The identifying columns shared by every row of one run: <c>study, run, seed</c> and every swept
+/// hyper-parameter by name (in a fixed order, so that all runs of a study share one header).
+/// </summary>
+public sealed record RunKey(
+    string Study,
+    string Run,
+    long Seed,
+    IReadOnlyList<KeyValuePair<string, string>> Parameters
+)
+{
+    /// <summary>The swept hyper-parameter names, in column order.</summary>
+    public IEnumerable<string> ParameterNames => Parameters.Select(p => p.Key);
+
+    /// <summary>Value of a named parameter, or null when the run does not set it.</summary>
+    public string? this[string name] =>
+        Parameters.FirstOrDefault(p => p.Key == name) is { Key: not null } kv ? kv.Value : null;
+}
+
+/// <summary>A consumer of observations (a streaming table writer, a list in a test, ...).</summary>
+public interface IObservationSink
+{
+    /// <summary>Receive one observation.</summary>
+    void Write(in Observation observation);
+}
+
+/// <summary>An in-memory sink: collects observations into a list (tests, small studies, scripts).</summary>
+public sealed class ObservationList : IObservationSink
+{
+    /// <summary>The observations received so far, in order.</summary>
+    public List<Observation> Items { get; } = new();
+
+    /// <inheritdoc />
+    public void Write(in Observation observation) => Items.Add(observation);
+}
