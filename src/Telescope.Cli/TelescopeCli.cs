@@ -19,6 +19,7 @@ public static class TelescopeCli
 
     private static IEnumerable<Command> Commands()
     {
+        yield return StudyCommand.Build();
         yield return TheoryCommand.Build();
     }
 

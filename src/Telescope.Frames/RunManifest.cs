@@ -97,7 +97,7 @@ public sealed class RunManifest
     public void Save(string dir) =>
         AtomicFile.WriteAllText(
             System.IO.Path.Combine(dir, "run.json"),
-            ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"
+            ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n"
         );
 
     /// <summary>Versions of the assemblies that define the given types, plus the runtime.</summary>

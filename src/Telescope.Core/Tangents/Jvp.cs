@@ -1,0 +1,105 @@
+using Telescope.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Tangents;
+
+/// <summary>How to compute the batched Jacobian–vector product <c>J_θ(X) v</c>, <c>[N, k]</c>. All are exact.</summary>
+public enum JvpMethod
+{
+    /// <summary>Hand-written tangent pass through the library's layers (linear, conv, pooling, activations): about 2–3 forward passes, no graph. The default.</summary>
+    Forward,
+
+    /// <summary>Double-backward trick: g = J(u)ᵀ with a dummy u, then ∂(gᵀv)/∂u = Jv. Generic (any differentiable forward), about 3–4 backward passes; chunked to bound the graph.</summary>
+    DoubleBackward,
+
+    /// <summary>One autograd backward per example and output: the naive oracle (slow; tests and benchmarks).</summary>
+    PerExample,
+}
+
+/// <summary>Batched exact Jacobian–vector products <c>∇f_θ(x)ᵀ v</c> for all rows of X at once.</summary>
+public static class Jvp
+{
+    /// <summary>
+    /// <c>∇f_θ(X)ᵀ v</c>, shape <c>[N, k]</c>, evaluated at θ = <paramref name="theta"/> in direction
+    /// <paramref name="v"/> (tensors shaped like the parameters).
+    /// </summary>
+    public static Tensor Compute(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v, JvpMethod method = JvpMethod.Forward, int chunk = 512) =>
+        method switch
+        {
+            JvpMethod.Forward => net.Tangent(x, theta, v).jvp,
+            JvpMethod.DoubleBackward => DoubleBackward(net, x, theta, v, chunk),
+            _ => PerExample(net, x, theta, v),
+        };
+
+    /// <summary>The double-backward trick (spec §1.4 B), in chunks of <paramref name="chunk"/> rows.</summary>
+    public static Tensor DoubleBackward(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v, int chunk = 512)
+    {
+        var parts = new List<Tensor>();
+        long n = x.shape[0];
+        for (long s = 0; s < n; s += chunk)
+        {
+            using var scope = torch.NewDisposeScope();
+            var xc = x.narrow(0, s, Math.Min(chunk, n - s));
+            var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
+            using var enable = torch.enable_grad();
+            var f = net.Forward(xc, leaves);
+            var u = torch.zeros_like(f).requires_grad_(true);
+            var g = torch.autograd.grad([f], leaves, [u], create_graph: true, allow_unused: true);
+            Tensor? sum = null;
+            for (int i = 0; i < leaves.Length; i++)
+            {
+                if (g[i] is null)
+                    continue;
+                var term = g[i].mul(v[i]).sum();
+                sum = sum is null ? term : sum.add(term);
+            }
+            var jvp = sum is null ? torch.zeros_like(f) : torch.autograd.grad([sum], [u], allow_unused: true)[0] ?? torch.zeros_like(f);
+            parts.Add(jvp.detach().MoveToOuterDisposeScope());
+        }
+        return torch.cat(parts.ToArray(), 0);
+    }
+
+    /// <summary>One backward pass per example and output (the naive loop the batched methods replace).</summary>
+    public static Tensor PerExample(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v)
+    {
+        long n = x.shape[0];
+        var result = torch.zeros([n, net.Outputs], dtype: net.DType, device: net.Device);
+        var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
+        using var enable = torch.enable_grad();
+        for (long i = 0; i < n; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var f = net.Forward(x.narrow(0, i, 1), leaves);
+            for (int k = 0; k < net.Outputs; k++)
+            {
+                var g = torch.autograd.grad([f[0, k]], leaves, retain_graph: k + 1 < net.Outputs, allow_unused: true);
+                double s = 0;
+                for (int j = 0; j < leaves.Length; j++)
+                    if (g[j] is not null)
+                        s += g[j].mul(v[j]).sum().to_type(ScalarType.Float64).item<double>();
+                result[i, k] = s;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The explicit Jacobian <c>J ∈ R^{N·k × P}</c> (row i·k + o is ∇f_o(x_i)ᵀ), by per-example backward passes. Memory N·k·P: tests only.</summary>
+    public static Tensor Jacobian(Network net, Tensor x, IReadOnlyList<Tensor> theta)
+    {
+        long n = x.shape[0];
+        var rows = new List<Tensor>();
+        var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
+        using var enable = torch.enable_grad();
+        for (long i = 0; i < n; i++)
+        {
+            var f = net.Forward(x.narrow(0, i, 1), leaves);
+            for (int k = 0; k < net.Outputs; k++)
+            {
+                var g = torch.autograd.grad([f[0, k]], leaves, retain_graph: k + 1 < net.Outputs, allow_unused: true);
+                rows.Add(torch.cat(g.Select((t, j) => (t ?? torch.zeros_like(leaves[j])).reshape(-1)).ToArray()));
+            }
+        }
+        return torch.stack(rows.ToArray());
+    }
+}

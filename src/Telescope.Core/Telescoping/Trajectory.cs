@@ -1,0 +1,216 @@
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Tangents;
+using Telescope.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Telescoping;
+
+/// <summary>
+/// How to train and what to record. Immutable; use <c>with</c>.
+/// </summary>
+/// <param name="Steps">T, the number of optimiser steps.</param>
+/// <param name="BatchSize">b; ≥ n means full batch.</param>
+/// <param name="Loss">Training loss.</param>
+/// <param name="Optimizer">Optimiser and learning rate.</param>
+/// <param name="Seed">Drives the batch order (initialisation is the network's own seed).</param>
+/// <param name="RecordEvery">Write every k-th step (0: the default log grid of spec §1.3). f̃ is updated at every step regardless.</param>
+/// <param name="RecordExamples">Also write per-example predictions f, f̃, f_lin for the first this-many rows of each split.</param>
+/// <param name="Method">How the telescoped increment ∇f_{θ_{t−1}}(X)ᵀΔθ_t is computed (all exact).</param>
+public sealed record TrajectoryConfig(
+    int Steps,
+    int BatchSize,
+    LossKind Loss,
+    OptimizerSpec Optimizer,
+    long Seed,
+    int RecordEvery = 0,
+    int RecordExamples = 0,
+    JvpMethod Method = JvpMethod.Forward
+);
+
+/// <summary>The tracked evaluation points: train rows first, then test rows (spec §0: N = n + m).</summary>
+public sealed record Probe(Dataset Train, Dataset Test)
+{
+    /// <summary>Take up to <paramref name="maxTrain"/> and <paramref name="maxTest"/> rows (the first ones).</summary>
+    public static Probe Of(Dataset train, Dataset test, int maxTrain = 1000, int maxTest = 1000) =>
+        new(
+            train.Count > maxTrain ? train.Take(Enumerable.Range(0, maxTrain).ToArray()) : train,
+            test.Count > maxTest ? test.Take(Enumerable.Range(0, maxTest).ToArray()) : test
+        );
+}
+
+/// <summary>How a trajectory ended.</summary>
+/// <param name="StepsCompleted">Steps finished (T unless it failed).</param>
+/// <param name="Failure">Null on success; otherwise what went wrong (for example "training loss is NaN").</param>
+/// <param name="FailedAtStep">The step at which the failure was detected.</param>
+/// <param name="Final">The last recorded summary values, by <c>split/quantity</c>.</param>
+public sealed record TrajectoryResult(long StepsCompleted, string? Failure, long? FailedAtStep, IReadOnlyDictionary<string, double> Final)
+{
+    /// <summary>Whether the run finished all steps.</summary>
+    public bool Succeeded => Failure is null;
+}
+
+/// <summary>
+/// Training with the telescoping lens (spec §1, Algorithm A1). Per step t, with θ_{t−1} kept:
+/// a real optimiser step on a batch; the actual update Δθ_t = θ_t − θ_{t−1}; and the telescoped
+/// model <c>f̃_t(x) = f̃_{t−1}(x) + ∇f_{θ_{t−1}}(x)ᵀΔθ_t</c> for every probe point at once (an exact
+/// batched JVP), accumulated in float64. At logged steps also the network <c>f_t</c> and the
+/// linearised model <c>f_lin,t = f_0 + ∇f_{θ_0}ᵀ(θ_t − θ_0)</c>. Observations stream to the sink,
+/// so memory does not grow with T.
+/// </summary>
+public static class Trajectory
+{
+    /// <summary>Train <paramref name="net"/> and record. Stops early (and says so) on NaN/Inf.</summary>
+    public static TrajectoryResult Run(
+        Network net,
+        Dataset train,
+        Probe probe,
+        TrajectoryConfig cfg,
+        IObservationSink sink,
+        Action<long>? progress = null,
+        CancellationToken cancel = default
+    )
+    {
+        if (cfg.Steps < 0)
+            throw new ArgumentException($"steps must be ≥ 0, got {cfg.Steps}");
+        var dt = net.DType;
+        var dev = net.Device;
+        var xTrain = net.Prepare(train.Inputs(dt, dev));
+        var yTrain = train.Targets(dt, dev);
+        var lTrain = train.LabelTensor(dev);
+        var xAll = torch.cat([probe.Train.Inputs(dt, dev), probe.Test.Inputs(dt, dev)], 0);
+        var yAll = torch.cat([probe.Train.Targets(dt, dev), probe.Test.Targets(dt, dev)], 0).to_type(ScalarType.Float64);
+        var lAll = torch.cat([probe.Train.LabelTensor(dev), probe.Test.LabelTensor(dev)], 0);
+        int nTrain = probe.Train.Count;
+        double threshold = Threshold(cfg.Loss, net);
+        var recorder = new Recorder(sink, cfg, nTrain, (int)xAll.shape[0], yAll, lAll, threshold);
+
+        var theta0 = net.Snapshot();
+        Tensor f0;
+        using (torch.no_grad())
+            f0 = net.Forward(xAll).to_type(ScalarType.Float64);
+        var fTel = f0.clone();
+        recorder.Record(0, f0, fTel, f0, double.NaN, double.NaN, double.NaN, double.NaN);
+
+        using var opt = new Optimizer(cfg.Optimizer, net.Parameters.Count);
+        var sampler = new BatchSampler(train.Count, cfg.BatchSize, cfg.Seed);
+        var grid = LogGrid.Steps(cfg.Steps, cfg.RecordEvery);
+        var paramTensors = net.Parameters.Cast<Tensor>().ToArray();
+
+        for (long t = 1; t <= cfg.Steps; t++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var idx = torch.tensor(sampler.Next().Select(i => (long)i).ToArray(), device: dev);
+            var thetaPrev = net.Snapshot();
+
+            foreach (var p in net.Parameters)
+                p.grad?.zero_();
+            var fb = net.Forward(xTrain.index_select(0, idx));
+            var loss = Loss.Compute(cfg.Loss, fb, yTrain.index_select(0, idx), lTrain.index_select(0, idx));
+            double batchLoss = loss.item<double>();
+            if (!double.IsFinite(batchLoss))
+                return recorder.Fail(t - 1, t, $"training loss is {batchLoss} at step {t} (divergence: lower the learning rate)");
+            loss.backward();
+            double gradNorm = ParameterVector.Norm(net.Parameters.Select(p => p.grad ?? torch.zeros_like(p)));
+            if (!double.IsFinite(gradNorm))
+                return recorder.Fail(t - 1, t, $"gradient norm is {gradNorm} at step {t} (divergence)");
+
+            double lr = opt.Apply(paramTensors);
+            Tensor[] delta;
+            using (torch.no_grad())
+                delta = paramTensors.Select((p, i) => p.detach().sub(thetaPrev[i])).ToArray();
+            double updateNorm = ParameterVector.Norm(delta);
+            if (!double.IsFinite(updateNorm))
+                return recorder.Fail(t - 1, t, $"parameter update is {updateNorm} at step {t} (divergence)");
+
+            var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
+            fTel.add_(inc.to_type(ScalarType.Float64));
+
+            if (grid.Contains(t))
+            {
+                Tensor f,
+                    fLin;
+                using (torch.no_grad())
+                {
+                    f = net.Forward(xAll).to_type(ScalarType.Float64);
+                    var dir = paramTensors.Select((p, i) => p.detach().sub(theta0[i])).ToArray();
+                    fLin = f0.add(net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64));
+                }
+                recorder.Record(t, f, fTel, fLin, batchLoss, gradNorm, updateNorm, lr);
+            }
+            progress?.Invoke(t);
+        }
+        return new TrajectoryResult(cfg.Steps, null, null, recorder.Last);
+    }
+
+    /// <summary>Classification threshold on a scalar output: 0 for logits (cross-entropy), else 0.5 (0/1 targets).</summary>
+    public static double Threshold(LossKind loss, Network net) => loss == LossKind.CrossEntropy && !(net.Layers[^1] is Activation { Kind: ActivationKind.Sigmoid }) ? 0.0 : 0.5;
+
+    private sealed class Recorder(IObservationSink sink, TrajectoryConfig cfg, int nTrain, int nAll, Tensor yAll, Tensor lAll, double threshold)
+    {
+        public Dictionary<string, double> Last { get; } = new();
+
+        public TrajectoryResult Fail(long completed, long at, string why) => new(completed, why, at, Last);
+
+        private void Put(double step, string quantity, double value, string? split = null)
+        {
+            sink.Write(new Observation(quantity, value, step, split));
+            Last[split is null ? quantity : $"{split}/{quantity}"] = value;
+        }
+
+        private double LossOf(Tensor f, Tensor y, Tensor l)
+        {
+            if (cfg.Loss == LossKind.Squared)
+                return f.sub(y).square().sum(1).mean().mul(0.5).item<double>();
+            return Loss.Compute(cfg.Loss, f, y, l).item<double>();
+        }
+
+        public void Record(long t, Tensor f, Tensor fTel, Tensor fLin, double batchLoss, double gradNorm, double updateNorm, double lr)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            foreach (var (split, start, count) in new[] { ("train", 0, nTrain), ("test", nTrain, nAll - nTrain) })
+            {
+                if (count == 0)
+                    continue;
+                var fs = f.narrow(0, start, count);
+                var ts = fTel.narrow(0, start, count);
+                var ls = fLin.narrow(0, start, count);
+                var ys = yAll.narrow(0, start, count);
+                var labels = lAll.narrow(0, start, count);
+                Put(t, "telescoping_error", fs.sub(ts).abs().mean().item<double>(), split);
+                Put(t, "linearised_error", fs.sub(ls).abs().mean().item<double>(), split);
+                Put(t, "loss", LossOf(fs, ys, labels), split);
+                Put(t, "accuracy", Loss.Accuracy(fs, labels, threshold), split);
+                Put(t, "telescoped_loss", LossOf(ts, ys, labels), split);
+                Put(t, "telescoped_accuracy", Loss.Accuracy(ts, labels, threshold), split);
+                Put(t, "linearised_loss", LossOf(ls, ys, labels), split);
+                Put(t, "linearised_accuracy", Loss.Accuracy(ls, labels, threshold), split);
+                int k = Math.Min(cfg.RecordExamples, count);
+                if (k > 0)
+                {
+                    var a = fs.narrow(0, 0, k).cpu();
+                    var b = ts.narrow(0, 0, k).cpu();
+                    var c = ls.narrow(0, 0, k).cpu();
+                    for (int i = 0; i < k; i++)
+                    for (int o = 0; o < a.shape[1]; o++)
+                    {
+                        sink.Write(new Observation("f", a[i, o].item<double>(), t, split, i, o));
+                        sink.Write(new Observation("f_telescoped", b[i, o].item<double>(), t, split, i, o));
+                        sink.Write(new Observation("f_linearised", c[i, o].item<double>(), t, split, i, o));
+                    }
+                }
+            }
+            if (t > 0)
+            {
+                Put(t, "batch_loss", batchLoss);
+                Put(t, "grad_norm", gradNorm);
+                Put(t, "update_norm", updateNorm);
+                Put(t, "learning_rate", lr);
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Training;
+
+/// <summary>The training loss.</summary>
+public enum LossKind
+{
+    /// <summary>Squared error <c>L = (1/b) Σ_i ½‖y_i − f_i‖²</c> (with the ½: spec A3; gradients are half of MSELoss's).</summary>
+    Squared,
+
+    /// <summary>Cross-entropy on the logits: binary (k = 1, labels 0/1, <c>log(1+e^{−(2y−1)f})</c>) or softmax (k &gt; 1), averaged over the batch.</summary>
+    CrossEntropy,
+}
+
+/// <summary>Loss values and accuracy.</summary>
+public static class Loss
+{
+    /// <summary>Mean loss over rows of <paramref name="f"/> <c>[b, k]</c>, given squared-loss targets and class labels.</summary>
+    public static Tensor Compute(LossKind kind, Tensor f, Tensor targets, Tensor labels) =>
+        kind switch
+        {
+            LossKind.Squared => f.sub(targets).square().sum(1).mean().mul(0.5),
+            _ when f.shape[1] == 1 => nn.functional.binary_cross_entropy_with_logits(f.squeeze(1), targets.squeeze(1)),
+            _ => nn.functional.cross_entropy(f, labels),
+        };
+
+    /// <summary>
+    /// Fraction of correct predictions. Scalar outputs: class 1 when <c>f &gt; threshold</c> (0.5 for
+    /// 0/1 targets under squared loss or an output sigmoid; 0 for logits); vector outputs: arg-max.
+    /// </summary>
+    public static double Accuracy(Tensor f, Tensor labels, double threshold)
+    {
+        using var _ = torch.no_grad();
+        var pred = f.shape[1] == 1 ? f.squeeze(1).gt(threshold).to_type(ScalarType.Int64) : f.argmax(1);
+        return pred.eq(labels).to_type(ScalarType.Float64).mean().item<double>();
+    }
+}
