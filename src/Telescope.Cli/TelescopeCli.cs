@@ -21,6 +21,7 @@ public static class TelescopeCli
     {
         yield return StudyCommand.Build();
         yield return TheoryCommand.Build();
+        yield return BenchCommand.Build();
     }
 
     /// <summary>Parse and run; returns the exit code (0 success, 1 a run failed, 2 bad input).</summary>

@@ -29,6 +29,10 @@ public static class StudyCommand
         public Option<string[]> Seed { get; } = OptionParsing.Many("--seed", "Seed(s): 0,1 or 0..3. Default: 0.");
         public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N (tensors are created on the model's device).", DefaultValueFactory = _ => "cpu" };
         public Option<string> DType { get; } = new("--dtype") { Description = "float64 (default: exactness) or float32.", DefaultValueFactory = _ => "float64" };
+
+        /// <summary>Options with a different default dtype (benchmarks: float32).</summary>
+        public Common(string study, string dtype)
+            : this(study) => DType.DefaultValueFactory = _ => dtype;
         public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.", DefaultValueFactory = _ => 0 };
 
         public Common(string study) =>

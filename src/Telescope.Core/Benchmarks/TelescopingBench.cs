@@ -1,0 +1,58 @@
+using Telescope.Models;
+using Telescope.Tangents;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Benchmarks;
+
+/// <summary>
+/// <c>telescope bench telescoping</c>: the cost of the batched telescoped update
+/// ∇f_{θ_{t−1}}(X)ᵀΔθ_t for N probe points on an MLP 784–256–256–10, measured in one run against a
+/// forward pass on the same points (baseline) and a per-example autograd loop. Ratios, not absolute
+/// times, are the result: <c>jvp_over_forward</c> (goal ≤ 4) and <c>speedup_vs_per_example</c> (goal ≥ 50).
+/// </summary>
+public static class TelescopingBench
+{
+    /// <summary>Run the benchmark; observations go to <paramref name="sink"/> (quantity, value; split empty).</summary>
+    public static IReadOnlyDictionary<string, double> Run(IObservationSink sink, int n = 1000, ScalarType dtype = ScalarType.Float32, string device = "cpu", int repeats = 5, int loopExamples = 0, Action<string>? log = null)
+    {
+        var dev = Native.TorchRuntime.Device(device);
+        using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], 10, 0, dtype, dev);
+        var rng = new Rng(1, 0);
+        var xs = new double[n * 784];
+        for (int i = 0; i < xs.Length; i++)
+            xs[i] = rng.NextDouble();
+        var x = torch.tensor(xs, [n, 784], dtype: dtype, device: dev);
+        var theta = net.Snapshot();
+        var delta = net.Parameters.Select(p => torch.randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7)).mul_(1e-3)).ToArray();
+
+        var r = new Dictionary<string, double>();
+        void Put(string q, double v)
+        {
+            r[q] = v;
+            sink.Write(new Observation(q, v));
+            log?.Invoke($"{q,-34} {v,12:G5}");
+        }
+
+        double fwd = Timing.Median(() => { using var s = torch.NewDisposeScope(); using var _ = torch.no_grad(); net.Forward(x, theta); }, repeats);
+        double jvp = Timing.Median(() => { using var s = torch.NewDisposeScope(); net.Tangent(x, theta, delta); }, repeats);
+        double dbl = Timing.Median(() => { using var s = torch.NewDisposeScope(); Jvp.DoubleBackward(net, x, theta, delta, chunk: n); }, repeats);
+        int loopN = loopExamples > 0 ? Math.Min(loopExamples, n) : n;
+        var xLoop = x.narrow(0, 0, loopN);
+        double loop = Timing.Median(() => { using var s = torch.NewDisposeScope(); Jvp.PerExample(net, xLoop, theta, delta); }, repeats: 1, warmup: 0) * n / loopN;
+
+        Put("n_points", n);
+        Put("parameters", net.ParameterCount);
+        Put("threads", torch.get_num_threads());
+        Put("forward_ms", fwd * 1e3);
+        Put("jvp_forward_mode_ms", jvp * 1e3);
+        Put("jvp_double_backward_ms", dbl * 1e3);
+        Put("per_example_loop_ms", loop * 1e3);
+        Put("per_example_loop_examples_timed", loopN);
+        Put("jvp_over_forward", jvp / fwd);
+        Put("double_backward_over_forward", dbl / fwd);
+        Put("speedup_vs_per_example", loop / jvp);
+        Put("peak_resident_mib", Timing.PeakResidentMiB());
+        return r;
+    }
+}
