@@ -1,11 +1,24 @@
 using System.CommandLine;
 using Telescope.Cli.Commands;
+using Telescope.Native;
 
 namespace Telescope.Cli;
 
 /// <summary>The <c>telescope</c> command tree. <see cref="Run"/> is the whole program (tests call it in-process).</summary>
 public static class TelescopeCli
 {
+    /// <summary>Exit code of a completed command.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code when a run failed (divergence, NaN, a closed form that disagrees).</summary>
+    public const int RunFailed = 1;
+
+    /// <summary>Exit code for bad input (options, files, configuration): nothing was started.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Exit code when the native tensor library cannot be loaded.</summary>
+    public const int NativeFailure = 3;
+
     /// <summary>Build the root command with every sub-command.</summary>
     public static RootCommand Build()
     {
@@ -24,19 +37,35 @@ public static class TelescopeCli
         yield return BenchCommand.Build();
     }
 
-    /// <summary>Parse and run; returns the exit code (0 success, 1 a run failed, 2 bad input).</summary>
+    /// <summary>Parse and run; returns the exit code (0 success, 1 a run failed, 2 bad input, 3 native library).</summary>
     public static int Run(string[] args)
     {
-        var root = Build();
-        var parse = root.Parse(args);
+        var parse = Build().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+                Console.Error.WriteLine($"telescope: {e.Message}");
+            Console.Error.WriteLine("telescope: see `telescope --help`");
+            return BadInput;
+        }
         try
         {
-            return parse.Invoke();
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"telescope: {e.Message}");
-            return 2;
+            return BadInput;
+        }
+        catch (NativeLoadException e)
+        {
+            Console.Error.WriteLine($"telescope: {e.Message}");
+            return NativeFailure;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("telescope: interrupted; finished runs are kept on disk");
+            return 130;
         }
     }
 }

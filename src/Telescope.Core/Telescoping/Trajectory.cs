@@ -112,11 +112,11 @@ public static class Trajectory
             var loss = Loss.Compute(cfg.Loss, fb, yTrain.index_select(0, idx), lTrain.index_select(0, idx));
             double batchLoss = loss.item<double>();
             if (!double.IsFinite(batchLoss))
-                return recorder.Fail(t - 1, t, $"training loss is {batchLoss} at step {t} (divergence: lower the learning rate)");
+                return recorder.Fail(t - 1, t, $"training loss is {Show(batchLoss)} at step {t} (divergence: lower the learning rate)");
             loss.backward();
             double gradNorm = ParameterVector.Norm(net.Parameters.Select(p => p.grad ?? torch.zeros_like(p)));
             if (!double.IsFinite(gradNorm))
-                return recorder.Fail(t - 1, t, $"gradient norm is {gradNorm} at step {t} (divergence)");
+                return recorder.Fail(t - 1, t, $"gradient norm is {Show(gradNorm)} at step {t} (divergence)");
 
             double lr = opt.Apply(paramTensors);
             Tensor[] delta;
@@ -124,7 +124,7 @@ public static class Trajectory
                 delta = paramTensors.Select((p, i) => p.detach().sub(thetaPrev[i])).ToArray();
             double updateNorm = ParameterVector.Norm(delta);
             if (!double.IsFinite(updateNorm))
-                return recorder.Fail(t - 1, t, $"parameter update is {updateNorm} at step {t} (divergence)");
+                return recorder.Fail(t - 1, t, $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)");
 
             var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
             fTel.add_(inc.to_type(ScalarType.Float64));
@@ -145,6 +145,8 @@ public static class Trajectory
         }
         return new TrajectoryResult(cfg.Steps, null, null, recorder.Last);
     }
+
+    private static string Show(double x) => double.IsNaN(x) ? "NaN" : double.IsInfinity(x) ? (x > 0 ? "+Infinity" : "-Infinity") : x.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Classification threshold on a scalar output: 0 for logits (cross-entropy), else 0.5 (0/1 targets).</summary>
     public static double Threshold(LossKind loss, Network net) => loss == LossKind.CrossEntropy && !(net.Layers[^1] is Activation { Kind: ActivationKind.Sigmoid }) ? 0.0 : 0.5;

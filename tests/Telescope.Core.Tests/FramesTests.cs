@@ -1,0 +1,114 @@
+using Telescope.Data;
+using Telescope.Frames;
+using TorchSharp;
+using Xunit;
+
+namespace Telescope.Tests;
+
+/// <summary>Tidy tables, atomic files, data preprocessing.</summary>
+public class FramesTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("telescope-frames-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static readonly RunKey Key = new("s", "r,1", 3, [new("lr", "0.1"), new("note", "a \"quoted\" value")]);
+
+    [Fact]
+    public void RowsRoundTripThroughCsvWithQuotingAndEmptyCells()
+    {
+        var path = Path.Combine(_dir, "t.csv");
+        var schema = new TidySchema(["lr", "note"]);
+        using (var w = new TidyCsvWriter(path, schema, Key))
+        {
+            w.Write(new Observation("loss", 0.125, 7, "train"));
+            w.Write(new Observation("f", -1e-300, 8, "test", 4, 0));
+            w.Complete();
+        }
+        var rows = TidyTable.ReadRows(path).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("r,1", rows[0]["run"]);
+        Assert.Equal("a \"quoted\" value", rows[0]["note"]);
+        Assert.Equal("", rows[0]["example"]);
+        Assert.Equal(-1e-300, double.Parse(rows[1]["value"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("4", rows[1]["example"]);
+        var frame = TidyTable.Load(path);
+        Assert.Equal(2, frame.RowCount);
+    }
+
+    [Fact]
+    public void AnUncompletedWriterLeavesNoFile()
+    {
+        var path = Path.Combine(_dir, "t.csv");
+        using (var w = new TidyCsvWriter(path, new TidySchema([]), Key))
+            w.Write(new Observation("x", 1));
+        Assert.False(File.Exists(path));
+        Assert.False(File.Exists(AtomicFile.PartialPath(path)));
+    }
+
+    [Fact]
+    public void MergeRejectsTablesWithDifferentColumns()
+    {
+        var a = Path.Combine(_dir, "a.csv");
+        var b = Path.Combine(_dir, "b.csv");
+        File.WriteAllText(a, "study,quantity,value\ns,x,1\n");
+        File.WriteAllText(b, "study,quantity,value,extra\ns,x,1,2\n");
+        var merged = Path.Combine(_dir, "m.csv");
+        var e = Assert.Throws<InvalidDataException>(() => TidyTable.Merge([a, b], merged));
+        Assert.Contains("b.csv", e.Message);
+        Assert.False(File.Exists(merged));
+    }
+
+    [Fact]
+    public void TheoryTablesCarryClosedFormAndErrors()
+    {
+        var s = new TidySchema(["alpha"], TheoryColumns: true);
+        var line = s.FormatRow(new RunKey("theory", "sigmoid", 0, [new("alpha", "2")]), new Observation("u", 1.5, 0.5, ClosedForm: 2.0));
+        var cells = Csv.Split(line);
+        var cols = s.Columns.ToList();
+        Assert.Equal("2", cells[cols.IndexOf("closed_form")]);
+        Assert.Equal("1.5", cells[cols.IndexOf("simulated")]);
+        Assert.Equal("0.5", cells[cols.IndexOf("abs_error")]);
+        Assert.Equal("0.25", cells[cols.IndexOf("rel_error")]);
+    }
+
+    [Fact]
+    public void AdaptivePoolingMatchesLibtorch()
+    {
+        var rng = new Rng(4);
+        var img = Enumerable.Range(0, 784).Select(_ => rng.NextDouble()).ToArray();
+        var ours = Images.AdaptiveAvgPool(img, 28, 8);
+        var theirs = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(img, [1, 1, 28, 28], torch.float64), [8, 8]).reshape(64);
+        for (int i = 0; i < 64; i++)
+            Assert.Equal(theirs[i].item<double>(), ours[i], 14);
+    }
+
+    [Fact]
+    public void BatchesCoverEachEpochOnceWithASmallerLastBatch()
+    {
+        var s = new Telescope.Training.BatchSampler(10, 4, 1);
+        var epoch = new[] { s.Next(), s.Next(), s.Next() };
+        Assert.Equal(new[] { 4, 4, 2 }, epoch.Select(b => b.Length));
+        Assert.Equal(Enumerable.Range(0, 10), epoch.SelectMany(b => b).Order());
+        var next = new[] { s.Next(), s.Next(), s.Next() };
+        Assert.NotEqual(epoch.SelectMany(b => b), next.SelectMany(b => b)); // reshuffled
+    }
+
+    [Fact]
+    public void DataSetsWithWrongShapesOrNaNAreRejected()
+    {
+        Assert.Throws<InvalidDataException>(() => new Dataset("d", "t", [4], new double[7], [0, 1], 2).Validate());
+        Assert.Throws<InvalidDataException>(() => new Dataset("d", "t", [2], [0, double.NaN, 0, 0], [0, 1], 2).Validate());
+        Assert.Throws<InvalidDataException>(() => new Dataset("d", "t", [2], new double[4], [0, 5], 2).Validate());
+    }
+
+    [Fact]
+    public void TruncatedOrMalformedDigitFilesAreRejected()
+    {
+        File.WriteAllText(Path.Combine(_dir, "3.json"), "{\"data\": [0.1, 0.2, 0.3]}");
+        Assert.Contains("whole number", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 3)).Message);
+        File.WriteAllText(Path.Combine(_dir, "4.json"), "{\"pixels\": []}");
+        Assert.Contains("\"data\"", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 4)).Message);
+        Assert.Throws<FileNotFoundException>(() => Mnist.LoadDigit(_dir, 5));
+    }
+}
