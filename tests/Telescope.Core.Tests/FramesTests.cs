@@ -112,3 +112,32 @@ public class FramesTests : IDisposable
         Assert.Throws<FileNotFoundException>(() => Mnist.LoadDigit(_dir, 5));
     }
 }
+
+public class ParameterVectorTests
+{
+    [Fact]
+    public void FlatViewRoundTripsAndRejectsWrongLengths()
+    {
+        var net = Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Cnn), [1, 8, 8], outputs: 3);
+        var theta = Telescope.Models.ParameterVector.Read(net);
+        Assert.Equal(net.ParameterCount, theta.numel());
+        var doubled = theta.mul(2.0);
+        Telescope.Models.ParameterVector.Write(net, doubled);
+        Assert.Equal(0.0, Telescope.Models.ParameterVector.Read(net).sub(doubled).abs().max().item<double>());
+        Assert.Throws<ArgumentException>(() => Telescope.Models.ParameterVector.Write(net, torch.zeros(3, torch.float64)));
+    }
+
+    [Fact]
+    public void CrossEntropyTrainingLowersTheLossAndUsesLogitThreshold()
+    {
+        var (train, test) = Fixtures.Data(80, 40);
+        var net = Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [16]), train.Shape);
+        var sink = new ObservationList();
+        var cfg = new Telescope.Telescoping.TrajectoryConfig(100, 20, Telescope.Training.LossKind.CrossEntropy, new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Sgd, 0.5), 0, 10);
+        var r = Telescope.Telescoping.Trajectory.Run(net, train, Telescope.Telescoping.Probe.Of(train, test), cfg, sink);
+        Assert.True(r.Succeeded);
+        Assert.Equal(0.0, Telescope.Telescoping.Trajectory.Threshold(Telescope.Training.LossKind.CrossEntropy, net));
+        var loss = sink.Items.Where(o => o.Quantity == "loss" && o.Split == "train").ToList();
+        Assert.True(loss[^1].Value < 0.8 * loss[0].Value, $"{loss[0].Value} → {loss[^1].Value}");
+    }
+}

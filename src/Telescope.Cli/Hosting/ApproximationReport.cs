@@ -10,7 +10,7 @@ public static class ApproximationReport
     public static IEnumerable<string> Figures(string table, string outDir, string dataSource)
     {
         var html = Path.Combine(outDir, "approximation.html");
-        var caption = $"Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\nRed/solid: telescoping error mean|f_t − f̃_t|; dotted: linearised error mean|f_t − f_lin,t|.";
+        var caption = $"Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\nSolid: telescoping error mean|f_t − f̃_t|; dotted: linearised error mean|f_t − f_lin,t| (means over seeds).";
         Telescope.Plots.StudyFigures.approximation(table, html, caption);
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }

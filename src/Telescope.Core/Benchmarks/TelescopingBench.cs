@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using Telescope.Models;
 using Telescope.Tangents;
 using TorchSharp;
@@ -24,7 +25,7 @@ public static class TelescopingBench
             xs[i] = rng.NextDouble();
         var x = torch.tensor(xs, [n, 784], dtype: dtype, device: dev);
         var theta = net.Snapshot();
-        var delta = net.Parameters.Select(p => torch.randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7)).mul_(1e-3)).ToArray();
+        var delta = net.Parameters.Select(p => torch.randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7)).TimesInPlace(1e-3)).ToArray();
 
         var r = new Dictionary<string, double>();
         void Put(string q, double v)

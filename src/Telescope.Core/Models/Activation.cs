@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,9 +53,9 @@ public sealed class Activation(ActivationKind kind) : ILayer
             return (z, null);
         Tensor dz = Kind switch
         {
-            ActivationKind.Relu => da.mul(a.gt(0).to_type(da.dtype)),
-            ActivationKind.Tanh => da.mul(z.square().neg_().add_(1)),
-            ActivationKind.Sigmoid => da.mul(z.mul(z.neg().add_(1))),
+            ActivationKind.Relu => da.mul(a.GreaterThan(0).to_type(da.dtype)),
+            ActivationKind.Tanh => da.mul(z.square().neg_().PlusConstInPlace(1)),
+            ActivationKind.Sigmoid => da.mul(z.mul(z.neg().PlusConstInPlace(1))),
             _ => da.alias(),
         };
         return (z, dz);

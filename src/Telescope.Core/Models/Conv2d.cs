@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -51,7 +52,7 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernel, int padd
         var z = Conv(a, p[0], p[1]);
         var dz = Conv(a, dp[0], dp[1]);
         if (da is not null)
-            dz = dz.add_(Conv(da, p[0], null));
+            dz = dz.PlusInPlace(Conv(da, p[0], null));
         return (z, dz);
     }
 

@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer
         var z = nn.functional.linear(a, p[0], Bias ? p[1] : null);
         var dz = nn.functional.linear(a, dp[0], Bias ? dp[1] : null);
         if (da is not null)
-            dz = dz.add_(da.matmul(p[0].t()));
+            dz = dz.PlusInPlace(da.matmul(p[0].t()));
         return (z, dz);
     }
 

@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using Telescope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -70,20 +71,20 @@ public sealed class Optimizer : IDisposable
             Tensor? invPhi = null;
             if (Spec.Kind is OptimizerKind.Adam or OptimizerKind.AdamW)
             {
-                var gp = Spec.Kind == OptimizerKind.Adam && Spec.WeightDecay != 0 ? g.add(p, alpha: Spec.WeightDecay) : g;
-                var v = _v[i] is null ? gp.mul(gp).mul_(1 - Spec.Beta2) : _v[i]!.mul(Spec.Beta2).addcmul_(gp, gp, value: 1 - Spec.Beta2);
+                var gp = Spec.Kind == OptimizerKind.Adam && Spec.WeightDecay != 0 ? g.PlusScaled(p, Spec.WeightDecay) : g;
+                var v = _v[i] is null ? gp.mul(gp).TimesInPlace(1 - Spec.Beta2) : _v[i]!.Times(Spec.Beta2).AddProductInPlace(gp, gp, 1 - Spec.Beta2);
                 v = v.detach();
                 v.DetachFromDisposeScope();
                 _v[i]?.Dispose();
                 _v[i] = v;
-                var denom = v.sqrt().div_(Math.Sqrt(1 - Math.Pow(Spec.Beta2, t))).add_(Spec.Epsilon);
+                var denom = v.sqrt().DivideInPlace(Math.Sqrt(1 - Math.Pow(Spec.Beta2, t))).PlusConstInPlace(Spec.Epsilon);
                 invPhi = denom.reciprocal();
                 LastInvPhi[i]?.Dispose();
                 LastInvPhi[i] = invPhi.detach().clone();
                 LastInvPhi[i]!.DetachFromDisposeScope();
             }
             var delta = _ops[i].Delta(t, lr, g, p, invPhi);
-            p.add_(delta);
+            p.PlusInPlace(delta);
         }
         return lr;
     }

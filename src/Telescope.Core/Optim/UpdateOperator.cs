@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,36 +39,36 @@ public sealed class UpdateOperator
     {
         var s = _spec;
         bool coupled = s.WeightDecay != 0 && s.Kind != OptimizerKind.AdamW;
-        var gp = coupled ? g.add(w, alpha: s.WeightDecay) : g;
+        var gp = coupled ? g.PlusScaled(w, s.WeightDecay) : g;
         Tensor delta;
         switch (s.Kind)
         {
             case OptimizerKind.Sgd:
-                delta = gp.mul(-lr);
+                delta = gp.Times(-lr);
                 break;
             case OptimizerKind.Momentum:
             case OptimizerKind.Nesterov:
-                SetBuffer(_buffer is null ? gp.clone() : _buffer.mul(s.Momentum).add_(gp));
-                delta = s.Kind == OptimizerKind.Momentum ? _buffer!.mul(-lr) : gp.add(_buffer!, alpha: s.Momentum).mul_(-lr);
+                SetBuffer(_buffer is null ? gp.clone() : _buffer.Times(s.Momentum).PlusInPlace(gp));
+                delta = s.Kind == OptimizerKind.Momentum ? _buffer!.Times(-lr) : gp.PlusScaled(_buffer!, s.Momentum).TimesInPlace(-lr);
                 break;
             case OptimizerKind.EmaMomentum:
                 SetBuffer(Ema(gp, s.Beta1));
-                delta = _buffer!.mul(-lr / (1 - Math.Pow(s.Beta1, t)));
+                delta = _buffer!.Times(-lr / (1 - Math.Pow(s.Beta1, t)));
                 break;
             default: // Adam, AdamW
                 if (invPhi is null)
                     throw new ArgumentNullException(nameof(invPhi), "Adam/AdamW need 1/φ_t from the real optimiser state");
                 SetBuffer(Ema(gp, s.Beta1));
-                delta = _buffer!.mul(invPhi).mul_(-lr / (1 - Math.Pow(s.Beta1, t)));
+                delta = _buffer!.mul(invPhi).TimesInPlace(-lr / (1 - Math.Pow(s.Beta1, t)));
                 if (s.Kind == OptimizerKind.AdamW && s.WeightDecay != 0)
-                    delta = delta.sub_(w.mul(lr * s.WeightDecay));
+                    delta = delta.MinusInPlace(w.Times(lr * s.WeightDecay));
                 break;
         }
         return delta;
     }
 
     private Tensor Ema(Tensor gp, double beta1) =>
-        _buffer is null ? gp.mul(1 - beta1) : _buffer.mul(beta1).add_(gp, alpha: 1 - beta1);
+        _buffer is null ? gp.Times(1 - beta1) : _buffer.Times(beta1).PlusScaledInPlace(gp, 1 - beta1);
 
     private void SetBuffer(Tensor b)
     {

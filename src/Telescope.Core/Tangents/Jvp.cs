@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using Telescope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ public static class Jvp
                 if (g[i] is null)
                     continue;
                 var term = g[i].mul(v[i]).sum();
-                sum = sum is null ? term : sum.add(term);
+                sum = sum is null ? term : sum.Plus(term);
             }
             var jvp = sum is null ? torch.zeros_like(f) : torch.autograd.grad([sum], [u], allow_unused: true)[0] ?? torch.zeros_like(f);
             parts.Add(jvp.detach().MoveToOuterDisposeScope());
@@ -64,7 +65,7 @@ public static class Jvp
     public static Tensor PerExample(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v)
     {
         long n = x.shape[0];
-        var result = torch.zeros([n, net.Outputs], dtype: net.DType, device: net.Device);
+        var result = new double[n * net.Outputs];
         var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
         using var enable = torch.enable_grad();
         for (long i = 0; i < n; i++)
@@ -78,10 +79,10 @@ public static class Jvp
                 for (int j = 0; j < leaves.Length; j++)
                     if (g[j] is not null)
                         s += g[j].mul(v[j]).sum().to_type(ScalarType.Float64).item<double>();
-                result[i, k] = s;
+                result[i * net.Outputs + k] = s;
             }
         }
-        return result;
+        return torch.tensor(result, [n, net.Outputs], dtype: net.DType, device: net.Device);
     }
 
     /// <summary>The explicit Jacobian <c>J ∈ R^{N·k × P}</c> (row i·k + o is ∇f_o(x_i)ᵀ), by per-example backward passes. Memory N·k·P: tests only.</summary>

@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
@@ -121,13 +122,13 @@ public static class Trajectory
             double lr = opt.Apply(paramTensors);
             Tensor[] delta;
             using (torch.no_grad())
-                delta = paramTensors.Select((p, i) => p.detach().sub(thetaPrev[i])).ToArray();
+                delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();
             double updateNorm = ParameterVector.Norm(delta);
             if (!double.IsFinite(updateNorm))
                 return recorder.Fail(t - 1, t, $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)");
 
             var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
-            fTel.add_(inc.to_type(ScalarType.Float64));
+            fTel.PlusInPlace(inc.to_type(ScalarType.Float64));
 
             if (grid.Contains(t))
             {
@@ -136,8 +137,8 @@ public static class Trajectory
                 using (torch.no_grad())
                 {
                     f = net.Forward(xAll).to_type(ScalarType.Float64);
-                    var dir = paramTensors.Select((p, i) => p.detach().sub(theta0[i])).ToArray();
-                    fLin = f0.add(net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64));
+                    var dir = paramTensors.Select((p, i) => p.detach().Minus(theta0[i])).ToArray();
+                    fLin = f0.Plus(net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64));
                 }
                 recorder.Record(t, f, fTel, fLin, batchLoss, gradNorm, updateNorm, lr);
             }
@@ -166,7 +167,7 @@ public static class Trajectory
         private double LossOf(Tensor f, Tensor y, Tensor l)
         {
             if (cfg.Loss == LossKind.Squared)
-                return f.sub(y).square().sum(1).mean().mul(0.5).item<double>();
+                return f.Minus(y).square().sum(1).mean().Times(0.5).item<double>();
             return Loss.Compute(cfg.Loss, f, y, l).item<double>();
         }
 
@@ -183,8 +184,8 @@ public static class Trajectory
                 var ls = fLin.narrow(0, start, count);
                 var ys = yAll.narrow(0, start, count);
                 var labels = lAll.narrow(0, start, count);
-                Put(t, "telescoping_error", fs.sub(ts).abs().mean().item<double>(), split);
-                Put(t, "linearised_error", fs.sub(ls).abs().mean().item<double>(), split);
+                Put(t, "telescoping_error", fs.Minus(ts).abs().mean().item<double>(), split);
+                Put(t, "linearised_error", fs.Minus(ls).abs().mean().item<double>(), split);
                 Put(t, "loss", LossOf(fs, ys, labels), split);
                 Put(t, "accuracy", Loss.Accuracy(fs, labels, threshold), split);
                 Put(t, "telescoped_loss", LossOf(ts, ys, labels), split);

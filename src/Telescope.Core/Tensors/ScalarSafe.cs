@@ -1,0 +1,103 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Tensors;
+
+/// <summary>
+/// Tensor–scalar operations that keep their <see cref="Scalar"/> alive across the native call.
+/// TorchSharp 0.107 passes a Scalar's raw handle to libtorch without <c>GC.KeepAlive</c>; a temporary
+/// Scalar from an implicit conversion (<c>t.mul(0.5)</c>, <c>t.add_(u)</c> with its implicit α = 1)
+/// can then be finalised by the GC during the call, and libtorch fails with "Expected false to be
+/// true … toDouble" (seen here after minutes of training). Every scalar the engine passes goes through
+/// these helpers: constants are static (always reachable), others are held in a local until after the
+/// call.
+/// </summary>
+public static class ScalarSafe
+{
+    private static readonly Scalar One = 1.0.ToScalar();
+    private static readonly Scalar MinusOne = (-1.0).ToScalar();
+
+    /// <summary>a + b.</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary>a += b (in place).</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
+
+    /// <summary>a − b.</summary>
+    public static Tensor Minus(this Tensor a, Tensor b) => a.add(b, MinusOne);
+
+    /// <summary>a −= b (in place).</summary>
+    public static Tensor MinusInPlace(this Tensor a, Tensor b) => a.add_(b, MinusOne);
+
+    /// <summary>a + α·b.</summary>
+    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha)
+    {
+        using var s = alpha.ToScalar();
+        var r = a.add(b, s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>a += α·b (in place).</summary>
+    public static Tensor PlusScaledInPlace(this Tensor a, Tensor b, double alpha)
+    {
+        using var s = alpha.ToScalar();
+        var r = a.add_(b, s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>c·a.</summary>
+    public static Tensor Times(this Tensor a, double c)
+    {
+        using var s = c.ToScalar();
+        var r = a.mul(s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>a ← c·a (in place).</summary>
+    public static Tensor TimesInPlace(this Tensor a, double c)
+    {
+        using var s = c.ToScalar();
+        var r = a.mul_(s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>a ← a + c (in place).</summary>
+    public static Tensor PlusConstInPlace(this Tensor a, double c)
+    {
+        using var s = c.ToScalar();
+        var r = a.add_(s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>a ← a / c (in place).</summary>
+    public static Tensor DivideInPlace(this Tensor a, double c)
+    {
+        using var s = c.ToScalar();
+        var r = a.div_(s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>1[a &gt; c] as a boolean tensor.</summary>
+    public static Tensor GreaterThan(this Tensor a, double c)
+    {
+        using var s = c.ToScalar();
+        var r = a.gt(s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
+    /// <summary>a ← a + c·(x ⊙ y) (in place).</summary>
+    public static Tensor AddProductInPlace(this Tensor a, Tensor x, Tensor y, double c)
+    {
+        using var s = c.ToScalar();
+        var r = a.addcmul_(x, y, s);
+        GC.KeepAlive(s);
+        return r;
+    }
+}
