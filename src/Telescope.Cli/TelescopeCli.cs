@@ -64,7 +64,7 @@ public static class TelescopeCli
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("telescope: interrupted; finished runs are kept on disk");
+            Console.Error.WriteLine("telescope: interrupted; finished runs and checkpoints are kept on disk — continue with the same command and --resume");
             return 130;
         }
     }

@@ -57,3 +57,16 @@ public sealed class ObservationList : IObservationSink
     /// <inheritdoc />
     public void Write(in Observation observation) => Items.Add(observation);
 }
+
+/// <summary>
+/// A sink whose rows can be made durable at a checkpoint and rolled back to one on resume, so that a
+/// resumed run's table is byte for byte the table of an uninterrupted run.
+/// </summary>
+public interface ICommittableSink : IObservationSink
+{
+    /// <summary>Make every row written so far durable; returns a position (data bytes after the header).</summary>
+    long Commit();
+
+    /// <summary>Drop every row after <paramref name="position"/> (as returned by <see cref="Commit"/>; 0 = no rows).</summary>
+    void Rewind(long position);
+}

@@ -34,6 +34,8 @@ public static class StudyCommand
         public Common(string study, string dtype)
             : this(study) => DType.DefaultValueFactory = _ => dtype;
         public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.", DefaultValueFactory = _ => 0 };
+        public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never.", DefaultValueFactory = _ => 100 };
+        public Option<bool> Resume { get; } = new("--resume") { Description = "Continue in --out: reuse finished runs, resume an interrupted run from its last checkpoint (same final table, byte for byte)." };
 
         public Common(string study) =>
             Out = new Option<string>("--out") { Description = $"Output folder. Default: out/{study}.", DefaultValueFactory = _ => Path.Combine("out", study) };
@@ -45,6 +47,29 @@ public static class StudyCommand
             c.Options.Add(Device);
             c.Options.Add(DType);
             c.Options.Add(Threads);
+            c.Options.Add(CheckpointEvery);
+            c.Options.Add(Resume);
+        }
+
+        /// <summary>Checkpoint interval and resume flag, validated.</summary>
+        public RunOptions ParseRunOptions(ParseResult r)
+        {
+            int every = r.GetValue(CheckpointEvery);
+            if (every < 0)
+                throw new UsageException($"--checkpoint-every must be ≥ 0, got {every}");
+            return new RunOptions(every, r.GetValue(Resume));
+        }
+
+        /// <summary>A token cancelled by Ctrl-C (the run stops between steps; checkpoints and finished runs stay).</summary>
+        public static CancellationToken CtrlC()
+        {
+            var cts = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                cts.Cancel();
+            };
+            return cts.Token;
         }
 
         public torch.ScalarType ParseDType(ParseResult r) =>
@@ -155,6 +180,7 @@ public static class StudyCommand
                 problems.Add("--record-examples must be ≥ 0");
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
+            var runOptions = common.ParseRunOptions(r);
             int threads = common.Prepare(r);
             var outDir = r.GetValue(common.Out)!;
             var study = new ApproximationStudy(cfg, msg => Console.Error.WriteLine($"telescope: {msg}"));
@@ -168,7 +194,7 @@ public static class StudyCommand
                 throw new UsageException(e.Message);
             }
             Console.Error.WriteLine($"telescope: study approximation — {study.Runs().Count} runs × {cfg.Steps} steps, data: {source}, {threads} threads → {outDir}");
-            var outcome = StudyRunner.Run(study, outDir, threads, cfg.Seeds, table => ApproximationReport.Figures(table, outDir, source));
+            var outcome = StudyRunner.Run(study, outDir, threads, cfg.Seeds, table => ApproximationReport.Figures(table, outDir, source), Common.CtrlC(), runOptions);
             ApproximationReport.PrintSummary(outcome.Table, Console.Out);
             Console.WriteLine($"\nwrote {outcome.Table}, {Path.Combine(outDir, "approximation.html")}, {outcome.Manifest}");
             return outcome.Failed ? 1 : 0;

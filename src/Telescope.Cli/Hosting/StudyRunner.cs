@@ -1,22 +1,38 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Telescope.Frames;
 using Telescope.Native;
 using Telescope.Studies;
+using Telescope.Telescoping;
 
 namespace Telescope.Cli.Hosting;
 
 /// <summary>What a finished study left on disk.</summary>
 public sealed record StudyOutcome(string Table, string Manifest, IReadOnlyList<RunStatus> Runs, bool Failed);
 
+/// <summary>How a study is run: checkpoint interval and whether to resume.</summary>
+/// <param name="CheckpointEvery">Steps between checkpoints (0: none).</param>
+/// <param name="Resume">Reuse finished runs' tables and continue interrupted runs from their last checkpoint.</param>
+public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false);
+
 /// <summary>
 /// Runs a study's runs one after another: each streams into <c>runs/&lt;run&gt;.csv</c> (atomic: written
 /// as <c>.partial</c> and renamed when the run ends), then every run's table is merged into
 /// <c>&lt;study&gt;.csv</c> and <c>run.json</c> is written. A run that fails (NaN, divergence) keeps the
 /// steps it finished, is marked failed in run.json, and the study exits non-zero; the other runs still
-/// complete.
+/// complete. With checkpoints, an interrupted run (Ctrl-C, kill -9, power loss) keeps its partial table
+/// and its checkpoint (<c>runs/&lt;run&gt;.ckpt</c>); <c>--resume</c> reuses finished runs and continues the
+/// interrupted one, giving the same final table byte for byte.
 /// </summary>
 public static class StudyRunner
 {
+    private sealed class Store(FileCheckpointStore files) : ICheckpointStore
+    {
+        public byte[]? TryLoadLatest() => files.TryLoadLatest();
+
+        public void Save(long step, byte[] state) => files.Save(state);
+    }
+
     /// <summary>Run every run of <paramref name="study"/> into <paramref name="outDir"/>.</summary>
     public static StudyOutcome Run(
         IStudy study,
@@ -24,18 +40,22 @@ public static class StudyRunner
         int threads,
         IReadOnlyList<long> seeds,
         Func<string, IEnumerable<string>>? finish = null,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        RunOptions? options = null
     )
     {
+        options ??= new RunOptions();
         var runs = study.Runs();
         Directory.CreateDirectory(outDir);
         var runsDir = Path.Combine(outDir, "runs");
         Directory.CreateDirectory(runsDir);
         var schema = new TidySchema(study.ParameterNames);
+        var config = study.Config;
+        config["checkpoint_every"] = options.CheckpointEvery;
         var manifest = new RunManifest
         {
             Study = study.Name,
-            Config = study.Config,
+            Config = config,
             DataSource = study.DataSource,
             Seeds = seeds,
             Threads = threads,
@@ -43,34 +63,60 @@ public static class StudyRunner
         };
         manifest.Save(outDir);
         var statuses = new List<RunStatus>();
-        ProgressDisplay.Run(
-            study.Name,
-            report =>
-            {
-                int i = 0;
-                foreach (var run in runs)
+        try
+        {
+            ProgressDisplay.Run(
+                study.Name,
+                report =>
                 {
-                    i++;
-                    var label = $"[{i}/{runs.Count}] {run.Key.Run}";
-                    var path = Path.Combine(runsDir, run.Key.Run + ".csv");
-                    var sw = Stopwatch.StartNew();
-                    using var writer = new TidyCsvWriter(path, schema, run.Key);
-                    var result = run.Execute(writer, t => report(label, t, run.Steps), cancel);
-                    writer.Complete();
-                    var status = result.Succeeded
-                        ? new RunStatus(run.Key.Run, "completed", run.Key.Seed, Seconds: sw.Elapsed.TotalSeconds)
-                        : new RunStatus(run.Key.Run, "failed", run.Key.Seed, result.Failure, result.FailedAtStep, sw.Elapsed.TotalSeconds);
-                    statuses.Add(status);
-                    manifest.Runs.Add(status);
-                    manifest.Save(outDir);
-                    if (!result.Succeeded)
-                        Console.Error.WriteLine($"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})");
-                    else if (!ProgressDisplay.Interactive)
-                        Console.Error.WriteLine($"  {label} done in {sw.Elapsed.TotalSeconds:F1} s");
+                    int i = 0;
+                    foreach (var run in runs)
+                    {
+                        i++;
+                        var label = $"[{i}/{runs.Count}] {run.Key.Run}";
+                        var path = Path.Combine(runsDir, run.Key.Run + ".csv");
+                        var store = new FileCheckpointStore(Path.Combine(runsDir, run.Key.Run + ".ckpt"));
+                        if (options.Resume && File.Exists(path))
+                        {
+                            store.Delete();
+                            var reused = new RunStatus(run.Key.Run, "completed", run.Key.Seed);
+                            statuses.Add(reused);
+                            manifest.Runs.Add(reused);
+                            if (!ProgressDisplay.Interactive)
+                                Console.Error.WriteLine($"  {label} already finished; reused");
+                            continue;
+                        }
+                        if (!options.Resume)
+                            store.Delete();
+                        var sw = Stopwatch.StartNew();
+                        using var writer = new TidyCsvWriter(path, schema, run.Key, reopen: options.Resume) { KeepPartialOnAbort = options.CheckpointEvery > 0 };
+                        var ctx = new RunContext(writer, t => report(label, t, run.Steps), cancel, options.CheckpointEvery > 0 ? new Store(store) : null, options.CheckpointEvery);
+                        var result = run.Run(ctx);
+                        foreach (var bad in store.Skipped)
+                            Console.Error.WriteLine($"telescope: skipped a damaged checkpoint {bad}");
+                        writer.Complete();
+                        store.Delete();
+                        var status = result.Succeeded
+                            ? new RunStatus(run.Key.Run, "completed", run.Key.Seed, Seconds: sw.Elapsed.TotalSeconds)
+                            : new RunStatus(run.Key.Run, "failed", run.Key.Seed, result.Failure, result.FailedAtStep, sw.Elapsed.TotalSeconds);
+                        statuses.Add(status);
+                        manifest.Runs.Add(status);
+                        manifest.Save(outDir);
+                        if (!result.Succeeded)
+                            Console.Error.WriteLine($"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})");
+                        else if (!ProgressDisplay.Interactive)
+                            Console.Error.WriteLine($"  {label} done in {sw.Elapsed.TotalSeconds:F1} s");
+                    }
+                    return 0;
                 }
-                return 0;
-            }
-        );
+            );
+        }
+        catch (OperationCanceledException)
+        {
+            manifest.Status = "interrupted";
+            manifest.Save(outDir);
+            throw;
+        }
         var table = Path.Combine(outDir, study.Name + ".csv");
         TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);
         bool failed = statuses.Any(s => s.Status != "completed");

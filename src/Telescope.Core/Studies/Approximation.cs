@@ -209,19 +209,19 @@ public sealed class ApproximationStudy : IStudy
                     new("head", s.OutputSigmoid ? "sigmoid" : "linear"),
                 ]
             );
-            runs.Add(new StudyRun(key, _cfg.Steps, (sink, progress, cancel) => RunOne(s, seed, sink, progress, cancel)));
+            runs.Add(new StudyRun(key, _cfg.Steps, ctx => RunOne(s, seed, ctx)));
         }
         return runs;
     }
 
-    private TrajectoryResult RunOne(OptimizerSetting s, long seed, IObservationSink sink, Action<long> progress, CancellationToken cancel)
+    private TrajectoryResult RunOne(OptimizerSetting s, long seed, RunContext ctx)
     {
         var (train, test) = _data.Value;
         var device = Native.TorchRuntime.Device(_cfg.Device);
         var spec = _cfg.Model with { OutputSigmoid = s.OutputSigmoid };
         using var net = spec.Build(train.Shape, train.Outputs, seed, _cfg.DType, device);
         var probe = Probe.Of(train, test, _cfg.ProbeTrain, _cfg.ProbeTest);
-        var cfg = new TrajectoryConfig(_cfg.Steps, _cfg.BatchSize, LossKind.Squared, s.Optimizer, seed, _cfg.RecordEvery, _cfg.RecordExamples, _cfg.Method);
-        return Trajectory.Run(net, train, probe, cfg, sink, progress, cancel);
+        var cfg = new TrajectoryConfig(_cfg.Steps, _cfg.BatchSize, LossKind.Squared, s.Optimizer, seed, _cfg.RecordEvery, _cfg.RecordExamples, _cfg.Method, ctx.CheckpointEvery);
+        return Trajectory.Run(net, train, probe, cfg, ctx.Sink, ctx.Progress, ctx.Cancel, ctx.Checkpoints);
     }
 }

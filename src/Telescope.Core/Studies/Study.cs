@@ -3,14 +3,28 @@ using Telescope.Telescoping;
 
 namespace Telescope.Studies;
 
+/// <summary>What a run is given: where its rows go, progress, cancellation, and (when resumable) a checkpoint store.</summary>
+/// <param name="Sink">Receives the run's observations.</param>
+/// <param name="Progress">Called with each finished step.</param>
+/// <param name="Cancel">Interruption (Ctrl-C): the run stops between steps.</param>
+/// <param name="Checkpoints">Checkpoint store, or null when not checkpointing.</param>
+/// <param name="CheckpointEvery">Steps between checkpoints (0: none).</param>
+public sealed record RunContext(IObservationSink Sink, Action<long> Progress, CancellationToken Cancel, ICheckpointStore? Checkpoints = null, int CheckpointEvery = 0);
+
 /// <summary>
 /// One independent run of a study: its identifying key (seed and swept hyper-parameters) and the work,
 /// which streams observations into the sink it is given. Studies never write files themselves.
 /// </summary>
 /// <param name="Key">study, run id, seed and swept hyper-parameters (the table's identifying columns).</param>
 /// <param name="Steps">Number of steps, for progress.</param>
-/// <param name="Execute">Do the run: (sink, progress(step), cancel) → result.</param>
-public sealed record StudyRun(RunKey Key, long Steps, Func<IObservationSink, Action<long>, CancellationToken, TrajectoryResult> Execute);
+/// <param name="Run">Do the run in a context → result. Runs that pass the context's checkpoint store to
+/// <see cref="Trajectory.Run"/> can be interrupted and resumed.</param>
+public sealed record StudyRun(RunKey Key, long Steps, Func<RunContext, TrajectoryResult> Run)
+{
+    /// <summary>A run that does not checkpoint: (sink, progress(step), cancel) → result.</summary>
+    public StudyRun(RunKey key, long steps, Func<IObservationSink, Action<long>, CancellationToken, TrajectoryResult> execute)
+        : this(key, steps, c => execute(c.Sink, c.Progress, c.Cancel)) { }
+}
 
 /// <summary>A study: a named grid of runs plus what the outputs must record about it.</summary>
 public interface IStudy

@@ -20,6 +20,7 @@ namespace Telescope.Telescoping;
 /// <param name="RecordEvery">Write every k-th step (0: the default log grid of spec §1.3). f̃ is updated at every step regardless.</param>
 /// <param name="RecordExamples">Also write per-example predictions f, f̃, f_lin for the first this-many rows of each split.</param>
 /// <param name="Method">How the telescoped increment ∇f_{θ_{t−1}}(X)ᵀΔθ_t is computed (all exact).</param>
+/// <param name="CheckpointEvery">Save a checkpoint every this many steps when a store is given (0: never).</param>
 public sealed record TrajectoryConfig(
     int Steps,
     int BatchSize,
@@ -28,7 +29,8 @@ public sealed record TrajectoryConfig(
     long Seed,
     int RecordEvery = 0,
     int RecordExamples = 0,
-    JvpMethod Method = JvpMethod.Forward
+    JvpMethod Method = JvpMethod.Forward,
+    int CheckpointEvery = 0
 );
 
 /// <summary>The tracked evaluation points: train rows first, then test rows (spec §0: N = n + m).</summary>
@@ -63,7 +65,13 @@ public sealed record TrajectoryResult(long StepsCompleted, string? Failure, long
 /// </summary>
 public static class Trajectory
 {
-    /// <summary>Train <paramref name="net"/> and record. Stops early (and says so) on NaN/Inf.</summary>
+    /// <summary>
+    /// Train <paramref name="net"/> and record. Stops early (and says so) on NaN/Inf. With a
+    /// <paramref name="checkpoints"/> store (and an <see cref="ICommittableSink"/>), the state is saved
+    /// every <see cref="TrajectoryConfig.CheckpointEvery"/> steps and a run that finds a checkpoint
+    /// resumes from it: the sink is rolled back to the checkpoint's rows, so the final table is byte for
+    /// byte that of an uninterrupted run.
+    /// </summary>
     public static TrajectoryResult Run(
         Network net,
         Dataset train,
@@ -71,7 +79,8 @@ public static class Trajectory
         TrajectoryConfig cfg,
         IObservationSink sink,
         Action<long>? progress = null,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        ICheckpointStore? checkpoints = null
     )
     {
         if (cfg.Steps < 0)
@@ -93,14 +102,39 @@ public static class Trajectory
         using (torch.no_grad())
             f0 = net.Forward(xAll).to_type(ScalarType.Float64);
         var fTel = f0.clone();
-        recorder.Record(0, f0, fTel, f0, double.NaN, double.NaN, double.NaN, double.NaN);
 
         using var opt = new Optimizer(cfg.Optimizer, net.Parameters.Count);
         var sampler = new BatchSampler(train.Count, cfg.BatchSize, cfg.Seed);
         var grid = LogGrid.Steps(cfg.Steps, cfg.RecordEvery);
         var paramTensors = net.Parameters.Cast<Tensor>().ToArray();
+        var committable = sink as ICommittableSink;
+        if (checkpoints is not null && committable is null)
+            throw new ArgumentException("checkpointing needs a sink that can commit and rewind its rows (ICommittableSink)");
 
-        for (long t = 1; t <= cfg.Steps; t++)
+        long start = 1;
+        if (checkpoints?.TryLoadLatest() is { } saved)
+        {
+            var st = TrajectoryCheckpoint.Read(saved, dev);
+            if (st.Theta.Length != paramTensors.Length || st.Theta.Zip(paramTensors).Any(p => !p.First.shape.SequenceEqual(p.Second.shape)) || st.FTel.shape[0] != xAll.shape[0])
+                throw new InvalidDataException("the checkpoint does not match this model or probe set (different configuration?); delete it or run without --resume");
+            net.Load(st.Theta);
+            theta0 = st.Theta0;
+            f0 = st.F0;
+            fTel = st.FTel;
+            opt.Restore(st.OptimizerStep, st.Buffers, st.SecondMoments);
+            sampler.Restore(st.SamplerRng, st.SamplerOrder, st.SamplerPos, st.SamplerEpoch);
+            foreach (var (k, v) in st.Last)
+                recorder.Last[k] = v;
+            committable!.Rewind(st.SinkPosition);
+            start = st.Step + 1;
+        }
+        else
+        {
+            committable?.Rewind(0);
+            recorder.Record(0, f0, fTel, f0, double.NaN, double.NaN, double.NaN, double.NaN);
+        }
+
+        for (long t = start; t <= cfg.Steps; t++)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
@@ -141,6 +175,26 @@ public static class Trajectory
                     fLin = f0.Plus(net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64));
                 }
                 recorder.Record(t, f, fTel, fLin, batchLoss, gradNorm, updateNorm, lr);
+            }
+            if (checkpoints is not null && cfg.CheckpointEvery > 0 && t % cfg.CheckpointEvery == 0 && t < cfg.Steps)
+            {
+                var state = new TrajectoryCheckpoint.State(
+                    t,
+                    committable!.Commit(),
+                    net.Snapshot(),
+                    theta0,
+                    f0,
+                    fTel,
+                    opt.Step,
+                    opt.Operators.Select(o => o.Buffer).ToArray(),
+                    opt.SecondMoments.ToArray(),
+                    sampler.State.rng,
+                    sampler.State.order,
+                    sampler.State.pos,
+                    sampler.State.epoch,
+                    new Dictionary<string, double>(recorder.Last)
+                );
+                checkpoints.Save(t, TrajectoryCheckpoint.Write(state));
             }
             progress?.Invoke(t);
         }

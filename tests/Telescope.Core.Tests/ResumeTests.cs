@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Telescope.Frames;
+using Xunit;
+
+namespace Telescope.Tests;
+
+/// <summary>
+/// Interruption and resume, end to end: a real <c>telescope</c> process is killed (SIGKILL, SIGINT) at a
+/// random moment after a checkpoint, resumed with <c>--resume</c>, and its final table is compared byte
+/// for byte with an uninterrupted run's.
+/// </summary>
+public class ResumeTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("telescope-resume-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static readonly string Telescope = Path.Combine(AppContext.BaseDirectory, "telescope.dll");
+
+    private static string[] Args(string outDir) =>
+        ["study", "approximation", "--dataset", "synthetic", "--train", "200", "--test", "100", "--width", "32,32", "--optimizer", "sgd,adamw", "--lr", "0.01", "--steps", "400", "--record-every", "1", "--checkpoint-every", "25", "--threads", "1", "--out", outDir];
+
+    private static Process Start(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Telescope);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        psi.Environment["CI"] = "true";
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static int RunToEnd(IEnumerable<string> args)
+    {
+        using var p = Start(args);
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "telescope did not finish");
+        return p.ExitCode;
+    }
+
+    private static readonly Lazy<string> ReferenceTable = new(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("telescope-resume-reference-").FullName;
+        Assert.Equal(0, RunToEnd(Args(dir)));
+        return Path.Combine(dir, "approximation.csv");
+    });
+
+    /// <summary>The uninterrupted run's table (computed once for all tests here).</summary>
+    private static string Reference() => ReferenceTable.Value;
+
+    /// <summary>Start, wait for a checkpoint plus a random delay, interrupt; returns the output folder.</summary>
+    private string Interrupt(string name, Action<Process> interrupt, int seed)
+    {
+        var dir = Path.Combine(_dir, name);
+        using var p = Start(Args(dir));
+        var runs = Path.Combine(dir, "runs");
+        var sw = Stopwatch.StartNew();
+        while (!(Directory.Exists(runs) && Directory.GetFiles(runs, "*.ckpt").Length > 0) && !p.HasExited && sw.Elapsed < TimeSpan.FromMinutes(3))
+            Thread.Sleep(20);
+        Assert.False(p.HasExited, "the run ended before it could be interrupted");
+        Thread.Sleep(new Random(seed).Next(0, 1500));
+        if (!p.HasExited)
+            interrupt(p);
+        p.WaitForExit();
+        return dir;
+    }
+
+    [Fact]
+    public void KilledWithSigkillAtARandomStepThenResumedGivesTheSameTable()
+    {
+        var reference = Reference();
+        int seed = Environment.TickCount;
+        var dir = Interrupt("killed", p => p.Kill(), seed);
+        Assert.False(File.Exists(Path.Combine(dir, "approximation.csv")), "an interrupted study must not leave a merged table");
+        Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
+        Assert.True(File.ReadAllBytes(reference).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))), $"tables differ (delay seed {seed})");
+        Assert.Empty(Directory.GetFiles(dir, "*.partial", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(dir, "*.ckpt*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void InterruptedWithCtrlCThenResumedGivesTheSameTable()
+    {
+        var reference = Reference();
+        int seed = Environment.TickCount;
+        var dir = Interrupt("sigint", p => Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit(), seed);
+        Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
+        Assert.True(File.ReadAllBytes(reference).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))), $"tables differ (delay seed {seed})");
+    }
+
+    [Fact]
+    public void ADamagedCheckpointIsSkippedAndTheResultIsStillTheSame()
+    {
+        var reference = Reference();
+        var dir = Interrupt("damaged", p => p.Kill(), 1);
+        foreach (var ckpt in Directory.GetFiles(Path.Combine(dir, "runs"), "*.ckpt"))
+        {
+            var bytes = File.ReadAllBytes(ckpt);
+            File.WriteAllBytes(ckpt, bytes[..(bytes.Length / 2)]); // a torn write
+        }
+        Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
+        Assert.True(File.ReadAllBytes(reference).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))));
+    }
+
+    [Fact]
+    public void TheCheckpointStoreRejectsTornAndCorruptedFiles()
+    {
+        var store = new FileCheckpointStore(Path.Combine(_dir, "x.ckpt"));
+        Assert.Null(store.TryLoadLatest());
+        store.Save([1, 2, 3]);
+        store.Save([4, 5, 6, 7]);
+        Assert.Equal(new byte[] { 4, 5, 6, 7 }, store.TryLoadLatest());
+        var bytes = File.ReadAllBytes(store.Path);
+        bytes[6] ^= 0xFF; // flip a payload bit: the checksum no longer matches
+        File.WriteAllBytes(store.Path, bytes);
+        Assert.Equal(new byte[] { 1, 2, 3 }, store.TryLoadLatest()); // falls back to the previous one
+        Assert.Contains(store.Path, store.Skipped);
+        store.Delete();
+        Assert.Null(new FileCheckpointStore(store.Path).TryLoadLatest());
+    }
+}
