@@ -35,6 +35,7 @@ public static class TelescopeCli
         yield return StudyCommand.Build();
         yield return TheoryCommand.Build();
         yield return BenchCommand.Build();
+        yield return SweepCommand.Build();
     }
 
     /// <summary>Parse and run; returns the exit code (0 success, 1 a run failed, 2 bad input, 3 native library).</summary>

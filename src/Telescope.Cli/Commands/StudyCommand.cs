@@ -35,6 +35,7 @@ public static class StudyCommand
             : this(study) => DType.DefaultValueFactory = _ => dtype;
         public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.", DefaultValueFactory = _ => 0 };
         public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never.", DefaultValueFactory = _ => 100 };
+        public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Validate every option and exit (0 when valid) without loading data or writing anything." };
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue in --out: reuse finished runs, resume an interrupted run from its last checkpoint (same final table, byte for byte)." };
 
         public Common(string study) =>
@@ -49,6 +50,7 @@ public static class StudyCommand
             c.Options.Add(Threads);
             c.Options.Add(CheckpointEvery);
             c.Options.Add(Resume);
+            c.Options.Add(DryRun);
         }
 
         /// <summary>Checkpoint interval and resume flag, validated.</summary>
@@ -181,6 +183,11 @@ public static class StudyCommand
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
             var runOptions = common.ParseRunOptions(r);
+            if (r.GetValue(common.DryRun))
+            {
+                Console.WriteLine($"valid: study approximation, {settings.Count * cfg.Seeds.Count} runs × {cfg.Steps} steps");
+                return 0;
+            }
             int threads = common.Prepare(r);
             var outDir = r.GetValue(common.Out)!;
             var study = new ApproximationStudy(cfg, msg => Console.Error.WriteLine($"telescope: {msg}"));

@@ -52,6 +52,7 @@ public static class StudyRunner
         var schema = new TidySchema(study.ParameterNames);
         var config = study.Config;
         config["checkpoint_every"] = options.CheckpointEvery;
+        var previous = options.Resume ? PreviousStatuses(outDir) : new Dictionary<string, string>();
         var manifest = new RunManifest
         {
             Study = study.Name,
@@ -76,7 +77,7 @@ public static class StudyRunner
                         var label = $"[{i}/{runs.Count}] {run.Key.Run}";
                         var path = Path.Combine(runsDir, run.Key.Run + ".csv");
                         var store = new FileCheckpointStore(Path.Combine(runsDir, run.Key.Run + ".ckpt"));
-                        if (options.Resume && File.Exists(path))
+                        if (options.Resume && File.Exists(path) && previous.GetValueOrDefault(run.Key.Run) == "completed")
                         {
                             store.Delete();
                             var reused = new RunStatus(run.Key.Run, "completed", run.Key.Seed);
@@ -128,6 +129,23 @@ public static class StudyRunner
             manifest.Outputs.AddRange(finish(table));
         manifest.Save(outDir);
         return new StudyOutcome(table, Path.Combine(outDir, "run.json"), statuses, failed);
+    }
+
+    /// <summary>Run → status from an earlier run.json in <paramref name="outDir"/> (empty when there is none).</summary>
+    private static Dictionary<string, string> PreviousStatuses(string outDir)
+    {
+        var d = new Dictionary<string, string>();
+        var path = Path.Combine(outDir, "run.json");
+        if (!File.Exists(path))
+            return d;
+        try
+        {
+            foreach (var r in JsonNode.Parse(File.ReadAllText(path))?["runs"]?.AsArray() ?? [])
+                if (r?["run"]?.GetValue<string>() is { } name && r["status"]?.GetValue<string>() is { } status)
+                    d[name] = status;
+        }
+        catch (System.Text.Json.JsonException) { }
+        return d;
     }
 
     /// <summary>Package and runtime versions for run.json.</summary>
