@@ -17,6 +17,7 @@ public static class BenchCommand
     {
         var cmd = new Command("bench", "Benchmarks: ratios against a baseline measured in the same run (never timed tests).");
         cmd.Subcommands.Add(Telescoping());
+        cmd.Subcommands.Add(Soak());
         return cmd;
     }
 
@@ -46,6 +47,39 @@ public static class BenchCommand
         m.Outputs.Add("bench.csv");
         m.Save(outDir);
         return path;
+    }
+
+    private static Command Soak()
+    {
+        var c = new Command("soak", "Record a long trajectory (default 100,000 steps) of a small model, streaming to disk, and show that resident memory stays flat.");
+        var common = new StudyCommand.Common("bench/soak");
+        common.AddTo(c);
+        var steps = new Option<int>("--steps") { Description = "Steps.", DefaultValueFactory = _ => 100_000 };
+        var every = new Option<int>("--record-every") { Description = "Write every k-th step of the trajectory.", DefaultValueFactory = _ => 10 };
+        c.Options.Add(steps);
+        c.Options.Add(every);
+        c.SetAction(r =>
+        {
+            int n = r.GetValue(steps), k = r.GetValue(every);
+            if (n < 1000)
+                throw new UsageException($"--steps must be ≥ 1000 for a soak, got {n}");
+            if (k < 1)
+                throw new UsageException($"--record-every must be ≥ 1, got {k}");
+            int threads = common.Prepare(r);
+            var outDir = r.GetValue(common.Out)!;
+            Directory.CreateDirectory(outDir);
+            var sink = new ObservationList();
+            var key = new RunKey("bench", "soak", 0, [new("bench", "soak")]);
+            using var trajectory = new TidyCsvWriter(Path.Combine(outDir, "trajectory.csv"), new TidySchema(["bench"]), key);
+            var result = ProgressDisplay.Run("soak", report => SoakBench.Run(sink, trajectory, n, k, progress: t => report("steps", t, n)));
+            trajectory.Complete();
+            foreach (var (q, v) in result)
+                Console.WriteLine($"{q,-28} {v,12:G6}");
+            var path = Write(outDir, "soak", threads, new JsonObject { ["steps"] = n, ["record_every"] = k, ["model"] = "MLP 16-32-32-1, momentum 0.9, lr 0.01, batch 50, synthetic 200 rows" }, sink.Items);
+            Console.WriteLine($"goal: rss_growth_ratio ≤ 1.1 (memory flat)\nwrote {path} and {Path.Combine(outDir, "trajectory.csv")} ({trajectory.Rows} rows)");
+            return 0;
+        });
+        return c;
     }
 
     private static Command Telescoping()
