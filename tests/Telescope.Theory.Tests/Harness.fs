@@ -1,0 +1,2 @@
+module Harness
+let x = 1

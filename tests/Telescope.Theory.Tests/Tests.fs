@@ -1,0 +1,4 @@
+module Tests
+open Xunit
+[<Fact>]
+let ``smoke`` () = Assert.True(true)
