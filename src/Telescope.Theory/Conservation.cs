@@ -7,7 +7,12 @@ namespace Telescope.Theory;
 /// empirical loss <c>L = (1/(2n))‖XW₁W₂ − Y‖_F²</c> (spec R16). Any data, any X: the law below needs only that L depends
 /// on (W₁, W₂) through W₁W₂.
 /// </summary>
-public sealed record TwoLayerLinear(Matrix<double> X, Matrix<double> Y, Matrix<double> W1, Matrix<double> W2)
+public sealed record TwoLayerLinear(
+    Matrix<double> X,
+    Matrix<double> Y,
+    Matrix<double> W1,
+    Matrix<double> W2
+)
 {
     /// <summary>A seeded random instance: X, Y ~ N(0, 1), W ~ N(0, sd²).</summary>
     public static TwoLayerLinear Random(int n, int d, int p, int c, double sd, int seed)
@@ -43,7 +48,11 @@ public static class Conservation
     }
 
     /// <summary>Gradients (G₁, G₂) = (∂L/∂W₁, ∂L/∂W₂) = (XᵀRW₂ᵀ/n, W₁ᵀXᵀR/n), R = XW₁W₂ − Y.</summary>
-    public static (Matrix<double> G1, Matrix<double> G2) Gradients(TwoLayerLinear net, Matrix<double> w1, Matrix<double> w2)
+    public static (Matrix<double> G1, Matrix<double> G2) Gradients(
+        TwoLayerLinear net,
+        Matrix<double> w1,
+        Matrix<double> w2
+    )
     {
         int n = net.X.RowCount;
         var r = net.X * w1 * w2 - net.Y;
@@ -71,7 +80,10 @@ public static class Conservation
     /// Simulator with the signature of <see cref="InvariantClosedForm"/>: RK4 on [W₁, W₂] with step
     /// <paramref name="maxStep"/> (spec R16: 4000 steps to t = 10), returns Q(t).
     /// </summary>
-    public static Func<double, Matrix<double>> SimulateInvariant(TwoLayerLinear net, double maxStep = 0.0025)
+    public static Func<double, Matrix<double>> SimulateInvariant(
+        TwoLayerLinear net,
+        double maxStep = 0.0025
+    )
     {
         int d = net.W1.RowCount,
             p = net.W1.ColumnCount,
@@ -119,7 +131,8 @@ public static class Conservation
     }
 
     /// <summary>R9 (thesis Eq 3.8, 3.11): a² − b² of one mode, conserved under GF; closed form returns the constant.</summary>
-    public static Func<double, double> ScalarInvariantClosedForm(UnequalMode m) => _ => m.A0 * m.A0 - m.B0 * m.B0;
+    public static Func<double, double> ScalarInvariantClosedForm(UnequalMode m) =>
+        _ => m.A0 * m.A0 - m.B0 * m.B0;
 
     /// <summary>Simulator for <see cref="ScalarInvariantClosedForm"/>: a(t)² − b(t)² along the RK4 trajectory of R11.</summary>
     public static Func<double, double> SimulateScalarInvariant(UnequalMode m)
@@ -133,7 +146,8 @@ public static class Conservation
     }
 
     /// <summary>R31 (derived in the spec): Σ(t)² − θ(t)² = Σ₀² − S₀² for the scalar network; closed form is the constant.</summary>
-    public static Func<double, double> SigmaThetaClosedForm(ScalarNetwork n) => _ => LazyRich.ConservedSigma2MinusTheta2(n);
+    public static Func<double, double> SigmaThetaClosedForm(ScalarNetwork n) =>
+        _ => LazyRich.ConservedSigma2MinusTheta2(n);
 
     /// <summary>Simulator for <see cref="SigmaThetaClosedForm"/>: Σ² − θ² along the RK4 trajectory of R30.</summary>
     public static Func<double, double> SimulateSigmaTheta(ScalarNetwork n)
@@ -150,13 +164,21 @@ public static class Conservation
     /// R27 Lemma 3: for one skill of the D_c-shot learner, a² − ‖B‖² is conserved under gradient flow. Closed form
     /// returns the constant.
     /// </summary>
-    public static Func<double, double> SkillInvariantClosedForm(double a0, double[] b0) => _ => a0 * a0 - b0.Sum(x => x * x);
+    public static Func<double, double> SkillInvariantClosedForm(double a0, double[] b0) =>
+        _ => a0 * a0 - b0.Sum(x => x * x);
 
     /// <summary>
     /// Simulator for <see cref="SkillInvariantClosedForm"/>: RK4 (step <paramref name="maxStep"/>) of
     /// <see cref="DcShot.LayerwiseFlow"/> on d seeded Gaussian samples of a skill with D_c = b0.Length, target scale S.
     /// </summary>
-    public static Func<double, double> SimulateSkillInvariant(double a0, double[] b0, int d, double s, int seed, double maxStep = 0.005)
+    public static Func<double, double> SimulateSkillInvariant(
+        double a0,
+        double[] b0,
+        int d,
+        double s,
+        int seed,
+        double maxStep = 0.005
+    )
     {
         int dc = b0.Length;
         var rng = new Rng(seed);

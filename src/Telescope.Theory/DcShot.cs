@@ -32,7 +32,8 @@ public static class DcShot
     public static double ExpectedStrength(int d, int dc) => Math.Min(d, dc) / (double)dc;
 
     /// <summary>R27: <c>E[L_k] = (S²/2)(1 − min(d_k, D_c)/D_c)</c> (thesis B.42, correct).</summary>
-    public static double ExpectedLoss(int d, int dc, double s) => 0.5 * s * s * (1 - ExpectedStrength(d, dc));
+    public static double ExpectedLoss(int d, int dc, double s) =>
+        0.5 * s * s * (1 - ExpectedStrength(d, dc));
 
     /// <summary>
     /// R27, Gaussian design, d &lt; D_c: R/S ~ Beta(d/2, (D_c − d)/2), so <c>Var[R/S] = (d(D_c − d)/D_c²)·2/(D_c + 2)</c>
@@ -45,7 +46,8 @@ public static class DcShot
     /// MUST-FAIL CONTROL (reading B, thesis Eq 5.5/B.26): <c>R_k/S = 1 − √(1 − d_k/D_c)</c>. It equals S − √(2E[L_k])
     /// (a loss-equivalent strength), not E[g_k f]; gap up to 0.25 at d/D_c = 3/4.
     /// </summary>
-    public static double StrengthReadingB(int d, int dc) => 1 - Math.Sqrt(1 - Math.Min(d, dc) / (double)dc);
+    public static double StrengthReadingB(int d, int dc) =>
+        1 - Math.Sqrt(1 - Math.Min(d, dc) / (double)dc);
 
     /// <summary>
     /// Emergence curve in D (R27): <c>E_D[R_k/S] = Σ_d Binom(d; D, P)·min(d, D_c)/D_c</c>.
@@ -85,7 +87,14 @@ public static class DcShot
     /// Simulation of R27: <paramref name="trials"/> seeded data sets of d samples of one skill in the chosen design, each fitted
     /// by the minimum-norm interpolant (the gradient-flow end point from small init).
     /// </summary>
-    public static SkillFit[] Simulate(int d, int dc, double s, int trials, DcShotDesign design, Rng rng)
+    public static SkillFit[] Simulate(
+        int d,
+        int dc,
+        double s,
+        int trials,
+        DcShotDesign design,
+        Rng rng
+    )
     {
         if (dc < 2 || d < 0)
             throw new ArgumentOutOfRangeException(nameof(dc), "premises D_c ≥ 2, d ≥ 0 violated");
@@ -143,7 +152,15 @@ public static class DcShot
     /// steps (t = η·steps). Returns ‖aB − β_mn‖/‖β_mn‖, β_mn the minimum-norm interpolant from zero init (R4).
     /// Spec tolerance: ≤ 3·s₀ for s₀ ≤ 1e-2.
     /// </summary>
-    public static double LayerwiseToMinNormGap(int d, int dc, double s, double initScale, double eta, int steps, Rng rng)
+    public static double LayerwiseToMinNormGap(
+        int d,
+        int dc,
+        double s,
+        double initScale,
+        double eta,
+        int steps,
+        Rng rng
+    )
     {
         var x = LinAlg.Gaussian(rng, d, dc);
         var betaStar = Vector<double>.Build.Dense(dc, s / Math.Sqrt(dc));

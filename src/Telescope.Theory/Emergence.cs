@@ -15,10 +15,12 @@ public static class Emergence
         Math.Log(m.Validate().K / (1 / eps - 1)) / (2 * m.Lambda * m.S);
 
     /// <summary>R13 (Eq 3.12): time to go from ε to 1 − ε, <c>τˢ(ε) = ln(1/ε − 1)/(λS)</c>; independent of the init.</summary>
-    public static double SaturationTime(BalancedMode m, double eps) => Math.Log(1 / eps - 1) / (m.Lambda * m.S);
+    public static double SaturationTime(BalancedMode m, double eps) =>
+        Math.Log(1 / eps - 1) / (m.Lambda * m.S);
 
     /// <summary>MUST-FAIL CONTROL (R13): τˢ with 2λS in the denominator (half the true value).</summary>
-    public static double SaturationTimeHalved(BalancedMode m, double eps) => Math.Log(1 / eps - 1) / (2 * m.Lambda * m.S);
+    public static double SaturationTimeHalved(BalancedMode m, double eps) =>
+        Math.Log(1 / eps - 1) / (2 * m.Lambda * m.S);
 
     /// <summary>
     /// R14 (thesis Eq 3.13–3.14, corrected; Errata E7): two balanced modes with the same S and R₀ and λᵢ &gt; λᵢ₊₁ learn
@@ -28,7 +30,9 @@ public static class Emergence
     public static double StageLikeThreshold(double k, double lambdaI, double lambdaNext)
     {
         if (!(lambdaI > lambdaNext) || !(lambdaNext > 0))
-            throw new ArgumentException("premise λᵢ > λᵢ₊₁ > 0 violated (mode i must be the stronger one)");
+            throw new ArgumentException(
+                "premise λᵢ > λᵢ₊₁ > 0 violated (mode i must be the stronger one)"
+            );
         if (!(k > 1))
             throw new ArgumentException("premise K = S/R₀ − 1 > 1 violated (small initialisation)");
         return 1 / (1 + Math.Pow(k, (lambdaI - lambdaNext) / (lambdaI + lambdaNext)));
@@ -37,8 +41,11 @@ public static class Emergence
     /// <summary>
     /// MUST-FAIL CONTROL: thesis Eq 3.13 as printed, <c>1/(1 + K·(λᵢ₊₁ − λᵢ)/(λᵢ₊₁ + λᵢ))</c> — outside (0, ½) for λᵢ₊₁ &lt; λᵢ.
     /// </summary>
-    public static double StageLikeThresholdThesisEq313(double k, double lambdaI, double lambdaNext) =>
-        1 / (1 + k * (lambdaNext - lambdaI) / (lambdaNext + lambdaI));
+    public static double StageLikeThresholdThesisEq313(
+        double k,
+        double lambdaI,
+        double lambdaNext
+    ) => 1 / (1 + k * (lambdaNext - lambdaI) / (lambdaNext + lambdaI));
 
     /// <summary>
     /// Stage-like test at level ε given a hitting-time function <c>time(mode, level)</c> (closed form R13 or simulated):
@@ -52,7 +59,8 @@ public static class Emergence
     ) => timeToLevel(modeI, 1 - eps) <= timeToLevel(modeNext, eps);
 
     /// <summary>Closed-form hitting time of R/S = level (R13): τᵉ(level).</summary>
-    public static double HittingTimeClosedForm(BalancedMode m, double level) => EmergenceTime(m, level);
+    public static double HittingTimeClosedForm(BalancedMode m, double level) =>
+        EmergenceTime(m, level);
 
     /// <summary>
     /// Simulated hitting time of R/S = level: RK4 on (a, b) (R9 flow) with step h = 0.005/(λS) until R crosses the level,
@@ -64,7 +72,10 @@ public static class Emergence
         m.Validate();
         double target = level * m.S;
         if (!(target > m.R0 && target < m.S))
-            throw new ArgumentOutOfRangeException(nameof(level), "level must lie between R₀/S and 1");
+            throw new ArgumentOutOfRangeException(
+                nameof(level),
+                "level must lie between R₀/S and 1"
+            );
         var f = Sigmoid.Flow(m.S, m.Lambda);
         double h = 0.005 / (m.Lambda * m.S);
         double a = Math.Sqrt(m.R0);
@@ -133,7 +144,13 @@ public static class Emergence
     /// f = a·b·B·g, balanced a(0) = b(0) = a₀, R = B·a·b, population loss ½P(S − R)², GF with rate η:
     /// <c>R(T)/S = 1 / (1 + (S/R(0) − 1)·exp(−2·η·P·B·S·T))</c> with R(0) = B·a₀². T in steps (η kept).
     /// </summary>
-    public static Func<double, double> CalibratedSkill(double p, double s, double b, double a0, double eta)
+    public static Func<double, double> CalibratedSkill(
+        double p,
+        double s,
+        double b,
+        double a0,
+        double eta
+    )
     {
         CheckCalibrated(p, s, b, a0, eta);
         var m = new BalancedMode(s, eta * p * b, b * a0 * a0);
@@ -142,7 +159,13 @@ public static class Emergence
     }
 
     /// <summary>MUST-FAIL CONTROL (Errata E10): thesis Eq 5.2 with B² in the exponent.</summary>
-    public static Func<double, double> CalibratedSkillThesisB2(double p, double s, double b, double a0, double eta)
+    public static Func<double, double> CalibratedSkillThesisB2(
+        double p,
+        double s,
+        double b,
+        double a0,
+        double eta
+    )
     {
         double k = s / (b * a0 * a0) - 1;
         return t => 1 / (1 + k * Math.Exp(-2 * eta * p * b * b * s * t));
@@ -152,7 +175,13 @@ public static class Emergence
     /// Simulator with the signature of <see cref="CalibratedSkill"/>: RK4 on (a, b) for
     /// <c>da/dT = η·P·B·b·(S − B·a·b)</c> (and symmetric), returns B·a·b/S. Step h = 0.01/(ηPBS).
     /// </summary>
-    public static Func<double, double> SimulateCalibratedSkill(double p, double s, double b, double a0, double eta)
+    public static Func<double, double> SimulateCalibratedSkill(
+        double p,
+        double s,
+        double b,
+        double a0,
+        double eta
+    )
     {
         CheckCalibrated(p, s, b, a0, eta);
         Derivative f = (_, y, dy) =>
@@ -176,7 +205,10 @@ public static class Emergence
         if (!(b > 0 && b <= 1))
             throw new ArgumentOutOfRangeException(nameof(b), "premise 0 < B ≤ 1 violated");
         if (!(s > 0) || !(a0 > 0) || !(eta > 0))
-            throw new ArgumentOutOfRangeException(nameof(s), "premises S > 0, a₀ > 0, η > 0 violated");
+            throw new ArgumentOutOfRangeException(
+                nameof(s),
+                "premises S > 0, a₀ > 0, η > 0 violated"
+            );
         if (!(b * a0 * a0 < s))
             throw new ArgumentOutOfRangeException(nameof(a0), "premise R(0) = B·a₀² < S violated");
     }
@@ -189,10 +221,15 @@ public static class Emergence
     public static double ParameterEmergenceStrength(int n, int nc, int k)
     {
         if (n < 1 || nc < 1 || k < 1)
-            throw new ArgumentOutOfRangeException(nameof(n), "premises N ≥ 1, N_c ≥ 1, k ≥ 1 violated");
+            throw new ArgumentOutOfRangeException(
+                nameof(n),
+                "premises N ≥ 1, N_c ≥ 1, k ≥ 1 violated"
+            );
         int q = (n - 1) / nc + 1;
         int r = n - (q - 1) * nc;
-        return k < q ? 1.0 : k == q ? (double)r / nc : 0.0;
+        return k < q ? 1.0
+            : k == q ? (double)r / nc
+            : 0.0;
     }
 
     /// <summary>MUST-FAIL CONTROL (R28): (r/N_c)² for the partially covered skill q.</summary>
@@ -209,7 +246,17 @@ public static class Emergence
     /// <c>da/dT = −η·P·Σ_l B_l(a·B_l − S/√N_c)</c>, init a = B_l = <paramref name="init"/>; RK4 with
     /// <paramref name="steps"/> steps to T. Returns R_k(T)/S = a·Σ_l B_l/(√N_c·S).
     /// </summary>
-    public static double SimulateParameterEmergence(int n, int nc, int k, double p, double s, double eta, double init, double horizon, int steps)
+    public static double SimulateParameterEmergence(
+        int n,
+        int nc,
+        int k,
+        double p,
+        double s,
+        double eta,
+        double init,
+        double horizon,
+        int steps
+    )
     {
         int m = Math.Clamp(n - (k - 1) * nc, 0, nc);
         if (m == 0)

@@ -104,7 +104,8 @@ public static class LazyRich
     public static Func<double, double[]> State(ScalarNetwork n) => StateFrom(n, Gamma(n));
 
     /// <summary>MUST-FAIL CONTROL: <see cref="State"/> driven by the thesis' γ (rate 4Ω/Z, Errata E1).</summary>
-    public static Func<double, double[]> StateThesisEq612(ScalarNetwork n) => StateFrom(n, GammaThesisEq612(n));
+    public static Func<double, double[]> StateThesisEq612(ScalarNetwork n) =>
+        StateFrom(n, GammaThesisEq612(n));
 
     private static Func<double, double[]> StateFrom(ScalarNetwork n, Func<double, double> gamma) =>
         t =>
@@ -156,7 +157,8 @@ public static class LazyRich
     public static double GammaPlusLowerBound(ScalarNetwork n) => n.S / n.Sigma0;
 
     /// <summary>Conserved quantity Σ(t)² − θ(t)² = Σ₀² − S₀² under gradient flow (R31, derived in the spec).</summary>
-    public static double ConservedSigma2MinusTheta2(ScalarNetwork n) => n.Sigma0 * n.Sigma0 - n.S0 * n.S0;
+    public static double ConservedSigma2MinusTheta2(ScalarNetwork n) =>
+        n.Sigma0 * n.Sigma0 - n.S0 * n.S0;
 
     /// <summary>The gradient-flow right-hand side on y = [a₁..a_p, b₁..b_p] (spec §8 model, η = 1, E[x²] = 1).</summary>
     public static Derivative Flow(ScalarNetwork n)

@@ -9,7 +9,9 @@ public static class LinAlg
     public static Matrix<double> View(double[] storage, int offset, int rows, int cols)
     {
         var m = Matrix<double>.Build.Dense(rows, cols);
-        var dst = ((MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<double>)m.Storage).Data;
+        var dst = (
+            (MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<double>)m.Storage
+        ).Data;
         Array.Copy(storage, offset, dst, 0, rows * cols);
         return m;
     }
@@ -17,7 +19,9 @@ public static class LinAlg
     /// <summary>Copy <paramref name="m"/> (column-major) into <paramref name="storage"/> at <paramref name="offset"/>.</summary>
     public static void Store(Matrix<double> m, double[] storage, int offset)
     {
-        var src = ((MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<double>)m.Storage).Data;
+        var src = (
+            (MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<double>)m.Storage
+        ).Data;
         Array.Copy(src, 0, storage, offset, m.RowCount * m.ColumnCount);
     }
 

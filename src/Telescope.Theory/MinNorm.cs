@@ -55,13 +55,22 @@ public static class MinNorm
         var v = evd.EigenVectors;
         var lam = evd.EigenValues.Map(z => z.Real);
         var c0 = v.TransposeThisAndMultiply(pr.W0 - wInf);
-        return t => wInf + v * Vector<double>.Build.Dense(c0.Count, i => c0[i] * Math.Exp(-Math.Max(0, lam[i]) * t));
+        return t =>
+            wInf
+            + v
+                * Vector<double>.Build.Dense(
+                    c0.Count,
+                    i => c0[i] * Math.Exp(-Math.Max(0, lam[i]) * t)
+                );
     }
 
     /// <summary>Largest and smallest non-zero eigenvalue of FᵀF/n (= those of FFᵀ/n).</summary>
     public static (double Max, double MinNonZero) Rates(MinNormProblem pr)
     {
-        var ev = (pr.F * pr.F.Transpose() / pr.F.RowCount).Evd(Symmetricity.Symmetric).EigenValues.Select(z => z.Real).ToArray();
+        var ev = (pr.F * pr.F.Transpose() / pr.F.RowCount)
+            .Evd(Symmetricity.Symmetric)
+            .EigenValues.Select(z => z.Real)
+            .ToArray();
         return (ev.Max(), ev.Min());
     }
 

@@ -61,7 +61,9 @@ public sealed record SparseParity(SkillFrequencies Frequencies, int Nb, int M, d
     public SparseParity Validate()
     {
         if (M < 1 || M * Frequencies.Ns > Nb)
-            throw new ArgumentException("premise m·n_s ≤ n_b (mutually exclusive skill bits) violated");
+            throw new ArgumentException(
+                "premise m·n_s ≤ n_b (mutually exclusive skill bits) violated"
+            );
         if (!(S > 0))
             throw new ArgumentOutOfRangeException(nameof(S), "premise S > 0 violated");
         return this;
@@ -127,7 +129,14 @@ public static class Multilinear
     /// <c>R_k(T) = S / (1 + (S/R₀ − 1)·exp(−2·η·(d_k/D)·S·T))</c> for k ≤ N with d_k ≥ 1 (d_k = 0: stays at R₀;
     /// k &gt; N: absent, 0). T in GD steps. Returns [R₁..R_N] at T.
     /// </summary>
-    public static Func<double, double[]> SkillStrengths(int[] counts, int d, int n, double s, double r0, double eta)
+    public static Func<double, double[]> SkillStrengths(
+        int[] counts,
+        int d,
+        int n,
+        double s,
+        double r0,
+        double eta
+    )
     {
         var rate = new double[n];
         for (int k = 0; k < n; k++)
@@ -138,7 +147,13 @@ public static class Multilinear
     /// <summary>
     /// MUST-FAIL CONTROL (R19): the population rate η·P_s(k) in place of η·d_k/D (says an unseen skill is learned).
     /// </summary>
-    public static Func<double, double[]> SkillStrengthsPopulationRate(SkillFrequencies p, int n, double s, double r0, double eta)
+    public static Func<double, double[]> SkillStrengthsPopulationRate(
+        SkillFrequencies p,
+        int n,
+        double s,
+        double r0,
+        double eta
+    )
     {
         var rate = new double[n];
         for (int k = 0; k < n; k++)
@@ -146,9 +161,14 @@ public static class Multilinear
         return SkillStrengthsWithRates(rate, s, r0);
     }
 
-    private static Func<double, double[]> SkillStrengthsWithRates(double[] rate, double s, double r0)
+    private static Func<double, double[]> SkillStrengthsWithRates(
+        double[] rate,
+        double s,
+        double r0
+    )
     {
-        var f = rate.Select(l => l > 0 ? Sigmoid.Balanced(new BalancedMode(s, l, r0)) : (_ => r0)).ToArray();
+        var f = rate.Select(l => l > 0 ? Sigmoid.Balanced(new BalancedMode(s, l, r0)) : (_ => r0))
+            .ToArray();
         return t => f.Select(g => g(t)).ToArray();
     }
 
@@ -157,7 +177,15 @@ public static class Multilinear
     /// with K = S/R₀ − 1 (generalisation weights P_s(k), training counts d_k). An unseen skill (d_k = 0) keeps
     /// ½(S − R₀)². T in GD steps.
     /// </summary>
-    public static Func<double, double> Loss(SkillFrequencies p, int[] counts, int d, int n, double s, double r0, double eta)
+    public static Func<double, double> Loss(
+        SkillFrequencies p,
+        int[] counts,
+        int d,
+        int n,
+        double s,
+        double r0,
+        double eta
+    )
     {
         var r = SkillStrengths(counts, d, n, s, r0, eta);
         double tail = 0;
@@ -190,7 +218,14 @@ public static class Multilinear
     /// decoupling is not assumed). Returns R_k = a_k b_k (= E_X[g_k f] since g_k² = 1) after each of
     /// <paramref name="steps"/> steps, row n = state after n steps (row 0 = init).
     /// </summary>
-    public static double[][] TrainGd(SparseParity task, IReadOnlyList<ParitySample> data, int n, double a0, double eta, int steps)
+    public static double[][] TrainGd(
+        SparseParity task,
+        IReadOnlyList<ParitySample> data,
+        int n,
+        double a0,
+        double eta,
+        int steps
+    )
     {
         var g = Design(task, data, n);
         int d = data.Count;
@@ -238,7 +273,13 @@ public static class Multilinear
     /// assumed: M is used in full), <c>da_k/dT = −η b_k (Mθ − v)_k</c>, <c>db_k/dT = −η a_k (Mθ − v)_k</c>.
     /// Same signature as <see cref="SkillStrengths"/>. Step h = 0.02/(2η·max_k M_kk·S).
     /// </summary>
-    public static Func<double, double[]> SimulateGradientFlow(SparseParity task, IReadOnlyList<ParitySample> data, int n, double a0, double eta)
+    public static Func<double, double[]> SimulateGradientFlow(
+        SparseParity task,
+        IReadOnlyList<ParitySample> data,
+        int n,
+        double a0,
+        double eta
+    )
     {
         var g = Design(task, data, n);
         int d = data.Count;
@@ -270,7 +311,11 @@ public static class Multilinear
                 dy[n + k] = -eta * y[k] * gr;
             }
         };
-        var traj = new OdeTrajectory(f, Enumerable.Repeat(a0, 2 * n).ToArray(), 0.01 / (eta * Math.Max(top, 1e-12) * task.S));
+        var traj = new OdeTrajectory(
+            f,
+            Enumerable.Repeat(a0, 2 * n).ToArray(),
+            0.01 / (eta * Math.Max(top, 1e-12) * task.S)
+        );
         return t =>
         {
             var y = traj.At(t);

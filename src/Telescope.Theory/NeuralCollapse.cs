@@ -23,7 +23,8 @@ public sealed record UfmProblem(int C, int M, int P, double Sigma, int Seed)
     }
 
     /// <summary>One-hot labels, example i in class ⌊i/m⌋.</summary>
-    public Matrix<double> Labels() => Matrix<double>.Build.Dense(N, C, (i, c) => i / M == c ? 1.0 : 0.0);
+    public Matrix<double> Labels() =>
+        Matrix<double>.Build.Dense(N, C, (i, c) => i / M == c ? 1.0 : 0.0);
 
     /// <summary>Spec horizon <c>T = √(nC)·(ln(1/σ²) + 10)</c>.</summary>
     public double Horizon => Math.Sqrt(N * C) * (Math.Log(1 / (Sigma * Sigma)) + 10);
@@ -36,11 +37,24 @@ public sealed record UfmProblem(int C, int M, int P, double Sigma, int Seed)
 /// <param name="Nc3">max_c ‖w_c − √(n/C)μ_c‖/‖w_c‖ (self-duality, uncentred).</param>
 /// <param name="WtWError">‖WᵀW − √(n/C)I‖_F / ‖√(n/C)I‖_F.</param>
 /// <param name="Loss">Final training loss.</param>
-public sealed record CollapseMetrics(double GramError, double Nc1, double Nc2, double Nc3, double WtWError, double Loss)
+public sealed record CollapseMetrics(
+    double GramError,
+    double Nc1,
+    double Nc2,
+    double Nc3,
+    double WtWError,
+    double Loss
+)
 {
     /// <summary>The metrics by name, in a fixed order (for tables).</summary>
     public IEnumerable<(string Name, double Value)> Named() =>
-        [("gram_error", GramError), ("nc1", Nc1), ("nc2", Nc2), ("nc3", Nc3), ("wtw_error", WtWError)];
+        [
+            ("gram_error", GramError),
+            ("nc1", Nc1),
+            ("nc2", Nc2),
+            ("nc3", Nc3),
+            ("wtw_error", WtWError),
+        ];
 
     /// <summary>Largest of the five collapse metrics.</summary>
     public double Max => Named().Max(x => x.Value);
@@ -90,7 +104,11 @@ public static class NeuralCollapse
             LinAlg.Store(-(r.TransposeAndMultiply(w)), ds, 0);
             LinAlg.Store(-(h.TransposeThisAndMultiply(r)), ds, n * p);
         };
-        double rate = Math.Max(Math.Pow(h0.FrobeniusNorm(), 2) + Math.Pow(w0.FrobeniusNorm(), 2), 2 * Math.Sqrt(n * c)) / n;
+        double rate =
+            Math.Max(
+                Math.Pow(h0.FrobeniusNorm(), 2) + Math.Pow(w0.FrobeniusNorm(), 2),
+                2 * Math.Sqrt(n * c)
+            ) / n;
         double horizon = pr.Horizon;
         int steps = Math.Max(3000, (int)Math.Ceiling(horizon * rate / 0.02));
         var end = Rk4.Integrate(f, LinAlg.Pack(h0, w0), horizon, steps);
@@ -106,7 +124,11 @@ public static class NeuralCollapse
         var y = pr.Labels();
         var gl = GramLimit(pr);
         double gram = (h * h.Transpose() - gl).FrobeniusNorm() / gl.FrobeniusNorm();
-        var mu = Matrix<double>.Build.Dense(c, h.ColumnCount, (k, j) => Enumerable.Range(k * m, m).Average(i => h[i, j]));
+        var mu = Matrix<double>.Build.Dense(
+            c,
+            h.ColumnCount,
+            (k, j) => Enumerable.Range(k * m, m).Average(i => h[i, j])
+        );
         var mg = mu.ColumnSums() / c;
         double within = 0;
         for (int i = 0; i < n; i++)

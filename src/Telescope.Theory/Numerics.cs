@@ -15,7 +15,11 @@ public static class Rk4
     public static void Step(Derivative f, double t, double[] y, double h, double[][] work)
     {
         int n = y.Length;
-        double[] k1 = work[0], k2 = work[1], k3 = work[2], k4 = work[3], tmp = work[4];
+        double[] k1 = work[0],
+            k2 = work[1],
+            k3 = work[2],
+            k4 = work[3],
+            tmp = work[4];
         f(t, y, k1);
         for (int i = 0; i < n; i++)
             tmp[i] = y[i] + 0.5 * h * k1[i];
@@ -31,7 +35,8 @@ public static class Rk4
     }
 
     /// <summary>Scratch space for <see cref="Step"/> on a state of length <paramref name="n"/>.</summary>
-    public static double[][] Work(int n) => [new double[n], new double[n], new double[n], new double[n], new double[n]];
+    public static double[][] Work(int n) =>
+        [new double[n], new double[n], new double[n], new double[n], new double[n]];
 
     /// <summary>Integrate from t = 0 to <paramref name="t1"/> in <paramref name="steps"/> equal RK4 steps; returns y(t1).</summary>
     public static double[] Integrate(Derivative f, double[] y0, double t1, int steps)
@@ -70,7 +75,10 @@ public sealed class OdeTrajectory
     public OdeTrajectory(Derivative f, double[] y0, double maxStep)
     {
         if (!(maxStep > 0) || double.IsInfinity(maxStep))
-            throw new ArgumentOutOfRangeException(nameof(maxStep), "RK4 step must be positive and finite");
+            throw new ArgumentOutOfRangeException(
+                nameof(maxStep),
+                "RK4 step must be positive and finite"
+            );
         _f = f;
         _y0 = (double[])y0.Clone();
         _y = (double[])y0.Clone();
@@ -123,7 +131,8 @@ public static class Num
         if (x.Count != y.Count || x.Count < 2)
             throw new ArgumentException("need at least two (x, y) pairs of equal length");
         int n = x.Count;
-        double mx = 0, my = 0;
+        double mx = 0,
+            my = 0;
         for (int i = 0; i < n; i++)
         {
             mx += Math.Log(x[i]);
@@ -131,7 +140,8 @@ public static class Num
         }
         mx /= n;
         my /= n;
-        double sxy = 0, sxx = 0;
+        double sxy = 0,
+            sxx = 0;
         for (int i = 0; i < n; i++)
         {
             double dx = Math.Log(x[i]) - mx;
@@ -147,7 +157,8 @@ public static class Num
         if (n < 2)
             return [lo];
         var r = new double[n];
-        double a = Math.Log(lo), b = Math.Log(hi);
+        double a = Math.Log(lo),
+            b = Math.Log(hi);
         for (int i = 0; i < n; i++)
             r[i] = Math.Exp(a + (b - a) * i / (n - 1));
         return r;

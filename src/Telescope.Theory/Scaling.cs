@@ -6,7 +6,13 @@ namespace Telescope.Theory;
 /// <param name="Measured">Least-squares slope of ln(L + L_C) (or ln N*, ln T*) against ln(resource).</param>
 /// <param name="X">The resource values of the window.</param>
 /// <param name="Y">The fitted values (L + L_C, or N*, T*).</param>
-public sealed record ExponentFit(string Law, double ClosedForm, double Measured, double[] X, double[] Y);
+public sealed record ExponentFit(
+    string Law,
+    double ClosedForm,
+    double Measured,
+    double[] X,
+    double[] Y
+);
 
 /// <summary>
 /// Scaling laws of the multilinear model (spec §6, R21–R24; thesis ch. 4 §4.3, app. C.1–C.2). Balanced init R₀ = a₀²,
@@ -34,14 +40,26 @@ public static class Scaling
     public static double ComputeTimeExponent(double alpha) => (alpha + 1) / (alpha + 2);
 
     /// <summary>Emergence time of skill k (spec §6): <c>τ_k = ln K/(2ηS·P_s(k))</c>.</summary>
-    public static double EmergenceTime(SkillFrequencies p, int k, double s, double r0, double eta) =>
-        Math.Log(s / r0 - 1) / (2 * eta * s * p[k]);
+    public static double EmergenceTime(
+        SkillFrequencies p,
+        int k,
+        double s,
+        double r0,
+        double eta
+    ) => Math.Log(s / r0 - 1) / (2 * eta * s * p[k]);
 
     /// <summary>
     /// R21/R20 with D → ∞ and N skills (N = n_s by default): <c>L(T) = (S²/2)Σ_{k≤N} P_s(k)(1 + K⁻¹e^{2ηP_s(k)ST})⁻² +
     /// (S²/2)Σ_{k&gt;N} P_s(k)</c>, each term evaluated overflow-free (spec §0.1). T in GD steps (η kept).
     /// </summary>
-    public static double TimeLoss(SkillFrequencies p, double s, double r0, double eta, double t, int? n = null)
+    public static double TimeLoss(
+        SkillFrequencies p,
+        double s,
+        double r0,
+        double eta,
+        double t,
+        int? n = null
+    )
     {
         int nn = n ?? p.Ns;
         double lnK = Math.Log(s / r0 - 1);
@@ -62,7 +80,13 @@ public static class Scaling
     /// (a = b = a₀): <c>a_k ← a_k − η_GD·P_s(k)·b_k(a_k b_k − S)</c> (and b_k symmetric), loss Σ_k P_s(k)·½(S − a_k b_k)².
     /// Returns the loss at each requested time (T = step·η_GD, rounded to the nearest step; times ascending).
     /// </summary>
-    public static double[] TimeLossGd(SkillFrequencies p, double s, double a0, double etaGd, IReadOnlyList<double> times)
+    public static double[] TimeLossGd(
+        SkillFrequencies p,
+        double s,
+        double a0,
+        double etaGd,
+        IReadOnlyList<double> times
+    )
     {
         int ns = p.Ns;
         var a = Enumerable.Repeat(a0, ns).ToArray();
@@ -73,13 +97,13 @@ public static class Scaling
         {
             long target = (long)Math.Round(times[i] / etaGd);
             for (; step < target; step++)
-                for (int k = 0; k < ns; k++)
-                {
-                    double g = p[k + 1] * (a[k] * b[k] - s);
-                    double an = a[k] - etaGd * g * b[k];
-                    b[k] -= etaGd * g * a[k];
-                    a[k] = an;
-                }
+            for (int k = 0; k < ns; k++)
+            {
+                double g = p[k + 1] * (a[k] * b[k] - s);
+                double an = a[k] - etaGd * g * b[k];
+                b[k] -= etaGd * g * a[k];
+                a[k] = an;
+            }
             double l = 0;
             for (int k = ns - 1; k >= 0; k--)
                 l += p[k + 1] * 0.5 * (s - a[k] * b[k]) * (s - a[k] * b[k]);
@@ -112,7 +136,14 @@ public static class Scaling
     /// <summary>
     /// R21 prefactor (derived in the spec): <c>L(T) + L_C ≈ (S²A/(2(α+1)))·(2ηSA·T)^{−α/(α+1)}·I_α(K)</c>.
     /// </summary>
-    public static double TimeLaw(SkillFrequencies p, double s, double r0, double eta, double t, double? integral = null)
+    public static double TimeLaw(
+        SkillFrequencies p,
+        double s,
+        double r0,
+        double eta,
+        double t,
+        double? integral = null
+    )
     {
         double a = p.A,
             al = p.Alpha;
@@ -139,7 +170,12 @@ public static class Scaling
     {
         double a = p.A,
             al = p.Alpha;
-        return s * s * a / (2 * (al + 1)) * MathNet.Numerics.SpecialFunctions.Gamma(al / (al + 1)) * Math.Pow(a * d, -al / (al + 1));
+        return s
+            * s
+            * a
+            / (2 * (al + 1))
+            * MathNet.Numerics.SpecialFunctions.Gamma(al / (al + 1))
+            * Math.Pow(a * d, -al / (al + 1));
     }
 
     /// <summary>
@@ -174,10 +210,12 @@ public static class Scaling
     /// R22 discrete increment (corrected; Errata E9): for the continuum integral of Eq 4.30 with normaliser A &lt; 1,
     /// <c>(E_{D+1}[L] − E_D[L])/E_D[L] = −α/((α+1)D + 2α + 1)</c> up to a boundary term O((1 − A)^{D+1}).
     /// </summary>
-    public static double DataIncrement(double alpha, double d) => -alpha / ((alpha + 1) * d + 2 * alpha + 1);
+    public static double DataIncrement(double alpha, double d) =>
+        -alpha / ((alpha + 1) * d + 2 * alpha + 1);
 
     /// <summary>MUST-FAIL CONTROL (Errata E9): thesis Eq 4.33, <c>−α/(1 + (α+1)D)</c> (sign slip).</summary>
-    public static double DataIncrementThesisEq433(double alpha, double d) => -alpha / (1 + (alpha + 1) * d);
+    public static double DataIncrementThesisEq433(double alpha, double d) =>
+        -alpha / (1 + (alpha + 1) * d);
 
     /// <summary>
     /// The continuum integral of Eq 4.30, <c>I(D) = ∫₁^∞ k^{−(α+1)}(1 − A·k^{−(α+1)})^D dk</c>, computed by quadrature
@@ -270,7 +308,13 @@ public static class Scaling
     }
 
     /// <summary>Fit the data exponent (R22) over D ∈ [30/A, 0.01·n_s^{α+1}/A], 10 log points, on ln(E_D[L] + L_C).</summary>
-    public static ExponentFit FitData(SkillFrequencies p, double s, double r0, bool completion = true, int points = 10)
+    public static ExponentFit FitData(
+        SkillFrequencies p,
+        double s,
+        double r0,
+        bool completion = true,
+        int points = 10
+    )
     {
         double lo = 30 / p.A,
             hi = 0.01 * Math.Pow(p.Ns, p.Alpha + 1) / p.A;
@@ -281,12 +325,26 @@ public static class Scaling
     }
 
     /// <summary>Fit the parameter exponent (R23) over N ∈ [10, n_s/100] (integers, ≥ 8 log points), on ln(L(N) + L_C).</summary>
-    public static ExponentFit FitParameters(SkillFrequencies p, double s, bool completion = true, int points = 10)
+    public static ExponentFit FitParameters(
+        SkillFrequencies p,
+        double s,
+        bool completion = true,
+        int points = 10
+    )
     {
-        var n = Num.LogSpace(10, Math.Max(20, p.Ns / 100), points).Select(x => Math.Round(x)).Distinct().ToArray();
+        var n = Num.LogSpace(10, Math.Max(20, p.Ns / 100), points)
+            .Select(x => Math.Round(x))
+            .Distinct()
+            .ToArray();
         double lc = completion ? p.Completion(s) : 0;
         var y = n.Select(x => ParameterLoss(p, s, (int)x) + lc).ToArray();
-        return new ExponentFit("parameters", ParameterExponent(p.Alpha), Num.LogLogSlope(n, y), n, y);
+        return new ExponentFit(
+            "parameters",
+            ParameterExponent(p.Alpha),
+            Num.LogLogSlope(n, y),
+            n,
+            y
+        );
     }
 
     /// <summary>
@@ -294,11 +352,21 @@ public static class Scaling
     /// L(T = C/N, N) + L_C over N on a log grid of <paramref name="gridPoints"/> integers in [2, n_s/10]; returns the fits
     /// of L*, N*, T* against C (closed forms −α/(α+2), 1/(α+2), (α+1)/(α+2)).
     /// </summary>
-    public static ExponentFit[] FitCompute(SkillFrequencies p, double s, double r0, double eta, int points = 8, int gridPoints = 300)
+    public static ExponentFit[] FitCompute(
+        SkillFrequencies p,
+        double s,
+        double r0,
+        double eta,
+        int points = 8,
+        int gridPoints = 300
+    )
     {
         double tau1 = EmergenceTime(p, 1, s, r0, eta);
         var c = Num.LogSpace(1e3 * tau1, 1e6 * tau1, points);
-        var grid = Num.LogSpace(2, p.Ns / 10.0, gridPoints).Select(x => (int)Math.Round(x)).Distinct().ToArray();
+        var grid = Num.LogSpace(2, p.Ns / 10.0, gridPoints)
+            .Select(x => (int)Math.Round(x))
+            .Distinct()
+            .ToArray();
         double lc = p.Completion(s);
         double lnK = Math.Log(s / r0 - 1);
         // tail[N] = Σ_{k>N} P_s(k)
@@ -335,9 +403,27 @@ public static class Scaling
         double al = p.Alpha;
         return
         [
-            new ExponentFit("compute_loss", ComputeLossExponent(al), Num.LogLogSlope(c, lStar), c, lStar),
-            new ExponentFit("compute_N", ComputeSizeExponent(al), Num.LogLogSlope(c, nStar), c, nStar),
-            new ExponentFit("compute_T", ComputeTimeExponent(al), Num.LogLogSlope(c, tStar), c, tStar),
+            new ExponentFit(
+                "compute_loss",
+                ComputeLossExponent(al),
+                Num.LogLogSlope(c, lStar),
+                c,
+                lStar
+            ),
+            new ExponentFit(
+                "compute_N",
+                ComputeSizeExponent(al),
+                Num.LogLogSlope(c, nStar),
+                c,
+                nStar
+            ),
+            new ExponentFit(
+                "compute_T",
+                ComputeTimeExponent(al),
+                Num.LogLogSlope(c, tStar),
+                c,
+                tStar
+            ),
         ];
     }
 }

@@ -14,11 +14,17 @@ public sealed record BalancedMode(double S, double Lambda, double R0)
     public BalancedMode Validate()
     {
         if (!(S > 0) || !double.IsFinite(S))
-            throw new ArgumentOutOfRangeException(nameof(S), "premise S > 0 (target scale) violated");
+            throw new ArgumentOutOfRangeException(
+                nameof(S),
+                "premise S > 0 (target scale) violated"
+            );
         if (!(Lambda > 0) || !double.IsFinite(Lambda))
             throw new ArgumentOutOfRangeException(nameof(Lambda), "premise λ = E[x²] > 0 violated");
         if (!(R0 > 0) || !double.IsFinite(R0))
-            throw new ArgumentOutOfRangeException(nameof(R0), "premise balanced init a(0) = b(0) > 0, i.e. R₀ > 0, violated");
+            throw new ArgumentOutOfRangeException(
+                nameof(R0),
+                "premise balanced init a(0) = b(0) > 0, i.e. R₀ > 0, violated"
+            );
         return this;
     }
 
@@ -69,7 +75,8 @@ public static class Sigmoid
     /// MUST-FAIL CONTROL (R10): the linear-model exponential of thesis Eq 3.10, <c>θ(t) = S − (S − R₀)e^{−λt}</c>
     /// (no delay), offered in place of the sigmoid.
     /// </summary>
-    public static Func<double, double> LinearModel(BalancedMode m) => t => m.S - (m.S - m.R0) * Math.Exp(-m.Lambda * t);
+    public static Func<double, double> LinearModel(BalancedMode m) =>
+        t => m.S - (m.S - m.R0) * Math.Exp(-m.Lambda * t);
 
     /// <summary>Right-hand side of R9 for one mode: <c>da/dt = −λb(ab − S)</c>, <c>db/dt = −λa(ab − S)</c>; y = [a, b].</summary>
     public static Derivative Flow(double s, double lambda) =>
@@ -88,7 +95,11 @@ public static class Sigmoid
     {
         m.Validate();
         double a = Math.Sqrt(m.R0);
-        var traj = new OdeTrajectory(Flow(m.S, m.Lambda), [a, a], 0.0065 / (m.Lambda * Math.Max(m.S, m.R0)));
+        var traj = new OdeTrajectory(
+            Flow(m.S, m.Lambda),
+            [a, a],
+            0.0065 / (m.Lambda * Math.Max(m.S, m.R0))
+        );
         return t =>
         {
             var y = traj.At(t);
@@ -131,7 +142,14 @@ public static class Sigmoid
     /// with the old values. Returns the states [aₙ, bₙ] for n = 0..<paramref name="steps"/>; step n approximates GF time
     /// t = n·η.
     /// </summary>
-    public static (double[] A, double[] B) GradientDescent(double a0, double b0, double s, double lambda, double eta, int steps)
+    public static (double[] A, double[] B) GradientDescent(
+        double a0,
+        double b0,
+        double s,
+        double lambda,
+        double eta,
+        int steps
+    )
     {
         var a = new double[steps + 1];
         var b = new double[steps + 1];
@@ -153,13 +171,15 @@ public static class Sigmoid
     public static double DriftFactor(double eta, double g) => 1 - eta * eta * g * g;
 
     /// <summary>R12(b), exact: with balanced init the fixed point S of <c>R ← R(1 − ηλ(R − S))²</c> attracts iff 0 &lt; ηλS &lt; 1.</summary>
-    public static bool BalancedGdStable(double eta, double lambda, double s) => eta * lambda * s > 0 && eta * lambda * s < 1;
+    public static bool BalancedGdStable(double eta, double lambda, double s) =>
+        eta * lambda * s > 0 && eta * lambda * s < 1;
 
     /// <summary>
     /// R12(c): the top Hessian eigenvalue at a minimum is 2λΣ_∞/Z ≥ 2λS/Z, so η &gt; Z/(λS) can never converge (any init).
     /// Returns the largest η that may converge, Z/(λS).
     /// </summary>
-    public static double GdLearningRateCeiling(double z, double lambda, double s) => z / (lambda * Math.Abs(s));
+    public static double GdLearningRateCeiling(double z, double lambda, double s) =>
+        z / (lambda * Math.Abs(s));
 
     /// <summary>
     /// R12(d), derived in the spec: for ηλS ≤ 0.1 and balanced init, <c>maxₙ |Rₙ − R(nη)|/S ≤ ηλS·(0.15·ln K + 0.1)</c>,
