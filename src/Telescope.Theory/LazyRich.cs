@@ -191,6 +191,36 @@ public static class LazyRich
         return traj.At;
     }
 
+    /// <summary>
+    /// Discrete GD on the scalar network with input second moment λ (R12(c)): <c>aᵢ ← aᵢ − η·λ(θ − S)bᵢ/Z</c>,
+    /// <c>bᵢ ← bᵢ − η·λ(θ − S)aᵢ/Z</c> (old values). Returns the final state [a₁..a_p, b₁..b_p] after
+    /// <paramref name="steps"/> steps, or null when it diverges (a non-finite or |θ| &gt; 10⁶·(1 + |S|) state).
+    /// </summary>
+    public static double[]? GradientDescent(ScalarNetwork n, double lambda, double eta, int steps)
+    {
+        int p = n.P;
+        var y = new double[2 * p];
+        n.A0.CopyTo(y, 0);
+        n.B0.CopyTo(y, p);
+        for (int s = 0; s < steps; s++)
+        {
+            double th = 0;
+            for (int i = 0; i < p; i++)
+                th += y[i] * y[p + i];
+            th /= n.Z;
+            if (!double.IsFinite(th) || Math.Abs(th) > 1e6 * (1 + Math.Abs(n.S)))
+                return null;
+            double g = eta * lambda * (th - n.S) / n.Z;
+            for (int i = 0; i < p; i++)
+            {
+                double a = y[i];
+                y[i] -= g * y[p + i];
+                y[p + i] -= g * a;
+            }
+        }
+        return y;
+    }
+
     /// <summary>θ and Σ of a state vector [a, b] (helpers for simulated trajectories).</summary>
     public static (double Theta, double Sigma) Moments(ScalarNetwork n, double[] y)
     {

@@ -81,13 +81,19 @@ public static class MinNorm
     public static Func<double, Vector<double>> Simulate(MinNormProblem pr)
     {
         var f = pr.F;
-        int n = f.RowCount;
+        int n = f.RowCount,
+            p = f.ColumnCount;
+        var m = (f.TransposeThisAndMultiply(f) / n).ToArray();
+        var v = (f.TransposeThisAndMultiply(pr.Y) / n).ToArray();
         Derivative rhs = (_, w, dw) =>
         {
-            var wv = Vector<double>.Build.DenseOfArray(w);
-            var g = f.TransposeThisAndMultiply(f * wv - pr.Y) / n;
-            for (int i = 0; i < w.Length; i++)
-                dw[i] = -g[i];
+            for (int i = 0; i < p; i++)
+            {
+                double g = -v[i];
+                for (int j = 0; j < p; j++)
+                    g += m[i, j] * w[j];
+                dw[i] = -g;
+            }
         };
         var traj = new OdeTrajectory(rhs, pr.W0.ToArray(), 0.02 / Rates(pr).Max);
         return t => Vector<double>.Build.DenseOfArray(traj.At(t));

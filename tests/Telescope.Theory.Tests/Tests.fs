@@ -1,4 +1,0 @@
-module Tests
-open Xunit
-[<Fact>]
-let ``smoke`` () = Assert.True(true)
