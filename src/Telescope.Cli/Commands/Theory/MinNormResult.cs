@@ -23,9 +23,9 @@ public sealed class MinNormResult : ITheoryResult
         int n = (int)p["n"],
             width = (int)p["p"],
             seed = (int)p["seed"];
-        if (width <= n)
+        if (width < 2 * n + 1)
             throw new ArgumentException(
-                $"p = {width} must exceed n = {n} (over-parameterised premise of R4)"
+                $"p = {width} must be at least 2n + 1 = {2 * n + 1}: over-parameterised (R4 needs p > n) and well conditioned, since RK4 to the horizon 30/lambda_min costs about 1500*kappa(FF') steps"
             );
         var rows = new List<Comparison>();
         var zero = MinNormProblem.Random(n, width, 0.0, seed);
