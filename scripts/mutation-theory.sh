@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Mutation testing of src/Telescope.Theory (Stryker.NET) driven by the F# FsCheck suite tests/Telescope.Theory.Tests.
+#
+#   scripts/mutation-theory.sh            # THEORY_MAXTEST=5 cases per property (override with the env variable)
+#
+# Settings live in tests/Telescope.Theory.Tests/stryker-config.json: mutate the C# theory module only, run the covering
+# tests per mutant (coverage analysis perTest) with two test runners, skip string mutations and exception messages
+# (premise texts), and write StrykerOutput/<date>/reports/mutation-report.{html,json} under the test project.
+# Instrumented tight RK4 loops are slow, so expect tens of minutes on 2 cores.
+# The property suite runs fewer generated cases per property here (THEORY_MAXTEST) so one pass over all mutants fits
+# a 2-core budget; every must-fail control still runs. Exit code: Stryker's (non-zero below --break-at).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dotnet tool restore >/dev/null
+export THEORY_MAXTEST="${THEORY_MAXTEST:-5}"
+cd tests/Telescope.Theory.Tests
+exec dotnet stryker --config-file stryker-config.json "$@"

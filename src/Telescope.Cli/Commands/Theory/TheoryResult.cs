@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace Telescope.Cli.Commands.Theory;
+
+/// <summary>One parameter of a theory result: name, default, the theorem's range (inclusive), and meaning.</summary>
+public sealed record ParamSpec(
+    string Name,
+    double Default,
+    double Min,
+    double Max,
+    string Description,
+    bool Integer = false
+)
+{
+    /// <summary>Range as text, e.g. <c>0.2 ≤ S ≤ 5</c>.</summary>
+    public string Range => $"{Fmt(Min)} ≤ {Name} ≤ {Fmt(Max)}" + (Integer ? ", integer" : "");
+
+    internal static string Fmt(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>How a row's simulated value is judged against its closed form.</summary>
+public enum Relation
+{
+    /// <summary>|simulated − closed| ≤ tolerance.</summary>
+    Within,
+
+    /// <summary>simulated ≤ closed + tolerance (a bound: the closed form is the theory's upper bound).</summary>
+    AtMost,
+}
+
+/// <summary>
+/// One row of a theory table: a quantity at coordinate x (time t, or the swept resource), its closed form and simulated
+/// value, and the spec tolerance. Control rows carry a must-fail control (misprinted form or parameters outside the
+/// theorem's range): they are expected to be rejected by the same check.
+/// </summary>
+public sealed record Comparison(
+    string Quantity,
+    double X,
+    double ClosedForm,
+    double Simulated,
+    double Tolerance,
+    bool Control = false,
+    int? Output = null,
+    Relation Relation = Relation.Within
+)
+{
+    /// <summary>Whether the check accepts the row.</summary>
+    public bool Accepted =>
+        Relation == Relation.Within
+            ? Math.Abs(Simulated - ClosedForm) <= Tolerance
+            : Simulated <= ClosedForm + Tolerance;
+}
+
+/// <summary>What a result computed: the rows plus how to draw and describe them.</summary>
+public sealed record TheoryReport(
+    IReadOnlyList<Comparison> Rows,
+    string XTitle,
+    IReadOnlyList<long> Seeds,
+    string DataSource,
+    IReadOnlyList<string> Notes,
+    bool LogX = false,
+    bool LogY = false
+);
+
+/// <summary>A named theory result: closed form against simulation with the spec tolerance.</summary>
+public interface ITheoryResult
+{
+    /// <summary>Command-line name (e.g. <c>sigmoid</c>).</summary>
+    string Name { get; }
+
+    /// <summary>One-line description with the spec result ids.</summary>
+    string Summary { get; }
+
+    /// <summary>The parameters, defaults and the theorem's ranges.</summary>
+    IReadOnlyList<ParamSpec> Parameters { get; }
+
+    /// <summary>Compute every row (no output is written here).</summary>
+    TheoryReport Run(IReadOnlyDictionary<string, double> p);
+}
+
+/// <summary>Shared helpers for results.</summary>
+internal static class Rows
+{
+    /// <summary>n + 1 equally spaced points on [0, t1].</summary>
+    public static double[] Grid(double t1, int n) =>
+        Enumerable.Range(0, n + 1).Select(i => t1 * i / n).ToArray();
+
+    /// <summary>Rows for a scalar function of t compared on a grid.</summary>
+    public static IEnumerable<Comparison> Curve(
+        string quantity,
+        IEnumerable<double> ts,
+        Func<double, double> closedForm,
+        Func<double, double> simulated,
+        double tol,
+        bool control = false,
+        int? output = null
+    ) =>
+        ts.Select(t => new Comparison(
+            quantity,
+            t,
+            closedForm(t),
+            simulated(t),
+            tol,
+            control,
+            output
+        ));
+}

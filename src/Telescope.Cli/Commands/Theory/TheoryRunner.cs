@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.FSharp.Collections;
+using Telescope.Frames;
+using Telescope.Plots;
+
+namespace Telescope.Cli.Commands.Theory;
+
+/// <summary>The registry of theory results and the run → table → files pipeline behind <c>telescope theory</c>.</summary>
+public static class TheoryRunner
+{
+    /// <summary>Every result, in listing order.</summary>
+    public static IReadOnlyList<ITheoryResult> All { get; } =
+    [
+        new SigmoidResult(),
+        new GammaPlusResult(),
+        new MultilinearResult(),
+        new ScalingResult(),
+        new EmergenceResult(),
+        new DcShotResult(),
+        new ConservationResult(),
+        new MinNormResult(),
+        new NeuralCollapseResult(),
+    ];
+
+    /// <summary>Find a result by name or throw a <see cref="UsageException"/> listing the names.</summary>
+    public static ITheoryResult Find(string name) =>
+        All.FirstOrDefault(r => r.Name == name)
+        ?? throw new UsageException(
+            $"theory: unknown result '{name}' (known: {string.Join(", ", All.Select(r => r.Name))})"
+        );
+
+    /// <summary>
+    /// Parse <c>key=value</c> overrides against the result's parameters: unknown key, non-number, non-integer where an
+    /// integer is needed, or a value outside the theorem's range → <see cref="UsageException"/> naming the problem.
+    /// </summary>
+    public static Dictionary<string, double> ParseParams(
+        ITheoryResult r,
+        IEnumerable<string> overrides
+    )
+    {
+        var values = r.Parameters.ToDictionary(p => p.Name, p => p.Default);
+        foreach (var kv in overrides)
+        {
+            int eq = kv.IndexOf('=');
+            if (eq <= 0)
+                throw new UsageException(
+                    $"theory {r.Name}: --param '{kv}' is not of the form key=value"
+                );
+            string key = kv[..eq].Trim(),
+                text = kv[(eq + 1)..].Trim();
+            var spec =
+                r.Parameters.FirstOrDefault(p => p.Name == key)
+                ?? throw new UsageException(
+                    $"theory {r.Name}: unknown parameter '{key}' (known: {string.Join(", ", r.Parameters.Select(p => p.Name))})"
+                );
+            if (
+                !double.TryParse(
+                    text,
+                    NumberStyles.Float,
+                    CultureInfo.InvariantCulture,
+                    out double v
+                ) || !double.IsFinite(v)
+            )
+                throw new UsageException($"theory {r.Name}: --param {key}={text} is not a number");
+            if (spec.Integer && v != Math.Round(v))
+                throw new UsageException(
+                    $"theory {r.Name}: --param {key}={text} must be an integer"
+                );
+            if (v < spec.Min || v > spec.Max)
+                throw new UsageException(
+                    $"theory {r.Name}: --param {key}={text} is outside the theorem's range ({spec.Range}: {spec.Description})"
+                );
+            values[key] = v;
+        }
+        return values;
+    }
+
+    /// <summary>Run a result and compute its report; premise violations of the library become usage errors.</summary>
+    public static TheoryReport Compute(ITheoryResult r, IReadOnlyDictionary<string, double> values)
+    {
+        try
+        {
+            return r.Run(values);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"theory {r.Name}: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
+
+    /// <summary>The run key of a result's table: study "theory", run = name, parameter columns result + parameters.</summary>
+    public static RunKey Key(
+        ITheoryResult r,
+        IReadOnlyDictionary<string, double> values,
+        long seed
+    ) =>
+        new(
+            "theory",
+            r.Name,
+            seed,
+            [
+                new("result", r.Name),
+                .. r.Parameters.Select(p => new KeyValuePair<string, string>(
+                    p.Name,
+                    Csv.Number(values[p.Name])
+                )),
+            ]
+        );
+
+    /// <summary>Write <c>&lt;name&gt;.csv</c>, <c>&lt;name&gt;.html</c> and <c>run.json</c> into <paramref name="outDir"/>.</summary>
+    public static void Write(
+        ITheoryResult r,
+        IReadOnlyDictionary<string, double> values,
+        TheoryReport report,
+        string outDir,
+        double seconds
+    )
+    {
+        Directory.CreateDirectory(outDir);
+        long seed = report.Seeds.Count > 0 ? report.Seeds[0] : 0;
+        var key = Key(r, values, seed);
+        var schema = new TidySchema(
+            ["result", .. r.Parameters.Select(p => p.Name)],
+            TheoryColumns: true
+        );
+        string csv = Path.Combine(outDir, r.Name + ".csv");
+        using (var w = new TidyCsvWriter(csv, schema, key))
+        {
+            foreach (var row in report.Rows)
+                w.Write(
+                    new Telescope.Observation(
+                        row.Quantity,
+                        row.Simulated,
+                        row.X,
+                        Output: row.Output,
+                        ClosedForm: row.ClosedForm
+                    )
+                );
+            w.Complete();
+        }
+        var tidy = TidyFrame.read(csv);
+        var quantities = report.Rows.Select(x => x.Quantity).Distinct().ToList();
+        var spec = new LineSpec(
+            $"theory {r.Name}",
+            ListModule.OfSeq(quantities),
+            "step",
+            ListModule.OfSeq(new[] { "output" }),
+            FSharpList<string>.Empty,
+            false,
+            report.LogX,
+            report.LogY,
+            report.XTitle,
+            "value",
+            false
+        );
+        var charts = Figures.closedFormVsSimulated(spec, tidy);
+        string caption =
+            $"{r.Summary}\nparameters: {string.Join(", ", r.Parameters.Select(p => $"{p.Name}={Csv.Number(values[p.Name])}"))}\n"
+            + $"{report.DataSource}\nlines: closed form; markers: simulation. Quantities prefixed control_ are must-fail controls (expected to disagree).";
+        Offline.save(Path.Combine(outDir, r.Name + ".html"), $"theory {r.Name}", caption, charts);
+        var config = new JsonObject { ["result"] = r.Name };
+        foreach (var p in r.Parameters)
+            config[p.Name] = values[p.Name];
+        var tolerances = new JsonObject();
+        foreach (var g in report.Rows.GroupBy(x => x.Quantity))
+            tolerances[g.Key] = g.Max(x => x.Tolerance);
+        config["tolerance_max_by_quantity"] = tolerances;
+        config["notes"] = new JsonArray(
+            report.Notes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()
+        );
+        bool pass = report.Rows.Where(x => !x.Control).All(x => x.Accepted);
+        var manifest = new RunManifest
+        {
+            Study = r.Name,
+            Config = config,
+            DataSource = report.DataSource,
+            Seeds = report.Seeds.ToList(),
+            Versions = RunManifest.VersionsOf(typeof(Telescope.Theory.Rk4), typeof(TheoryRunner)),
+            Threads = 1,
+            Status = "completed",
+            Finished = DateTime.UtcNow.ToString("o"),
+        };
+        manifest.Runs.Add(
+            new RunStatus(
+                r.Name,
+                pass ? "pass" : "fail",
+                seed,
+                pass ? null : "closed form and simulation disagree beyond the tolerance",
+                Seconds: seconds
+            )
+        );
+        manifest.Outputs.AddRange([r.Name + ".csv", r.Name + ".html", Offline.PlotlyFileName]);
+        manifest.Save(outDir);
+    }
+
+    /// <summary>Print the per-quantity summary (and a few sample rows) and return whether every check passed.</summary>
+    public static bool Print(ITheoryResult r, TheoryReport report, TextWriter o)
+    {
+        o.WriteLine($"theory {r.Name}: {r.Summary}");
+        foreach (var n in report.Notes)
+            o.WriteLine("  " + n);
+        o.WriteLine();
+        o.WriteLine(
+            $"{"quantity", -44} {"rows", 5} {"x (worst)", 12} {"closed_form", 14} {"simulated", 14} {"abs_error", 10} {"tolerance", 10}  verdict"
+        );
+        bool pass = true;
+        foreach (var g in report.Rows.GroupBy(x => x.Quantity))
+        {
+            var rows = g.ToList();
+            bool control = rows[0].Control;
+            // worst row: largest error relative to tolerance
+            var worst = rows.MaxBy(x => Excess(x))!;
+            bool accepted = rows.All(x => x.Accepted);
+            string verdict;
+            if (control)
+                verdict = accepted ? "control NOT rejected" : "control rejected (as it must be)";
+            else
+            {
+                verdict = accepted ? "PASS" : "FAIL";
+                pass &= accepted;
+            }
+            string rel = worst.Relation == Relation.AtMost ? "<=" : "";
+            o.WriteLine(
+                $"{g.Key + (worst.Output is { } k ? $" [{k}]" : ""), -44} {rows.Count, 5} {F(worst.X), 12} {F(worst.ClosedForm), 14} {F(worst.Simulated), 14} {F(Math.Abs(worst.Simulated - worst.ClosedForm)), 10} {rel + F(worst.Tolerance), 10}  {verdict}"
+            );
+        }
+        o.WriteLine();
+        o.WriteLine(
+            pass
+                ? $"PASS: every closed form agrees with its simulation within the spec tolerance"
+                : "FAIL: some closed form disagrees with its simulation beyond the spec tolerance"
+        );
+        return pass;
+    }
+
+    private static double Excess(Comparison x) =>
+        (
+            x.Relation == Relation.Within
+                ? Math.Abs(x.Simulated - x.ClosedForm)
+                : x.Simulated - x.ClosedForm
+        ) / Math.Max(x.Tolerance, 1e-300);
+
+    private static string F(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
+
+    /// <summary>The whole <c>telescope theory &lt;name&gt;</c> action; returns the exit code (0 pass, 1 fail).</summary>
+    public static int RunOne(
+        string name,
+        IEnumerable<string> overrides,
+        string? outDir,
+        TextWriter o
+    )
+    {
+        var r = Find(name);
+        var values = ParseParams(r, overrides);
+        var sw = Stopwatch.StartNew();
+        var report = Compute(r, values);
+        bool pass = Print(r, report, o);
+        string dir = outDir ?? Path.Combine("out", "theory", r.Name);
+        Write(r, values, report, dir, sw.Elapsed.TotalSeconds);
+        o.WriteLine(
+            $"wrote {Path.Combine(dir, r.Name + ".csv")}, {Path.Combine(dir, r.Name + ".html")}, {Path.Combine(dir, "run.json")} ({sw.Elapsed.TotalSeconds:F1} s)"
+        );
+        return pass ? 0 : 1;
+    }
+
+    /// <summary>The listing printed by <c>telescope theory list</c>.</summary>
+    public static void List(TextWriter o)
+    {
+        foreach (var r in All)
+        {
+            o.WriteLine($"{r.Name, -16} {r.Summary}");
+            o.WriteLine(
+                $"{"", -16}   params: {string.Join(", ", r.Parameters.Select(p => $"{p.Name}={ParamSpec.Fmt(p.Default)} [{ParamSpec.Fmt(p.Min)}, {ParamSpec.Fmt(p.Max)}]"))}"
+            );
+        }
+    }
+}

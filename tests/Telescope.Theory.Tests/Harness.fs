@@ -1,0 +1,134 @@
+/// Property harness shared by every theory test.
+///
+/// * A generated case is a record mapped (never filtered) from an array of integer knobs in [-100, 100]. Knobs shrink
+///   toward 0, and knob 0 maps to the simplest value of each range (p = 1, Z = 1, S = 1, ...), so a shrunk
+///   counterexample reads as the simplest failing case. The failing record is printed as the property's label,
+///   together with FsCheck's replay line ("Replay: (seed, gamma, size)").
+/// * `check` runs a property (THEORY_MAXTEST cases, default 100); `mustFail` runs the SAME predicate on a control
+///   (misprinted formula or parameters outside the theorem's range) and asserts that FsCheck finds a counterexample.
+/// * Monte Carlo properties use `checkWith seeded`: a fixed FsCheck seed, so a statistical tolerance (4 standard errors)
+///   cannot make CI flaky; the simulation seeds are knobs of the case.
+module Harness
+
+open System
+open FsCheck
+open FsCheck.FSharp
+open global.Xunit
+
+/// Cases per property: THEORY_MAXTEST (e.g. a smaller number under mutation testing) or 100.
+let maxTest =
+    match Environment.GetEnvironmentVariable "THEORY_MAXTEST" with
+    | null
+    | "" -> 100
+    | s -> int s
+
+/// Quick config that throws on failure with the counterexample and the replay line.
+let config =
+    Config.QuickThrowOnFailure.WithMaxTest(maxTest).WithQuietOnSuccess(true)
+
+/// Same, replaying a fixed FsCheck seed (for statistical properties).
+let seeded =
+    config.WithReplay(
+        Some
+            {
+                Rnd = Rnd(20261123UL, 0x9E3779B97F4A7C15UL)
+                Size = None
+            }
+    )
+
+/// A knob shrinks toward 0 by jumping to 0, halving, then stepping by one.
+let shrinkKnob (k: int) =
+    seq {
+        if k <> 0 then
+            yield 0
+
+        if abs k > 1 then
+            yield k / 2
+
+        if k > 0 then
+            yield k - 1
+        elif k < 0 then
+            yield k + 1
+    }
+    |> Seq.distinct
+
+/// n knobs in [-100, 100]; each shrinks independently toward 0.
+let knobs n : Arbitrary<int[]> =
+    Arb.fromGenShrink (
+        Gen.arrayOfLength n (Gen.choose (-100, 100)),
+        fun ks ->
+            seq {
+                for i in 0 .. ks.Length - 1 do
+                    for v in shrinkKnob ks[i] -> Array.updateAt i v ks
+            }
+    )
+
+/// Geometric map: knob 0 → mid, +100 → hi, −100 → lo.
+let geo lo mid hi (k: int) =
+    if k >= 0 then
+        mid * Math.Pow(hi / mid, float k / 100.0)
+    else
+        mid * Math.Pow(lo / mid, float -k / 100.0)
+
+/// Linear map: knob 0 → mid, +100 → hi, −100 → lo.
+let lin lo mid hi (k: int) =
+    if k >= 0 then
+        mid + (hi - mid) * float k / 100.0
+    else
+        mid + (lo - mid) * float -k / 100.0
+
+/// Integer map: knob 0 → lo, |knob| = 100 → hi.
+let intIn lo hi (k: int) = lo + (abs k * (hi - lo) + 50) / 100
+
+/// A checked comparison: the measured error and its tolerance.
+type Verdict =
+    {
+        Error: float
+        Tolerance: float
+    }
+
+    member v.Ok = v.Error <= v.Tolerance
+
+/// Error within tolerance.
+let within (err: float) (tol: float) = { Error = err; Tolerance = tol }
+
+/// The property: for all generated knobs, the mapped case satisfies the verdict; the label shows case and verdict.
+let property n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) =
+    Prop.forAll (knobs n) (fun ks ->
+        let c = toCase ks
+        let v = verdict c
+
+        v.Ok
+        |> Prop.label (sprintf "case %A\n  error %g > tolerance %g" c v.Error v.Tolerance))
+
+/// Run a property with a config.
+let checkWith (cfg: Config) n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) =
+    Check.One(cfg, property n toCase verdict)
+
+/// Run a property (THEORY_MAXTEST cases).
+let check n toCase verdict = checkWith config n toCase verdict
+
+/// MUST-FAIL CONTROL: the same harness must find a counterexample.
+let mustFailWith (cfg: Config) n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) =
+    let ex = Record.Exception(fun () -> checkWith cfg n toCase verdict)
+
+    Assert.True(
+        not (isNull ex),
+        "must-fail control was accepted on every generated case: the check cannot tell the right form from the wrong one"
+    )
+
+    Assert.Contains("Falsifiable", ex.Message)
+
+/// MUST-FAIL CONTROL with the default config.
+let mustFail n toCase verdict = mustFailWith config n toCase verdict
+
+/// Largest absolute difference of two curves sampled at the same times.
+let maxDiff (ts: float seq) (f: float -> float) (g: float -> float) =
+    ts |> Seq.map (fun t -> abs (f t - g t)) |> Seq.max
+
+/// n + 1 equally spaced points on [0, t1].
+let grid t1 n =
+    [ for i in 0..n -> t1 * float i / float n ]
+
+/// Invoke a .NET Func as an F# function.
+let inline fn (f: Func<'a, 'b>) = fun x -> f.Invoke x
