@@ -16,23 +16,7 @@ public class CliTests : IDisposable
             Directory.Delete(_dir, true);
     }
 
-    private static (int code, string stdout, string stderr) Telescope(params string[] args)
-    {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter();
-        var se = new StringWriter();
-        Console.SetOut(so);
-        Console.SetError(se);
-        try
-        {
-            return (TelescopeCli.Run(args), so.ToString(), se.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int code, string stdout, string stderr) Telescope(params string[] args) => Fixtures.RunCli(args);
 
     private string Out(string name) => Path.Combine(_dir, name);
 

@@ -36,6 +36,25 @@ public static class Fixtures
         }).ToArray();
     }
 
+    /// <summary>Run <c>telescope</c> in-process, capturing exit code, stdout and stderr.</summary>
+    public static (int code, string stdout, string stderr) RunCli(params string[] args)
+    {
+        var (o, e) = (Console.Out, Console.Error);
+        var so = new StringWriter();
+        var se = new StringWriter();
+        Console.SetOut(so);
+        Console.SetError(se);
+        try
+        {
+            return (Telescope.Cli.TelescopeCli.Run(args), so.ToString(), se.ToString());
+        }
+        finally
+        {
+            Console.SetOut(o);
+            Console.SetError(e);
+        }
+    }
+
     /// <summary>max |a − b| / max(max |b|, tiny).</summary>
     public static double RelErr(Tensor a, Tensor b) =>
         a.sub(b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-300);

@@ -25,23 +25,7 @@ public class SweepTests : IDisposable
           "grid": { "--optimizer": ["sgd", "adamw"], "--lr": [0.001, 0.01] }, "seeds": [0, 1], "threads_per_job": 1 }
         """;
 
-    private static (int code, string stdout, string stderr) Telescope(params string[] args)
-    {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter();
-        var se = new StringWriter();
-        Console.SetOut(so);
-        Console.SetError(se);
-        try
-        {
-            return (TelescopeCli.Run(args), so.ToString(), se.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int code, string stdout, string stderr) Telescope(params string[] args) => Fixtures.RunCli(args);
 
     [Theory]
     [InlineData("missing file", null, "sweep file not found")]

@@ -17,6 +17,15 @@ public static class ScalarSafe
     private static readonly Scalar One = 1.0.ToScalar();
     private static readonly Scalar MinusOne = (-1.0).ToScalar();
 
+    /// <summary>Apply <paramref name="op"/> to a Scalar of value <paramref name="c"/> that stays alive until it returns.</summary>
+    private static Tensor Keep(double c, Func<Scalar, Tensor> op)
+    {
+        using var s = c.ToScalar();
+        var r = op(s);
+        GC.KeepAlive(s);
+        return r;
+    }
+
     /// <summary>a + b.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
@@ -30,74 +39,34 @@ public static class ScalarSafe
     public static Tensor MinusInPlace(this Tensor a, Tensor b) => a.add_(b, MinusOne);
 
     /// <summary>a + α·b.</summary>
-    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha)
-    {
-        using var s = alpha.ToScalar();
-        var r = a.add(b, s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor PlusScaled(this Tensor a, Tensor b, double alpha) =>
+        Keep(alpha, s => a.add(b, s));
 
     /// <summary>a += α·b (in place).</summary>
-    public static Tensor PlusScaledInPlace(this Tensor a, Tensor b, double alpha)
-    {
-        using var s = alpha.ToScalar();
-        var r = a.add_(b, s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor PlusScaledInPlace(this Tensor a, Tensor b, double alpha) =>
+        Keep(alpha, s => a.add_(b, s));
 
     /// <summary>c·a.</summary>
-    public static Tensor Times(this Tensor a, double c)
-    {
-        using var s = c.ToScalar();
-        var r = a.mul(s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor Times(this Tensor a, double c) =>
+        Keep(c, s => a.mul(s));
 
     /// <summary>a ← c·a (in place).</summary>
-    public static Tensor TimesInPlace(this Tensor a, double c)
-    {
-        using var s = c.ToScalar();
-        var r = a.mul_(s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor TimesInPlace(this Tensor a, double c) =>
+        Keep(c, s => a.mul_(s));
 
     /// <summary>a ← a + c (in place).</summary>
-    public static Tensor PlusConstInPlace(this Tensor a, double c)
-    {
-        using var s = c.ToScalar();
-        var r = a.add_(s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor PlusConstInPlace(this Tensor a, double c) =>
+        Keep(c, s => a.add_(s));
 
     /// <summary>a ← a / c (in place).</summary>
-    public static Tensor DivideInPlace(this Tensor a, double c)
-    {
-        using var s = c.ToScalar();
-        var r = a.div_(s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor DivideInPlace(this Tensor a, double c) =>
+        Keep(c, s => a.div_(s));
 
     /// <summary>1[a &gt; c] as a boolean tensor.</summary>
-    public static Tensor GreaterThan(this Tensor a, double c)
-    {
-        using var s = c.ToScalar();
-        var r = a.gt(s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor GreaterThan(this Tensor a, double c) =>
+        Keep(c, s => a.gt(s));
 
     /// <summary>a ← a + c·(x ⊙ y) (in place).</summary>
-    public static Tensor AddProductInPlace(this Tensor a, Tensor x, Tensor y, double c)
-    {
-        using var s = c.ToScalar();
-        var r = a.addcmul_(x, y, s);
-        GC.KeepAlive(s);
-        return r;
-    }
+    public static Tensor AddProductInPlace(this Tensor a, Tensor x, Tensor y, double c) =>
+        Keep(c, s => a.addcmul_(x, y, s));
 }
