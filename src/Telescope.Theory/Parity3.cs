@@ -11,7 +11,10 @@ public static class Parity3
 {
     /// <summary>The 8 inputs in the order 000 … 111 (x₁ is the most significant bit).</summary>
     public static double[][] Inputs { get; } =
-        Enumerable.Range(0, 8).Select(i => new double[] { (i >> 2) & 1, (i >> 1) & 1, i & 1 }).ToArray();
+        Enumerable
+            .Range(0, 8)
+            .Select(i => new double[] { (i >> 2) & 1, (i >> 1) & 1, i & 1 })
+            .ToArray();
 
     /// <summary>Network output at x for parameters (α, β, γ, c), evaluated from the ReLU network itself.</summary>
     public static double Output(double alpha, double beta, double gamma, double c, double[] x)
@@ -78,14 +81,28 @@ public static class Parity3
     /// Simulation of the flow on [α², β², γ², c] from the network itself: central finite differences (step h) of the
     /// loss in (α, β, γ, c), dθ/dt = −η∂L/∂θ, converted by d(α²)/dt = 2α·dα/dt (and likewise for β, γ).
     /// </summary>
-    public static double[] FlowByFiniteDifferences(double alpha, double beta, double gamma, double c, double s, double eta, double h = 1e-6)
+    public static double[] FlowByFiniteDifferences(
+        double alpha,
+        double beta,
+        double gamma,
+        double c,
+        double s,
+        double eta,
+        double h = 1e-6
+    )
     {
         double D(Func<double, double> f, double x) => (f(x + h) - f(x - h)) / (2 * h);
         double ga = D(a => Loss(a, beta, gamma, c, s), alpha);
         double gb = D(b => Loss(alpha, b, gamma, c, s), beta);
         double gg = D(g => Loss(alpha, beta, g, c, s), gamma);
         double gc = D(x => Loss(alpha, beta, gamma, x, s), c);
-        return [2 * alpha * (-eta * ga), 2 * beta * (-eta * gb), 2 * gamma * (-eta * gg), -eta * gc];
+        return
+        [
+            2 * alpha * (-eta * ga),
+            2 * beta * (-eta * gb),
+            2 * gamma * (-eta * gg),
+            -eta * gc,
+        ];
     }
 
     /// <summary>End point of the corrected flow (R33): α² = β² = γ² = 2S, c = −S; mode strengths (½, ¼, ¼).</summary>

@@ -137,18 +137,22 @@ let ``R28 control: (r/N_c)^2 for the partial skill is rejected`` () =
 /// the corrected ODEs against central finite differences of the network's loss, relative 1e-6 (per component, scale
 /// 1 + |value|).
 type ParityCase =
-    { Alpha: float
-      Beta: float
-      Gamma: float
-      C: float
-      S: float }
+    {
+        Alpha: float
+        Beta: float
+        Gamma: float
+        C: float
+        S: float
+    }
 
 let parityCase (k: int[]) =
-    { Alpha = geo 0.1 0.5 1.5 k[0]
-      Beta = geo 0.1 0.5 1.5 k[1]
-      Gamma = geo 0.1 0.5 1.5 k[2]
-      C = lin -1.0 0.0 1.0 k[3]
-      S = geo 0.5 1.0 2.0 k[4] }
+    {
+        Alpha = geo 0.1 0.5 1.5 k[0]
+        Beta = geo 0.1 0.5 1.5 k[1]
+        Gamma = geo 0.1 0.5 1.5 k[2]
+        C = lin -1.0 0.0 1.0 k[3]
+        S = geo 0.5 1.0 2.0 k[4]
+    }
 
 let parityVerdict (flow: float[] -> float -> float -> float[]) c =
     let fd = Parity3.FlowByFiniteDifferences(c.Alpha, c.Beta, c.Gamma, c.C, c.S, 1.0)

@@ -40,7 +40,16 @@ public sealed class Parity3Result : ITheoryResult
             for (int k = 0; k < 4; k++)
             {
                 rows.Add(new Comparison(names[k], i, cf[k], fd[k], 1e-6 * (1 + Math.Abs(fd[k]))));
-                rows.Add(new Comparison("control_thesis_" + names[k], i, th[k], fd[k], 1e-6 * (1 + Math.Abs(fd[k])), true));
+                rows.Add(
+                    new Comparison(
+                        "control_thesis_" + names[k],
+                        i,
+                        th[k],
+                        fd[k],
+                        1e-6 * (1 + Math.Abs(fd[k])),
+                        true
+                    )
+                );
             }
         }
         // trajectory: RK4 on the corrected ODEs vs RK4 on the network (finite-difference gradient), same steps
@@ -70,7 +79,9 @@ public sealed class Parity3Result : ITheoryResult
             "gradient rows: random point index; trajectory rows: t (eta = 1)",
             [seed],
             "synthetic: the 8 points of {0,1}^3, sum loss",
-            ["end point (alpha^2, beta^2, gamma^2, c) -> (2S, 2S, 2S, -S); mode strengths (1/2, 1/4, 1/4)"]
+            [
+                "end point (alpha^2, beta^2, gamma^2, c) -> (2S, 2S, 2S, -S); mode strengths (1/2, 1/4, 1/4)",
+            ]
         );
     }
 }
