@@ -169,15 +169,28 @@ public static class DcShot
         var c = x.TransposeThisAndMultiply(y) / d;
         var betaMn = x.TransposeThisAndMultiply((x * x.Transpose()).Solve(y));
         double a = initScale;
-        var b = Vector<double>.Build.DenseOfArray(rng.Normals(dc, initScale));
+        var b = rng.Normals(dc, initScale);
+        var mm = m.ToArray();
+        var cc = c.ToArray();
+        var g = new double[dc];
         for (int st = 0; st < steps; st++)
         {
-            var g = m * (a * b) - c; // ∂L/∂β
-            double ga = g.DotProduct(b);
-            b = b - eta * a * g;
+            // g = ∂L/∂β = M·(a·B) − c; ∂L/∂B = a·g, ∂L/∂a = Bᵀg (old values)
+            double ga = 0;
+            for (int i = 0; i < dc; i++)
+            {
+                double gi = -cc[i];
+                for (int j = 0; j < dc; j++)
+                    gi += mm[i, j] * a * b[j];
+                g[i] = gi;
+                ga += b[i] * gi;
+            }
+            for (int i = 0; i < dc; i++)
+                b[i] -= eta * a * g[i];
             a -= eta * ga;
         }
-        return (a * b - betaMn).L2Norm() / betaMn.L2Norm();
+        var beta = Vector<double>.Build.DenseOfArray(b) * a;
+        return (beta - betaMn).L2Norm() / betaMn.L2Norm();
     }
 
     /// <summary>

@@ -130,7 +130,7 @@ let ``R27 layerwise GD ends at the min-norm interpolant within 3 s`` () =
             Seed = abs k[2]
         }
 
-    checkWith (seeded.WithMaxTest(min maxTest 30)) 3 layer layerVerdict
+    checkWith seeded 3 layer layerVerdict
 
 [<Fact>]
 let ``R27 control: init scale 0.3 does not end at the min-norm interpolant`` () =

@@ -132,3 +132,43 @@ let ``R28 control: (r/N_c)^2 for the partial skill is rejected`` () =
         }
 
     mustFail 3 partial (paramVerdict (fun n nc k -> Emergence.ParameterEmergenceStrengthSquared(n, nc, k)))
+
+/// R33: the weight-shared ReLU parity network (thesis app. C.4). α, β, γ ∈ [0.1, 1.5], c ∈ [−1, 1], S ∈ [0.5, 2], η = 1:
+/// the corrected ODEs against central finite differences of the network's loss, relative 1e-6 (per component, scale
+/// 1 + |value|).
+type ParityCase =
+    {
+        Alpha: float
+        Beta: float
+        Gamma: float
+        C: float
+        S: float
+    }
+
+let parityCase (k: int[]) =
+    {
+        Alpha = geo 0.1 0.5 1.5 k[0]
+        Beta = geo 0.1 0.5 1.5 k[1]
+        Gamma = geo 0.1 0.5 1.5 k[2]
+        C = lin -1.0 0.0 1.0 k[3]
+        S = geo 0.5 1.0 2.0 k[4]
+    }
+
+let parityVerdict (flow: float[] -> float -> float -> float[]) c =
+    let fd = Parity3.FlowByFiniteDifferences(c.Alpha, c.Beta, c.Gamma, c.C, c.S, 1.0)
+    let cf = flow [| c.Alpha ** 2.0; c.Beta ** 2.0; c.Gamma ** 2.0; c.C |] c.S 1.0
+    within (Array.map2 (fun a b -> abs (a - b) / (1.0 + abs a)) cf fd |> Array.max) 1e-6
+
+[<Fact>]
+let ``R33 corrected parity-network ODEs match finite differences`` () =
+    check 5 parityCase (parityVerdict (fun q s eta -> Parity3.Flow(q, s, eta)))
+
+[<Fact>]
+let ``R33 control: thesis Eq C.15-C.18 are rejected`` () =
+    mustFail 5 parityCase (parityVerdict (fun q s eta -> Parity3.FlowThesis(q, s, eta)))
+
+[<Fact>]
+let ``R33 RK4 on the network ends at alpha^2 = beta^2 = gamma^2 = 2S, c = -S`` () =
+    let q = Parity3.Simulate(1.0, 1.0, 0.01, 6.0, 6000)
+    let e = Parity3.EndPoint 1.0
+    Assert.True(Array.forall2 (fun a b -> abs (a - b) <= 1e-3) q e, sprintf "%A vs %A" q e)

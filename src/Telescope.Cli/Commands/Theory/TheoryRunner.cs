@@ -22,6 +22,7 @@ public static class TheoryRunner
         new ConservationResult(),
         new MinNormResult(),
         new NeuralCollapseResult(),
+        new Parity3Result(),
     ];
 
     /// <summary>Find a result by name or throw a <see cref="UsageException"/> listing the names.</summary>
