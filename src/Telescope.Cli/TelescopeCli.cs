@@ -22,6 +22,8 @@ public static class TelescopeCli
         yield return StudyCommand.Build();
         yield return TheoryCommand.Build();
         yield return BenchCommand.Build();
+        yield return ScriptCommand.Build();
+        yield return ReportCommand.Build();
     }
 
     /// <summary>Parse and run; returns the exit code (0 success, 1 a run failed, 2 bad input).</summary>
