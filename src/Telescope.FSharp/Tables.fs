@@ -33,6 +33,20 @@ module Tables =
 
         frame.Rows.[keep] |> Frame.indexRowsOrdinally
 
+    /// Rows whose `column` cell is one of `values` (as invariant text), renumbered 0..n−1.
+    let whereIn (column: string) (values: string list) (frame: Frame<int, string>) =
+        let cells = TidyFrames.Cells(frame, column)
+        let wanted = set values
+
+        let keep =
+            frame.RowKeys
+            |> Seq.indexed
+            |> Seq.filter (fun (i, _) -> wanted.Contains cells.[i])
+            |> Seq.map snd
+            |> Array.ofSeq
+
+        frame.Rows.[keep] |> Frame.indexRowsOrdinally
+
     /// Rows of one quantity.
     let quantity (q: string) (frame: Frame<int, string>) = whereEq "quantity" q frame
 

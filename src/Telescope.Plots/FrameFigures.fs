@@ -47,7 +47,8 @@ module FrameFigures =
             |> List.choose (fun (c, cells) -> if cells.[i] = "" then None else Some(sprintf "%s=%s" c cells.[i]))
             |> String.concat ", ")
 
-    /// Mean over seeds as a line with its confidence interval as a shaded band, one colour per group.
+    /// Mean over seeds as a line with its confidence interval as a shaded band, one colour per group
+    /// (on a log y axis the band is drawn only where its lower bound is positive).
     /// The frame is an aggregate (`TidyQueries.AggregateOverSeeds`) with columns `step`, `mean`,
     /// `ci_low`, `ci_high` (missing bounds, e.g. one seed, draw no band) and the `groupBy` columns.
     let seedBands (title: string) (groupBy: string seq) (logX: bool) (logY: bool) (yTitle: string) (frame: Frame<int, string>) =
@@ -60,7 +61,10 @@ module FrameFigures =
             [ for gi, (name, rows) in groups groupBy frame |> List.indexed do
                   let colour = palette.[gi % palette.Length]
                   let rows = rows |> List.filter (fun i -> not (Double.IsNaN step.[i])) |> List.sortBy (fun i -> step.[i])
-                  let band = rows |> List.filter (fun i -> Double.IsFinite lo.[i] && Double.IsFinite hi.[i])
+                  // on a log axis a band can only be drawn where its lower bound is positive
+                  let band =
+                      rows
+                      |> List.filter (fun i -> Double.IsFinite lo.[i] && Double.IsFinite hi.[i] && (not logY || lo.[i] > 0.0))
                   let label = if name = "" then "mean" else name
 
                   if not (List.isEmpty band) then

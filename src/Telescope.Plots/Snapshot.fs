@@ -80,5 +80,6 @@ module Snapshot =
                 with _ ->
                     ()
 
-    /// Render `html` to `png` at 1000 × 1400 pixels; `None` when no Chromium is installed.
-    let tryPng (html: string) (png: string) = tryPngSized 1000 1400 html png
+    /// Render `html` to `png` at 1000 × 750 pixels (one figure with its title); `None` when no
+    /// Chromium is installed.
+    let tryPng (html: string) (png: string) = tryPngSized 1000 750 html png
