@@ -132,7 +132,7 @@ public static class TidyParquet
                     data[i].AddRange((await Read<float>(rg, f, n, cancel)).Select(v => (object?)(double?)v));
                 else if (t == typeof(bool))
                     data[i].AddRange((await Read<bool>(rg, f, n, cancel)).Select(v => (object?)v));
-                else if (t == typeof(string))
+                else if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
                 {
                     var buf = new string[n];
                     await rg.ReadAsync(f, buf.AsMemory(), null, cancel);
@@ -150,7 +150,7 @@ public static class TidyParquet
             ISeries<int> s =
                 t == typeof(long) || t == typeof(int) ? Series(vals, v => (long)v)
                 : t == typeof(double) || t == typeof(float) ? TidyFrames.Series(vals.Select(v => v is double d ? d : double.NaN).ToList())
-                : t == typeof(bool) ? Series(vals, v => (bool)v)
+                : t == typeof(bool) ? Series(vals, v => (bool)v!)
                 : TidyFrames.Series(vals.Select(v => v as string).ToList());
             b.Add(fields[i].Name, s);
         }
