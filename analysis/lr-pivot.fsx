@@ -24,22 +24,26 @@ open Telescope.Plots
 open Telescope.Studies
 
 type Config =
-    { Steps: int
-      LearningRates: float list
-      Seeds: int64 list
-      Hidden: int list
-      Train: int
-      Test: int }
+    {
+        Steps: int
+        LearningRates: float list
+        Seeds: int64 list
+        Hidden: int list
+        Train: int
+        Test: int
+    }
 
 let argv = fsi.CommandLineArgs |> Array.skip 1
 
 let config =
-    { Steps = Args.int "--steps" 100 argv
-      LearningRates = Args.floats "--lr" [ 0.01; 0.1; 0.5 ] argv
-      Seeds = [ 0L ]
-      Hidden = [ 64; 64 ]
-      Train = 300
-      Test = 200 }
+    {
+        Steps = Args.int "--steps" 100 argv
+        LearningRates = Args.floats "--lr" [ 0.01; 0.1; 0.5 ] argv
+        Seeds = [ 0L ]
+        Hidden = [ 64; 64 ]
+        Train = 300
+        Test = 200
+    }
 
 Analysis.header "lr-pivot" config
 let out = Analysis.outDir "lr-pivot" argv
@@ -47,7 +51,10 @@ let out = Analysis.outDir "lr-pivot" argv
 let study =
     ApproximationConfig(
         Model = Model.mlp config.Hidden,
-        Settings = (config.LearningRates |> List.map (fun lr -> OptimizerSetting("sgd", Optimizer.sgd lr)) |> ResizeArray),
+        Settings =
+            (config.LearningRates
+             |> List.map (fun lr -> OptimizerSetting("sgd", Optimizer.sgd lr))
+             |> ResizeArray),
         Steps = config.Steps,
         Seeds = ResizeArray config.Seeds,
         TrainSize = config.Train,
@@ -74,7 +81,14 @@ Offline.save
     figure
     "Telescoping error by learning rate"
     (sprintf "%s\nMLP %A, SGD, %d steps, seed 0; test points" study.DataSource config.Hidden config.Steps)
-    [ FrameFigures.pivotLines "mean |f_t − f̃_t| on test points, by SGD learning rate" true true "mean |f_t − f̃_t| (output units)" pivot ]
+    [
+        FrameFigures.pivotLines
+            "mean |f_t − f̃_t| on test points, by SGD learning rate"
+            true
+            true
+            "mean |f_t − f̃_t| (output units)"
+            pivot
+    ]
 
 let png = Snapshot.tryPng figure (Path.Combine(out, "figure.png"))
 
@@ -84,7 +98,13 @@ Analysis.manifest
     config
     study.DataSource
     config.Seeds
-    ([ "trajectories.csv"; "trajectories.parquet"; "pivot.csv"; "figure.html"; Offline.PlotlyFileName ]
+    ([
+        "trajectories.csv"
+        "trajectories.parquet"
+        "pivot.csv"
+        "figure.html"
+        Offline.PlotlyFileName
+     ]
      @ (png |> Option.map (fun _ -> [ "figure.png" ]) |> Option.defaultValue []))
 |> ignore
 

@@ -54,7 +54,8 @@ module Args =
 
     /// A comma-separated list of integers (`--seeds 0,1,2`).
     let ints (name: string) (fallback: int list) (argv: string seq) =
-        floats name (fallback |> List.map Operators.float) argv |> List.map Operators.int
+        floats name (fallback |> List.map Operators.float) argv
+        |> List.map Operators.int
 
 /// The frame of every analysis script: a run header, an output folder, and run.json with the
 /// script's config record, so that each table and figure says what made it.
@@ -70,7 +71,13 @@ module Analysis =
     /// Print the run header: script name, time (UTC), machine, versions and the config record.
     let header (name: string) (config: 'Config) =
         printfn "== %s — %s UTC" name (DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss"))
-        printfn "   machine: %s, %d cores, %s" Environment.MachineName Environment.ProcessorCount (Runtime.InteropServices.RuntimeInformation.FrameworkDescription)
+
+        printfn
+            "   machine: %s, %d cores, %s"
+            Environment.MachineName
+            Environment.ProcessorCount
+            (Runtime.InteropServices.RuntimeInformation.FrameworkDescription)
+
         printfn "   config: %s" ((configJson config).ToJsonString())
 
     /// The output folder: `--out DIR` if given, else `out/analysis/<name>` under the current
@@ -82,7 +89,14 @@ module Analysis =
 
     /// Write `run.json` into `dir`: the script name, its config record, the data source, seeds and the
     /// files it produced (relative to `dir`). Returns the path.
-    let manifest (dir: string) (name: string) (config: 'Config) (dataSource: string) (seeds: int64 list) (outputs: string list) =
+    let manifest
+        (dir: string)
+        (name: string)
+        (config: 'Config)
+        (dataSource: string)
+        (seeds: int64 list)
+        (outputs: string list)
+        =
         let m =
             Telescope.Frames.RunManifest(
                 Study = name,
@@ -90,7 +104,11 @@ module Analysis =
                 DataSource = dataSource,
                 Seeds = ResizeArray seeds,
                 Threads = Environment.ProcessorCount,
-                Versions = Telescope.Frames.RunManifest.VersionsOf(typeof<Telescope.Models.ModelSpec>, typeof<TorchSharp.torch>),
+                Versions =
+                    Telescope.Frames.RunManifest.VersionsOf(
+                        typeof<Telescope.Models.ModelSpec>,
+                        typeof<TorchSharp.torch>
+                    ),
                 Status = "completed",
                 Finished = DateTime.UtcNow.ToString("o")
             )

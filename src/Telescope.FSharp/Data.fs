@@ -4,10 +4,12 @@ open Telescope.Data
 
 /// A train/test pair of data sets.
 type Split =
-    { /// Rows the optimiser sees.
-      Train: Dataset
-      /// Held-out rows (tracked, never trained on).
-      Test: Dataset }
+    {
+        /// Rows the optimiser sees.
+        Train: Dataset
+        /// Held-out rows (tracked, never trained on).
+        Test: Dataset
+    }
 
 /// Data sets for experiments.
 [<RequireQualifiedAccess>]

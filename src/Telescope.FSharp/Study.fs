@@ -20,10 +20,12 @@ module Study =
     let runs (study: IStudy) =
         Telescope.Native.TorchRuntime.EnsureLoaded()
 
-        [ for r in study.Runs() do
-              let sink = ObservationList()
-              let result = r.Execute.Invoke(sink, (fun _ -> ()), CancellationToken.None)
-              yield r.Key, List.ofSeq sink.Items, Option.ofObj result.Failure ]
+        [
+            for r in study.Runs() do
+                let sink = ObservationList()
+                let result = r.Execute.Invoke(sink, (fun _ -> ()), CancellationToken.None)
+                yield r.Key, List.ofSeq sink.Items, Option.ofObj result.Failure
+        ]
 
     /// Run the study and return its tidy frame (same columns as `telescope study`'s CSV).
     let run (study: IStudy) =
@@ -31,5 +33,6 @@ module Study =
 
         Telescope.Frames.TidyFrames.FromRuns(
             rs
-            |> List.map (fun (k, obs, _) -> struct (k, (ResizeArray obs :> System.Collections.Generic.IReadOnlyList<_>)))
+            |> List.map (fun (k, obs, _) ->
+                struct (k, (ResizeArray obs :> System.Collections.Generic.IReadOnlyList<_>)))
         )

@@ -19,11 +19,15 @@ module Tables =
 
     /// `Some frame` when the file exists and loads, else `None`.
     let tryLoad (path: string) =
-        if System.IO.File.Exists path then Some(TidyTable.Load path) else None
+        if System.IO.File.Exists path then
+            Some(TidyTable.Load path)
+        else
+            None
 
     /// Rows whose `column` cell equals `value` (as invariant text), renumbered 0..n−1.
     let whereEq (column: string) (value: string) (frame: Frame<int, string>) =
         let cells = TidyFrames.Cells(frame, column)
+
         let keep =
             frame.RowKeys
             |> Seq.indexed
@@ -59,7 +63,8 @@ module Tables =
 
     /// Mean over seeds with a 95% Student-t interval: columns are the coordinates, then `n, mean, std,
     /// sem, ci_low, ci_high` (see `TidyQueries.AggregateOverSeeds`).
-    let aggregateOverSeeds (frame: Frame<int, string>) = TidyQueries.AggregateOverSeeds(frame, 0.95)
+    let aggregateOverSeeds (frame: Frame<int, string>) =
+        TidyQueries.AggregateOverSeeds(frame, 0.95)
 
     /// Mean over seeds with a Student-t interval at confidence `level` (e.g. 0.9).
     let aggregateOverSeedsAt (level: float) (frame: Frame<int, string>) =

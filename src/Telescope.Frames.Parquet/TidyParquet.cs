@@ -32,8 +32,13 @@ public static class TidyParquet
     public static ColumnKind KindOf(Type t) =>
         (Nullable.GetUnderlyingType(t) ?? t) switch
         {
-            var x when x == typeof(int) || x == typeof(long) || x == typeof(short) || x == typeof(byte) => ColumnKind.Int64,
-            var x when x == typeof(double) || x == typeof(float) || x == typeof(decimal) => ColumnKind.Double,
+            var x
+                when x == typeof(int)
+                    || x == typeof(long)
+                    || x == typeof(short)
+                    || x == typeof(byte) => ColumnKind.Int64,
+            var x when x == typeof(double) || x == typeof(float) || x == typeof(decimal) =>
+                ColumnKind.Double,
             var x when x == typeof(bool) => ColumnKind.Boolean,
             _ => ColumnKind.String,
         };
@@ -43,21 +48,26 @@ public static class TidyParquet
         where TRow : notnull => SaveAsync(frame, path).GetAwaiter().GetResult();
 
     /// <summary>Write <paramref name="frame"/> to <paramref name="path"/> (row keys are not written).</summary>
-    public static async Task SaveAsync<TRow>(Frame<TRow, string> frame, string path, CancellationToken cancel = default)
+    public static async Task SaveAsync<TRow>(
+        Frame<TRow, string> frame,
+        string path,
+        CancellationToken cancel = default
+    )
         where TRow : notnull
     {
         var columns = frame.ColumnKeys.ToList();
         var types = frame.ColumnTypes.ToList();
         var kinds = types.Select(KindOf).ToList();
         var fields = columns
-            .Select((c, i) =>
-                kinds[i] switch
-                {
-                    ColumnKind.Int64 => (DataField)new DataField<long?>(c),
-                    ColumnKind.Double => new DataField<double?>(c),
-                    ColumnKind.Boolean => new DataField<bool?>(c),
-                    _ => new DataField(c, typeof(string), true),
-                }
+            .Select(
+                (c, i) =>
+                    kinds[i] switch
+                    {
+                        ColumnKind.Int64 => (DataField)new DataField<long?>(c),
+                        ColumnKind.Double => new DataField<double?>(c),
+                        ColumnKind.Boolean => new DataField<bool?>(c),
+                        _ => new DataField(c, typeof(string), true),
+                    }
             )
             .ToArray();
         var schema = new ParquetSchema(fields);
@@ -69,7 +79,11 @@ public static class TidyParquet
         {
             await using (var stream = File.Create(partial))
             {
-                await using var writer = await ParquetWriter.CreateAsync(schema, stream, cancellationToken: cancel);
+                await using var writer = await ParquetWriter.CreateAsync(
+                    schema,
+                    stream,
+                    cancellationToken: cancel
+                );
                 using var rg = writer.CreateRowGroup();
                 for (int i = 0; i < columns.Count; i++)
                 {
@@ -77,20 +91,48 @@ public static class TidyParquet
                     switch (kinds[i])
                     {
                         case ColumnKind.Int64:
-                            await rg.WriteAsync<long>(fields[i], values.Select(v => v.HasValue ? Convert.ToInt64(v.Value) : (long?)null).ToArray(), cancellationToken: cancel);
+                            await rg.WriteAsync<long>(
+                                fields[i],
+                                values
+                                    .Select(v =>
+                                        v.HasValue ? Convert.ToInt64(v.Value) : (long?)null
+                                    )
+                                    .ToArray(),
+                                cancellationToken: cancel
+                            );
                             break;
                         case ColumnKind.Double:
                             await rg.WriteAsync<double>(
                                 fields[i],
-                                values.Select(v => v.HasValue && TidyFrames.ToNumber(v.Value) is var x && !double.IsNaN(x) ? x : (double?)null).ToArray(),
+                                values
+                                    .Select(v =>
+                                        v.HasValue
+                                        && TidyFrames.ToNumber(v.Value) is var x
+                                        && !double.IsNaN(x)
+                                            ? x
+                                            : (double?)null
+                                    )
+                                    .ToArray(),
                                 cancellationToken: cancel
                             );
                             break;
                         case ColumnKind.Boolean:
-                            await rg.WriteAsync<bool>(fields[i], values.Select(v => v.HasValue ? (bool?)(bool)v.Value : null).ToArray(), cancellationToken: cancel);
+                            await rg.WriteAsync<bool>(
+                                fields[i],
+                                values
+                                    .Select(v => v.HasValue ? (bool?)(bool)v.Value : null)
+                                    .ToArray(),
+                                cancellationToken: cancel
+                            );
                             break;
                         default:
-                            await rg.WriteAsync(fields[i], values.Select(v => v.HasValue ? TidyFrames.Format(v.Value) : null).ToArray()!, null);
+                            await rg.WriteAsync(
+                                fields[i],
+                                values
+                                    .Select(v => v.HasValue ? TidyFrames.Format(v.Value) : null)
+                                    .ToArray()!,
+                                null
+                            );
                             break;
                     }
                 }
@@ -108,7 +150,10 @@ public static class TidyParquet
     public static Frame<int, string> Load(string path) => LoadAsync(path).GetAwaiter().GetResult();
 
     /// <summary>Read a flat Parquet file (every row group) as a frame with row keys 0..n−1.</summary>
-    public static async Task<Frame<int, string>> LoadAsync(string path, CancellationToken cancel = default)
+    public static async Task<Frame<int, string>> LoadAsync(
+        string path,
+        CancellationToken cancel = default
+    )
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"parquet file not found: {path}", path);
@@ -125,11 +170,18 @@ public static class TidyParquet
                 if (t == typeof(long))
                     data[i].AddRange((await Read<long>(rg, f, n, cancel)).Select(v => (object?)v));
                 else if (t == typeof(int))
-                    data[i].AddRange((await Read<int>(rg, f, n, cancel)).Select(v => (object?)(long?)v));
+                    data[i]
+                        .AddRange(
+                            (await Read<int>(rg, f, n, cancel)).Select(v => (object?)(long?)v)
+                        );
                 else if (t == typeof(double))
-                    data[i].AddRange((await Read<double>(rg, f, n, cancel)).Select(v => (object?)v));
+                    data[i]
+                        .AddRange((await Read<double>(rg, f, n, cancel)).Select(v => (object?)v));
                 else if (t == typeof(float))
-                    data[i].AddRange((await Read<float>(rg, f, n, cancel)).Select(v => (object?)(double?)v));
+                    data[i]
+                        .AddRange(
+                            (await Read<float>(rg, f, n, cancel)).Select(v => (object?)(double?)v)
+                        );
                 else if (t == typeof(bool))
                     data[i].AddRange((await Read<bool>(rg, f, n, cancel)).Select(v => (object?)v));
                 else if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
@@ -139,7 +191,9 @@ public static class TidyParquet
                     data[i].AddRange(buf);
                 }
                 else
-                    throw new NotSupportedException($"{path}: column '{f.Name}' has type {t.Name}; only flat int/long/double/float/bool/string columns are read");
+                    throw new NotSupportedException(
+                        $"{path}: column '{f.Name}' has type {t.Name}; only flat int/long/double/float/bool/string columns are read"
+                    );
             }
         }
         var b = new FrameBuilder.Columns<int, string>();
@@ -149,7 +203,8 @@ public static class TidyParquet
             var vals = data[i];
             ISeries<int> s =
                 t == typeof(long) || t == typeof(int) ? Series(vals, v => (long)v)
-                : t == typeof(double) || t == typeof(float) ? TidyFrames.Series(vals.Select(v => v is double d ? d : double.NaN).ToList())
+                : t == typeof(double) || t == typeof(float)
+                    ? TidyFrames.Series(vals.Select(v => v is double d ? d : double.NaN).ToList())
                 : t == typeof(bool) ? Series(vals, v => (bool)v!)
                 : TidyFrames.Series(vals.Select(v => v as string).ToList());
             b.Add(fields[i].Name, s);
@@ -157,7 +212,12 @@ public static class TidyParquet
         return b.Frame;
     }
 
-    private static async Task<T?[]> Read<T>(ParquetRowGroupReader rg, DataField f, int n, CancellationToken cancel)
+    private static async Task<T?[]> Read<T>(
+        ParquetRowGroupReader rg,
+        DataField f,
+        int n,
+        CancellationToken cancel
+    )
         where T : struct
     {
         var buf = new T?[n];

@@ -68,14 +68,26 @@ public static class TidyFrames
             b.Add("closed_form", Series(closed));
             b.Add("simulated", Series(value));
             b.Add("abs_error", Series(value.Zip(closed, (v, c) => Math.Abs(v - c)).ToList()));
-            b.Add("rel_error", Series(value.Zip(closed, (v, c) => double.IsNaN(c) ? double.NaN : TidySchema.RelativeError(v, c)).ToList()));
+            b.Add(
+                "rel_error",
+                Series(
+                    value
+                        .Zip(
+                            closed,
+                            (v, c) => double.IsNaN(c) ? double.NaN : TidySchema.RelativeError(v, c)
+                        )
+                        .ToList()
+                )
+            );
         }
         return b.Frame;
     }
 
     /// <summary>The frame of one run's observations.</summary>
-    public static Frame<int, string> FromObservations(RunKey key, IEnumerable<Observation> observations) =>
-        FromRuns([(key, observations.ToList())]);
+    public static Frame<int, string> FromObservations(
+        RunKey key,
+        IEnumerable<Observation> observations
+    ) => FromRuns([(key, observations.ToList())]);
 
     /// <summary>
     /// Save a frame as CSV (atomically; invariant culture; missing cells empty; no row keys), so that
@@ -84,7 +96,11 @@ public static class TidyFrames
     public static void SaveCsv(Frame<int, string> frame, string path) => SaveCsv<int>(frame, path);
 
     /// <summary>Save any frame as CSV; the row keys become the first column when <paramref name="rowKeyName"/> is given.</summary>
-    public static void SaveCsv<TRow>(Frame<TRow, string> frame, string path, string? rowKeyName = null)
+    public static void SaveCsv<TRow>(
+        Frame<TRow, string> frame,
+        string path,
+        string? rowKeyName = null
+    )
         where TRow : notnull
     {
         var columns = frame.ColumnKeys.ToList();
@@ -94,8 +110,18 @@ public static class TidyFrames
             path,
             stream =>
             {
-                using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-                var header = (rowKeyName is null ? columns : columns.Prepend(rowKeyName)).Select(Csv.Escape);
+                using var w = new StreamWriter(
+                    stream,
+                    new System.Text.UTF8Encoding(false),
+                    1 << 16,
+                    leaveOpen: true
+                )
+                {
+                    NewLine = "\n",
+                };
+                var header = (rowKeyName is null ? columns : columns.Prepend(rowKeyName)).Select(
+                    Csv.Escape
+                );
                 w.WriteLine(string.Join(',', header));
                 for (int i = 0; i < keys.Count; i++)
                 {
@@ -117,8 +143,14 @@ public static class TidyFrames
         where TRow : notnull
     {
         if (!frame.ColumnKeys.Contains(column))
-            throw new KeyNotFoundException($"the frame has no column '{column}' (columns: {string.Join(", ", frame.ColumnKeys)})");
-        return frame.GetColumn<object>(column).GetAllValues().Select(v => v.HasValue ? Format(v.Value) : "").ToArray();
+            throw new KeyNotFoundException(
+                $"the frame has no column '{column}' (columns: {string.Join(", ", frame.ColumnKeys)})"
+            );
+        return frame
+            .GetColumn<object>(column)
+            .GetAllValues()
+            .Select(v => v.HasValue ? Format(v.Value) : "")
+            .ToArray();
     }
 
     /// <summary>The cells of a column as numbers, in row order; missing or non-numeric cells are NaN.</summary>
@@ -126,8 +158,14 @@ public static class TidyFrames
         where TRow : notnull
     {
         if (!frame.ColumnKeys.Contains(column))
-            throw new KeyNotFoundException($"the frame has no column '{column}' (columns: {string.Join(", ", frame.ColumnKeys)})");
-        return frame.GetColumn<object>(column).GetAllValues().Select(v => v.HasValue ? ToNumber(v.Value) : double.NaN).ToArray();
+            throw new KeyNotFoundException(
+                $"the frame has no column '{column}' (columns: {string.Join(", ", frame.ColumnKeys)})"
+            );
+        return frame
+            .GetColumn<object>(column)
+            .GetAllValues()
+            .Select(v => v.HasValue ? ToNumber(v.Value) : double.NaN)
+            .ToArray();
     }
 
     /// <summary>Invariant text of a cell value.</summary>
@@ -153,7 +191,13 @@ public static class TidyFrames
             long l => l,
             decimal m => (double)m,
             bool b => b ? 1 : 0,
-            string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) => x,
+            string s
+                when double.TryParse(
+                    s,
+                    NumberStyles.Float,
+                    CultureInfo.InvariantCulture,
+                    out var x
+                ) => x,
             _ => double.NaN,
         };
 
@@ -161,11 +205,25 @@ public static class TidyFrames
     public static ISeries<int> TypedColumn(IReadOnlyList<string?> values)
     {
         var present = values.Where(v => !string.IsNullOrEmpty(v)).ToList();
-        if (present.Count > 0 && present.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-            return Series(values.Select(v => string.IsNullOrEmpty(v) ? double.NaN : double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToList());
+        if (
+            present.Count > 0
+            && present.All(v =>
+                double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            )
+        )
+            return Series(
+                values
+                    .Select(v =>
+                        string.IsNullOrEmpty(v)
+                            ? double.NaN
+                            : double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)
+                    )
+                    .ToList()
+            );
         return Series(values.Select(v => string.IsNullOrEmpty(v) ? null : v).ToList());
     }
 
     /// <summary>A series with row keys 0..n−1.</summary>
-    public static Series<int, T> Series<T>(IReadOnlyList<T> values) => new(Enumerable.Range(0, values.Count), values);
+    public static Series<int, T> Series<T>(IReadOnlyList<T> values) =>
+        new(Enumerable.Range(0, values.Count), values);
 }

@@ -39,11 +39,20 @@ public static class TidyQueries
     /// </summary>
     /// <param name="tidy">A tidy frame with a <c>value</c> column.</param>
     /// <param name="level">Confidence level in (0, 1), default 0.95.</param>
-    public static Frame<int, string> AggregateOverSeeds(Frame<int, string> tidy, double level = 0.95)
+    public static Frame<int, string> AggregateOverSeeds(
+        Frame<int, string> tidy,
+        double level = 0.95
+    )
     {
         if (!(level > 0 && level < 1))
-            throw new ArgumentOutOfRangeException(nameof(level), level, "the confidence level must be in (0, 1)");
-        var keys = tidy.ColumnKeys.Where(c => !ReplicateColumns.Contains(c) && !MeasureColumns.Contains(c)).ToList();
+            throw new ArgumentOutOfRangeException(
+                nameof(level),
+                level,
+                "the confidence level must be in (0, 1)"
+            );
+        var keys = tidy
+            .ColumnKeys.Where(c => !ReplicateColumns.Contains(c) && !MeasureColumns.Contains(c))
+            .ToList();
         var cells = keys.Select(k => TidyFrames.Cells(tidy, k)).ToList();
         var values = TidyFrames.Numbers(tidy, "value");
         var groups = new Dictionary<string, (int first, List<double> xs)>();
@@ -61,7 +70,12 @@ public static class TidyQueries
         }
         var b = new FrameBuilder.Columns<int, string>();
         for (int k = 0; k < keys.Count; k++)
-            b.Add(keys[k], TidyFrames.TypedColumn(order.Select(g => (string?)cells[k][groups[g].first]).ToList()));
+            b.Add(
+                keys[k],
+                TidyFrames.TypedColumn(
+                    order.Select(g => (string?)cells[k][groups[g].first]).ToList()
+                )
+            );
         var stats = order.Select(g => Summary.Of(groups[g].xs, level)).ToList();
         b.Add("n", TidyFrames.Series(stats.Select(s => s.N).ToList()));
         b.Add("mean", TidyFrames.Series(stats.Select(s => s.Mean).ToList()));
@@ -82,7 +96,12 @@ public static class TidyQueries
     /// <param name="quantity">The quantity to tabulate, e.g. <c>telescoping_error</c>.</param>
     /// <param name="column">The hyper-parameter that labels the columns, e.g. <c>lr</c>.</param>
     /// <param name="split">Keep only this split (<c>train</c>/<c>test</c>); null keeps every row.</param>
-    public static Frame<double, string> Pivot(Frame<int, string> tidy, string quantity, string column, string? split = null)
+    public static Frame<double, string> Pivot(
+        Frame<int, string> tidy,
+        string quantity,
+        string column,
+        string? split = null
+    )
     {
         var q = TidyFrames.Cells(tidy, "quantity");
         var s = split is null ? null : TidyFrames.Cells(tidy, "split");
@@ -93,7 +112,12 @@ public static class TidyQueries
         var levels = new List<string>();
         for (int i = 0; i < value.Length; i++)
         {
-            if (q[i] != quantity || (s is not null && s[i] != split) || double.IsNaN(step[i]) || !double.IsFinite(value[i]))
+            if (
+                q[i] != quantity
+                || (s is not null && s[i] != split)
+                || double.IsNaN(step[i])
+                || !double.IsFinite(value[i])
+            )
                 continue;
             if (!levels.Contains(by[i]))
                 levels.Add(by[i]);
@@ -109,7 +133,12 @@ public static class TidyQueries
         foreach (var level in levels)
             b.Add(
                 $"{column}={level}",
-                new Series<double, double>(steps, steps.Select(t => sums.TryGetValue((t, level), out var a) ? a.sum / a.n : double.NaN))
+                new Series<double, double>(
+                    steps,
+                    steps.Select(t =>
+                        sums.TryGetValue((t, level), out var a) ? a.sum / a.n : double.NaN
+                    )
+                )
             );
         return b.Frame;
     }
@@ -138,11 +167,21 @@ public static class TidyQueries
     {
         if (!theory.ColumnKeys.Contains("step") || !simulated.ColumnKeys.Contains("step"))
             throw new ArgumentException("both tables need a 'step' column to be joined");
-        var excluded = new[] { "study", "step" }.Concat(ReplicateColumns).Concat(MeasureColumns).ToHashSet();
-        var keys = (on ?? simulated.ColumnKeys.Where(c => theory.ColumnKeys.Contains(c) && !excluded.Contains(c)).ToList()).ToList();
+        var excluded = new[] { "study", "step" }
+            .Concat(ReplicateColumns)
+            .Concat(MeasureColumns)
+            .ToHashSet();
+        var keys = (
+            on
+            ?? simulated
+                .ColumnKeys.Where(c => theory.ColumnKeys.Contains(c) && !excluded.Contains(c))
+                .ToList()
+        ).ToList();
         foreach (var k in keys)
             if (!simulated.ColumnKeys.Contains(k) || !theory.ColumnKeys.Contains(k))
-                throw new ArgumentException($"join column '{k}' is missing from the {(simulated.ColumnKeys.Contains(k) ? "theory" : "simulated")} table");
+                throw new ArgumentException(
+                    $"join column '{k}' is missing from the {(simulated.ColumnKeys.Contains(k) ? "theory" : "simulated")} table"
+                );
         var predictionColumn = theory.ColumnKeys.Contains("closed_form") ? "closed_form" : "value";
 
         // theory curves: join key → (step, prediction) sorted by step
@@ -189,9 +228,20 @@ public static class TidyQueries
         b.Add("ci_low", TidyFrames.Series(rows.Select(i => lo[i]).ToList()));
         b.Add("ci_high", TidyFrames.Series(rows.Select(i => hi[i]).ToList()));
         b.Add("closed_form", TidyFrames.Series(pred));
-        b.Add("abs_error", TidyFrames.Series(rows.Select((i, j) => Math.Abs(mean[i] - pred[j])).ToList()));
-        b.Add("rel_error", TidyFrames.Series(rows.Select((i, j) => TidySchema.RelativeError(mean[i], pred[j])).ToList()));
-        b.Add("within_ci", TidyFrames.Series(rows.Select((i, j) => pred[j] >= lo[i] && pred[j] <= hi[i]).ToList()));
+        b.Add(
+            "abs_error",
+            TidyFrames.Series(rows.Select((i, j) => Math.Abs(mean[i] - pred[j])).ToList())
+        );
+        b.Add(
+            "rel_error",
+            TidyFrames.Series(
+                rows.Select((i, j) => TidySchema.RelativeError(mean[i], pred[j])).ToList()
+            )
+        );
+        b.Add(
+            "within_ci",
+            TidyFrames.Series(rows.Select((i, j) => pred[j] >= lo[i] && pred[j] <= hi[i]).ToList())
+        );
         return b.Frame;
     }
 
@@ -220,7 +270,14 @@ public static class TidyQueries
     }
 
     /// <summary>Mean, spread and Student-t interval of a sample.</summary>
-    public readonly record struct Summary(int N, double Mean, double Std, double Sem, double Low, double High)
+    public readonly record struct Summary(
+        int N,
+        double Mean,
+        double Std,
+        double Sem,
+        double Low,
+        double High
+    )
     {
         /// <summary>Summarise <paramref name="xs"/> at confidence <paramref name="level"/>.</summary>
         public static Summary Of(IReadOnlyList<double> xs, double level)

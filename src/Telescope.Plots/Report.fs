@@ -11,14 +11,16 @@ open Telescope.Frames
 /// One section of a report: an output folder (a study run, an analysis script's output) with its
 /// `run.json` and its tables.
 type ReportSection =
-    { /// The folder.
-      Dir: string
-      /// Its path relative to the report's input folder ("." for the folder itself).
-      Title: string
-      /// `run.json`, when there is one.
-      Manifest: string option
-      /// CSV tables in the folder (not in its `runs/` sub-folder of per-run parts).
-      Tables: string list }
+    {
+        /// The folder.
+        Dir: string
+        /// Its path relative to the report's input folder ("." for the folder itself).
+        Title: string
+        /// `run.json`, when there is one.
+        Manifest: string option
+        /// CSV tables in the folder (not in its `runs/` sub-folder of per-run parts).
+        Tables: string list
+    }
 
 /// `telescope report`: one self-contained HTML page (plotly.js inlined, no network) from a folder of
 /// outputs — for every output folder, its run metadata (run.json), a summary of each table and every
@@ -36,6 +38,7 @@ module Report =
 
     let private header (path: string) =
         use r = new StreamReader(path)
+
         match r.ReadLine() with
         | null -> []
         | h -> Csv.Split h |> List.ofSeq
@@ -57,26 +60,31 @@ module Report =
                         yield! dirs s
             }
 
-        [ for d in dirs root do
-              let manifest = Path.Combine(d, "run.json")
-              let manifest = if File.Exists manifest then Some manifest else None
-              let tables = Directory.GetFiles(d, "*.csv") |> Array.sort |> List.ofArray
+        [
+            for d in dirs root do
+                let manifest = Path.Combine(d, "run.json")
+                let manifest = if File.Exists manifest then Some manifest else None
+                let tables = Directory.GetFiles(d, "*.csv") |> Array.sort |> List.ofArray
 
-              if manifest.IsSome || not tables.IsEmpty then
-                  let rel = Path.GetRelativePath(root, d)
-                  let rel = if rel = "." then Path.GetFileName root else rel
+                if manifest.IsSome || not tables.IsEmpty then
+                    let rel = Path.GetRelativePath(root, d)
+                    let rel = if rel = "." then Path.GetFileName root else rel
 
-                  yield
-                      { Dir = d
-                        Title = rel
-                        Manifest = manifest
-                        Tables = tables } ]
+                    yield
+                        {
+                            Dir = d
+                            Title = rel
+                            Manifest = manifest
+                            Tables = tables
+                        }
+        ]
 
     let private isTidy (h: string list) =
         List.contains "quantity" h && List.contains "value" h && List.contains "step" h
 
     let private isAggregate (h: string list) =
-        [ "step"; "mean"; "ci_low"; "ci_high" ] |> List.forall (fun c -> List.contains c h)
+        [ "step"; "mean"; "ci_low"; "ci_high" ]
+        |> List.forall (fun c -> List.contains c h)
 
     let private isStepIndexed (h: string list) = List.tryHead h = Some "step"
 
@@ -90,38 +98,56 @@ module Report =
         | _ -> []
 
     let private logYFor (q: string) (values: float seq) =
-        (q.EndsWith "error" || q.Contains "loss") && Seq.forall (fun v -> v > 0.0 || Double.IsNaN v) values
+        (q.EndsWith "error" || q.Contains "loss")
+        && Seq.forall (fun v -> v > 0.0 || Double.IsNaN v) values
 
     let private tidyCharts (h: string list) (rows: Row list) =
-        let study = rows |> List.tryHead |> Option.map (TidyFrame.cell "study") |> Option.defaultValue ""
+        let study =
+            rows
+            |> List.tryHead
+            |> Option.map (TidyFrame.cell "study")
+            |> Option.defaultValue ""
 
         if study = "approximation" then
             StudyFigures.approximationCharts rows
         else
-            let rows = rows |> List.filter (fun r -> TidyFrame.cell "example" r = "" && TidyFrame.cell "step" r <> "")
+            let rows =
+                rows
+                |> List.filter (fun r -> TidyFrame.cell "example" r = "" && TidyFrame.cell "step" r <> "")
 
             let varying =
                 (parameterColumns h @ [ "split" ])
                 |> List.filter (fun c -> (TidyFrame.levels c rows |> List.length) > 1)
 
-            [ for q in TidyFrame.levels "quantity" rows |> List.truncate 16 do
-                  let qrows = TidyFrame.quantity q rows
+            [
+                for q in TidyFrame.levels "quantity" rows |> List.truncate 16 do
+                    let qrows = TidyFrame.quantity q rows
 
-                  let spec =
-                      { Figures.lineSpec q [ q ] with
-                          GroupBy = varying
-                          LogY = logYFor q (qrows |> List.map (TidyFrame.number "value"))
-                          XTitle = FrameFigures.StepTitle
-                          YTitle = q }
+                    let spec =
+                        { Figures.lineSpec q [ q ] with
+                            GroupBy = varying
+                            LogY = logYFor q (qrows |> List.map (TidyFrame.number "value"))
+                            XTitle = FrameFigures.StepTitle
+                            YTitle = q
+                        }
 
-                  yield! Figures.lines spec qrows ]
+                    yield! Figures.lines spec qrows
+            ]
 
     let private subset (frame: Frame<int, string>) (keep: int -> bool) =
-        let keys = frame.RowKeys |> Seq.indexed |> Seq.filter (fst >> keep) |> Seq.map snd |> Array.ofSeq
+        let keys =
+            frame.RowKeys
+            |> Seq.indexed
+            |> Seq.filter (fst >> keep)
+            |> Seq.map snd
+            |> Array.ofSeq
+
         frame.Rows.[keys] |> Frame.indexRowsOrdinally
 
     let private aggregateCharts (h: string list) (frame: Frame<int, string>) =
-        let stats = set [ "step"; "n"; "mean"; "std"; "sem"; "ci_low"; "ci_high"; "quantity"; "study" ]
+        let stats =
+            set [ "step"; "n"; "mean"; "std"; "sem"; "ci_low"; "ci_high"; "quantity"; "study" ]
+
         let varying (f: Frame<int, string>) =
             h
             |> List.filter (fun c -> not (stats.Contains c))
@@ -130,12 +156,16 @@ module Report =
         if List.contains "quantity" h then
             let q = TidyFrames.Cells(frame, "quantity")
 
-            [ for level in Array.distinct q |> Array.truncate 16 do
-                  let f = subset frame (fun i -> q.[i] = level)
-                  let logY = logYFor level (TidyFrames.Numbers(f, "mean"))
-                  yield FrameFigures.seedBands (level + " (mean over seeds, 95% CI)") (varying f) false logY level f ]
+            [
+                for level in Array.distinct q |> Array.truncate 16 do
+                    let f = subset frame (fun i -> q.[i] = level)
+                    let logY = logYFor level (TidyFrames.Numbers(f, "mean"))
+                    yield FrameFigures.seedBands (level + " (mean over seeds, 95% CI)") (varying f) false logY level f
+            ]
         else
-            [ FrameFigures.seedBands "mean over seeds" (varying frame) false false "mean" frame ]
+            [
+                FrameFigures.seedBands "mean over seeds" (varying frame) false false "mean" frame
+            ]
 
     /// The charts of one table (empty for tables that are only summarised).
     let chartsFor (table: string) : PlotlyChart list =
@@ -147,15 +177,29 @@ module Report =
             aggregateCharts h (TidyTable.Load table)
         elif isStepIndexed h then
             let f: Frame<float, string> = (TidyTable.Load table).IndexRows<float>("step")
-            let numeric = f.ColumnKeys |> Seq.filter (fun c -> TidyFrames.Numbers(f, c) |> Array.exists (Double.IsNaN >> not)) |> Array.ofSeq
+
+            let numeric =
+                f.ColumnKeys
+                |> Seq.filter (fun c -> TidyFrames.Numbers(f, c) |> Array.exists (Double.IsNaN >> not))
+                |> Array.ofSeq
+
             let f = f.Columns.[numeric]
-            let positive = numeric |> Array.forall (fun c -> TidyFrames.Numbers(f, c) |> Array.forall (fun v -> v > 0.0 || Double.IsNaN v))
-            [ FrameFigures.pivotLines (Path.GetFileNameWithoutExtension table) false positive "value" f ]
+
+            let positive =
+                numeric
+                |> Array.forall (fun c -> TidyFrames.Numbers(f, c) |> Array.forall (fun v -> v > 0.0 || Double.IsNaN v))
+
+            [
+                FrameFigures.pivotLines (Path.GetFileNameWithoutExtension table) false positive "value" f
+            ]
         else
             []
 
     let private fmt (x: float) =
-        if Double.IsNaN x then "" else x.ToString("G4", Globalization.CultureInfo.InvariantCulture)
+        if Double.IsNaN x then
+            ""
+        else
+            x.ToString("G4", Globalization.CultureInfo.InvariantCulture)
 
     /// An HTML summary of a table: for tidy tables one line per (quantity, split) with rows, runs, seeds,
     /// step range and the final-step mean, min and max of `value`; otherwise its size and first rows.
@@ -163,15 +207,35 @@ module Report =
         let h = header table
         let sb = StringBuilder()
         let rows = TidyFrame.read table
-        sb.AppendFormat("<h4>{0} <span class=\"dim\">({1} rows × {2} columns)</span></h4>\n", enc (Path.GetFileName table), rows.Length, h.Length) |> ignore
+
+        sb.AppendFormat(
+            "<h4>{0} <span class=\"dim\">({1} rows × {2} columns)</span></h4>\n",
+            enc (Path.GetFileName table),
+            rows.Length,
+            h.Length
+        )
+        |> ignore
 
         if isTidy h then
-            sb.Append("<table class=\"summary\"><tr><th>quantity</th><th>split</th><th>rows</th><th>runs</th><th>seeds</th><th>steps</th><th>final mean</th><th>final min</th><th>final max</th></tr>\n") |> ignore
+            sb.Append(
+                "<table class=\"summary\"><tr><th>quantity</th><th>split</th><th>rows</th><th>runs</th><th>seeds</th><th>steps</th><th>final mean</th><th>final min</th><th>final max</th></tr>\n"
+            )
+            |> ignore
 
-            for (q, s), g in rows |> List.filter (fun r -> TidyFrame.cell "example" r = "") |> List.groupBy (fun r -> TidyFrame.cell "quantity" r, TidyFrame.cell "split" r) do
-                let steps = g |> List.map (TidyFrame.number "step") |> List.filter (Double.IsNaN >> not)
+            for (q, s), g in
+                rows
+                |> List.filter (fun r -> TidyFrame.cell "example" r = "")
+                |> List.groupBy (fun r -> TidyFrame.cell "quantity" r, TidyFrame.cell "split" r) do
+                let steps =
+                    g |> List.map (TidyFrame.number "step") |> List.filter (Double.IsNaN >> not)
+
                 let last = if steps.IsEmpty then nan else List.max steps
-                let final = g |> List.filter (fun r -> TidyFrame.number "step" r = last) |> List.map (TidyFrame.number "value")
+
+                let final =
+                    g
+                    |> List.filter (fun r -> TidyFrame.number "step" r = last)
+                    |> List.map (TidyFrame.number "value")
+
                 let stat f = if final.IsEmpty then nan else f final
 
                 sb.AppendFormat(
@@ -181,7 +245,10 @@ module Report =
                     g.Length,
                     TidyFrame.levels "run" g |> List.length,
                     TidyFrame.levels "seed" g |> List.length,
-                    (if steps.IsEmpty then "" else sprintf "%s–%s" (fmt (List.min steps)) (fmt last)),
+                    (if steps.IsEmpty then
+                         ""
+                     else
+                         sprintf "%s–%s" (fmt (List.min steps)) (fmt last)),
                     fmt (stat List.average),
                     fmt (stat List.min),
                     fmt (stat List.max)
@@ -202,13 +269,29 @@ module Report =
 
                 for c in h do
                     let cell = TidyFrame.cell c r
-                    let cell = match Double.TryParse(cell, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with | true, v -> fmt v | _ -> cell
+
+                    let cell =
+                        match
+                            Double.TryParse(
+                                cell,
+                                Globalization.NumberStyles.Float,
+                                Globalization.CultureInfo.InvariantCulture
+                            )
+                        with
+                        | true, v -> fmt v
+                        | _ -> cell
+
                     sb.Append("<td>").Append(enc cell).Append("</td>") |> ignore
 
                 sb.Append("</tr>\n") |> ignore
 
             if rows.Length > 8 then
-                sb.AppendFormat("<tr><td colspan=\"{0}\" class=\"dim\">… {1} more rows</td></tr>\n", h.Length, rows.Length - 8) |> ignore
+                sb.AppendFormat(
+                    "<tr><td colspan=\"{0}\" class=\"dim\">… {1} more rows</td></tr>\n",
+                    h.Length,
+                    rows.Length - 8
+                )
+                |> ignore
 
             sb.Append("</table>\n") |> ignore
 
@@ -223,10 +306,21 @@ module Report =
             try
                 match JsonNode.Parse text with
                 | :? JsonObject as o ->
-                    [ for k in [ "study"; "status"; "data_source"; "seeds"; "started"; "finished"; "command_line" ] do
-                          match o.[k] with
-                          | null -> ()
-                          | v -> yield k, v.ToString() ]
+                    [
+                        for k in
+                            [
+                                "study"
+                                "status"
+                                "data_source"
+                                "seeds"
+                                "started"
+                                "finished"
+                                "command_line"
+                            ] do
+                            match o.[k] with
+                            | null -> ()
+                            | v -> yield k, v.ToString()
+                    ]
                 | _ -> []
             with _ ->
                 [ "error", "run.json is not valid JSON" ]
@@ -234,9 +328,14 @@ module Report =
         sb.Append("<dl class=\"meta\">") |> ignore
 
         for k, v in facts do
-            sb.Append("<dt>").Append(enc k).Append("</dt><dd>").Append(enc v).Append("</dd>") |> ignore
+            sb.Append("<dt>").Append(enc k).Append("</dt><dd>").Append(enc v).Append("</dd>")
+            |> ignore
 
-        sb.Append("</dl>\n<details><summary>run.json</summary><pre>").Append(enc text).Append("</pre></details>\n").ToString()
+        sb
+            .Append("</dl>\n<details><summary>run.json</summary><pre>")
+            .Append(enc text)
+            .Append("</pre></details>\n")
+            .ToString()
 
     let private style =
         "body{font-family:sans-serif;margin:1.5em;max-width:1100px} .dim{color:#777;font-weight:normal}"
@@ -252,7 +351,8 @@ module Report =
         let body = StringBuilder()
 
         for i, s in List.indexed sections do
-            body.AppendFormat("<section id=\"s{0}\"><h2>{1}</h2>\n", i, enc s.Title) |> ignore
+            body.AppendFormat("<section id=\"s{0}\"><h2>{1}</h2>\n", i, enc s.Title)
+            |> ignore
 
             match s.Manifest with
             | Some m -> body.Append(manifestHtml m) |> ignore
@@ -263,11 +363,14 @@ module Report =
 
                 for c in chartsFor t do
                     figures <- figures + 1
-                    body.Append("<div class=\"figure\">").Append(Offline.chartDiv c).Append("</div>\n") |> ignore
+
+                    body.Append("<div class=\"figure\">").Append(Offline.chartDiv c).Append("</div>\n")
+                    |> ignore
 
             body.Append("</section>\n") |> ignore
 
-        sb.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+        sb
+            .Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
             .Append(enc title)
             .Append("</title>\n<script>")
             .Append(Offline.plotlyJs.Value)
@@ -277,7 +380,16 @@ module Report =
             .AppendFormat("<body data-figures=\"{0}\" data-sections=\"{1}\">\n<h1>", figures, sections.Length)
             .Append(enc title)
             .Append("</h1>\n<p class=\"dim\">")
-            .Append(enc (sprintf "Input: %s — %d folders, %d figures; generated %s UTC. Figures are redrawn from the tables; this page needs no network." (Path.GetFullPath root) sections.Length figures (DateTime.UtcNow.ToString "yyyy-MM-dd HH:mm")))
+            .Append(
+                enc (
+                    sprintf
+                        "Input: %s — %d folders, %d figures; generated %s UTC. Figures are redrawn from the tables; this page needs no network."
+                        (Path.GetFullPath root)
+                        sections.Length
+                        figures
+                        (DateTime.UtcNow.ToString "yyyy-MM-dd HH:mm")
+                )
+            )
             .Append("</p>\n<ul>")
         |> ignore
 

@@ -14,26 +14,30 @@ module Snapshot =
     /// The Chromium executable: `$TELESCOPE_CHROMIUM`, else the first of /usr/bin/chromium,
     /// /usr/bin/chromium-browser, /usr/bin/google-chrome that exists.
     let tryChromium () =
-        [ Environment.GetEnvironmentVariable "TELESCOPE_CHROMIUM"
-          "/usr/bin/chromium"
-          "/usr/bin/chromium-browser"
-          "/usr/bin/google-chrome" ]
+        [
+            Environment.GetEnvironmentVariable "TELESCOPE_CHROMIUM"
+            "/usr/bin/chromium"
+            "/usr/bin/chromium-browser"
+            "/usr/bin/google-chrome"
+        ]
         |> List.tryFind (fun p -> not (String.IsNullOrEmpty p) && File.Exists p)
 
     /// Flags for a headless, offline, throw-away Chromium (safe as root in CI).
     let headlessFlags (userDataDir: string) =
-        [ "--headless"
-          "--no-sandbox"
-          "--disable-gpu"
-          "--disable-dev-shm-usage"
-          "--disable-quic"
-          "--no-first-run"
-          "--disable-background-networking"
-          "--disable-component-update"
-          "--disable-sync"
-          "--disable-extensions"
-          "--hide-scrollbars"
-          sprintf "--user-data-dir=%s" userDataDir ]
+        [
+            "--headless"
+            "--no-sandbox"
+            "--disable-gpu"
+            "--disable-dev-shm-usage"
+            "--disable-quic"
+            "--no-first-run"
+            "--disable-background-networking"
+            "--disable-component-update"
+            "--disable-sync"
+            "--disable-extensions"
+            "--hide-scrollbars"
+            sprintf "--user-data-dir=%s" userDataDir
+        ]
 
     /// Render `html` to `png` (width × height pixels, after up to 10 s of page time). `Some png` when
     /// the file was written, `None` when no Chromium is installed or it failed.
@@ -41,7 +45,9 @@ module Snapshot =
         match tryChromium () with
         | None -> None
         | Some chromium ->
-            let profile = Path.Combine(Path.GetTempPath(), "telescope-chromium-" + Guid.NewGuid().ToString("N"))
+            let profile =
+                Path.Combine(Path.GetTempPath(), "telescope-chromium-" + Guid.NewGuid().ToString("N"))
+
             Directory.CreateDirectory profile |> ignore
             let png = Path.GetFullPath png
             Directory.CreateDirectory(Path.GetDirectoryName png) |> ignore
@@ -53,10 +59,12 @@ module Snapshot =
 
             for a in
                 headlessFlags profile
-                @ [ sprintf "--window-size=%d,%d" width height
+                @ [
+                    sprintf "--window-size=%d,%d" width height
                     "--virtual-time-budget=10000"
                     sprintf "--screenshot=%s" png
-                    Uri(Path.GetFullPath html).AbsoluteUri ] do
+                    Uri(Path.GetFullPath html).AbsoluteUri
+                ] do
                 psi.ArgumentList.Add a
 
             psi.RedirectStandardError <- true
@@ -71,7 +79,10 @@ module Snapshot =
                     if not (p.WaitForExit 60000) then
                         p.Kill true
 
-                    if File.Exists png && FileInfo(png).Length > 0L then Some png else None
+                    if File.Exists png && FileInfo(png).Length > 0L then
+                        Some png
+                    else
+                        None
                 with _ ->
                     None
             finally

@@ -11,20 +11,31 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
     public void Analysis_script_runs_green_and_writes_its_table_figure_and_run_json(string script)
     {
         var (code, stdout, stderr, dir) = runs.Results[script];
-        Assert.True(code == 0, $"{script} exited {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+        Assert.True(
+            code == 0,
+            $"{script} exited {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+        );
         var manifest = AnalysisRuns.Manifest(dir);
         Assert.Equal("completed", manifest["status"]!.GetValue<string>());
         Assert.Equal(20, manifest["config"]!["Steps"]!.GetValue<int>()); // the script wrote its config, with the argument applied
         var outputs = manifest["outputs"]!.AsArray().Select(o => o!.GetValue<string>()).ToList();
         foreach (var o in outputs)
-            Assert.True(File.Exists(Path.Combine(dir, o)), $"{script}: run.json lists {o}, which is missing");
+            Assert.True(
+                File.Exists(Path.Combine(dir, o)),
+                $"{script}: run.json lists {o}, which is missing"
+            );
         Assert.Contains(outputs, o => o.EndsWith(".html", StringComparison.Ordinal));
         Assert.Contains(outputs, o => o.EndsWith(".parquet", StringComparison.Ordinal));
         var csv = outputs.Where(o => o.EndsWith(".csv", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(csv);
-        Assert.All(csv, c => Assert.True(File.ReadLines(Path.Combine(dir, c)).Skip(1).Any(), $"{c} has no rows"));
+        Assert.All(
+            csv,
+            c => Assert.True(File.ReadLines(Path.Combine(dir, c)).Skip(1).Any(), $"{c} has no rows")
+        );
         // the figure loads plotly.js from its own folder, never from the network
-        var html = File.ReadAllText(Path.Combine(dir, outputs.First(o => o.EndsWith(".html", StringComparison.Ordinal))));
+        var html = File.ReadAllText(
+            Path.Combine(dir, outputs.First(o => o.EndsWith(".html", StringComparison.Ordinal)))
+        );
         Assert.DoesNotMatch(new Regex("<script[^>]+src=\"https?:"), html);
     }
 
@@ -39,7 +50,10 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         Assert.Contains(a.Keys, k => k.Item1 == "telescoping_error" && k.Item3 == "20");
         foreach (var (k, v) in a)
-            Assert.True(Math.Abs(v - b[k]) <= 1e-9 * Math.Max(1e-12, Math.Abs(v)) + 1e-15, $"{k}: F# {v} vs C# {b[k]}");
+            Assert.True(
+                Math.Abs(v - b[k]) <= 1e-9 * Math.Max(1e-12, Math.Abs(v)) + 1e-15,
+                $"{k}: F# {v} vs C# {b[k]}"
+            );
     }
 
     [Fact]
@@ -47,7 +61,18 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
     {
         Assert.Equal(0, runs.StudyCode);
         var report = Path.Combine(Repo.Artifacts, "report.html");
-        Assert.Equal(0, TelescopeCli.Run(["report", "--in", runs.Root, "--out", report, "--title", "Browser test report"]));
+        Assert.Equal(
+            0,
+            TelescopeCli.Run([
+                "report",
+                "--in",
+                runs.Root,
+                "--out",
+                report,
+                "--title",
+                "Browser test report",
+            ])
+        );
         var html = File.ReadAllText(report);
         int expected = int.Parse(Regex.Match(html, "data-figures=\"(\\d+)\"").Groups[1].Value);
         // the study (2 panels × 2 figures) and every script contribute figures
@@ -64,7 +89,13 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         Assert.Empty(page.Requests);
         Assert.Equal(expected, page.Figures);
         Assert.Equal(expected, page.RenderedFigures);
-        Assert.True(page.Screenshot.Length > 10_000 && page.Screenshot[1] == 'P' && page.Screenshot[2] == 'N' && page.Screenshot[3] == 'G', "screenshot is not a PNG");
+        Assert.True(
+            page.Screenshot.Length > 10_000
+                && page.Screenshot[1] == 'P'
+                && page.Screenshot[2] == 'N'
+                && page.Screenshot[3] == 'G',
+            "screenshot is not a PNG"
+        );
     }
 }
 
@@ -88,7 +119,10 @@ public sealed class BrowserCheckTests
         );
         var r = BrowserCheck.Open(page, settleMs: 3000);
         Assert.Contains(r.Requests, u => u.Contains("telescope.invalid", StringComparison.Ordinal));
-        Assert.Contains(r.ConsoleErrors, e => e.Contains("deliberate error", StringComparison.Ordinal));
+        Assert.Contains(
+            r.ConsoleErrors,
+            e => e.Contains("deliberate error", StringComparison.Ordinal)
+        );
         Assert.Equal(1, r.Figures);
         Assert.Equal(0, r.RenderedFigures);
         Directory.Delete(dir, true);

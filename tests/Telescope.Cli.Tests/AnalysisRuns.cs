@@ -16,7 +16,10 @@ public sealed class AnalysisRuns : IDisposable
     public static IEnumerable<object[]> Scripts() =>
         Directory
             .GetFiles(Repo.Path_("analysis"))
-            .Where(f => f.EndsWith(".fsx", StringComparison.Ordinal) || f.EndsWith(".csx", StringComparison.Ordinal))
+            .Where(f =>
+                f.EndsWith(".fsx", StringComparison.Ordinal)
+                || f.EndsWith(".csx", StringComparison.Ordinal)
+            )
             .Order(StringComparer.Ordinal)
             .Select(f => new object[] { Path.GetFileName(f) });
 
@@ -24,7 +27,10 @@ public sealed class AnalysisRuns : IDisposable
     public string Root { get; } = Repo.TempDir("telescope-analysis");
 
     /// <summary>Per script: exit code, stdout, stderr and output folder.</summary>
-    public Dictionary<string, (int code, string stdout, string stderr, string dir)> Results { get; } = new();
+    public Dictionary<
+        string,
+        (int code, string stdout, string stderr, string dir)
+    > Results { get; } = new();
 
     /// <summary>Exit code of the study run.</summary>
     public int StudyCode { get; }
@@ -33,13 +39,21 @@ public sealed class AnalysisRuns : IDisposable
     {
         foreach (var s in Scripts().Select(o => (string)o[0]))
         {
-            var dir = Path.Combine(Root, Path.GetFileNameWithoutExtension(s) + "-" + Path.GetExtension(s).TrimStart('.'));
+            var dir = Path.Combine(
+                Root,
+                Path.GetFileNameWithoutExtension(s) + "-" + Path.GetExtension(s).TrimStart('.')
+            );
             var o = new StringWriter();
             var e = new StringWriter();
             int code;
             try
             {
-                code = ScriptCommand.Run(Repo.Path_("analysis", s), ["--steps", "20", "--out", dir], o, e);
+                code = ScriptCommand.Run(
+                    Repo.Path_("analysis", s),
+                    ["--steps", "20", "--out", dir],
+                    o,
+                    e
+                );
             }
             catch (Exception ex)
             {
@@ -48,9 +62,30 @@ public sealed class AnalysisRuns : IDisposable
             }
             Results[s] = (code, o.ToString(), e.ToString(), dir);
         }
-        StudyCode = TelescopeCli.Run(
-            ["study", "approximation", "--dataset", "synthetic", "--optimizer", "sgd", "--lr", "0.1", "--seed", "0,1", "--steps", "20", "--train", "100", "--test", "100", "--width", "16,16", "--threads", "1", "--out", Path.Combine(Root, "study-approximation")]
-        );
+        StudyCode = TelescopeCli.Run([
+            "study",
+            "approximation",
+            "--dataset",
+            "synthetic",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.1",
+            "--seed",
+            "0,1",
+            "--steps",
+            "20",
+            "--train",
+            "100",
+            "--test",
+            "100",
+            "--width",
+            "16,16",
+            "--threads",
+            "1",
+            "--out",
+            Path.Combine(Root, "study-approximation"),
+        ]);
     }
 
     /// <summary>The mean of each (quantity, lr, step) of an aggregate table.</summary>
@@ -58,12 +93,16 @@ public sealed class AnalysisRuns : IDisposable
     {
         var d = new Dictionary<(string, string, string), double>();
         foreach (var r in TidyTable.ReadRows(table))
-            d[(r["quantity"], r["lr"], r["step"])] = double.Parse(r["mean"], CultureInfo.InvariantCulture);
+            d[(r["quantity"], r["lr"], r["step"])] = double.Parse(
+                r["mean"],
+                CultureInfo.InvariantCulture
+            );
         return d;
     }
 
     /// <summary>run.json of a folder.</summary>
-    public static JsonObject Manifest(string dir) => JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!.AsObject();
+    public static JsonObject Manifest(string dir) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!.AsObject();
 
     public void Dispose()
     {

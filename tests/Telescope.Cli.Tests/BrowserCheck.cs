@@ -9,11 +9,17 @@ namespace Telescope.Cli.Tests;
 
 /// <summary>What a page did in headless Chromium.</summary>
 /// <param name="ConsoleErrors">SEVERE browser-log entries (console.error, uncaught exceptions, failed loads).</param>
-/// <param name="Requests">Every URL the page asked for other than itself (and data:/blob:/about: URLs).</param>
+/// <param name="Requests">Every network URL (http, https, ws, wss, ftp) or other local file the page asked for.</param>
 /// <param name="Figures">Elements with class <c>figure</c> (one per figure the page meant to draw).</param>
 /// <param name="RenderedFigures">Figures holding a rendered plot (<c>.js-plotly-plot .main-svg</c>).</param>
 /// <param name="Screenshot">The full-page PNG.</param>
-public sealed record PageReport(IReadOnlyList<string> ConsoleErrors, IReadOnlyList<string> Requests, int Figures, int RenderedFigures, byte[] Screenshot);
+public sealed record PageReport(
+    IReadOnlyList<string> ConsoleErrors,
+    IReadOnlyList<string> Requests,
+    int Figures,
+    int RenderedFigures,
+    byte[] Screenshot
+);
 
 /// <summary>
 /// Opens a local HTML file in Debian's headless Chromium through chromedriver (W3C WebDriver over
@@ -32,9 +38,15 @@ public static class BrowserCheck
     {
         if (File.Exists(Chromium) && File.Exists(Driver))
             return;
-        var (code, stdout, stderr) = Repo.Exec("bash", [Repo.Path_("scripts", "install-browser.sh")], 900_000);
+        var (code, stdout, stderr) = Repo.Exec(
+            "bash",
+            [Repo.Path_("scripts", "install-browser.sh")],
+            900_000
+        );
         if (code != 0 || !File.Exists(Chromium) || !File.Exists(Driver))
-            throw new InvalidOperationException($"scripts/install-browser.sh could not install chromium and chromium-driver (exit {code}):\n{stdout}\n{stderr}");
+            throw new InvalidOperationException(
+                $"scripts/install-browser.sh could not install chromium and chromium-driver (exit {code}):\n{stdout}\n{stderr}"
+            );
     }
 
     private static int FreePort()
@@ -47,18 +59,31 @@ public static class BrowserCheck
     }
 
     /// <summary>Open <paramref name="htmlPath"/> and report what happened.</summary>
-    public static PageReport Open(string htmlPath, int width = 1200, int height = 900, int settleMs = 20_000)
+    public static PageReport Open(
+        string htmlPath,
+        int width = 1200,
+        int height = 900,
+        int settleMs = 20_000
+    )
     {
         EnsureInstalled();
         int port = FreePort();
         var profile = Repo.TempDir("telescope-chromium");
-        var psi = new ProcessStartInfo(Driver) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(Driver)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         psi.ArgumentList.Add($"--port={port}");
         psi.ArgumentList.Add("--allowed-ips=127.0.0.1");
         using var driver = Process.Start(psi)!;
         driver.StandardOutput.ReadToEndAsync();
         driver.StandardError.ReadToEndAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(120) };
+        using var http = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}/"),
+            Timeout = TimeSpan.FromSeconds(120),
+        };
         string? session = null;
         try
         {
@@ -73,28 +98,30 @@ public static class BrowserCheck
                         ["goog:chromeOptions"] = new JsonObject
                         {
                             ["binary"] = Chromium,
-                            ["args"] = new JsonArray(
-                                [
-                                    .. new[]
-                                    {
-                                        "--headless",
-                                        "--no-sandbox",
-                                        "--disable-gpu",
-                                        "--disable-dev-shm-usage",
-                                        "--disable-quic",
-                                        "--no-first-run",
-                                        "--disable-background-networking",
-                                        "--disable-component-update",
-                                        "--disable-sync",
-                                        "--disable-extensions",
-                                        "--host-resolver-rules=MAP * ~NOTFOUND",
-                                        $"--user-data-dir={profile}",
-                                        $"--window-size={width},{height}",
-                                    }.Select(a => (JsonNode)a!),
-                                ]
-                            ),
+                            ["args"] = new JsonArray([
+                                .. new[]
+                                {
+                                    "--headless",
+                                    "--no-sandbox",
+                                    "--disable-gpu",
+                                    "--disable-dev-shm-usage",
+                                    "--disable-quic",
+                                    "--no-first-run",
+                                    "--disable-background-networking",
+                                    "--disable-component-update",
+                                    "--disable-sync",
+                                    "--disable-extensions",
+                                    "--host-resolver-rules=MAP * ~NOTFOUND",
+                                    $"--user-data-dir={profile}",
+                                    $"--window-size={width},{height}",
+                                }.Select(a => (JsonNode)a!),
+                            ]),
                         },
-                        ["goog:loggingPrefs"] = new JsonObject { ["browser"] = "ALL", ["performance"] = "ALL" },
+                        ["goog:loggingPrefs"] = new JsonObject
+                        {
+                            ["browser"] = "ALL",
+                            ["performance"] = "ALL",
+                        },
                     },
                 },
             };
@@ -114,16 +141,26 @@ public static class BrowserCheck
             var sw = Stopwatch.StartNew();
             while (true)
             {
-                var v = Post(http, $"session/{session}/execute/sync", new JsonObject { ["script"] = countScript, ["args"] = new JsonArray() })["value"]!.AsArray();
+                var v = Post(
+                    http,
+                    $"session/{session}/execute/sync",
+                    new JsonObject { ["script"] = countScript, ["args"] = new JsonArray() }
+                )["value"]!.AsArray();
                 figures = v[1]!.GetValue<int>();
                 rendered = v[2]!.GetValue<int>();
-                if ((v[0]!.GetValue<string>() == "complete" && rendered == figures) || sw.ElapsedMilliseconds > settleMs)
+                if (
+                    (v[0]!.GetValue<string>() == "complete" && rendered == figures)
+                    || sw.ElapsedMilliseconds > settleMs
+                )
                     break;
                 Thread.Sleep(250);
             }
 
             var browserLog = Logs(http, session, "browser");
-            var errors = browserLog.Where(e => e["level"]?.GetValue<string>() == "SEVERE").Select(e => e["message"]?.GetValue<string>() ?? "").ToList();
+            var errors = browserLog
+                .Where(e => e["level"]?.GetValue<string>() == "SEVERE")
+                .Select(e => e["message"]?.GetValue<string>() ?? "")
+                .ToList();
             var requests = new List<string>();
             foreach (var e in Logs(http, session, "performance"))
             {
@@ -131,13 +168,16 @@ public static class BrowserCheck
                 if (msg["method"]?.GetValue<string>() != "Network.requestWillBeSent")
                     continue;
                 var u = msg["params"]!["request"]!["url"]!.GetValue<string>();
-                if (u == url || u.StartsWith("data:", StringComparison.Ordinal) || u.StartsWith("blob:", StringComparison.Ordinal) || u.StartsWith("about:", StringComparison.Ordinal))
-                    continue;
-                requests.Add(u);
+                if (IsNetworkOrOtherFile(u, url))
+                    requests.Add(u);
             }
 
             // full page: CDP through chromedriver
-            var metrics = Post(http, $"session/{session}/goog/cdp/execute", new JsonObject { ["cmd"] = "Page.getLayoutMetrics", ["params"] = new JsonObject() })["value"]!;
+            var metrics = Post(
+                http,
+                $"session/{session}/goog/cdp/execute",
+                new JsonObject { ["cmd"] = "Page.getLayoutMetrics", ["params"] = new JsonObject() }
+            )["value"]!;
             var content = metrics["cssContentSize"] ?? metrics["contentSize"]!;
             double w = content["width"]!.GetValue<double>(),
                 h = Math.Min(content["height"]!.GetValue<double>(), 16000);
@@ -151,7 +191,14 @@ public static class BrowserCheck
                     {
                         ["format"] = "png",
                         ["captureBeyondViewport"] = true,
-                        ["clip"] = new JsonObject { ["x"] = 0, ["y"] = 0, ["width"] = w, ["height"] = h, ["scale"] = 1 },
+                        ["clip"] = new JsonObject
+                        {
+                            ["x"] = 0,
+                            ["y"] = 0,
+                            ["width"] = w,
+                            ["height"] = h,
+                            ["scale"] = 1,
+                        },
                     },
                 }
             );
@@ -179,6 +226,23 @@ public static class BrowserCheck
         }
     }
 
+    /// <summary>
+    /// Whether a requested URL leaves the page: any http(s)/ws(s)/ftp URL, or a file other than the
+    /// page itself. The browser's own pages (chrome://, devtools://) and inline data:/blob:/about: URLs
+    /// are not network.
+    /// </summary>
+    public static bool IsNetworkOrOtherFile(string requested, string page)
+    {
+        if (!Uri.TryCreate(requested, UriKind.Absolute, out var u))
+            return true;
+        return u.Scheme switch
+        {
+            "http" or "https" or "ws" or "wss" or "ftp" => true,
+            "file" => requested != page,
+            _ => false,
+        };
+    }
+
     private static void WaitReady(HttpClient http)
     {
         var sw = Stopwatch.StartNew();
@@ -199,7 +263,16 @@ public static class BrowserCheck
 
     private static JsonNode Post(HttpClient http, string path, JsonNode body)
     {
-        var resp = http.PostAsync(path, new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+        var resp = http.PostAsync(
+                path,
+                new StringContent(
+                    body.ToJsonString(),
+                    System.Text.Encoding.UTF8,
+                    "application/json"
+                )
+            )
+            .GetAwaiter()
+            .GetResult();
         var text = resp.Content.ReadAsStringAsync().GetAwaiter().GetResult();
         if (!resp.IsSuccessStatusCode)
             throw new InvalidOperationException($"WebDriver {path}: {(int)resp.StatusCode} {text}");

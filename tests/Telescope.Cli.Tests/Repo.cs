@@ -15,7 +15,9 @@ public static class Repo
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "Telescope.Analytics.sln")))
                 return d.FullName;
-        throw new InvalidOperationException("repository root (Telescope.Analytics.sln) not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException(
+            "repository root (Telescope.Analytics.sln) not found above " + AppContext.BaseDirectory
+        );
     }
 
     /// <summary>A path under the root.</summary>
@@ -41,9 +43,17 @@ public static class Repo
     }
 
     /// <summary>Run a program to completion; returns (exit code, stdout, stderr).</summary>
-    public static (int code, string stdout, string stderr) Exec(string file, IEnumerable<string> args, int timeoutMs = 600_000)
+    public static (int code, string stdout, string stderr) Exec(
+        string file,
+        IEnumerable<string> args,
+        int timeoutMs = 600_000
+    )
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -52,7 +62,9 @@ public static class Repo
         if (!p.WaitForExit(timeoutMs))
         {
             p.Kill(true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeoutMs / 1000} s");
+            throw new TimeoutException(
+                $"{file} {string.Join(' ', args)} did not finish in {timeoutMs / 1000} s"
+            );
         }
         return (p.ExitCode, o.Result, e.Result);
     }

@@ -65,7 +65,10 @@ public sealed class ScriptCommandTests : IDisposable
     [Fact]
     public void Csx_runtime_error_names_file_and_line()
     {
-        var p = Write("boom.csx", "var x = 1;\n\nthrow new InvalidOperationException(\"boom\" + x);\n");
+        var p = Write(
+            "boom.csx",
+            "var x = 1;\n\nthrow new InvalidOperationException(\"boom\" + x);\n"
+        );
         var (code, _, stderr) = Run(p);
         Assert.Equal(1, code);
         Assert.Contains("boom.csx:3: System.InvalidOperationException: boom1", stderr);
@@ -127,7 +130,10 @@ public sealed class ScriptCommandTests : IDisposable
         Console.SetOut(o);
         try
         {
-            Assert.Equal(0, TelescopeCli.Run(["script", p, "--steps", "5", "--lr", "0.1,1", "tail"]));
+            Assert.Equal(
+                0,
+                TelescopeCli.Run(["script", p, "--steps", "5", "--lr", "0.1,1", "tail"])
+            );
         }
         finally
         {

@@ -15,12 +15,22 @@ let quick model optimizer =
 
 [<Fact>]
 let ``with* functions change one field and keep the rest`` () =
-    let m = Model.mlp [ 8; 4 ] |> Model.withActivation ActivationKind.Tanh |> Model.withAlpha 0.5 |> Model.withSigmoid
+    let m =
+        Model.mlp [ 8; 4 ]
+        |> Model.withActivation ActivationKind.Tanh
+        |> Model.withAlpha 0.5
+        |> Model.withSigmoid
+
     Assert.Equal<int[]>([| 8; 4 |], m.Widths)
     Assert.Equal(ActivationKind.Tanh, m.Activation)
     Assert.Equal(0.5, m.Alpha)
     Assert.True(m.OutputSigmoid)
-    let o = Optimizer.adamw 0.1 1e-3 |> Optimizer.withBetas (0.8, 0.95) |> Optimizer.withWarmup 10
+
+    let o =
+        Optimizer.adamw 0.1 1e-3
+        |> Optimizer.withBetas (0.8, 0.95)
+        |> Optimizer.withWarmup 10
+
     Assert.Equal(OptimizerKind.AdamW, o.Kind)
     Assert.Equal(0.1, o.WeightDecay)
     Assert.Equal(1e-3, o.LearningRate)
@@ -46,16 +56,43 @@ let ``Args parse options and name the bad one`` () =
 
 [<Fact>]
 let ``train returns a tidy frame with one row per observation and the run's columns`` () =
-    let run = quick (Model.mlp [ 16 ]) (Optimizer.sgd 0.1) |> Train.withSeed 3L |> Train.run data.Value
+    let run =
+        quick (Model.mlp [ 16 ]) (Optimizer.sgd 0.1)
+        |> Train.withSeed 3L
+        |> Train.run data.Value
+
     Assert.Equal(None, Train.tryFailure run)
     let frame = Train.toFrame [ run ]
     Assert.Equal(run.Observations.Length, frame.RowCount)
 
-    for c in [ "study"; "run"; "seed"; "step"; "split"; "model"; "optimizer"; "lr"; "weight_decay"; "batch"; "quantity"; "value" ] do
+    for c in
+        [
+            "study"
+            "run"
+            "seed"
+            "step"
+            "split"
+            "model"
+            "optimizer"
+            "lr"
+            "weight_decay"
+            "batch"
+            "quantity"
+            "value"
+        ] do
         Assert.Contains(c, frame.ColumnKeys)
 
     Assert.All(Tables.numbers "seed" frame, fun s -> Assert.Equal(3.0, s))
-    Assert.Equal<float list>([ 0. .. 6. ], frame |> Tables.quantity "loss" |> Tables.split "test" |> Tables.numbers "step" |> List.ofArray)
+
+    Assert.Equal<float list>(
+        [ 0. .. 6. ],
+        frame
+        |> Tables.quantity "loss"
+        |> Tables.split "test"
+        |> Tables.numbers "step"
+        |> List.ofArray
+    )
+
     Assert.True((Train.tryFinal "test/accuracy" run).IsSome)
 
 [<Fact>]
@@ -86,7 +123,13 @@ let ``the same seed gives the same trajectory, another seed another`` () =
 
 [<Fact>]
 let ``an invalid training is refused before any work, listing every problem`` () =
-    let t = { quick (Model.mlp [ 4 ]) (Optimizer.sgd -1.0) with BatchSize = 0 }
-    let e = Assert.Throws<System.ArgumentException>(fun () -> Train.run data.Value t |> ignore)
+    let t =
+        { quick (Model.mlp [ 4 ]) (Optimizer.sgd -1.0) with
+            BatchSize = 0
+        }
+
+    let e =
+        Assert.Throws<System.ArgumentException>(fun () -> Train.run data.Value t |> ignore)
+
     Assert.Contains("batch size", e.Message)
     Assert.Contains("learning rate", e.Message)

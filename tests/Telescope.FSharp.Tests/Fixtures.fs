@@ -13,7 +13,9 @@ let obs (quantity: string) (step: float) (split: string) (value: float) =
 
 /// A temporary folder, deleted on dispose.
 type TempDir() =
-    let path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "telescope-fs-" + System.Guid.NewGuid().ToString("N"))
+    let path =
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "telescope-fs-" + System.Guid.NewGuid().ToString("N"))
+
     do System.IO.Directory.CreateDirectory path |> ignore
     member _.Path = path
     member _.File(name: string) = System.IO.Path.Combine(path, name)

@@ -14,9 +14,11 @@ let sample () =
 
     TidyFrames.FromObservations(
         k,
-        [ obs "loss" 0.0 "train" 0.5
-          obs "loss" 1.0 "test" 0.25
-          Telescope.Observation("grad_norm", 3.5, Nullable 1.0) ] // no split: a missing string cell
+        [
+            obs "loss" 0.0 "train" 0.5
+            obs "loss" 1.0 "test" 0.25
+            Telescope.Observation("grad_norm", 3.5, Nullable 1.0)
+        ] // no split: a missing string cell
     )
 
 /// The file's schema as (name, physical type, logical kind, optional), read by Parquet.Net itself
@@ -30,9 +32,15 @@ let schemaOf (path: string) =
             let e = f.SchemaElement
 
             let logical =
-                if not (isNull e.LogicalType) && not (isNull e.LogicalType.STRING) then "string"
-                elif e.ConvertedType.HasValue && e.ConvertedType.Value = Parquet.Meta.ConvertedType.UTF8 then "string"
-                else ""
+                if not (isNull e.LogicalType) && not (isNull e.LogicalType.STRING) then
+                    "string"
+                elif
+                    e.ConvertedType.HasValue
+                    && e.ConvertedType.Value = Parquet.Meta.ConvertedType.UTF8
+                then
+                    "string"
+                else
+                    ""
 
             f.Name, string e.Type.Value, logical, (e.RepetitionType.Value = Parquet.Meta.FieldRepetitionType.OPTIONAL))
         |> List.ofArray
@@ -46,8 +54,27 @@ let ``parquet schema: flat nullable columns with the frame's names and portable 
     sample () |> Tables.saveParquet path |> ignore
     let schema = schemaOf path
     let names = schema |> List.map (fun (n, _, _, _) -> n)
-    Assert.Equal<string list>([ "study"; "run"; "seed"; "step"; "split"; "example"; "output"; "lr"; "optimizer"; "quantity"; "value" ], names)
-    let kindOf name = schema |> List.find (fun (n, _, _, _) -> n = name) |> fun (_, t, l, _) -> t, l
+
+    Assert.Equal<string list>(
+        [
+            "study"
+            "run"
+            "seed"
+            "step"
+            "split"
+            "example"
+            "output"
+            "lr"
+            "optimizer"
+            "quantity"
+            "value"
+        ],
+        names
+    )
+
+    let kindOf name =
+        schema |> List.find (fun (n, _, _, _) -> n = name) |> fun (_, t, l, _) -> t, l
+
     Assert.Equal(("INT64", ""), kindOf "seed")
     Assert.Equal(("DOUBLE", ""), kindOf "step")
     Assert.Equal(("DOUBLE", ""), kindOf "lr") // numeric parameters are numbers, as when the CSV is loaded
@@ -75,7 +102,10 @@ let ``parquet round trip keeps values and missing cells`` () =
 let ``parquet of an aggregate (bool and count columns) round trips`` () =
     use dir = new TempDir()
     let path = dir.File "a.parquet"
-    let agg = TablesTests.toyRuns () |> Tables.aggregateOverSeeds |> Tables.saveParquet path
+
+    let agg =
+        TablesTests.toyRuns () |> Tables.aggregateOverSeeds |> Tables.saveParquet path
+
     let back = Tables.loadParquet path
     Assert.Equal<float[]>(Tables.numbers "mean" agg, Tables.numbers "mean" back)
     Assert.Contains(("n", "INT64", "", true), schemaOf path)

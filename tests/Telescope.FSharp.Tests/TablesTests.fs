@@ -8,27 +8,49 @@ open Fixtures
 
 /// 3 seeds × 2 learning rates × steps 0, 1, 2; value = seed + 10·lr·step (+ a test split offset).
 let toyRuns () =
-    [ for lr in [ "0.01"; "0.1" ] do
-          for seed in [ 0L; 1L; 2L ] do
-              let k = key (sprintf "lr%s_s%d" lr seed) seed [ "lr", lr ]
+    [
+        for lr in [ "0.01"; "0.1" ] do
+            for seed in [ 0L; 1L; 2L ] do
+                let k = key (sprintf "lr%s_s%d" lr seed) seed [ "lr", lr ]
 
-              let o =
-                  [ for step in [ 0.; 1.; 2. ] do
-                        let v = float seed + 10.0 * float lr * step
-                        yield obs "loss" step "train" v
-                        yield obs "loss" step "test" (v + 100.0) ]
+                let o =
+                    [
+                        for step in [ 0.; 1.; 2. ] do
+                            let v = float seed + 10.0 * float lr * step
+                            yield obs "loss" step "train" v
+                            yield obs "loss" step "test" (v + 100.0)
+                    ]
 
-              yield struct (k, (ResizeArray o :> Collections.Generic.IReadOnlyList<_>)) ]
+                yield struct (k, (ResizeArray o :> Collections.Generic.IReadOnlyList<_>))
+    ]
     |> TidyFrames.FromRuns
 
 let rowWhere (frame: Deedle.Frame<int, string>) (conds: (string * string) list) =
     let cells = conds |> List.map (fun (c, v) -> TidyFrames.Cells(frame, c), v)
-    [ 0 .. frame.RowCount - 1 ] |> List.filter (fun i -> cells |> List.forall (fun (cs, v) -> cs.[i] = v))
+
+    [ 0 .. frame.RowCount - 1 ]
+    |> List.filter (fun i -> cells |> List.forall (fun (cs, v) -> cs.[i] = v))
 
 [<Fact>]
 let ``tidy frame has the schema's columns in order`` () =
     let f = toyRuns ()
-    Assert.Equal<string list>([ "study"; "run"; "seed"; "step"; "split"; "example"; "output"; "lr"; "quantity"; "value" ], List.ofSeq f.ColumnKeys)
+
+    Assert.Equal<string list>(
+        [
+            "study"
+            "run"
+            "seed"
+            "step"
+            "split"
+            "example"
+            "output"
+            "lr"
+            "quantity"
+            "value"
+        ],
+        List.ofSeq f.ColumnKeys
+    )
+
     Assert.Equal(36, f.RowCount)
 
 [<Fact>]
@@ -38,7 +60,10 @@ let ``aggregate over seeds: mean, sample std and Student-t interval`` () =
     Assert.Equal(12, agg.RowCount)
     Assert.DoesNotContain("seed", agg.ColumnKeys)
     Assert.DoesNotContain("run", agg.ColumnKeys)
-    let i = rowWhere agg [ "lr", "0.1"; "step", "2"; "split", "train" ] |> List.exactlyOne
+
+    let i =
+        rowWhere agg [ "lr", "0.1"; "step", "2"; "split", "train" ] |> List.exactlyOne
+
     let n = Tables.numbers "n" agg
     let mean = Tables.numbers "mean" agg
     let std = Tables.numbers "std" agg
@@ -54,8 +79,16 @@ let ``aggregate over seeds: mean, sample std and Student-t interval`` () =
 
 [<Fact>]
 let ``aggregate at a lower level gives a narrower interval`` () =
-    let w95 = toyRuns () |> Tables.aggregateOverSeeds |> fun a -> (Tables.numbers "ci_high" a).[0] - (Tables.numbers "ci_low" a).[0]
-    let w80 = toyRuns () |> Tables.aggregateOverSeedsAt 0.8 |> fun a -> (Tables.numbers "ci_high" a).[0] - (Tables.numbers "ci_low" a).[0]
+    let w95 =
+        toyRuns ()
+        |> Tables.aggregateOverSeeds
+        |> fun a -> (Tables.numbers "ci_high" a).[0] - (Tables.numbers "ci_low" a).[0]
+
+    let w80 =
+        toyRuns ()
+        |> Tables.aggregateOverSeedsAt 0.8
+        |> fun a -> (Tables.numbers "ci_high" a).[0] - (Tables.numbers "ci_low" a).[0]
+
     Assert.True(w80 < w95, sprintf "80%% width %g should be below 95%% width %g" w80 w95)
 
 [<Fact>]
@@ -65,8 +98,10 @@ let ``aggregate leaves non-finite values out and says so in n`` () =
 
     let f =
         TidyFrames.FromRuns(
-            [ struct (k, ResizeArray [ obs "loss" 1.0 "train" 2.0 ] :> Collections.Generic.IReadOnlyList<_>)
-              struct (k2, ResizeArray [ obs "loss" 1.0 "train" nan ] :> Collections.Generic.IReadOnlyList<_>) ]
+            [
+                struct (k, ResizeArray [ obs "loss" 1.0 "train" 2.0 ] :> Collections.Generic.IReadOnlyList<_>)
+                struct (k2, ResizeArray [ obs "loss" 1.0 "train" nan ] :> Collections.Generic.IReadOnlyList<_>)
+            ]
         )
 
     let agg = Tables.aggregateOverSeeds f
@@ -84,7 +119,9 @@ let ``pivot: steps × lr, mean over seeds`` () =
 
 [<Fact>]
 let ``pivot of an absent quantity names the quantities present`` () =
-    let e = Assert.Throws<ArgumentException>(fun () -> toyRuns () |> Tables.pivot "lr" "nope" |> ignore)
+    let e =
+        Assert.Throws<ArgumentException>(fun () -> toyRuns () |> Tables.pivot "lr" "nope" |> ignore)
+
     Assert.Contains("loss", e.Message)
 
 [<Fact>]
@@ -92,16 +129,26 @@ let ``join theory: interpolates the closed form in step, drops steps outside its
     // theory: closed_form = 1 + 10·lr·t + 100·[test], given at t = 0 and 4 only
     let theory =
         TidyFrames.FromRuns(
-            [ for lr in [ "0.01"; "0.1" ] do
-                  let k = Telescope.RunKey("theory", "th" + lr, 0L, ResizeArray [ Collections.Generic.KeyValuePair("lr", lr) ])
+            [
+                for lr in [ "0.01"; "0.1" ] do
+                    let k =
+                        Telescope.RunKey(
+                            "theory",
+                            "th" + lr,
+                            0L,
+                            ResizeArray [ Collections.Generic.KeyValuePair("lr", lr) ]
+                        )
 
-                  let o =
-                      [ for t in [ 0.; 4. ] do
-                            for split, off in [ "train", 0.0; "test", 100.0 ] do
-                                let cf = 1.0 + 10.0 * float lr * t + off
-                                yield Telescope.Observation("loss", cf, Nullable t, split, ClosedForm = Nullable cf) ]
+                    let o =
+                        [
+                            for t in [ 0.; 4. ] do
+                                for split, off in [ "train", 0.0; "test", 100.0 ] do
+                                    let cf = 1.0 + 10.0 * float lr * t + off
+                                    yield Telescope.Observation("loss", cf, Nullable t, split, ClosedForm = Nullable cf)
+                        ]
 
-                  yield struct (k, (ResizeArray o :> Collections.Generic.IReadOnlyList<_>)) ],
+                    yield struct (k, (ResizeArray o :> Collections.Generic.IReadOnlyList<_>))
+            ],
             true
         )
 
@@ -124,8 +171,16 @@ let ``join theory: interpolates the closed form in step, drops steps outside its
 let ``join theory flags a prediction outside the interval`` () =
     let theory =
         TidyFrames.FromRuns(
-            [ struct (Telescope.RunKey("theory", "th", 0L, ResizeArray [ Collections.Generic.KeyValuePair("lr", "0.1") ]),
-                      (ResizeArray [ Telescope.Observation("loss", 50.0, Nullable 1.0, "train") ] :> Collections.Generic.IReadOnlyList<_>)) ]
+            [
+                struct (Telescope.RunKey(
+                            "theory",
+                            "th",
+                            0L,
+                            ResizeArray [ Collections.Generic.KeyValuePair("lr", "0.1") ]
+                        ),
+                        (ResizeArray [ Telescope.Observation("loss", 50.0, Nullable 1.0, "train") ]
+                        :> Collections.Generic.IReadOnlyList<_>))
+            ]
         )
 
     let joined = toyRuns () |> Tables.joinTheory theory

@@ -40,12 +40,28 @@ public static class ScriptCommand
         "Telescope.Training",
     ];
 
-    /// Build the command.
+    /// <summary>Build the command.</summary>
     public static Command Build()
     {
-        var file = new Argument<string>("file") { Description = "The script: .fsx (F#, run by dotnet fsi) or .csx (C#, run by Roslyn scripting)." };
-        var rest = new Argument<string[]>("args") { Description = "Arguments passed to the script (after the file; put -- first to pass options such as --help).", Arity = ArgumentArity.ZeroOrMore };
-        var cmd = new Command("script", "Run an analysis script (.fsx or .csx) against the library.") { file, rest };
+        var file = new Argument<string>("file")
+        {
+            Description =
+                "The script: .fsx (F#, run by dotnet fsi) or .csx (C#, run by Roslyn scripting).",
+        };
+        var rest = new Argument<string[]>("args")
+        {
+            Description =
+                "Arguments passed to the script (after the file; put -- first to pass options such as --help).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var cmd = new Command(
+            "script",
+            "Run an analysis script (.fsx or .csx) against the library."
+        )
+        {
+            file,
+            rest,
+        };
         cmd.TreatUnmatchedTokensAsErrors = false;
         cmd.SetAction(r =>
         {
@@ -56,12 +72,29 @@ public static class ScriptCommand
             var args = (at >= 0 ? tokens.Skip(at + 1) : r.GetValue(rest) ?? []).ToList();
             if (args.Count > 0 && args[0] == "--")
                 args.RemoveAt(0);
-            return Run(path, args.ToArray(), Console.Out, Console.Error);
+            return Guarded(() => Run(path, args.ToArray(), Console.Out, Console.Error));
         });
         return cmd;
     }
 
-    /// Run a script; returns the exit code (0 ok, 1 the script failed, 2 bad input).
+    /// <summary>
+    /// Run an action, reporting a <see cref="UsageException"/> as one line and exit code 2 here
+    /// (System.CommandLine's default exception handler would otherwise print a stack trace and return 1).
+    /// </summary>
+    public static int Guarded(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"telescope: {e.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>Run a script; returns the exit code (0 ok, 1 the script failed, 2 bad input).</summary>
     public static int Run(string path, string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (!File.Exists(path))
@@ -71,12 +104,15 @@ public static class ScriptCommand
         {
             ".csx" => RunCsx(Path.GetFullPath(path), args, stdout, stderr),
             ".fsx" => RunFsx(Path.GetFullPath(path), args, stdout, stderr),
-            _ => throw new UsageException($"script {path}: expected a .fsx or .csx file, got '{ext}'"),
+            _ => throw new UsageException(
+                $"script {path}: expected a .fsx or .csx file, got '{ext}'"
+            ),
         };
     }
 
     /// The folder holding <c>telescope.dll</c> and every library DLL (TorchSharp's native library included).
-    public static string LibraryFolder => Path.GetDirectoryName(typeof(ScriptCommand).Assembly.Location)!;
+    public static string LibraryFolder =>
+        Path.GetDirectoryName(typeof(ScriptCommand).Assembly.Location)!;
 
     /// Options for a <c>.csx</c> at <paramref name="path"/>: every library and framework assembly referenced, <see cref="Imports"/> imported, debug information on (line numbers in stack traces).
     public static ScriptOptions CsxOptions(string path)
@@ -84,7 +120,10 @@ public static class ScriptCommand
         var lib = LibraryFolder;
         var references = new List<MetadataReference>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "").Split(
+            Path.PathSeparator,
+            StringSplitOptions.RemoveEmptyEntries
+        );
         foreach (var a in tpa.Concat(Directory.GetFiles(lib, "*.dll")))
         {
             var name = Path.GetFileNameWithoutExtension(a);
@@ -98,8 +137,14 @@ public static class ScriptCommand
             .WithEmitDebugInformation(true)
             .WithReferences(references)
             .WithImports(Imports)
-            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(Path.GetDirectoryName(path)!).WithSearchPaths(lib))
-            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(Path.GetDirectoryName(path)!))
+            .WithMetadataResolver(
+                ScriptMetadataResolver
+                    .Default.WithBaseDirectory(Path.GetDirectoryName(path)!)
+                    .WithSearchPaths(lib)
+            )
+            .WithSourceResolver(
+                ScriptSourceResolver.Default.WithBaseDirectory(Path.GetDirectoryName(path)!)
+            )
             .WithOptimizationLevel(OptimizationLevel.Release);
     }
 
@@ -118,13 +163,19 @@ public static class ScriptCommand
 
     private static int RunCsx(string path, string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var script = CSharpScript.Create(File.ReadAllText(path), CsxOptions(path), typeof(ScriptGlobals));
+        var script = CSharpScript.Create(
+            File.ReadAllText(path),
+            CsxOptions(path),
+            typeof(ScriptGlobals)
+        );
         var errors = script.Compile().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (errors.Count > 0)
         {
             foreach (var d in errors)
                 stderr.WriteLine(Describe(d, path));
-            stderr.WriteLine($"telescope: {Path.GetFileName(path)}: {errors.Count} compile error(s)");
+            stderr.WriteLine(
+                $"telescope: {Path.GetFileName(path)}: {errors.Count} compile error(s)"
+            );
             return 1;
         }
         var oldOut = Console.Out;
@@ -137,13 +188,19 @@ public static class ScriptCommand
         }
         catch (Exception e)
         {
-            var inner = e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerException! : e;
+            var inner = e is AggregateException { InnerExceptions.Count: 1 } a
+                ? a.InnerException!
+                : e;
             if (inner is TargetInvocationException { InnerException: { } ti })
                 inner = ti;
             var line = ScriptLine(inner, path);
-            stderr.WriteLine($"{path}:{(line?.ToString(CultureInfo.InvariantCulture) ?? "?")}: {inner.GetType().FullName}: {inner.Message}");
+            stderr.WriteLine(
+                $"{path}:{(line?.ToString(CultureInfo.InvariantCulture) ?? "?")}: {inner.GetType().FullName}: {inner.Message}"
+            );
             stderr.WriteLine(inner.StackTrace);
-            stderr.WriteLine($"telescope: {Path.GetFileName(path)} failed at line {line?.ToString(CultureInfo.InvariantCulture) ?? "?"}");
+            stderr.WriteLine(
+                $"telescope: {Path.GetFileName(path)} failed at line {line?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
+            );
             return 1;
         }
         finally
@@ -167,7 +224,11 @@ public static class ScriptCommand
         {
             var frames = new StackTrace(x, fNeedFileInfo: true).GetFrames();
             foreach (var f in frames)
-                if (f.GetFileName() is { } file && string.Equals(Path.GetFullPath(file), path, StringComparison.Ordinal) && f.GetFileLineNumber() > 0)
+                if (
+                    f.GetFileName() is { } file
+                    && string.Equals(Path.GetFullPath(file), path, StringComparison.Ordinal)
+                    && f.GetFileLineNumber() > 0
+                )
                     return f.GetFileLineNumber();
         }
         return null;
@@ -194,7 +255,16 @@ public static class ScriptCommand
             UseShellExecute = false,
             WorkingDirectory = Environment.CurrentDirectory,
         };
-        foreach (var a in new[] { "fsi", "--quiet", "--optimize+", $"--lib:{LibraryFolder}", path }.Concat(args))
+        foreach (
+            var a in new[]
+            {
+                "fsi",
+                "--quiet",
+                "--optimize+",
+                $"--lib:{LibraryFolder}",
+                path,
+            }.Concat(args)
+        )
             psi.ArgumentList.Add(a);
         psi.Environment["TELESCOPE_LIB"] = LibraryFolder;
         Process p;
@@ -202,9 +272,12 @@ public static class ScriptCommand
         {
             p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (Exception e)
+            when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new UsageException($"cannot start 'dotnet fsi' ({psi.FileName}): {e.Message}; .fsx scripts need the .NET SDK");
+            throw new UsageException(
+                $"cannot start 'dotnet fsi' ({psi.FileName}): {e.Message}; .fsx scripts need the .NET SDK"
+            );
         }
         var errors = new List<string>();
         var gate = new object();
@@ -234,11 +307,15 @@ public static class ScriptCommand
         // fsi already printed "file(line,col): error …" or the stack trace with "in file:line N"; add one summary line
         var name = Path.GetFileName(path);
         var first = errors.FirstOrDefault(l => l.Contains(": error ", StringComparison.Ordinal));
-        var atLine = errors.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"in (.+\.fsx):line (\d+)")).FirstOrDefault(m => m.Success);
+        var atLine = errors
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"in (.+\.fsx):line (\d+)"))
+            .FirstOrDefault(m => m.Success);
         if (first is not null)
             stderr.WriteLine($"telescope: {name}: compile error: {first.Trim()}");
         else if (atLine is not null)
-            stderr.WriteLine($"telescope: {name} failed at {atLine.Groups[1].Value}:{atLine.Groups[2].Value}: {errors.FirstOrDefault(l => l.Length > 0 && !l.StartsWith(' '))?.Trim()}");
+            stderr.WriteLine(
+                $"telescope: {name} failed at {atLine.Groups[1].Value}:{atLine.Groups[2].Value}: {errors.FirstOrDefault(l => l.Length > 0 && !l.StartsWith(' '))?.Trim()}"
+            );
         else
             stderr.WriteLine($"telescope: {name} failed (dotnet fsi exit code {code})");
         return 1;
@@ -264,13 +341,17 @@ public sealed class ScriptGlobals(string[] args, string path)
     /// <summary>An integer option; a value that does not parse is an error naming the option.</summary>
     public int Option(string name, int fallback) =>
         Option(name, (string?)null!) is { } s
-            ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : throw new ArgumentException($"{name}: '{s}' is not an integer")
+            ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x)
+                ? x
+                : throw new ArgumentException($"{name}: '{s}' is not an integer")
             : fallback;
 
     /// <summary>A number option; a value that does not parse is an error naming the option.</summary>
     public double Option(string name, double fallback) =>
         Option(name, (string?)null!) is { } s
-            ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : throw new ArgumentException($"{name}: '{s}' is not a number")
+            ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+                ? x
+                : throw new ArgumentException($"{name}: '{s}' is not a number")
             : fallback;
 
     /// <summary>The output folder: <c>--out DIR</c>, else <c>out/analysis/&lt;name&gt;</c>; created.</summary>

@@ -3,7 +3,11 @@ using Telescope.Telescoping;
 namespace Telescope.Studies;
 
 /// <summary>One run of a study recorded in memory: its key, every observation, and how it ended.</summary>
-public sealed record RecordedRun(RunKey Key, IReadOnlyList<Observation> Observations, TrajectoryResult Result)
+public sealed record RecordedRun(
+    RunKey Key,
+    IReadOnlyList<Observation> Observations,
+    TrajectoryResult Result
+)
 {
     /// <summary>Whether the run finished all its steps.</summary>
     public bool Succeeded => Result.Succeeded;
@@ -13,7 +17,10 @@ public sealed record RecordedRun(RunKey Key, IReadOnlyList<Observation> Observat
 public static class StudyInMemory
 {
     /// <summary>Run every run of <paramref name="study"/> in order, collecting observations in memory.</summary>
-    public static IReadOnlyList<RecordedRun> RunInMemory(this IStudy study, CancellationToken cancel = default)
+    public static IReadOnlyList<RecordedRun> RunInMemory(
+        this IStudy study,
+        CancellationToken cancel = default
+    )
     {
         Native.TorchRuntime.EnsureLoaded();
         var result = new List<RecordedRun>();
