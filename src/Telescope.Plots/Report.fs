@@ -97,9 +97,12 @@ module Report =
         | Some i, Some j when j > i -> h.[i + 1 .. j - 1]
         | _ -> []
 
+    /// Log y for errors and losses whose values are all ≥ 0 with some > 0 (zeros, e.g. at t = 0, are
+    /// left off a log axis).
     let private logYFor (q: string) (values: float seq) =
         (q.EndsWith "error" || q.Contains "loss")
-        && Seq.forall (fun v -> v > 0.0 || Double.IsNaN v) values
+        && Seq.forall (fun v -> v >= 0.0 || Double.IsNaN v) values
+        && Seq.exists (fun v -> v > 0.0) values
 
     let private tidyCharts (h: string list) (rows: Row list) =
         let study =
