@@ -65,7 +65,8 @@ module FrameFigures =
             |> String.concat ", ")
 
     /// Mean over seeds as a line with its confidence interval as a shaded band, one colour per group
-    /// (on a log y axis the band is drawn only where its lower bound is positive).
+    /// (on a log y axis the band is drawn only where its lower bound is positive, and zero means are
+    /// left off).
     /// The frame is an aggregate (`TidyQueries.AggregateOverSeeds`) with columns `step`, `mean`,
     /// `ci_low`, `ci_high` (missing bounds, e.g. one seed, draw no band) and the `groupBy` columns.
     let seedBands
@@ -90,15 +91,23 @@ module FrameFigures =
                         rows
                         |> List.filter (fun i -> not (Double.IsNaN step.[i]))
                         |> List.sortBy (fun i -> step.[i])
-                    // on a log axis a band can only be drawn where its lower bound is positive
-                    let band =
-                        rows
-                        |> List.filter (fun i ->
-                            Double.IsFinite lo.[i] && Double.IsFinite hi.[i] && (not logY || lo.[i] > 0.0))
+                    // on a log axis a band can only be drawn where its lower bound is positive: one
+                    // band per contiguous run of such steps, so that no band bridges a gap
+                    let drawable i =
+                        Double.IsFinite lo.[i] && Double.IsFinite hi.[i] && (not logY || lo.[i] > 0.0)
+
+                    let segments =
+                        (rows, [])
+                        ||> List.foldBack (fun i acc ->
+                            match drawable i, acc with
+                            | false, _ -> [] :: acc
+                            | true, seg :: rest -> (i :: seg) :: rest
+                            | true, [] -> [ [ i ] ])
+                        |> List.filter (fun seg -> not (List.isEmpty seg))
 
                     let label = if name = "" then "mean" else name
 
-                    if not (List.isEmpty band) then
+                    for band in segments do
                         yield
                             Scatter(
                                 x = (band |> List.map (fun i -> step.[i])),
@@ -125,11 +134,14 @@ module FrameFigures =
                                 name = label + " CI"
                             )
 
+                    // a log axis cannot show a mean of 0 (e.g. at t = 0): leave it off
+                    let rows = rows |> List.filter (fun i -> not logY || mean.[i] > 0.0)
+
                     yield
                         Scatter(
                             x = (rows |> List.map (fun i -> step.[i])),
                             y = (rows |> List.map (fun i -> mean.[i])),
-                            mode = "lines",
+                            mode = (if rows.Length < 3 then "lines+markers" else "lines"),
                             line = Line(color = colour),
                             legendgroup = label,
                             name = label

@@ -156,7 +156,11 @@ module Report =
             |> List.filter (fun c -> not (stats.Contains c))
             |> List.filter (fun c -> TidyFrames.Cells(f, c) |> Array.distinct |> Array.length > 1)
 
-        if List.contains "quantity" h then
+        let steps = TidyFrames.Numbers(frame, "step") |> Array.distinct
+
+        if steps.Length < 2 then
+            [] // one step: nothing to draw over time, the summary table says it all
+        elif List.contains "quantity" h then
             let q = TidyFrames.Cells(frame, "quantity")
 
             [
