@@ -186,7 +186,7 @@ public static class TidyParquet
                     data[i].AddRange((await Read<bool>(rg, f, n, cancel)).Select(v => (object?)v));
                 else if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
                 {
-                    var buf = new string[n];
+                    var buf = new string?[n];
                     await rg.ReadAsync(f, buf.AsMemory(), null, cancel);
                     data[i].AddRange(buf);
                 }
