@@ -9,8 +9,8 @@ module StudyFigures =
     /// Approximation quality (paper Figs 2, 7, 8): per setting and learning rate, test
     /// `telescoping_error` and `linearised_error` against step (log y, mean over seeds); then test
     /// accuracy of the network, f̃ and f_lin against step.
-    let approximation (table: string) (html: string) (caption: string) =
-        let rows = TidyFrame.read table |> List.filter (fun r -> TidyFrame.cell "split" r = "test")
+    let approximationCharts (rows: Row list) =
+        let rows = rows |> List.filter (fun r -> TidyFrame.cell "split" r = "test")
 
         let errors =
             Figures.lines
@@ -27,5 +27,9 @@ module StudyFigures =
                     YTitle = "accuracy (test)" }
                 rows
 
-        Offline.save html "Telescoping lens: approximation quality (Figs 2, 7, 8)" caption (errors @ accuracy)
+        errors @ accuracy
+
+    /// Approximation quality (paper Figs 2, 7, 8) drawn from the study's table into `html`.
+    let approximation (table: string) (html: string) (caption: string) =
+        Offline.save html "Telescoping lens: approximation quality (Figs 2, 7, 8)" caption (approximationCharts (TidyFrame.read table))
         Path.GetFileName html

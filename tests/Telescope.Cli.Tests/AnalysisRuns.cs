@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Telescope.Cli.Commands;
+using Telescope.Frames;
+
+namespace Telescope.Cli.Tests;
+
+/// <summary>
+/// Runs every script in analysis/ (top level: .fsx and .csx) once on small settings
+/// (<c>--steps 20</c>), each into its own folder under one output root, plus a small approximation
+/// study through the CLI, so that the tests can check the outputs and build a report from them.
+/// </summary>
+public sealed class AnalysisRuns : IDisposable
+{
+    /// <summary>The analysis scripts, by file name.</summary>
+    public static IEnumerable<object[]> Scripts() =>
+        Directory
+            .GetFiles(Repo.Path_("analysis"))
+            .Where(f =>
+                f.EndsWith(".fsx", StringComparison.Ordinal)
+                || f.EndsWith(".csx", StringComparison.Ordinal)
+            )
+            .Order(StringComparer.Ordinal)
+            .Select(f => new object[] { Path.GetFileName(f) });
+
+    /// <summary>The folder holding every output.</summary>
+    public string Root { get; } = Repo.TempDir("telescope-analysis");
+
+    /// <summary>Per script: exit code, stdout, stderr and output folder.</summary>
+    public Dictionary<
+        string,
+        (int code, string stdout, string stderr, string dir)
+    > Results { get; } = new();
+
+    /// <summary>Exit code of the study run.</summary>
+    public int StudyCode { get; }
+
+    public AnalysisRuns()
+    {
+        foreach (var s in Scripts().Select(o => (string)o[0]))
+        {
+            var dir = Path.Combine(
+                Root,
+                Path.GetFileNameWithoutExtension(s) + "-" + Path.GetExtension(s).TrimStart('.')
+            );
+            var o = new StringWriter();
+            var e = new StringWriter();
+            int code;
+            try
+            {
+                code = ScriptCommand.Run(
+                    Repo.Path_("analysis", s),
+                    ["--steps", "20", "--out", dir],
+                    o,
+                    e
+                );
+            }
+            catch (Exception ex)
+            {
+                e.WriteLine(ex.ToString());
+                code = -1;
+            }
+            Results[s] = (code, o.ToString(), e.ToString(), dir);
+        }
+        StudyCode = TelescopeCli.Run([
+            "study",
+            "approximation",
+            "--dataset",
+            "synthetic",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "0.1",
+            "--seed",
+            "0,1",
+            "--steps",
+            "20",
+            "--train",
+            "100",
+            "--test",
+            "100",
+            "--width",
+            "16,16",
+            "--threads",
+            "1",
+            "--out",
+            Path.Combine(Root, "study-approximation"),
+        ]);
+    }
+
+    /// <summary>The mean of each (quantity, lr, step) of an aggregate table.</summary>
+    public static Dictionary<(string, string, string), double> Means(string table)
+    {
+        var d = new Dictionary<(string, string, string), double>();
+        foreach (var r in TidyTable.ReadRows(table))
+            d[(r["quantity"], r["lr"], r["step"])] = double.Parse(
+                r["mean"],
+                CultureInfo.InvariantCulture
+            );
+        return d;
+    }
+
+    /// <summary>run.json of a folder.</summary>
+    public static JsonObject Manifest(string dir) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!.AsObject();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, true);
+        }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+[assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Telescope.Cli.Tests;
+
+/// <summary>Paths in the repository and small process helpers.</summary>
+public static class Repo
+{
+    /// <summary>The repository root (the folder holding Telescope.Analytics.sln).</summary>
+    public static string Root { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Telescope.Analytics.sln")))
+                return d.FullName;
+        throw new InvalidOperationException(
+            "repository root (Telescope.Analytics.sln) not found above " + AppContext.BaseDirectory
+        );
+    }
+
+    /// <summary>A path under the root.</summary>
+    public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    /// <summary>Where tests leave artefacts (screenshots, reports): tests/artifacts/ (git-ignored).</summary>
+    public static string Artifacts
+    {
+        get
+        {
+            var d = Path.Combine(Root, "tests", "artifacts");
+            Directory.CreateDirectory(d);
+            return d;
+        }
+    }
+
+    /// <summary>A fresh temporary folder.</summary>
+    public static string TempDir(string prefix)
+    {
+        var d = Path.Combine(Path.GetTempPath(), prefix + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    /// <summary>Run a program to completion; returns (exit code, stdout, stderr).</summary>
+    public static (int code, string stdout, string stderr) Exec(
+        string file,
+        IEnumerable<string> args,
+        int timeoutMs = 600_000
+    )
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(true);
+            throw new TimeoutException(
+                $"{file} {string.Join(' ', args)} did not finish in {timeoutMs / 1000} s"
+            );
+        }
+        return (p.ExitCode, o.Result, e.Result);
+    }
+}
