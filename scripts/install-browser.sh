@@ -16,7 +16,7 @@ if [ "$(id -u)" != "0" ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 echo "install-browser: apt-get install chromium chromium-driver"
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+$SUDO apt-get -o DPkg::Lock::Timeout=300 update -qq
+$SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium chromium-driver >/dev/null
 /usr/bin/chromium --version
 /usr/bin/chromedriver --version
