@@ -32,7 +32,9 @@ public static class Idx
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{path}: not a readable gzip stream (truncated or corrupt?): {e.Message}");
+            throw new InvalidDataException(
+                $"{path}: not a readable gzip stream (truncated or corrupt?): {e.Message}"
+            );
         }
         return Parse(raw, path);
     }
@@ -51,17 +53,27 @@ public static class Idx
     public static IdxArray Parse(byte[] raw, string name)
     {
         if (raw.Length < 4)
-            throw new InvalidDataException($"{name}: {raw.Length} bytes is too short for an IDX header (truncated?)");
+            throw new InvalidDataException(
+                $"{name}: {raw.Length} bytes is too short for an IDX header (truncated?)"
+            );
         if (raw[0] != 0 || raw[1] != 0)
-            throw new InvalidDataException($"{name}: bad IDX magic {raw[0]:x2} {raw[1]:x2} {raw[2]:x2} {raw[3]:x2} (expected 00 00 08 nd): not an IDX file");
+            throw new InvalidDataException(
+                $"{name}: bad IDX magic {raw[0]:x2} {raw[1]:x2} {raw[2]:x2} {raw[3]:x2} (expected 00 00 08 nd): not an IDX file"
+            );
         if (raw[2] != 0x08)
-            throw new InvalidDataException($"{name}: IDX element type 0x{raw[2]:x2} is not supported (only 0x08, unsigned bytes)");
+            throw new InvalidDataException(
+                $"{name}: IDX element type 0x{raw[2]:x2} is not supported (only 0x08, unsigned bytes)"
+            );
         int nd = raw[3];
         if (nd < 1 || nd > 4)
-            throw new InvalidDataException($"{name}: IDX header declares {nd} dimensions (expected 1–4)");
+            throw new InvalidDataException(
+                $"{name}: IDX header declares {nd} dimensions (expected 1–4)"
+            );
         int header = 4 + 4 * nd;
         if (raw.Length < header)
-            throw new InvalidDataException($"{name}: file ends inside the IDX header ({raw.Length} of {header} bytes; truncated)");
+            throw new InvalidDataException(
+                $"{name}: file ends inside the IDX header ({raw.Length} of {header} bytes; truncated)"
+            );
         var dims = new int[nd];
         long count = 1;
         for (int k = 0; k < nd; k++)
@@ -74,9 +86,13 @@ public static class Idx
         }
         long have = raw.Length - header;
         if (have < count)
-            throw new InvalidDataException($"{name}: truncated IDX file: header [{string.Join('×', dims)}] needs {count} data bytes, the file has {have}");
+            throw new InvalidDataException(
+                $"{name}: truncated IDX file: header [{string.Join('×', dims)}] needs {count} data bytes, the file has {have}"
+            );
         if (have > count)
-            throw new InvalidDataException($"{name}: {have - count} unexpected bytes after the IDX data [{string.Join('×', dims)}]");
+            throw new InvalidDataException(
+                $"{name}: {have - count} unexpected bytes after the IDX data [{string.Join('×', dims)}]"
+            );
         return new IdxArray(dims, raw[header..]);
     }
 }
@@ -92,7 +108,19 @@ public static class FashionMnist
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>Class names, by label.</summary>
-    public static readonly string[] ClassNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+    public static readonly string[] ClassNames =
+    [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ];
 
     /// <summary>Images <c>[count, 28, 28]</c> (bytes 0–255) and their labels 0–9 for one split.</summary>
     public sealed record Split(IdxArray Images, byte[] Labels, string Source)
@@ -125,14 +153,24 @@ public static class FashionMnist
         var images = Idx.Read(imagesPath);
         var labels = Idx.Read(labelsPath);
         if (images.Dims.Length != 3 || images.Dims[1] != 28 || images.Dims[2] != 28)
-            throw new InvalidDataException($"{imagesPath}: expected images [n×28×28], found [{string.Join('×', images.Dims)}]");
+            throw new InvalidDataException(
+                $"{imagesPath}: expected images [n×28×28], found [{string.Join('×', images.Dims)}]"
+            );
         if (labels.Dims.Length != 1)
-            throw new InvalidDataException($"{labelsPath}: expected a 1-D label array, found [{string.Join('×', labels.Dims)}]");
+            throw new InvalidDataException(
+                $"{labelsPath}: expected a 1-D label array, found [{string.Join('×', labels.Dims)}]"
+            );
         if (labels.Count != images.Count)
-            throw new InvalidDataException($"{labelsPath} holds {labels.Count} labels for {images.Count} images in {imagesPath}");
+            throw new InvalidDataException(
+                $"{labelsPath} holds {labels.Count} labels for {images.Count} images in {imagesPath}"
+            );
         foreach (var l in labels.Data)
             if (l > 9)
                 throw new InvalidDataException($"{labelsPath}: label {l} outside 0–9");
-        return new Split(images, labels.Data, $"Fashion-MNIST {split} ({images.Count} images) from {dir} (Debian dataset-fashion-mnist)");
+        return new Split(
+            images,
+            labels.Data,
+            $"Fashion-MNIST {split} ({images.Count} images) from {dir} (Debian dataset-fashion-mnist)"
+        );
     }
 }

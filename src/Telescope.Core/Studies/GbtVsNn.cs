@@ -52,8 +52,12 @@ public sealed record GbtVsNnConfig
     /// <summary>NN learning-rate grid (picked on validation).</summary>
     public IReadOnlyList<double> LearningRates { get; init; } = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1];
 
-    /// <summary>Compute the NN kernel norms every k-th step (spec: every step, k = 1; an unbiased subsample otherwise).</summary>
-    public int KernelEvery { get; init; } = 1;
+    /// <summary>
+    /// Compute the NN kernel norms every k-th step. The spec asks for every step (k = 1); the default k = 10
+    /// is the spec's allowed uniform subsample of steps (an unbiased estimate of both averages in R), chosen
+    /// because 8,000 × 128 kernel entries per step take seconds on a shared 2-core machine.
+    /// </summary>
+    public int KernelEvery { get; init; } = 10;
 
     /// <summary>GBT depth grid.</summary>
     public IReadOnlyList<int> Depths { get; init; } = [2, 3, 4, 5];
@@ -167,7 +171,8 @@ public sealed class GbtVsNnStudy : IStudy
                 ["epochs"] = _cfg.Epochs,
                 ["batch"] = _cfg.Batch,
                 ["lr_grid"] = new JsonArray(_cfg.LearningRates.Select(l => (JsonNode)l).ToArray()),
-                ["kernel"] = "plain tangent kernel at θ_{t−1}, factorised per layer (spec §1.5)",
+                ["kernel"] =
+                    "plain tangent kernel at θ_{t−1}, factorised per layer (spec §1.5), contracted in float32",
                 ["kernel_every"] = _cfg.KernelEvery,
                 ["dtype"] = _cfg.DType.ToString().ToLowerInvariant(),
             },
@@ -473,7 +478,7 @@ public sealed class GbtVsNnStudy : IStudy
                 _irregularPos = tested.Where(irregular.Contains).Select(r => pos[r]).ToArray();
                 _testPos = testSets.Select(s => s.Select(r => pos[r]).ToArray()).ToArray();
             }
-            using var all = MlpKernelBlock.Of(net, _x);
+            using var all = MlpKernelBlock.Of(net, _x, ScalarType.Float32); // norms only: float32 contraction
             // the batch indexes training rows, which are the first rows of _eval
             using var b = all.Select(batch);
             var k = all.Kernel(b); // [E, b]

@@ -28,7 +28,10 @@ public static class SmallCnn
     public static nn.Module<Tensor, Tensor> Build(bool batchNorm, int c1, int c2, long seed)
     {
         torch.manual_seed(seed);
-        var layers = new List<(string, nn.Module<Tensor, Tensor>)> { ("conv1", nn.Conv2d(1, c1, 3, padding: 1)) };
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
+            ("conv1", nn.Conv2d(1, c1, 3, padding: 1)),
+        };
         if (batchNorm)
             layers.Add(("bn1", nn.BatchNorm2d(c1)));
         layers.Add(("relu1", nn.ReLU()));
@@ -61,24 +64,36 @@ public static class SmallCnn
     /// <c>α·a + (1−α)·b</c> for every floating entry (weights and BN running mean/variance); integer entries
     /// (BN's batch counter) are taken from <paramref name="a"/>.
     /// </summary>
-    public static Dictionary<string, Tensor> Interpolate(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b, double alpha)
+    public static Dictionary<string, Tensor> Interpolate(
+        IReadOnlyDictionary<string, Tensor> a,
+        IReadOnlyDictionary<string, Tensor> b,
+        double alpha
+    )
     {
         var d = new Dictionary<string, Tensor>();
         foreach (var (k, va) in a)
         {
             if (!b.TryGetValue(k, out var vb))
                 throw new ArgumentException($"state '{k}' is missing from the second model");
-            d[k] = va.is_floating_point() ? va.Times(alpha).PlusScaledInPlace(vb, 1 - alpha) : va.clone();
+            d[k] = va.is_floating_point()
+                ? va.Times(alpha).PlusScaledInPlace(vb, 1 - alpha)
+                : va.clone();
         }
         return d;
     }
 }
 
-/// <summary>Configuration of the lmc study (spec §4.5 CPU variant, scaled to minutes on 2 cores). Immutable; use <c>with</c>.</summary>
+/// <summary>
+/// Configuration of the lmc study: spec §4.5's CPU variant scaled down to minutes on a shared 2-core
+/// machine (measured ≈ 0.25 s of CPU per batch-128 step of the 8/16 CNN here): T = 150 instead of 2,000,
+/// spawns {0, 10, 40, 100}, channels 8/16, gradient lag 20. The spec's setting is
+/// <c>--steps 2000 --spawns 0,5,20,50,100,200,500,1000 --channels 16,32 --gradient-lag 100</c> (hours here).
+/// Immutable; use <c>with</c>.
+/// </summary>
 public sealed record LmcConfig
 {
     /// <summary>Trunk steps T (spec CPU variant: 2,000).</summary>
-    public int Steps { get; init; } = 600;
+    public int Steps { get; init; } = 150;
 
     /// <summary>Batch size.</summary>
     public int Batch { get; init; } = 128;
@@ -90,7 +105,7 @@ public sealed record LmcConfig
     public double Momentum { get; init; } = 0.9;
 
     /// <summary>Spawn steps t′ (each &lt; T).</summary>
-    public IReadOnlyList<int> Spawns { get; init; } = [0, 10, 50, 150, 300];
+    public IReadOnlyList<int> Spawns { get; init; } = [0, 10, 40, 100];
 
     /// <summary>Children per spawn (pairs are compared: child 0 with child 1).</summary>
     public int Children { get; init; } = 2;
@@ -105,13 +120,13 @@ public sealed record LmcConfig
     public int GradientImages { get; init; } = 256;
 
     /// <summary>Lag k of the gradient change <c>∇f_{t′+k} − ∇f_{t′}</c> (spec CPU variant: 100).</summary>
-    public int GradientLag { get; init; } = 50;
+    public int GradientLag { get; init; } = 20;
 
     /// <summary>Steps t′ at which the gradient change is measured (those with t′ + k ≤ T are used).</summary>
-    public IReadOnlyList<int> GradientSteps { get; init; } = [0, 5, 10, 20, 50, 100, 150, 200, 300, 400, 550];
+    public IReadOnlyList<int> GradientSteps { get; init; } = [0, 5, 10, 20, 40, 70, 100, 130];
 
-    /// <summary>Conv channels (c₁, c₂); spec: 16, 32.</summary>
-    public int[] Channels { get; init; } = [16, 32];
+    /// <summary>Conv channels (c₁, c₂). Default 8, 16 (the engine's small CNN) for time; the spec's CPU variant has 16, 32.</summary>
+    public int[] Channels { get; init; } = [8, 16];
 
     /// <summary>Models: "cnn" (no BN) and/or "cnn+bn".</summary>
     public IReadOnlyList<string> Models { get; init; } = ["cnn", "cnn+bn"];
@@ -181,7 +196,12 @@ public sealed class LmcStudy : IStudy
         if (problems.Count > 0)
             throw new ArgumentException(string.Join("; ", problems));
         _cfg = cfg;
-        _data = new(() => (FashionMnist.Load("train", cfg.DataDirectory), FashionMnist.Load("t10k", cfg.DataDirectory)));
+        _data = new(() =>
+            (
+                FashionMnist.Load("train", cfg.DataDirectory),
+                FashionMnist.Load("t10k", cfg.DataDirectory)
+            )
+        );
     }
 
     /// <inheritdoc />
@@ -201,9 +221,11 @@ public sealed class LmcStudy : IStudy
         {
             ["dataset"] = "fashion-mnist",
             ["data_source"] = DataSource,
-            ["model"] = $"Conv(1→{_cfg.Channels[0]},3,pad1)–[BN]–ReLU–MaxPool2–Conv({_cfg.Channels[0]}→{_cfg.Channels[1]},3,pad1)–[BN]–ReLU–MaxPool2–Linear({_cfg.Channels[1] * 49}→10)",
+            ["model"] =
+                $"Conv(1→{_cfg.Channels[0]},3,pad1)–[BN]–ReLU–MaxPool2–Conv({_cfg.Channels[0]}→{_cfg.Channels[1]},3,pad1)–[BN]–ReLU–MaxPool2–Linear({_cfg.Channels[1] * 49}→10)",
             ["models"] = new JsonArray(_cfg.Models.Select(m => (JsonNode)m).ToArray()),
-            ["optimizer"] = $"heavy-ball SGD μ = {_cfg.Momentum}, γ = {_cfg.LearningRate} ÷10 at T/2 and 3T/4, cross-entropy",
+            ["optimizer"] =
+                $"heavy-ball SGD μ = {_cfg.Momentum}, γ = {_cfg.LearningRate} ÷10 at T/2 and 3T/4, cross-entropy",
             ["steps"] = _cfg.Steps,
             ["batch"] = _cfg.Batch,
             ["spawns"] = new JsonArray(_cfg.Spawns.Select(s => (JsonNode)s).ToArray()),
@@ -212,10 +234,15 @@ public sealed class LmcStudy : IStudy
             ["eval_images"] = _cfg.EvalImages,
             ["gradient_images"] = _cfg.GradientImages,
             ["gradient_lag"] = _cfg.GradientLag,
-            ["gradient_steps"] = new JsonArray(_cfg.GradientSteps.Select(s => (JsonNode)s).ToArray()),
-            ["augment"] = _cfg.Augment ? "random shifts of up to 2 pixels + horizontal flips" : "none",
+            ["gradient_steps"] = new JsonArray(
+                _cfg.GradientSteps.Select(s => (JsonNode)s).ToArray()
+            ),
+            ["augment"] = _cfg.Augment
+                ? "random shifts of up to 2 pixels + horizontal flips"
+                : "none",
             ["inputs"] = $"x/255 standardised with mean {PixelMean}, sd {PixelStd}",
-            ["bn_interpolation"] = "running mean/variance interpolated like weights (spec [CHOICE])",
+            ["bn_interpolation"] =
+                "running mean/variance interpolated like weights (spec [CHOICE])",
             ["seeds"] = new JsonArray(_cfg.Seeds.Select(s => (JsonNode)s).ToArray()),
         };
 
@@ -225,13 +252,28 @@ public sealed class LmcStudy : IStudy
             from model in _cfg.Models
             from seed in _cfg.Seeds
             select new StudyRun(
-                new RunKey(Name, $"{model}_s{seed}", seed, [new("dataset", "fashion-mnist"), new("model", model), new("steps", _cfg.Steps.ToString(CultureInfo.InvariantCulture))]),
+                new RunKey(
+                    Name,
+                    $"{model}_s{seed}",
+                    seed,
+                    [
+                        new("dataset", "fashion-mnist"),
+                        new("model", model),
+                        new("steps", _cfg.Steps.ToString(CultureInfo.InvariantCulture)),
+                    ]
+                ),
                 _cfg.Steps + ChildSteps,
                 (sink, progress, cancel) => RunOne(model == "cnn+bn", seed, sink, progress, cancel)
             )
         ).ToList();
 
-    private double RateAt(int t) => _cfg.LearningRate * (t > 3 * _cfg.Steps / 4 ? 0.01 : t > _cfg.Steps / 2 ? 0.1 : 1.0);
+    private double RateAt(int t) =>
+        _cfg.LearningRate
+        * (
+            t > 3 * _cfg.Steps / 4 ? 0.01
+            : t > _cfg.Steps / 2 ? 0.1
+            : 1.0
+        );
 
     /// <summary>Inputs <c>[b, 1, 28, 28]</c> for images <paramref name="index"/>, optionally shifted/flipped.</summary>
     private static Tensor Images(FashionMnist.Split s, IReadOnlyList<int> index, Rng? augment)
@@ -254,17 +296,27 @@ public sealed class LmcStudy : IStudy
             {
                 int sr = r - dy,
                     sc = (flip ? 27 - c : c) - dx;
-                double v = sr is >= 0 and < 28 && sc is >= 0 and < 28 ? s.Images.Data[src + sr * 28 + sc] / 255.0 : 0.0;
+                double v =
+                    sr is >= 0 and < 28 && sc is >= 0 and < 28
+                        ? s.Images.Data[src + sr * 28 + sc] / 255.0
+                        : 0.0;
                 x[k * 784 + r * 28 + c] = (float)((v - PixelMean) / PixelStd);
             }
         }
         return torch.tensor(x, [index.Count, 1, 28, 28]);
     }
 
-    private static Tensor Labels(FashionMnist.Split s, IReadOnlyList<int> index) => torch.tensor(index.Select(i => (long)s.Labels[i]).ToArray());
+    private static Tensor Labels(FashionMnist.Split s, IReadOnlyList<int> index) =>
+        torch.tensor(index.Select(i => (long)s.Labels[i]).ToArray());
 
     /// <summary>One heavy-ball step on a batch (train mode); returns the batch loss.</summary>
-    private double Step(nn.Module<Tensor, Tensor> model, Tensor[] velocity, Tensor x, Tensor y, double lr)
+    private double Step(
+        nn.Module<Tensor, Tensor> model,
+        Tensor[] velocity,
+        Tensor x,
+        Tensor y,
+        double lr
+    )
     {
         model.train();
         var ps = model.parameters().ToArray();
@@ -283,7 +335,11 @@ public sealed class LmcStudy : IStudy
     }
 
     /// <summary>Mean test loss and error (eval mode) over the evaluation images.</summary>
-    private static (double loss, double error) Evaluate(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y)
+    private static (double loss, double error) Evaluate(
+        nn.Module<Tensor, Tensor> model,
+        Tensor x,
+        Tensor y
+    )
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
@@ -295,7 +351,11 @@ public sealed class LmcStudy : IStudy
     }
 
     /// <summary>Per-example gradients of the true-class logit (eval mode), grouped by layer: layer → <c>[images, P_layer]</c>.</summary>
-    private static Dictionary<string, Tensor> LogitGradients(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y)
+    private static Dictionary<string, Tensor> LogitGradients(
+        nn.Module<Tensor, Tensor> model,
+        Tensor x,
+        Tensor y
+    )
     {
         model.eval();
         var named = model.named_parameters().ToArray();
@@ -316,7 +376,11 @@ public sealed class LmcStudy : IStudy
             }
         }
         var result = new Dictionary<string, Tensor>();
-        foreach (var group in named.Select((p, k) => (layer: p.name.Split('.')[0], k)).GroupBy(p => p.layer))
+        foreach (
+            var group in named
+                .Select((p, k) => (layer: p.name.Split('.')[0], k))
+                .GroupBy(p => p.layer)
+        )
         {
             var parts = group.Select(p => torch.stack(rows[p.k])).ToArray(); // each [n, P_param]
             var t = torch.cat(parts, 1);
@@ -331,12 +395,20 @@ public sealed class LmcStudy : IStudy
         return result;
     }
 
-    private TrajectoryResult RunOne(bool batchNorm, long seed, IObservationSink sink, Action<long> progress, CancellationToken cancel)
+    private TrajectoryResult RunOne(
+        bool batchNorm,
+        long seed,
+        IObservationSink sink,
+        Action<long> progress,
+        CancellationToken cancel
+    )
     {
         var (train, test) = _data.Value;
         var final = new Dictionary<string, double>();
         var evalIdx = Enumerable.Range(0, _cfg.EvalImages).ToArray();
-        var gradIdx = Enumerable.Range(test.Count - _cfg.GradientImages, _cfg.GradientImages).ToArray(); // disjoint from the barrier images when possible
+        var gradIdx = Enumerable
+            .Range(test.Count - _cfg.GradientImages, _cfg.GradientImages)
+            .ToArray(); // disjoint from the barrier images when possible
         using var xEval = Images(test, evalIdx, null);
         using var yEval = Labels(test, evalIdx);
         using var xGrad = Images(test, gradIdx, null);
@@ -346,18 +418,27 @@ public sealed class LmcStudy : IStudy
 
         // ---- trunk
         using var trunk = SmallCnn.Build(batchNorm, c1, c2, seed);
-        var velocity = trunk.parameters().Select(p => torch.zeros_like(p).DetachFromDisposeScope()).ToArray();
+        var velocity = trunk
+            .parameters()
+            .Select(p => torch.zeros_like(p).DetachFromDisposeScope())
+            .ToArray();
         var sampler = new BatchSampler(train.Count, _cfg.Batch, seed);
         var augment = _cfg.Augment ? new Rng(seed, stream: 600) : null;
-        var snapshots = new Dictionary<int, (Dictionary<string, Tensor> state, Tensor[] velocity)>();
+        var snapshots =
+            new Dictionary<int, (Dictionary<string, Tensor> state, Tensor[] velocity)>();
         var gradAt = new Dictionary<int, Dictionary<string, Tensor>>();
-        var gradSteps = _cfg.GradientSteps.Where(s => s + _cfg.GradientLag <= _cfg.Steps).ToHashSet();
+        var gradSteps = _cfg
+            .GradientSteps.Where(s => s + _cfg.GradientLag <= _cfg.Steps)
+            .ToHashSet();
         for (int t = 0; t <= _cfg.Steps; t++)
         {
             cancel.ThrowIfCancellationRequested();
             // state θ_t: spawn snapshots and gradient probes happen before step t + 1
             if (_cfg.Spawns.Contains(t))
-                snapshots[t] = (SmallCnn.Snapshot(trunk), velocity.Select(v => v.detach().clone().DetachFromDisposeScope()).ToArray());
+                snapshots[t] = (
+                    SmallCnn.Snapshot(trunk),
+                    velocity.Select(v => v.detach().clone().DetachFromDisposeScope()).ToArray()
+                );
             if (gradSteps.Contains(t))
                 gradAt[t] = LogitGradients(trunk, xGrad, yGrad);
             if (gradAt.TryGetValue(t - _cfg.GradientLag, out var before))
@@ -366,8 +447,15 @@ public sealed class LmcStudy : IStudy
                 foreach (var (layer, g0) in before)
                 {
                     using var scope = torch.NewDisposeScope();
-                    double change = after[layer].Minus(g0).square().mean().to_type(ScalarType.Float64).item<double>();
-                    sink.Write(new Observation("gradient_change", change, t - _cfg.GradientLag, layer));
+                    double change = after[layer]
+                        .Minus(g0)
+                        .square()
+                        .mean()
+                        .to_type(ScalarType.Float64)
+                        .item<double>();
+                    sink.Write(
+                        new Observation("gradient_change", change, t - _cfg.GradientLag, layer)
+                    );
                 }
                 foreach (var g in before.Values.Concat(after.Values))
                     g.Dispose();
@@ -377,9 +465,20 @@ public sealed class LmcStudy : IStudy
                 break;
             using var stepScope = torch.NewDisposeScope();
             var batch = sampler.Next();
-            double loss = Step(trunk, velocity, Images(train, batch, augment), Labels(train, batch), RateAt(t + 1));
+            double loss = Step(
+                trunk,
+                velocity,
+                Images(train, batch, augment),
+                Labels(train, batch),
+                RateAt(t + 1)
+            );
             if (!double.IsFinite(loss))
-                return new TrajectoryResult(t, $"trunk loss is {loss} at step {t + 1}", t + 1, final);
+                return new TrajectoryResult(
+                    t,
+                    $"trunk loss is {loss} at step {t + 1}",
+                    t + 1,
+                    final
+                );
             if ((t + 1) % 10 == 0 || t == 0)
                 sink.Write(new Observation("train_loss", loss, t + 1, "train"));
             progress(++done);
@@ -408,9 +507,20 @@ public sealed class LmcStudy : IStudy
                     cancel.ThrowIfCancellationRequested();
                     using var stepScope = torch.NewDisposeScope();
                     var batch = childSampler.Next();
-                    double loss = Step(child, v, Images(train, batch, childAugment), Labels(train, batch), RateAt(t + 1));
+                    double loss = Step(
+                        child,
+                        v,
+                        Images(train, batch, childAugment),
+                        Labels(train, batch),
+                        RateAt(t + 1)
+                    );
                     if (!double.IsFinite(loss))
-                        return new TrajectoryResult(done, $"child {c} of spawn {t0}: loss is {loss} at step {t + 1}", t + 1, final);
+                        return new TrajectoryResult(
+                            done,
+                            $"child {c} of spawn {t0}: loss is {loss} at step {t + 1}",
+                            t + 1,
+                            final
+                        );
                     progress(++done);
                 }
                 ends.Add(SmallCnn.Snapshot(child));
@@ -419,7 +529,8 @@ public sealed class LmcStudy : IStudy
             }
             // barrier between child 0 and child 1 (further children: more pairs)
             using var probe = SmallCnn.Build(batchNorm, c1, c2, seed);
-            var pairs = new List<(double errMax, double errHalf, double lossMax, double lossHalf)>();
+            var pairs =
+                new List<(double errMax, double errHalf, double lossMax, double lossHalf)>();
             var childErrors = new List<double>();
             for (int a = 0; a + 1 < ends.Count; a += 2)
             {
@@ -444,8 +555,10 @@ public sealed class LmcStudy : IStudy
                 var (l1, l0) = (path[^1].loss, path[0].loss);
                 childErrors.Add(e0);
                 childErrors.Add(e1);
-                double ErrGap(int k) => path[k].error - (path[k].alpha * e1 + (1 - path[k].alpha) * e0);
-                double LossGap(int k) => path[k].loss - (path[k].alpha * l1 + (1 - path[k].alpha) * l0);
+                double ErrGap(int k) =>
+                    path[k].error - (path[k].alpha * e1 + (1 - path[k].alpha) * e0);
+                double LossGap(int k) =>
+                    path[k].loss - (path[k].alpha * l1 + (1 - path[k].alpha) * l0);
                 int half = Array.FindIndex(path, p => Math.Abs(p.alpha - 0.5) < 1e-9);
                 pairs.Add(
                     (

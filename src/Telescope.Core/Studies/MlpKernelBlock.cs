@@ -22,9 +22,14 @@ public sealed class MlpKernelBlock : IDisposable
     /// <summary>Rows r.</summary>
     public long Rows => _layers[0].delta.shape[0];
 
-    /// <summary>Per-layer <c>(Δ_l [r, w_l], A_{l−1} [r, w_{l−1}])</c> of <paramref name="net"/> at its current θ for rows <c>x [r, d]</c>.</summary>
-    public static MlpKernelBlock Of(Network net, Tensor x)
+    /// <summary>
+    /// Per-layer <c>(Δ_l [r, w_l], A_{l−1} [r, w_{l−1}])</c> of <paramref name="net"/> at its current θ for
+    /// rows <c>x [r, d]</c>, stored in <paramref name="contractIn"/> (default: the network's dtype; float32
+    /// halves the cost of <see cref="Kernel"/> when only norms are needed).
+    /// </summary>
+    public static MlpKernelBlock Of(Network net, Tensor x, ScalarType? contractIn = null)
     {
+        var dtype = contractIn ?? net.DType;
         if (net.Outputs != 1)
             throw new NotSupportedException(
                 $"the factorised kernel here needs a scalar output, the network has {net.Outputs}"
@@ -83,8 +88,8 @@ public sealed class MlpKernelBlock : IDisposable
         var layers = new List<(Tensor, Tensor)>();
         for (int l = 0; l < depth; l++)
         {
-            var d = deltas[l].detach().MoveToOuterDisposeScope();
-            var i = inputs[l].detach().MoveToOuterDisposeScope();
+            var d = deltas[l].detach().to_type(dtype).MoveToOuterDisposeScope();
+            var i = inputs[l].detach().to_type(dtype).MoveToOuterDisposeScope();
             layers.Add((d, i));
         }
         return new MlpKernelBlock(layers);
