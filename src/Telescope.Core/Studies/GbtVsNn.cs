@@ -357,9 +357,9 @@ public sealed class GbtVsNnStudy : IStudy
             sink.Write(new Observation("mse_nn", nnMse, Split: s));
             sink.Write(new Observation("mse_gbt", gbtMse[k], Split: s));
             sink.Write(new Observation("delta_mse", delta, Split: s));
-            // guard: the ratio only means something when GBT is better at p = 0 by a visible margin
-            double rel =
-                Math.Abs(delta0) > 1e-3 * Math.Max(gbtMse[0], 1e-12) ? delta / delta0 : double.NaN;
+            // guard (spec §4.4): the ratio only means something when GBT is better at p = 0 by a visible
+            // margin (ΔMSE(0) > 0.1% of MSE_GBT(0)); otherwise NaN, and delta_mse is still written
+            double rel = delta0 > 1e-3 * Math.Max(gbtMse[0], 1e-12) ? delta / delta0 : double.NaN;
             sink.Write(new Observation("relative_mse", rel, Split: s));
             sink.Write(new Observation("r_nn", nnR[k], Split: s));
             sink.Write(new Observation("r_gbt", gbtR[k], Split: s));
