@@ -10,13 +10,21 @@ namespace Telescope.Tests;
 public class KernelTests
 {
     private static Network Mlp(int outputs = 1, bool sigmoid = false, long seed = 3) =>
-        Fixtures.Net(new ModelSpec(ModelKind.Mlp, [12, 9], OutputSigmoid: sigmoid), [6], outputs, seed);
+        Fixtures.Net(
+            new ModelSpec(ModelKind.Mlp, [12, 9], OutputSigmoid: sigmoid),
+            [6],
+            outputs,
+            seed
+        );
 
     [Theory]
     [InlineData(1, false)]
     [InlineData(1, true)]
     [InlineData(3, false)]
-    public void StructuredKernelEqualsJacobianContractionAndPerExampleLoop(int outputs, bool sigmoid)
+    public void StructuredKernelEqualsJacobianContractionAndPerExampleLoop(
+        int outputs,
+        bool sigmoid
+    )
     {
         // T8: factorised kernel = J_A J_Bᵀ (≤ 1e-10 relative), for traced and full output handling
         using var net = Mlp(outputs, sigmoid);
@@ -30,8 +38,14 @@ public class KernelTests
             long[] expected = outs == NtkOutputs.Trace ? [7, 5] : [7, 5, outputs, outputs];
             Assert.Equal(expected, s.shape);
             Assert.Equal(expected, j.shape);
-            Assert.True(Fixtures.RelErr(s, j) <= 1e-10, $"{outs}: structured vs Jacobian {Fixtures.RelErr(s, j):E2}");
-            Assert.True(Fixtures.RelErr(p, j) <= 1e-10, $"{outs}: per-example vs Jacobian {Fixtures.RelErr(p, j):E2}");
+            Assert.True(
+                Fixtures.RelErr(s, j) <= 1e-10,
+                $"{outs}: structured vs Jacobian {Fixtures.RelErr(s, j):E2}"
+            );
+            Assert.True(
+                Fixtures.RelErr(p, j) <= 1e-10,
+                $"{outs}: per-example vs Jacobian {Fixtures.RelErr(p, j):E2}"
+            );
         }
     }
 
@@ -41,7 +55,9 @@ public class KernelTests
         // must-fail control for T8: the same comparison against a kernel taken at perturbed θ is far outside 1e-10
         using var net = Mlp();
         var x = Fixtures.Inputs(1, 6, 6);
-        var moved = net.Parameters.Zip(Fixtures.Direction(net, 5, 1e-3), (p, d) => p.detach().add(d)).ToArray();
+        var moved = net
+            .Parameters.Zip(Fixtures.Direction(net, 5, 1e-3), (p, d) => p.detach().add(d))
+            .ToArray();
         var s = Ntk.Compute(net, x, x, moved);
         var j = Ntk.Compute(net, x, x, method: NtkMethod.Jacobian);
         Assert.True(Fixtures.RelErr(s, j) > 1e-6);
@@ -59,7 +75,9 @@ public class KernelTests
         double min = eig.min().item<double>(),
             max = eig.max().item<double>();
         Assert.True(min >= -1e-10 * max, $"min eigenvalue {min:E3} vs max {max:E3}");
-        var full = Ntk.Compute(net, x, x, outputs: NtkOutputs.Full).permute(0, 2, 1, 3).reshape(60, 60);
+        var full = Ntk.Compute(net, x, x, outputs: NtkOutputs.Full)
+            .permute(0, 2, 1, 3)
+            .reshape(60, 60);
         var e2 = torch.linalg.eigvalsh(full);
         Assert.True(e2.min().item<double>() >= -1e-10 * e2.max().item<double>());
     }
@@ -105,7 +123,9 @@ public class KernelTests
         var expected = SigmaPrime(xa).unsqueeze(1).mul(SigmaPrime(xb).unsqueeze(0)).mul(kg);
         Assert.True(Fixtures.RelErr(ks, expected) <= 1e-12, $"{Fixtures.RelErr(ks, expected):E2}");
         // control: σ′ at parameters one step away (the paper's θ_t, E7) does not satisfy the identity
-        var moved = plain.Parameters.Zip(Fixtures.Direction(plain, 9, 1e-2), (p, d) => p.detach().add(d)).ToArray();
+        var moved = plain
+            .Parameters.Zip(Fixtures.Direction(plain, 9, 1e-2), (p, d) => p.detach().add(d))
+            .ToArray();
         var sm = plain.Forward(xa, moved).sigmoid().squeeze(1);
         var wrong = sm.mul(sm.neg().add(1)).unsqueeze(1).mul(SigmaPrime(xb).unsqueeze(0)).mul(kg);
         Assert.True(Fixtures.RelErr(ks, wrong) > 1e-6);
@@ -115,9 +135,17 @@ public class KernelTests
     public void QuadraticUnitsKernelHasTheClosedForm()
     {
         // §4.3: K(X₁, X₂) = (X₁X₂ᵀ) ⊙ (A₁A₂ᵀ)/n_h², A = 1 + εH; and it matches the autograd Jacobian
-        const int d = 5, nh = 7;
+        const int d = 5,
+            nh = 7;
         const double eps = 0.3;
-        using var net = new Network([new QuadraticUnits(d, nh, eps)], 1, 2, 1.0, ScalarType.Float64, torch.CPU);
+        using var net = new Network(
+            [new QuadraticUnits(d, nh, eps)],
+            1,
+            2,
+            1.0,
+            ScalarType.Float64,
+            torch.CPU
+        );
         var xa = Fixtures.Inputs(1, 6, d);
         var xb = Fixtures.Inputs(2, 4, d);
         var th = net.Parameters[0].detach();
@@ -148,13 +176,24 @@ public class KernelTests
 
     private sealed class Opaque : ILayer
     {
-        public IReadOnlyList<long[]> ParameterShapes => [[1, 2]];
+        public IReadOnlyList<long[]> ParameterShapes =>
+            [
+                [1, 2],
+            ];
 
-        public double[][] Initialise(Rng rng, double alpha) => [[0.3, -0.2]];
+        public double[][] Initialise(Rng rng, double alpha) =>
+            [
+                [0.3, -0.2],
+            ];
 
         public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => a.matmul(p[0].t()).tanh();
 
-        public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+        public (Tensor z, Tensor? dz) Tangent(
+            Tensor a,
+            Tensor? da,
+            ReadOnlySpan<Tensor> p,
+            ReadOnlySpan<Tensor> dp
+        )
         {
             var pre = a.matmul(p[0].t());
             var z = pre.tanh();

@@ -21,7 +21,14 @@ public sealed class KernelFeatures
     private readonly Tensor[] _inputs; // A_{l−1}
     private readonly Tensor[] _deltas; // Δ_l [N, k, out…]
 
-    private KernelFeatures(Network net, IReadOnlyList<Tensor> theta, int[] layers, int[] offsets, Tensor[] inputs, Tensor[] deltas)
+    private KernelFeatures(
+        Network net,
+        IReadOnlyList<Tensor> theta,
+        int[] layers,
+        int[] offsets,
+        Tensor[] inputs,
+        Tensor[] deltas
+    )
     {
         _net = net;
         _theta = theta;
@@ -89,20 +96,42 @@ public sealed class KernelFeatures
         for (int o = 0; o < k; o++)
         {
             using var _ = torch.enable_grad();
-            var g = torch.autograd.grad([f[.., o].sum()], probes, retain_graph: o + 1 < k, allow_unused: true);
-            perOutput.Add(g.Select((t, i) => (t ?? torch.zeros_like(probes[i])).detach()).ToArray());
+            var g = torch.autograd.grad(
+                [f[.., o].sum()],
+                probes,
+                retain_graph: o + 1 < k,
+                allow_unused: true
+            );
+            perOutput.Add(
+                g.Select((t, i) => (t ?? torch.zeros_like(probes[i])).detach()).ToArray()
+            );
         }
         var deltas = new Tensor[probes.Count];
         for (int i = 0; i < probes.Count; i++)
             deltas[i] = torch.stack(perOutput.Select(g => g[i]).ToArray(), 1); // [N, k, out…]
-        return new KernelFeatures(net, plain, layers.ToArray(), offsets.ToArray(), inputs.ToArray(), deltas);
+        return new KernelFeatures(
+            net,
+            plain,
+            layers.ToArray(),
+            offsets.ToArray(),
+            inputs.ToArray(),
+            deltas
+        );
     }
 
     /// <summary>The same features restricted to the rows <paramref name="index"/> (int64 tensor).</summary>
     public KernelFeatures Rows(Tensor index) =>
-        new(_net, _theta, _layers, _offsets, _inputs.Select(t => t.index_select(0, index)).ToArray(), _deltas.Select(t => t.index_select(0, index)).ToArray());
+        new(
+            _net,
+            _theta,
+            _layers,
+            _offsets,
+            _inputs.Select(t => t.index_select(0, index)).ToArray(),
+            _deltas.Select(t => t.index_select(0, index)).ToArray()
+        );
 
-    private ReadOnlySpan<Tensor> Params(int i) => _theta.Skip(_offsets[i]).Take(_net.Layers[_layers[i]].ParameterShapes.Count).ToArray();
+    private ReadOnlySpan<Tensor> Params(int i) =>
+        _theta.Skip(_offsets[i]).Take(_net.Layers[_layers[i]].ParameterShapes.Count).ToArray();
 
     /// <summary>
     /// <c>K(this, other)</c>: <c>[N_a, N_b]</c> traced over outputs when <paramref name="trace"/>, else
@@ -116,10 +145,32 @@ public sealed class KernelFeatures
             var layer = _net.Layers[_layers[i]];
             Tensor term = layer switch
             {
-                Dense d => DenseTerm(d, _inputs[i], _deltas[i], other._inputs[i], other._deltas[i], trace),
-                IStructuredLayer s => s.KernelTerm(_inputs[i], _deltas[i], other._inputs[i], other._deltas[i], Params(i), trace)
-                    ?? Ntk.GramOfGradients(s.PerExampleGradient(_inputs[i], _deltas[i], Params(i)), s.PerExampleGradient(other._inputs[i], other._deltas[i], Params(i)), trace),
-                _ => Ntk.GramOfGradients(LayerGradient(i, _inputs[i], _deltas[i]), LayerGradient(i, other._inputs[i], other._deltas[i]), trace),
+                Dense d => DenseTerm(
+                    d,
+                    _inputs[i],
+                    _deltas[i],
+                    other._inputs[i],
+                    other._deltas[i],
+                    trace
+                ),
+                IStructuredLayer s => s.KernelTerm(
+                    _inputs[i],
+                    _deltas[i],
+                    other._inputs[i],
+                    other._deltas[i],
+                    Params(i),
+                    trace
+                )
+                    ?? Ntk.GramOfGradients(
+                        s.PerExampleGradient(_inputs[i], _deltas[i], Params(i)),
+                        s.PerExampleGradient(other._inputs[i], other._deltas[i], Params(i)),
+                        trace
+                    ),
+                _ => Ntk.GramOfGradients(
+                    LayerGradient(i, _inputs[i], _deltas[i]),
+                    LayerGradient(i, other._inputs[i], other._deltas[i]),
+                    trace
+                ),
             };
             k = k is null ? term : k.add_(term);
         }
@@ -128,7 +179,9 @@ public sealed class KernelFeatures
         long na = Count,
             nb = other.Count;
         int ko = _net.Outputs;
-        return trace ? torch.zeros([na, nb], dtype: _net.DType, device: _net.Device) : torch.zeros([na, nb, ko, ko], dtype: _net.DType, device: _net.Device);
+        return trace
+            ? torch.zeros([na, nb], dtype: _net.DType, device: _net.Device)
+            : torch.zeros([na, nb, ko, ko], dtype: _net.DType, device: _net.Device);
     }
 
     private static Tensor DenseTerm(Dense d, Tensor aA, Tensor dA, Tensor aB, Tensor dB, bool trace)
@@ -141,7 +194,10 @@ public sealed class KernelFeatures
             gram = gram.add_(1);
         if (trace)
             return dA.reshape(na, -1).matmul(dB.reshape(nb, -1).t()).mul_(gram); // Σ_o Δ_o Δ_oᵀ
-        var dd = dA.reshape(na * k, -1).matmul(dB.reshape(nb * k, -1).t()).reshape(na, k, nb, k).permute(0, 2, 1, 3);
+        var dd = dA.reshape(na * k, -1)
+            .matmul(dB.reshape(nb * k, -1).t())
+            .reshape(na, k, nb, k)
+            .permute(0, 2, 1, 3);
         return dd.mul(gram.unsqueeze(2).unsqueeze(3));
     }
 
@@ -161,7 +217,11 @@ public sealed class KernelFeatures
             case Conv2d c:
             {
                 // ∂f/∂W[co, ci, u, v] = Σ_q δ[co, q] · patch_q[ci, u, v]; ∂f/∂b[co] = Σ_q δ[co, q]
-                var patches = nn.functional.unfold(a, (c.Kernel, c.Kernel), padding: (c.Padding, c.Padding)); // [N, ci·k², Q]
+                var patches = nn.functional.unfold(
+                    a,
+                    (c.Kernel, c.Kernel),
+                    padding: (c.Padding, c.Padding)
+                ); // [N, ci·k², Q]
                 var d = delta.reshape(n, k * c.OutChannels, -1); // [N, k·co, Q]
                 var gw = d.matmul(patches.transpose(1, 2)).reshape(n, k, -1); // [N, k, co·ci·k²]
                 var gb = d.sum(2).reshape(n, k, c.OutChannels);
@@ -170,10 +230,19 @@ public sealed class KernelFeatures
             case IStructuredLayer s:
                 return s.PerExampleGradient(a, delta, Params(i));
             default:
-                throw new NotSupportedException($"layer {layer.Describe()} has no structured gradient rule");
+                throw new NotSupportedException(
+                    $"layer {layer.Describe()} has no structured gradient rule"
+                );
         }
     }
 
     /// <summary>The explicit Jacobian <c>[N, k, P]</c>, assembled layer by layer (spec §1.5, "explicit Jacobian when needed").</summary>
-    public Tensor Jacobian() => torch.cat(Enumerable.Range(0, _layers.Length).Select(i => LayerGradient(i, _inputs[i], _deltas[i])).ToArray(), 2);
+    public Tensor Jacobian() =>
+        torch.cat(
+            Enumerable
+                .Range(0, _layers.Length)
+                .Select(i => LayerGradient(i, _inputs[i], _deltas[i]))
+                .ToArray(),
+            2
+        );
 }

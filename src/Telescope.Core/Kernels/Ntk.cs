@@ -37,7 +37,8 @@ public static class Ntk
     }
 
     /// <summary>The structured kernel from precomputed features (reuse one forward/backward for several blocks).</summary>
-    public static Tensor Compute(KernelFeatures a, KernelFeatures b, bool trace = true) => a.Contract(b, trace);
+    public static Tensor Compute(KernelFeatures a, KernelFeatures b, bool trace = true) =>
+        a.Contract(b, trace);
 
     /// <summary>
     /// Explicit per-example Jacobian <c>[N, k, P]</c> (row <c>[i, o]</c> is <c>∇f_o(x_i)ᵀ</c>, parameters in the
@@ -48,14 +49,24 @@ public static class Ntk
     {
         theta ??= net.Parameters;
         using var scope = torch.NewDisposeScope();
-        Tensor j = KernelFeatures.Supports(net) ? KernelFeatures.Of(net, x, theta).Jacobian() : AutogradJacobian(net, x, theta);
+        Tensor j = KernelFeatures.Supports(net)
+            ? KernelFeatures.Of(net, x, theta).Jacobian()
+            : AutogradJacobian(net, x, theta);
         return j.MoveToOuterDisposeScope();
     }
 
-    private static Tensor Structured(Network net, Tensor xa, Tensor xb, IReadOnlyList<Tensor> theta, bool trace)
+    private static Tensor Structured(
+        Network net,
+        Tensor xa,
+        Tensor xb,
+        IReadOnlyList<Tensor> theta,
+        bool trace
+    )
     {
         if (!KernelFeatures.Supports(net, out var why))
-            throw new NotSupportedException($"NtkMethod.Structured: {why}; use NtkMethod.Jacobian (generic) or implement IStructuredLayer");
+            throw new NotSupportedException(
+                $"NtkMethod.Structured: {why}; use NtkMethod.Jacobian (generic) or implement IStructuredLayer"
+            );
         var a = KernelFeatures.Of(net, xa, theta);
         var b = ReferenceEquals(xa, xb) ? a : KernelFeatures.Of(net, xb, theta);
         return a.Contract(b, trace);
@@ -76,12 +87,23 @@ public static class Ntk
             k = ga.shape[1];
         if (trace)
             return ga.reshape(na, -1).matmul(gb.reshape(nb, -1).t());
-        return ga.reshape(na * k, -1).matmul(gb.reshape(nb * k, -1).t()).reshape(na, k, nb, k).permute(0, 2, 1, 3).contiguous();
+        return ga.reshape(na * k, -1)
+            .matmul(gb.reshape(nb * k, -1).t())
+            .reshape(na, k, nb, k)
+            .permute(0, 2, 1, 3)
+            .contiguous();
     }
 
     internal static Tensor GramOfGradients(Tensor ga, Tensor gb, bool trace) => Gram(ga, gb, trace);
 
-    private static Tensor ViaJacobian(Network net, Tensor xa, Tensor xb, IReadOnlyList<Tensor> theta, bool trace, int chunk)
+    private static Tensor ViaJacobian(
+        Network net,
+        Tensor xa,
+        Tensor xb,
+        IReadOnlyList<Tensor> theta,
+        bool trace,
+        int chunk
+    )
     {
         var jb = AutogradJacobian(net, xb, theta);
         if (ReferenceEquals(xa, xb))
@@ -97,12 +119,20 @@ public static class Ntk
         return torch.cat(parts.ToArray(), 0);
     }
 
-    private static Tensor PerExampleLoop(Network net, Tensor xa, Tensor xb, IReadOnlyList<Tensor> theta, bool trace)
+    private static Tensor PerExampleLoop(
+        Network net,
+        Tensor xa,
+        Tensor xb,
+        IReadOnlyList<Tensor> theta,
+        bool trace
+    )
     {
         long na = xa.shape[0],
             nb = xb.shape[0];
         int k = net.Outputs;
-        var result = trace ? torch.zeros([na, nb], dtype: net.DType, device: net.Device) : torch.zeros([na, nb, k, k], dtype: net.DType, device: net.Device);
+        var result = trace
+            ? torch.zeros([na, nb], dtype: net.DType, device: net.Device)
+            : torch.zeros([na, nb, k, k], dtype: net.DType, device: net.Device);
         var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
         var plain = theta.Select(t => t.detach()).ToArray();
         for (long i = 0; i < na; i++)
@@ -115,7 +145,15 @@ public static class Ntk
             {
                 Tensor[] g;
                 using (torch.enable_grad())
-                    g = torch.autograd.grad([f[0, o]], leaves, retain_graph: o + 1 < k, allow_unused: true).Select((t, j) => t ?? torch.zeros_like(leaves[j])).ToArray();
+                    g = torch
+                        .autograd.grad(
+                            [f[0, o]],
+                            leaves,
+                            retain_graph: o + 1 < k,
+                            allow_unused: true
+                        )
+                        .Select((t, j) => t ?? torch.zeros_like(leaves[j]))
+                        .ToArray();
                 var row = net.Tangent(xb, plain, g).jvp; // [Nb, k] = J_B g
                 using var _ = torch.no_grad();
                 if (trace)

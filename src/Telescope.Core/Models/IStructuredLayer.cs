@@ -20,5 +20,12 @@ public interface IStructuredLayer
     /// form: <c>[N_a, N_b]</c> traced over outputs when <paramref name="trace"/>, else <c>[N_a, N_b, k, k]</c>.
     /// Return null to fall back to contracting <see cref="PerExampleGradient"/>.
     /// </summary>
-    Tensor? KernelTerm(Tensor aA, Tensor deltaA, Tensor aB, Tensor deltaB, ReadOnlySpan<Tensor> p, bool trace);
+    Tensor? KernelTerm(
+        Tensor aA,
+        Tensor deltaA,
+        Tensor aB,
+        Tensor deltaB,
+        ReadOnlySpan<Tensor> p,
+        bool trace
+    );
 }

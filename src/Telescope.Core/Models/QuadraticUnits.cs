@@ -18,16 +18,25 @@ namespace Telescope.Models;
 public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILayer, IStructuredLayer
 {
     /// <summary>Input dimension d.</summary>
-    public int Inputs { get; } = inputs > 0 ? inputs : throw new ArgumentOutOfRangeException(nameof(inputs), "must be positive");
+    public int Inputs { get; } =
+        inputs > 0
+            ? inputs
+            : throw new ArgumentOutOfRangeException(nameof(inputs), "must be positive");
 
     /// <summary>Number of units n_h.</summary>
-    public int Units { get; } = units > 0 ? units : throw new ArgumentOutOfRangeException(nameof(units), "must be positive");
+    public int Units { get; } =
+        units > 0
+            ? units
+            : throw new ArgumentOutOfRangeException(nameof(units), "must be positive");
 
     /// <summary>Curvature ε of φ(h) = h + (ε/2)h².</summary>
     public double Epsilon { get; } = epsilon;
 
     /// <inheritdoc />
-    public IReadOnlyList<long[]> ParameterShapes => [[Units, Inputs]];
+    public IReadOnlyList<long[]> ParameterShapes =>
+        [
+            [Units, Inputs],
+        ];
 
     /// <inheritdoc />
     public double[][] Initialise(Rng rng, double alpha)
@@ -46,7 +55,12 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
     }
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
     {
         var h = a.matmul(p[0].t());
         var z = h.add(h.square().mul_(Epsilon / 2)).mean([1], keepdim: true);
@@ -68,7 +82,14 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
     }
 
     /// <inheritdoc />
-    public Tensor? KernelTerm(Tensor aA, Tensor deltaA, Tensor aB, Tensor deltaB, ReadOnlySpan<Tensor> p, bool trace)
+    public Tensor? KernelTerm(
+        Tensor aA,
+        Tensor deltaA,
+        Tensor aB,
+        Tensor deltaB,
+        ReadOnlySpan<Tensor> p,
+        bool trace
+    )
     {
         var gA = aA.matmul(p[0].t()).mul_(Epsilon).add_(1);
         var gB = aB.matmul(p[0].t()).mul_(Epsilon).add_(1);
@@ -80,9 +101,12 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
         var dB = deltaB.reshape(nb, k);
         if (trace)
             return k0.mul_(dA.matmul(dB.t()));
-        return k0.unsqueeze(2).unsqueeze(3).mul(dA.reshape(na, 1, k, 1).mul(dB.reshape(1, nb, 1, k)));
+        return k0.unsqueeze(2)
+            .unsqueeze(3)
+            .mul(dA.reshape(na, 1, k, 1).mul(dB.reshape(1, nb, 1, k)));
     }
 
     /// <inheritdoc />
-    public string Describe() => $"QuadraticUnits({Inputs}→{Units}, φ(h) = h + {Epsilon}/2·h², readout 1/{Units} fixed)";
+    public string Describe() =>
+        $"QuadraticUnits({Inputs}→{Units}, φ(h) = h + {Epsilon}/2·h², readout 1/{Units} fixed)";
 }
