@@ -57,10 +57,16 @@ public sealed class KernelFeatures
         return true;
     }
 
-    /// <summary>Forward at θ, then k backward passes for the signals. Detached results.</summary>
+    /// <summary>
+    /// Forward at θ, then the signals: for chains of Dense, Activation and Reshape layers by one batched
+    /// analytic backward pass over all k outputs at once (<c>Δ_{l−1} = (Δ_l W_l) ⊙ φ′(z_{l−1})</c>, one GEMM
+    /// <c>[N·k, w_l] × [w_l, w_{l−1}]</c> per layer); otherwise by k autograd backward passes. Detached results.
+    /// </summary>
     public static KernelFeatures Of(Network net, Tensor x, IReadOnlyList<Tensor> theta)
     {
         var plain = theta.Select(t => t.detach()).ToArray();
+        if (net.Layers.All(l => l is Dense or Activation or Reshape))
+            return Analytic(net, x, plain);
         var layers = new List<int>();
         var offsets = new List<int>();
         var inputs = new List<Tensor>();
@@ -116,6 +122,77 @@ public sealed class KernelFeatures
             offsets.ToArray(),
             inputs.ToArray(),
             deltas
+        );
+    }
+
+    private static KernelFeatures Analytic(Network net, Tensor x, Tensor[] plain)
+    {
+        using var _ = torch.no_grad();
+        int count = net.Layers.Count;
+        var ins = new Tensor[count];
+        var offs = new int[count];
+        Tensor a = x.detach();
+        int off = 0;
+        for (int l = 0; l < count; l++)
+        {
+            var layer = net.Layers[l];
+            int np = layer.ParameterShapes.Count;
+            ins[l] = a;
+            offs[l] = off;
+            a = layer.Forward(a, plain.AsSpan(off, np));
+            off += np;
+        }
+        long n = x.shape[0];
+        int k = (int)a.shape[1];
+        var delta = torch.eye(k, dtype: a.dtype, device: a.device).unsqueeze(0).expand(n, k, k); // ∂f_o/∂f = e_o
+        var layers = new List<int>();
+        var offsets = new List<int>();
+        var inputs = new List<Tensor>();
+        var deltas = new List<Tensor>();
+        int first = Enumerable
+            .Range(0, count)
+            .FirstOrDefault(l => net.Layers[l].ParameterShapes.Count > 0);
+        for (int l = count - 1; l >= first; l--) // below the first parameterised layer no signal is needed
+        {
+            switch (net.Layers[l])
+            {
+                case Dense d:
+                    layers.Add(l);
+                    offsets.Add(offs[l]);
+                    inputs.Add(ins[l]);
+                    deltas.Add(delta.contiguous());
+                    if (l > first)
+                        delta = delta.matmul(plain[offs[l]]); // [N, k, out] × [out, in]
+                    break;
+                case Activation act:
+                {
+                    var z = ins[l];
+                    Tensor slope = act.Kind switch
+                    {
+                        ActivationKind.Relu => z.gt(0).to_type(z.dtype),
+                        ActivationKind.Tanh => z.tanh().square().neg_().add_(1),
+                        ActivationKind.Sigmoid => z.sigmoid().mul(z.sigmoid().neg().add_(1)),
+                        _ => torch.ones_like(z),
+                    };
+                    delta = delta.mul(slope.unsqueeze(1));
+                    break;
+                }
+                case Reshape:
+                    delta = delta.reshape([n, k, .. ins[l].shape.Skip(1)]);
+                    break;
+            }
+        }
+        layers.Reverse();
+        offsets.Reverse();
+        inputs.Reverse();
+        deltas.Reverse();
+        return new KernelFeatures(
+            net,
+            plain,
+            layers.ToArray(),
+            offsets.ToArray(),
+            inputs.ToArray(),
+            deltas.ToArray()
         );
     }
 
