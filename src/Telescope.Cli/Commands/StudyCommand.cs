@@ -19,6 +19,8 @@ public static class StudyCommand
     {
         var cmd = new Command("study", "Run a study: tidy CSV + offline HTML figure + run.json + printed summary.");
         cmd.Subcommands.Add(Approximation());
+        foreach (var k in KernelStudies.Commands())
+            cmd.Subcommands.Add(k);
         return cmd;
     }
 
