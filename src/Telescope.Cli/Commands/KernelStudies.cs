@@ -20,6 +20,10 @@ public static class KernelStudies
         Action<string, TextWriter> print
     )
     {
+        if (common.ParseDType(r) != TorchSharp.torch.ScalarType.Float64)
+            throw new UsageException(
+                "--dtype: the smoother studies run in float64 only (S, c and f̃ accumulate over thousands of steps; spec §0)"
+            );
         int threads = common.Prepare(r);
         string source;
         try
@@ -139,12 +143,6 @@ public static class KernelStudies
                     $"--task: unknown task '{x}': expected polynomial or mnist"
                 ),
             };
-            if (
-                t == GrokkingTask.Polynomial
-                && r.GetValue(common.DType) is { } dt
-                && dt != "float64"
-            )
-                throw new UsageException("--dtype: the smoother studies run in float64 only");
             var e = OptionParsing.Numbers("--epsilon", r.GetValue(eps));
             var a = OptionParsing.Numbers("--alpha", r.GetValue(alpha));
             var cfg = new GrokkingConfig
