@@ -42,12 +42,19 @@ module KernelFigures =
         (yTitle: string)
         (rows: Row list)
         =
+        // only smoother-derived quantities depend on the approximation; the network's own loss and
+        // accuracy are real whatever the gate says, so they are never marked
+        let gated = quantity = "effective_parameters" || quantity.StartsWith "smoother"
+
         let failed =
-            rows
-            |> TidyFrame.quantity "gate_passed"
-            |> List.filter (fun r -> num "value" r = 0.0)
-            |> List.map (num x)
-            |> Set.ofList
+            if not gated then
+                Set.empty
+            else
+                rows
+                |> TidyFrame.quantity "gate_passed"
+                |> List.filter (fun r -> num "value" r = 0.0)
+                |> List.map (num x)
+                |> Set.ofList
 
         let traces =
             [
@@ -81,7 +88,9 @@ module KernelFigures =
             ]
 
         let suffix =
-            if Set.isEmpty failed then
+            if not gated then
+                ""
+            elif Set.isEmpty failed then
                 " — gate passed throughout"
             else
                 sprintf " — gate FAILED at %d logged points" (Set.count failed)
