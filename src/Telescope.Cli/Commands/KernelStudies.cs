@@ -182,7 +182,7 @@ public static class KernelStudies
     {
         var c = new Command(
             "double-descent",
-            "Double descent and effective parameters (paper Fig. 3/9; spec §4.2 CPU variant): M35 with 20% training label noise, n = 200, one hidden ReLU layer of width h, plain SGD (A3 smoother); final train/test loss and p_train, p_test against h, with the validity gate. --preset quick (minutes; most runs fail the gate, as in the spec's sim) or full (γ = 0.003, up to 240k steps, about an hour)."
+            "Double descent and effective parameters (paper Fig. 3/9; spec §4.2 CPU variant): M35 with 20% training label noise, n = 200, one hidden ReLU layer of width h, plain SGD (A3 smoother); final train/test loss and p_train, p_test against h, with the validity gate. --preset quick (γ = 0.05, ≤ 12k steps, minutes; shows the shapes but fails the gate, as in the spec's sim) or full (γ = 0.003, up to 240k steps, about an hour)."
         );
         var common = new StudyCommand.Common("double-descent");
         common.AddTo(c);
@@ -191,10 +191,13 @@ public static class KernelStudies
             Description = "quick (default) or full.",
             DefaultValueFactory = _ => "quick",
         };
-        var widths = OptionParsing.Many("--width", "Widths h (default 2,4,8,16,32,128,512).");
+        var widths = OptionParsing.Many(
+            "--width",
+            "Widths h (quick 2,4,8,16,32,128; full adds 512)."
+        );
         var steps = new Option<int?>("--steps")
         {
-            Description = "Maximum steps (quick 3000, full 240000).",
+            Description = "Maximum steps (quick 12000, full 240000).",
         };
         var lr = new Option<double?>("--lr")
         {
