@@ -18,6 +18,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Benchmarks: ratios against a baseline measured in the same run (never timed tests).");
         cmd.Subcommands.Add(Telescoping());
         cmd.Subcommands.Add(Soak());
+        cmd.Subcommands.Add(NtkBenchCommand.Build());
         return cmd;
     }
 

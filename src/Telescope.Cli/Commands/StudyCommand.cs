@@ -21,6 +21,8 @@ public static class StudyCommand
         cmd.Subcommands.Add(Approximation());
         cmd.Subcommands.Add(TreeAndModeStudies.GbtVsNn());
         cmd.Subcommands.Add(LmcCommand.Build());
+        foreach (var k in KernelStudies.Commands())
+            cmd.Subcommands.Add(k);
         return cmd;
     }
 

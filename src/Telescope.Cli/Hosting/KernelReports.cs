@@ -1,0 +1,130 @@
+using System.Globalization;
+using Telescope.Frames;
+
+namespace Telescope.Cli.Hosting;
+
+/// <summary>Figures and printed summaries of the kernel studies (grokking, double descent), from their saved tables.</summary>
+public static class KernelReports
+{
+    private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
+        double.TryParse(
+            r.TryGetValue(c, out var v) ? v : "",
+            NumberStyles.Float,
+            CultureInfo.InvariantCulture,
+            out var x
+        )
+            ? x
+            : double.NaN;
+
+    private const string GateNote =
+        "gate_passed = 1 when test mean|f − f̃| and mean|f̂ − f̃| are both ≤ 5% of the label scale (spec §6); effective parameters where it is 0 are NOT trustworthy and are marked 'GATE FAILED' in the figure.";
+
+    /// <summary>Write <c>&lt;study&gt;.html</c>; returns the files written.</summary>
+    public static IEnumerable<string> Figures(
+        string study,
+        string table,
+        string outDir,
+        string dataSource
+    )
+    {
+        var html = Path.Combine(outDir, study + ".html");
+        var caption =
+            $"Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\n{GateNote}";
+        if (study == "grokking")
+            Telescope.Plots.KernelFigures.grokking(table, html, caption);
+        else
+            Telescope.Plots.KernelFigures.doubleDescent(table, html, caption);
+        return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
+    }
+
+    private static Dictionary<(double step, string q, string split), double> Index(
+        IEnumerable<IReadOnlyDictionary<string, string>> rows
+    ) =>
+        rows.GroupBy(r =>
+                (Num(r, "step"), r["quantity"], r.TryGetValue("split", out var s) ? s : "")
+            )
+            .ToDictionary(g => g.Key, g => g.Select(r => Num(r, "value")).Average());
+
+    /// <summary>Grokking: per setting, a row per selected logged step (about 10, log-spaced), averaged over seeds.</summary>
+    public static void PrintGrokking(string table, TextWriter w)
+    {
+        var rows = TidyTable.ReadRows(table).ToList();
+        w.WriteLine();
+        w.WriteLine(GateNote);
+        foreach (
+            var g in rows.GroupBy(r =>
+                $"task={r["task"]} epsilon={r["epsilon"]} alpha={r["alpha"]}"
+            )
+        )
+        {
+            var ix = Index(g);
+            var steps = ix
+                .Keys.Select(k => k.step)
+                .Where(s => !double.IsNaN(s))
+                .Distinct()
+                .OrderBy(s => s)
+                .ToList();
+            var pick =
+                steps.Count <= 12
+                    ? steps
+                    : Enumerable
+                        .Range(0, 12)
+                        .Select(i => steps[(int)Math.Round(i * (steps.Count - 1) / 11.0)])
+                        .Distinct()
+                        .ToList();
+            double V(double s, string q, string split = "") =>
+                ix.TryGetValue((s, q, split), out var v) ? v : double.NaN;
+            w.WriteLine();
+            w.WriteLine(g.Key);
+            w.WriteLine(
+                $"{"step", 8} {"loss tr", 10} {"loss te", 10} {"acc tr", 7} {"acc te", 7} {"p_train", 9} {"p_test", 9} {"AE_tel te", 10} {"gap te", 10} {"gate", 5}"
+            );
+            foreach (var s in pick)
+                w.WriteLine(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{s, 8} {V(s, "loss", "train"), 10:0.0000e+0} {V(s, "loss", "test"), 10:0.0000e+0} {V(s, "accuracy", "train"), 7:0.000} {V(s, "accuracy", "test"), 7:0.000} {V(s, "effective_parameters", "train"), 9:0.00} {V(s, "effective_parameters", "test"), 9:0.00} {V(s, "telescoping_error", "test"), 10:0.00e+0} {V(s, "smoother_gap", "test"), 10:0.00e+0} {V(s, "gate_passed"), 5:0}"
+                    )
+                );
+        }
+    }
+
+    /// <summary>Double descent: one row per width (final step of each run, averaged over seeds).</summary>
+    public static void PrintDoubleDescent(string table, TextWriter w)
+    {
+        var rows = TidyTable.ReadRows(table).ToList();
+        w.WriteLine();
+        w.WriteLine(GateNote);
+        w.WriteLine(
+            $"{"width", 6} {"P", 7} {"steps", 7} {"acc tr", 7} {"loss tr", 9} {"loss te", 9} {"acc te", 7} {"p_train", 9} {"p_test", 9} {"AE_tel te", 10} {"gap te", 9} {"gate", 5}"
+        );
+        foreach (
+            var g in rows.GroupBy(r => int.Parse(r["width"], CultureInfo.InvariantCulture))
+                .OrderBy(g => g.Key)
+        )
+        {
+            var finals = g.GroupBy(r => r["run"])
+                .Select(run =>
+                {
+                    double last = run.Select(r => Num(r, "step"))
+                        .Where(s => !double.IsNaN(s))
+                        .Max();
+                    return Index(run.Where(r => Num(r, "step") == last));
+                })
+                .ToList();
+            double V(string q, string split = "") =>
+                finals
+                    .Select(ix =>
+                        ix.FirstOrDefault(kv => kv.Key.q == q && kv.Key.split == split).Value
+                    )
+                    .DefaultIfEmpty(double.NaN)
+                    .Average();
+            w.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{g.Key, 6} {g.First()["parameters"], 7} {V("steps_run"), 7:0} {V("accuracy", "train"), 7:0.000} {V("loss", "train"), 9:0.0000} {V("loss", "test"), 9:0.0000} {V("accuracy", "test"), 7:0.000} {V("effective_parameters", "train"), 9:0.0} {V("effective_parameters", "test"), 9:0.0} {V("telescoping_error", "test"), 10:0.000e+0} {V("smoother_gap", "test"), 9:0.000} {V("gate_passed"), 5:0.##}"
+                )
+            );
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Telescoping;
+using Telescope.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Smoothing;
+
+/// <summary>
+/// How to train and smooth. Immutable; use <c>with</c>.
+/// </summary>
+/// <param name="Steps">T, the maximum number of optimiser steps.</param>
+/// <param name="BatchSize">b; ≥ n means full-batch GD.</param>
+/// <param name="Optimizer">Optimiser (the smoother mirrors it: A2, or A3 for plain SGD).</param>
+/// <param name="Seed">Batch order (initialisation is the network's own seed).</param>
+/// <param name="Method">Smoother recursion.</param>
+/// <param name="RecordEvery">Write every k-th step (0 = the log grid of spec §1.3).</param>
+/// <param name="Gate">Validity gate (spec §6): a step is valid when test mean|f − f̃| and test mean|f̂ − f̃| are both ≤ Gate × scale, scale = 1 for 0/1 labels and std(y_train) for regression.</param>
+/// <param name="StopWhenInterpolating">Stop once train accuracy is 100% (checked once per epoch; spec §4.2).</param>
+/// <param name="PatienceEpochs">Stop when the full-train loss has not improved on its best by more than <paramref name="MinImprovement"/> for this many epochs (0 = off; spec A14).</param>
+/// <param name="MinImprovement">See <paramref name="PatienceEpochs"/>.</param>
+public sealed record SmootherConfig(
+    int Steps,
+    int BatchSize,
+    OptimizerSpec Optimizer,
+    long Seed,
+    SmootherMethod Method = SmootherMethod.Auto,
+    int RecordEvery = 0,
+    double Gate = 0.05,
+    bool StopWhenInterpolating = false,
+    int PatienceEpochs = 0,
+    double MinImprovement = 1e-4
+);
+
+/// <summary>
+/// Training with the telescoping lens and the smoother view at once (spec §1 A1 + §3 A2/A3), squared
+/// loss, scalar output. Every step: the real optimiser step, the telescoped increment
+/// <c>f̃ += ∇f_{θ_{t−1}}(X_all)ᵀΔθ_t</c>, and one smoother step. At logged steps, per split
+/// (<c>train</c> = all n training rows; <c>test</c> = the tracked test rows): <c>loss</c> and
+/// <c>accuracy</c> of the network (on the whole test set when <c>evalTest</c> is given),
+/// <c>telescoping_error</c> = mean|f − f̃|, <c>smoother_gap</c> = mean|f̂ − f̃|, <c>smoother_loss</c>,
+/// <c>effective_parameters</c> (p_train / p_test, §3.4); and run-level <c>gate_passed</c> (1 = both
+/// errors within the gate, 0 = "approximation invalid": p at that step is not to be trusted),
+/// <c>learning_rate</c>, <c>batch_loss</c>. Memory: O(N·n) for S, independent of T.
+/// </summary>
+public static class SmootherTrajectory
+{
+    /// <summary>Train <paramref name="net"/> on <paramref name="train"/> (all rows tracked) and record.</summary>
+    public static TrajectoryResult Run(
+        Network net,
+        Dataset train,
+        Dataset testProbe,
+        SmootherConfig cfg,
+        IObservationSink sink,
+        Dataset? evalTest = null,
+        Action<long>? progress = null,
+        CancellationToken cancel = default
+    )
+    {
+        if (Smoother.Unsupported(net, LossKind.Squared, cfg.Optimizer, cfg.Method) is { } why)
+            throw new NotSupportedException(why);
+        var dt = net.DType;
+        var dev = net.Device;
+        int n = train.Count;
+        bool regression = train.TargetValues is not null;
+        var xTrain = train.Inputs(dt, dev);
+        var yTrain = train.Targets(dt, dev);
+        var yTrain64 = yTrain.to_type(ScalarType.Float64).reshape(-1);
+        var xAll = torch.cat([xTrain, testProbe.Inputs(dt, dev)], 0);
+        var yAll = torch
+            .cat([yTrain, testProbe.Targets(dt, dev)], 0)
+            .to_type(ScalarType.Float64)
+            .reshape(-1);
+        var eval = evalTest ?? testProbe;
+        var xEval = eval.Inputs(dt, dev);
+        var yEval = eval.Targets(dt, dev).to_type(ScalarType.Float64).reshape(-1);
+        double scale = regression ? yTrain64.std().item<double>() : 1.0;
+        var last = new Dictionary<string, double>();
+        void Put(double step, string q, double v, string? split = null)
+        {
+            sink.Write(new Observation(q, v, step, split));
+            last[split is null ? q : $"{split}/{q}"] = v;
+        }
+
+        using var smoother = new Smoother(
+            net,
+            xAll,
+            n,
+            LossKind.Squared,
+            cfg.Optimizer,
+            cfg.Method
+        );
+        Tensor fTel = smoother.C.clone();
+        using var opt = new Optimizer(cfg.Optimizer, net.Parameters.Count);
+        var sampler = new BatchSampler(n, cfg.BatchSize, cfg.Seed);
+        var grid = LogGrid.Steps(cfg.Steps, cfg.RecordEvery);
+        var paramTensors = net.Parameters.Cast<Tensor>().ToArray();
+        int stepsPerEpoch = (n + Math.Min(cfg.BatchSize, n) - 1) / Math.Min(cfg.BatchSize, n);
+        double bestLoss = double.PositiveInfinity;
+        int sinceBest = 0;
+
+        void Record(long t, double batchLoss, double lr)
+        {
+            using var scope = torch.NewDisposeScope();
+            using var _ = torch.no_grad();
+            var f = net.Forward(xAll).to_type(ScalarType.Float64).reshape(-1);
+            var fHat = smoother.Predict(yTrain64);
+            var fe = net.Forward(xEval).to_type(ScalarType.Float64).reshape(-1);
+            var (pTrain, pTest) = smoother.EffectiveParameters();
+            bool valid = true;
+            foreach (
+                var (split, start, count) in new[]
+                {
+                    ("train", 0, n),
+                    ("test", n, (int)xAll.shape[0] - n),
+                }
+            )
+            {
+                if (count == 0)
+                    continue;
+                var fs = f.narrow(0, start, count);
+                var ts = fTel.narrow(0, start, count);
+                var hs = fHat.narrow(0, start, count);
+                var ys = yAll.narrow(0, start, count);
+                var (fl, yl) = split == "train" ? (fs, ys) : (fe, yEval);
+                Put(t, "loss", fl.sub(yl).square().mean().mul(0.5).item<double>(), split);
+                if (!regression)
+                    Put(
+                        t,
+                        "accuracy",
+                        fl.gt(0.5).eq(yl.gt(0.5)).to_type(ScalarType.Float64).mean().item<double>(),
+                        split
+                    );
+                double tel = fs.sub(ts).abs().mean().item<double>();
+                double gap = hs.sub(ts).abs().mean().item<double>();
+                Put(t, "telescoping_error", tel, split);
+                Put(t, "smoother_gap", gap, split);
+                Put(t, "smoother_loss", hs.sub(ys).square().mean().mul(0.5).item<double>(), split);
+                Put(t, "effective_parameters", split == "train" ? pTrain : pTest, split);
+                if (split == "test" && !(tel <= cfg.Gate * scale && gap <= cfg.Gate * scale))
+                    valid = false;
+            }
+            Put(t, "gate_passed", valid ? 1 : 0);
+            if (t > 0)
+            {
+                Put(t, "batch_loss", batchLoss);
+                Put(t, "learning_rate", lr);
+            }
+        }
+
+        Record(0, double.NaN, double.NaN);
+        long tDone = 0;
+        double lastBatch = double.NaN,
+            lastLr = double.NaN;
+        for (long t = 1; t <= cfg.Steps; t++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            var batch = sampler.Next();
+            var idx = torch.tensor(batch.Select(i => (long)i).ToArray(), device: dev);
+            var thetaPrev = net.Snapshot();
+            foreach (var p in net.Parameters)
+                p.grad?.zero_();
+            var fb = net.Forward(xTrain.index_select(0, idx));
+            var loss = fb.sub(yTrain.index_select(0, idx)).square().sum(1).mean().mul(0.5);
+            double batchLoss = loss.item<double>();
+            if (!double.IsFinite(batchLoss))
+                return new TrajectoryResult(
+                    t - 1,
+                    $"training loss is {batchLoss} at step {t} (divergence: lower the learning rate)",
+                    t,
+                    last
+                );
+            loss.backward();
+            double lr = opt.Apply(paramTensors);
+            Tensor[] delta;
+            using (torch.no_grad())
+                delta = paramTensors.Select((p, i) => p.detach().sub(thetaPrev[i])).ToArray();
+            fTel.add_(
+                net.Tangent(xAll, thetaPrev, delta).jvp.to_type(ScalarType.Float64).reshape(-1)
+            );
+            smoother.Step(t, lr, thetaPrev, batch, opt.LastInvPhi);
+            tDone = t;
+            (lastBatch, lastLr) = (batchLoss, lr);
+            bool stop = false;
+            if ((cfg.StopWhenInterpolating || cfg.PatienceEpochs > 0) && t % stepsPerEpoch == 0)
+            {
+                using var _ = torch.no_grad();
+                var ft = net.Forward(xTrain).to_type(ScalarType.Float64).reshape(-1);
+                if (cfg.StopWhenInterpolating && ft.gt(0.5).eq(yTrain64.gt(0.5)).all().item<bool>())
+                    stop = true;
+                double full = ft.sub(yTrain64).square().mean().mul(0.5).item<double>();
+                if (full < bestLoss - cfg.MinImprovement)
+                    (bestLoss, sinceBest) = (full, 0);
+                else if (cfg.PatienceEpochs > 0 && ++sinceBest >= cfg.PatienceEpochs)
+                    stop = true;
+            }
+            if (grid.Contains(t) && !stop)
+                Record(t, batchLoss, lr);
+            progress?.Invoke(t);
+            if (stop)
+                break;
+        }
+        if (!grid.Contains(tDone) || tDone < cfg.Steps)
+            Record(tDone, lastBatch, lastLr);
+        Put(tDone, "steps_run", tDone);
+        fTel.Dispose();
+        return new TrajectoryResult(tDone, null, null, last);
+    }
+}
