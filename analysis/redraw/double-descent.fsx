@@ -2,8 +2,8 @@
 // `telescope study double-descent` as a Deedle frame, print the final-step values per width (with the
 // validity gate), and redraw the figure.
 // Run after `dotnet build src/Telescope.Cli -c Release`:
-//   dotnet fsi analysis/double-descent.fsx [path/to/double-descent.csv]   (default: out/double-descent/double-descent.csv)
-#I "../src/Telescope.Cli/bin/Release/net10.0"
+//   dotnet fsi analysis/redraw/double-descent.fsx [path/to/double-descent.csv]   (default: out/double-descent/double-descent.csv)
+#I "../../src/Telescope.Cli/bin/Release/net10.0"
 #r "Telescope.Schema.dll"
 #r "Telescope.Frames.dll"
 #r "Telescope.Plots.dll"
@@ -22,7 +22,7 @@ let config =
     let table =
         match fsi.CommandLineArgs |> Array.tail with
         | [| t |] -> t
-        | _ -> Path.Combine(__SOURCE_DIRECTORY__, "..", "out", "double-descent", "double-descent.csv")
+        | _ -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "double-descent", "double-descent.csv")
 
     {
         Table = Path.GetFullPath table

@@ -1,12 +1,12 @@
 // Fig. 5 (CPU variant, synthetic houses-like table — a SUBSTITUTE for OpenML houses): redraw the
 // gbt-vs-nn study from its saved tidy table with Deedle.
 // Run: dotnet build src/Telescope.Cli -c Release && telescope study gbt-vs-nn --out out/gbt-vs-nn
-//      dotnet fsi analysis/fig5_gbt_vs_nn.fsx [out/gbt-vs-nn/gbt-vs-nn.csv]
-#r "../src/Telescope.Cli/bin/Release/net10.0/Deedle.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
+//      dotnet fsi analysis/redraw/fig5_gbt_vs_nn.fsx [out/gbt-vs-nn/gbt-vs-nn.csv]
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Deedle.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
 
 open System.IO
 open Deedle
@@ -19,7 +19,7 @@ let config =
     let table =
         match fsi.CommandLineArgs |> Array.tryItem 1 with
         | Some t -> t
-        | None -> Path.Combine(__SOURCE_DIRECTORY__, "..", "out", "gbt-vs-nn", "gbt-vs-nn.csv")
+        | None -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "gbt-vs-nn", "gbt-vs-nn.csv")
 
     {
         Table = table

@@ -2,8 +2,8 @@
 // `telescope study grokking` as a Deedle frame, print p_train − p_test and the test loss at the logged
 // steps, and redraw the figure.
 // Run after `dotnet build src/Telescope.Cli -c Release` (its output folder holds every dependency):
-//   dotnet fsi analysis/grokking.fsx [path/to/grokking.csv]   (default: out/grokking/grokking.csv)
-#I "../src/Telescope.Cli/bin/Release/net10.0"
+//   dotnet fsi analysis/redraw/grokking.fsx [path/to/grokking.csv]   (default: out/grokking/grokking.csv)
+#I "../../src/Telescope.Cli/bin/Release/net10.0"
 #r "Telescope.Schema.dll"
 #r "Telescope.Frames.dll"
 #r "Telescope.Plots.dll"
@@ -22,7 +22,7 @@ let config =
     let table =
         match fsi.CommandLineArgs |> Array.tail with
         | [| t |] -> t
-        | _ -> Path.Combine(__SOURCE_DIRECTORY__, "..", "out", "grokking", "grokking.csv")
+        | _ -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "grokking", "grokking.csv")
 
     {
         Table = Path.GetFullPath table

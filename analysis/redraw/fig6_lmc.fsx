@@ -1,12 +1,12 @@
 // Fig. 6 (CPU variant, Fashion-MNIST): redraw the lmc study from its saved tidy table with Deedle —
 // the error barrier against the spawn step t′ per model, and the per-layer gradient change.
 // Run: dotnet build src/Telescope.Cli -c Release && telescope study lmc --out out/lmc
-//      dotnet fsi analysis/fig6_lmc.fsx [out/lmc/lmc.csv]
-#r "../src/Telescope.Cli/bin/Release/net10.0/Deedle.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
-#r "../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
+//      dotnet fsi analysis/redraw/fig6_lmc.fsx [out/lmc/lmc.csv]
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Deedle.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
+#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
 
 open System.IO
 open Deedle
@@ -19,7 +19,7 @@ let config =
     let table =
         match fsi.CommandLineArgs |> Array.tryItem 1 with
         | Some t -> t
-        | None -> Path.Combine(__SOURCE_DIRECTORY__, "..", "out", "lmc", "lmc.csv")
+        | None -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "lmc", "lmc.csv")
 
     {
         Table = table
