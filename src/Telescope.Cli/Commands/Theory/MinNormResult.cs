@@ -12,8 +12,8 @@ public sealed class MinNormResult : ITheoryResult
 
     public IReadOnlyList<ParamSpec> Parameters { get; } =
     [
-        new("n", 5, 1, 30, "samples (rows of F)", Integer: true),
-        new("p", 9, 2, 60, "features (p > n)", Integer: true),
+        new("n", 5, 1, 10, "samples (rows of F)", Integer: true),
+        new("p", 9, 5, 40, "features (p >= n + 4)", Integer: true),
         new("init_sd", 0.5, 0.01, 2, "standard deviation of the non-zero init"),
         new("seed", 3, 0, 1_000_000, "seed", Integer: true),
     ];
@@ -23,9 +23,9 @@ public sealed class MinNormResult : ITheoryResult
         int n = (int)p["n"],
             width = (int)p["p"],
             seed = (int)p["seed"];
-        if (width < 2 * n + 1)
+        if (width < n + 4)
             throw new ArgumentException(
-                $"p = {width} must be at least 2n + 1 = {2 * n + 1}: over-parameterised (R4 needs p > n) and well conditioned, since RK4 to the horizon 30/lambda_min costs about 1500*kappa(FF') steps"
+                $"p = {width} must be at least n + 4 = {n + 4}: over-parameterised (R4 needs p > n) and well conditioned, since RK4 to the horizon 30/lambda_min costs about 1500*kappa(FF') steps"
             );
         var rows = new List<Comparison>();
         var zero = MinNormProblem.Random(n, width, 0.0, seed);
