@@ -53,7 +53,9 @@ public static class TelescopeCli
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parse.Invoke(
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false }
+            );
         }
         catch (UsageException e)
         {
@@ -67,7 +69,9 @@ public static class TelescopeCli
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("telescope: interrupted; finished runs and checkpoints are kept on disk — continue with the same command and --resume");
+            Console.Error.WriteLine(
+                "telescope: interrupted; finished runs and checkpoints are kept on disk — continue with the same command and --resume"
+            );
             return 130;
         }
     }

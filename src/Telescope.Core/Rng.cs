@@ -7,7 +7,10 @@ namespace Telescope;
 /// </summary>
 public sealed class Rng
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private ulong _s0,
+        _s1,
+        _s2,
+        _s3;
 
     /// <summary>A generator for <paramref name="seed"/>; <paramref name="stream"/> separates independent uses of one seed.</summary>
     public Rng(long seed, ulong stream = 0)

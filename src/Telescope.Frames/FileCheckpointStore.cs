@@ -22,7 +22,9 @@ public sealed class FileCheckpointStore(string path)
     public void Save(byte[] payload)
     {
         var tmp = AtomicFile.PartialPath(Path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        Directory.CreateDirectory(
+            System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!
+        );
         using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         using (var w = new BinaryWriter(fs))
         {
@@ -62,7 +64,12 @@ public sealed class FileCheckpointStore(string path)
                 return null;
             var payload = r.ReadBytes(n);
             var hash = r.ReadBytes(32);
-            return payload.Length == n && hash.Length == 32 && SHA256.HashData(payload).AsSpan().SequenceEqual(hash) ? payload : null;
+            return
+                payload.Length == n
+                && hash.Length == 32
+                && SHA256.HashData(payload).AsSpan().SequenceEqual(hash)
+                ? payload
+                : null;
         }
         catch (EndOfStreamException)
         {

@@ -4,7 +4,14 @@ using System.Text.Json.Nodes;
 namespace Telescope.Frames;
 
 /// <summary>Status of one run inside a study.</summary>
-public sealed record RunStatus(string Run, string Status, long Seed, string? Failure = null, double? FailedAtStep = null, double Seconds = 0);
+public sealed record RunStatus(
+    string Run,
+    string Status,
+    long Seed,
+    string? Failure = null,
+    double? FailedAtStep = null,
+    double Seconds = 0
+);
 
 /// <summary>
 /// <c>run.json</c>: what made an output — study, command line, full config, seed(s), data source,
@@ -28,7 +35,8 @@ public sealed class RunManifest
     public IReadOnlyList<long> Seeds { get; init; } = [];
 
     /// <summary>Package and runtime versions (name → version).</summary>
-    public IReadOnlyDictionary<string, string> Versions { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Versions { get; init; } =
+        new Dictionary<string, string>();
 
     /// <summary>Intra-op thread count used for tensor work.</summary>
     public int Threads { get; init; }
@@ -83,13 +91,19 @@ public sealed class RunManifest
             ["machine"] = new JsonObject
             {
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
-                ["framework"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                ["framework"] = System
+                    .Runtime
+                    .InteropServices
+                    .RuntimeInformation
+                    .FrameworkDescription,
                 ["processors"] = Environment.ProcessorCount,
             },
             ["started"] = Started,
             ["finished"] = Finished,
             ["runs"] = runs,
-            ["outputs"] = new JsonArray(Outputs.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
+            ["outputs"] = new JsonArray(
+                Outputs.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()
+            ),
         };
     }
 
@@ -97,7 +111,19 @@ public sealed class RunManifest
     public void Save(string dir) =>
         AtomicFile.WriteAllText(
             System.IO.Path.Combine(dir, "run.json"),
-            ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n"
+            ToJson()
+                .ToJsonString(
+                    new JsonSerializerOptions
+                    {
+                        WriteIndented = true,
+                        Encoder = System
+                            .Text
+                            .Encodings
+                            .Web
+                            .JavaScriptEncoder
+                            .UnsafeRelaxedJsonEscaping,
+                    }
+                ) + "\n"
         );
 
     /// <summary>Versions of the assemblies that define the given types, plus the runtime.</summary>
@@ -107,16 +133,21 @@ public sealed class RunManifest
         {
             [".NET"] = Environment.Version.ToString(),
             ["Deedle"] = typeof(Deedle.Frame).Assembly.GetName().Version?.ToString() ?? "?",
-            ["Telescope.Analytics"] = typeof(RunManifest).Assembly.GetName().Version?.ToString() ?? "?",
+            ["Telescope.Analytics"] =
+                typeof(RunManifest).Assembly.GetName().Version?.ToString() ?? "?",
         };
         foreach (var t in types)
         {
             var a = t.Assembly;
-            var info = a.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            var info = a.GetCustomAttributes(
+                    typeof(System.Reflection.AssemblyInformationalVersionAttribute),
+                    false
+                )
                 .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
                 .FirstOrDefault()
                 ?.InformationalVersion;
-            d[a.GetName().Name ?? t.Name] = info?.Split('+')[0] ?? a.GetName().Version?.ToString() ?? "?";
+            d[a.GetName().Name ?? t.Name] =
+                info?.Split('+')[0] ?? a.GetName().Version?.ToString() ?? "?";
         }
         return d;
     }

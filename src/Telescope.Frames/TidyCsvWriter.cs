@@ -51,7 +51,12 @@ public sealed class TidyCsvWriter : ICommittableSink, IDisposable
         var header = Utf8.GetBytes(schema.Header + "\n");
         _headerBytes = header.Length;
         bool keep = reopen && File.Exists(_partial) && StartsWith(_partial, header);
-        _stream = new FileStream(_partial, keep ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        _stream = new FileStream(
+            _partial,
+            keep ? FileMode.Open : FileMode.Create,
+            FileAccess.ReadWrite,
+            FileShare.Read
+        );
         if (keep)
             _stream.Seek(0, SeekOrigin.End);
         else
@@ -92,7 +97,9 @@ public sealed class TidyCsvWriter : ICommittableSink, IDisposable
         _writer.Flush();
         long target = _headerBytes + position;
         if (target > _stream.Length)
-            throw new InvalidDataException($"{_partial} holds {_stream.Length - _headerBytes} bytes of rows, fewer than the checkpoint's {position}: it does not belong to this checkpoint");
+            throw new InvalidDataException(
+                $"{_partial} holds {_stream.Length - _headerBytes} bytes of rows, fewer than the checkpoint's {position}: it does not belong to this checkpoint"
+            );
         _stream.SetLength(target);
         _stream.Seek(0, SeekOrigin.End);
     }

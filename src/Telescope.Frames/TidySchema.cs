@@ -11,14 +11,35 @@ namespace Telescope.Frames;
 public sealed record TidySchema(IReadOnlyList<string> ParameterNames, bool TheoryColumns = false)
 {
     /// <summary>The identifying columns that precede the parameters.</summary>
-    public static readonly string[] IdColumns = ["study", "run", "seed", "step", "split", "example", "output"];
+    public static readonly string[] IdColumns =
+    [
+        "study",
+        "run",
+        "seed",
+        "step",
+        "split",
+        "example",
+        "output",
+    ];
 
     /// <summary>Columns appended to theory tables.</summary>
-    public static readonly string[] TheoryExtraColumns = ["closed_form", "simulated", "abs_error", "rel_error"];
+    public static readonly string[] TheoryExtraColumns =
+    [
+        "closed_form",
+        "simulated",
+        "abs_error",
+        "rel_error",
+    ];
 
     /// <summary>Every column name, in order.</summary>
     public IReadOnlyList<string> Columns =>
-        [.. IdColumns, .. ParameterNames, "quantity", "value", .. (TheoryColumns ? TheoryExtraColumns : [])];
+        [
+            .. IdColumns,
+            .. ParameterNames,
+            "quantity",
+            "value",
+            .. (TheoryColumns ? TheoryExtraColumns : []),
+        ];
 
     /// <summary>The header line.</summary>
     public string Header => string.Join(',', Columns.Select(Csv.Escape));

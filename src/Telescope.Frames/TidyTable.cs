@@ -16,7 +16,12 @@ public static class TidyTable
             path,
             stream =>
             {
-                using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true)
+                using var w = new StreamWriter(
+                    stream,
+                    new System.Text.UTF8Encoding(false),
+                    1 << 16,
+                    leaveOpen: true
+                )
                 {
                     NewLine = "\n",
                 };
@@ -25,7 +30,9 @@ public static class TidyTable
                 foreach (var file in files)
                 {
                     using var r = new StreamReader(file);
-                    var h = r.ReadLine() ?? throw new InvalidDataException($"{file}: empty table (no header)");
+                    var h =
+                        r.ReadLine()
+                        ?? throw new InvalidDataException($"{file}: empty table (no header)");
                     if (header is null)
                     {
                         header = h;
@@ -58,7 +65,9 @@ public static class TidyTable
     public static IEnumerable<IReadOnlyDictionary<string, string>> ReadRows(string path)
     {
         using var r = new StreamReader(path);
-        var header = Csv.Split(r.ReadLine() ?? throw new InvalidDataException($"{path}: empty table"));
+        var header = Csv.Split(
+            r.ReadLine() ?? throw new InvalidDataException($"{path}: empty table")
+        );
         string? line;
         int lineNo = 1;
         while ((line = r.ReadLine()) is not null)

@@ -32,11 +32,13 @@ module Offline =
     let ensurePlotlyIn (dir: string) =
         let p = Path.Combine(dir, PlotlyFileName)
 
-        if not (File.Exists p) || FileInfo(p).Length <> int64 (Encoding.UTF8.GetByteCount plotlyJs.Value) then
+        if
+            not (File.Exists p)
+            || FileInfo(p).Length <> int64 (Encoding.UTF8.GetByteCount plotlyJs.Value)
+        then
             writeAtomic p plotlyJs.Value
 
-    let private escape (s: string) =
-        Net.WebUtility.HtmlEncode s
+    let private escape (s: string) = Net.WebUtility.HtmlEncode s
 
     /// The `<div>`+`<script>` of one chart (no page, no plotly.js).
     let chartDiv (chart: PlotlyChart) = chart.GetInlineHtml()
@@ -47,7 +49,8 @@ module Offline =
     let page (title: string) (caption: string) (inlinePlotly: bool) (charts: PlotlyChart seq) =
         let sb = StringBuilder()
 
-        sb.Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+        sb
+            .Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
             .Append(escape title)
             .Append("</title>\n")
         |> ignore
@@ -55,9 +58,13 @@ module Offline =
         if inlinePlotly then
             sb.Append("<script>").Append(plotlyJs.Value).Append("</script>\n") |> ignore
         else
-            sb.Append("<script src=\"").Append(PlotlyFileName).Append("\"></script>\n") |> ignore
+            sb.Append("<script src=\"").Append(PlotlyFileName).Append("\"></script>\n")
+            |> ignore
 
-        sb.Append("<style>body{font-family:sans-serif;margin:1.5em;} .caption{color:#555;font-size:0.9em;white-space:pre-wrap;}</style>\n")
+        sb
+            .Append(
+                "<style>body{font-family:sans-serif;margin:1.5em;} .caption{color:#555;font-size:0.9em;white-space:pre-wrap;}</style>\n"
+            )
             .Append("</head><body>\n<h1>")
             .Append(escape title)
             .Append("</h1>\n<div class=\"caption\">")
@@ -66,7 +73,8 @@ module Offline =
         |> ignore
 
         for c in charts do
-            sb.Append("<div class=\"figure\">").Append(chartDiv c).Append("</div>\n") |> ignore
+            sb.Append("<div class=\"figure\">").Append(chartDiv c).Append("</div>\n")
+            |> ignore
 
         sb.Append("</body></html>\n").ToString()
 

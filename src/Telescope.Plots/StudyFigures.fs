@@ -17,19 +17,26 @@ module StudyFigures =
                 { Figures.lineSpec "Approximation error on test points" [ "telescoping_error"; "linearised_error" ] with
                     PanelBy = [ "setting"; "lr" ]
                     LogY = true
-                    YTitle = "mean |f_t − model| (test)" }
+                    YTitle = "mean |f_t − model| (test)"
+                }
                 (rows |> List.filter (fun r -> TidyFrame.cell "step" r <> "0"))
 
         let accuracy =
             Figures.lines
                 { Figures.lineSpec "Test accuracy" [ "accuracy"; "telescoped_accuracy"; "linearised_accuracy" ] with
                     PanelBy = [ "setting"; "lr" ]
-                    YTitle = "accuracy (test)" }
+                    YTitle = "accuracy (test)"
+                }
                 rows
 
         errors @ accuracy
 
     /// Approximation quality (paper Figs 2, 7, 8) drawn from the study's table into `html`.
     let approximation (table: string) (html: string) (caption: string) =
-        Offline.save html "Telescoping lens: approximation quality (Figs 2, 7, 8)" caption (approximationCharts (TidyFrame.read table))
+        Offline.save
+            html
+            "Telescoping lens: approximation quality (Figs 2, 7, 8)"
+            caption
+            (approximationCharts (TidyFrame.read table))
+
         Path.GetFileName html

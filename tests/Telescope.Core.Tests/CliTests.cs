@@ -8,7 +8,10 @@ namespace Telescope.Tests;
 /// <summary>The <c>telescope</c> command line, in-process: good runs, and bad input that must exit non-zero with a clear message and no partial output.</summary>
 public class CliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "telescope-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly string _dir = Path.Combine(
+        Path.GetTempPath(),
+        "telescope-cli-" + Guid.NewGuid().ToString("N")
+    );
 
     public void Dispose()
     {
@@ -16,12 +19,26 @@ public class CliTests : IDisposable
             Directory.Delete(_dir, true);
     }
 
-    private static (int code, string stdout, string stderr) Telescope(params string[] args) => Fixtures.RunCli(args);
+    private static (int code, string stdout, string stderr) Telescope(params string[] args) =>
+        Fixtures.RunCli(args);
 
     private string Out(string name) => Path.Combine(_dir, name);
 
     private static string[] Small(string outDir, params string[] more) =>
-        ["study", "approximation", .. more.Contains("--dataset") ? Array.Empty<string>() : ["--dataset", "synthetic"], "--train", "60", "--test", "40", "--width", "16,16", "--out", outDir, .. more];
+        [
+            "study",
+            "approximation",
+            .. more.Contains("--dataset") ? Array.Empty<string>() : ["--dataset", "synthetic"],
+            "--train",
+            "60",
+            "--test",
+            "40",
+            "--width",
+            "16,16",
+            "--out",
+            outDir,
+            .. more,
+        ];
 
     [Theory]
     [InlineData("unknown dataset", "--dataset", "cifar", "dataset 'cifar'")]
@@ -37,7 +54,12 @@ public class CliTests : IDisposable
     [InlineData("bad seed", "--seed", "x", "not a seed")]
     [InlineData("steps not an integer", "--steps", "ten", "ten")]
     [InlineData("bad jvp method", "--jvp", "finite-differences", "--jvp")]
-    public void BadInputExitsNonZeroWithAMessageAndWritesNothing(string what, string option, string value, string expected)
+    public void BadInputExitsNonZeroWithAMessageAndWritesNothing(
+        string what,
+        string option,
+        string value,
+        string expected
+    )
     {
         var dir = Out("bad");
         var (code, _, err) = Telescope(Small(dir, option, value));
@@ -57,7 +79,15 @@ public class CliTests : IDisposable
     [Fact]
     public void HelpWorksEverywhere()
     {
-        foreach (var args in new[] { new[] { "--help" }, new[] { "study", "--help" }, new[] { "study", "approximation", "--help" }, new[] { "bench", "telescoping", "--help" } })
+        foreach (
+            var args in new[]
+            {
+                new[] { "--help" },
+                new[] { "study", "--help" },
+                new[] { "study", "approximation", "--help" },
+                new[] { "bench", "telescoping", "--help" },
+            }
+        )
         {
             var (code, stdout, _) = Telescope(args);
             Assert.Equal(0, code);
@@ -69,7 +99,9 @@ public class CliTests : IDisposable
     public void ALossThatTurnsNaNFailsTheRunAtItsStepKeepsFinishedStepsAndLeavesNoPartialFile()
     {
         var dir = Out("nan");
-        var (code, _, err) = Telescope(Small(dir, "--optimizer", "sgd", "--lr", "1e6", "--steps", "50", "--record-every", "1"));
+        var (code, _, err) = Telescope(
+            Small(dir, "--optimizer", "sgd", "--lr", "1e6", "--steps", "50", "--record-every", "1")
+        );
         Assert.Equal(TelescopeCli.RunFailed, code);
         Assert.Contains("failed at step", err);
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!;
@@ -88,11 +120,28 @@ public class CliTests : IDisposable
     public void AStudyWritesATidyTableAnOfflineFigureAndProvenance()
     {
         var dir = Out("ok");
-        var (code, stdout, err) = Telescope(Small(dir, "--optimizer", "sgd,adamw", "--lr", "0.01", "--steps", "30", "--seed", "0,1"));
+        var (code, stdout, err) = Telescope(
+            Small(dir, "--optimizer", "sgd,adamw", "--lr", "0.01", "--steps", "30", "--seed", "0,1")
+        );
         Assert.True(code == 0, err);
         Assert.Contains("AE_tel", stdout);
         var frame = TidyTable.Load(Path.Combine(dir, "approximation.csv"));
-        foreach (var col in new[] { "study", "run", "seed", "step", "split", "example", "output", "optimizer", "lr", "quantity", "value" })
+        foreach (
+            var col in new[]
+            {
+                "study",
+                "run",
+                "seed",
+                "step",
+                "split",
+                "example",
+                "output",
+                "optimizer",
+                "lr",
+                "quantity",
+                "value",
+            }
+        )
             Assert.Contains(col, frame.ColumnKeys);
         var rows = TidyTable.ReadRows(Path.Combine(dir, "approximation.csv")).ToList();
         Assert.Equal(new[] { "adamw", "sgd" }, rows.Select(r => r["optimizer"]).Distinct().Order());
@@ -114,8 +163,41 @@ public class CliTests : IDisposable
     {
         var a = Out("a");
         var b = Out("b");
-        Assert.Equal(0, Telescope(Small(a, "--optimizer", "momentum", "--lr", "0.05", "--steps", "20", "--threads", "2")).code);
-        Assert.Equal(0, Telescope(Small(b, "--optimizer", "momentum", "--lr", "0.05", "--steps", "20", "--threads", "2")).code);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "approximation.csv")), File.ReadAllBytes(Path.Combine(b, "approximation.csv")));
+        Assert.Equal(
+            0,
+            Telescope(
+                Small(
+                    a,
+                    "--optimizer",
+                    "momentum",
+                    "--lr",
+                    "0.05",
+                    "--steps",
+                    "20",
+                    "--threads",
+                    "2"
+                )
+            ).code
+        );
+        Assert.Equal(
+            0,
+            Telescope(
+                Small(
+                    b,
+                    "--optimizer",
+                    "momentum",
+                    "--lr",
+                    "0.05",
+                    "--steps",
+                    "20",
+                    "--threads",
+                    "2"
+                )
+            ).code
+        );
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(a, "approximation.csv")),
+            File.ReadAllBytes(Path.Combine(b, "approximation.csv"))
+        );
     }
 }

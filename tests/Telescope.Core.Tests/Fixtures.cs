@@ -17,7 +17,11 @@ public static class Fixtures
     }
 
     /// <summary>A synthetic binary task with M35's shape but small.</summary>
-    public static (Dataset train, Dataset test) Data(int train = 60, int test = 40, long seed = 0) => BinaryDigits.Synthetic(train, test, seed, d: 16);
+    public static (Dataset train, Dataset test) Data(
+        int train = 60,
+        int test = 40,
+        long seed = 0
+    ) => BinaryDigits.Synthetic(train, test, seed, d: 16);
 
     /// <summary>A network on CPU in float64.</summary>
     public static Network Net(ModelSpec spec, int[] inputShape, int outputs = 1, long seed = 0) =>
@@ -27,13 +31,15 @@ public static class Fixtures
     public static Tensor[] Direction(Network net, long seed, double scale = 1.0)
     {
         var rng = new Rng(seed, 99);
-        return net.Parameters.Select(p =>
-        {
-            var v = new double[p.numel()];
-            for (int i = 0; i < v.Length; i++)
-                v[i] = scale * rng.NextGaussian();
-            return torch.tensor(v, p.shape, dtype: p.dtype);
-        }).ToArray();
+        return net
+            .Parameters.Select(p =>
+            {
+                var v = new double[p.numel()];
+                for (int i = 0; i < v.Length; i++)
+                    v[i] = scale * rng.NextGaussian();
+                return torch.tensor(v, p.shape, dtype: p.dtype);
+            })
+            .ToArray();
     }
 
     /// <summary>Run <c>telescope</c> in-process, capturing exit code, stdout and stderr.</summary>

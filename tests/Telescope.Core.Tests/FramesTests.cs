@@ -12,7 +12,12 @@ public class FramesTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static readonly RunKey Key = new("s", "r,1", 3, [new("lr", "0.1"), new("note", "a \"quoted\" value")]);
+    private static readonly RunKey Key = new(
+        "s",
+        "r,1",
+        3,
+        [new("lr", "0.1"), new("note", "a \"quoted\" value")]
+    );
 
     [Fact]
     public void RowsRoundTripThroughCsvWithQuotingAndEmptyCells()
@@ -30,7 +35,10 @@ public class FramesTests : IDisposable
         Assert.Equal("r,1", rows[0]["run"]);
         Assert.Equal("a \"quoted\" value", rows[0]["note"]);
         Assert.Equal("", rows[0]["example"]);
-        Assert.Equal(-1e-300, double.Parse(rows[1]["value"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(
+            -1e-300,
+            double.Parse(rows[1]["value"], System.Globalization.CultureInfo.InvariantCulture)
+        );
         Assert.Equal("4", rows[1]["example"]);
         var frame = TidyTable.Load(path);
         Assert.Equal(2, frame.RowCount);
@@ -63,7 +71,10 @@ public class FramesTests : IDisposable
     public void TheoryTablesCarryClosedFormAndErrors()
     {
         var s = new TidySchema(["alpha"], TheoryColumns: true);
-        var line = s.FormatRow(new RunKey("theory", "sigmoid", 0, [new("alpha", "2")]), new Observation("u", 1.5, 0.5, ClosedForm: 2.0));
+        var line = s.FormatRow(
+            new RunKey("theory", "sigmoid", 0, [new("alpha", "2")]),
+            new Observation("u", 1.5, 0.5, ClosedForm: 2.0)
+        );
         var cells = Csv.Split(line);
         var cols = s.Columns.ToList();
         Assert.Equal("2", cells[cols.IndexOf("closed_form")]);
@@ -78,7 +89,12 @@ public class FramesTests : IDisposable
         var rng = new Rng(4);
         var img = Enumerable.Range(0, 784).Select(_ => rng.NextDouble()).ToArray();
         var ours = Images.AdaptiveAvgPool(img, 28, 8);
-        var theirs = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(img, [1, 1, 28, 28], torch.float64), [8, 8]).reshape(64);
+        var theirs = torch
+            .nn.functional.adaptive_avg_pool2d(
+                torch.tensor(img, [1, 1, 28, 28], torch.float64),
+                [8, 8]
+            )
+            .reshape(64);
         for (int i = 0; i < 64; i++)
             Assert.Equal(theirs[i].item<double>(), ours[i], 14);
     }
@@ -97,21 +113,36 @@ public class FramesTests : IDisposable
     [Fact]
     public void DataSetsWithWrongShapesOrNaNAreRejected()
     {
-        Assert.Throws<InvalidDataException>(() => new Dataset("d", "t", [4], new double[7], [0, 1], 2).Validate());
-        Assert.Throws<InvalidDataException>(() => new Dataset("d", "t", [2], [0, double.NaN, 0, 0], [0, 1], 2).Validate());
-        Assert.Throws<InvalidDataException>(() => new Dataset("d", "t", [2], new double[4], [0, 5], 2).Validate());
+        Assert.Throws<InvalidDataException>(() =>
+            new Dataset("d", "t", [4], new double[7], [0, 1], 2).Validate()
+        );
+        Assert.Throws<InvalidDataException>(() =>
+            new Dataset("d", "t", [2], [0, double.NaN, 0, 0], [0, 1], 2).Validate()
+        );
+        Assert.Throws<InvalidDataException>(() =>
+            new Dataset("d", "t", [2], new double[4], [0, 5], 2).Validate()
+        );
     }
 
     [Fact]
     public void TruncatedOrMalformedDigitFilesAreRejected()
     {
         File.WriteAllText(Path.Combine(_dir, "3.json"), "{\"data\": [0.1, 0.2, 0.3]}");
-        Assert.Contains("whole number", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 3)).Message);
+        Assert.Contains(
+            "whole number",
+            Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 3)).Message
+        );
         File.WriteAllText(Path.Combine(_dir, "4.json"), "{\"pixels\": []}");
-        Assert.Contains("\"data\"", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 4)).Message);
+        Assert.Contains(
+            "\"data\"",
+            Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 4)).Message
+        );
         Assert.Throws<FileNotFoundException>(() => Mnist.LoadDigit(_dir, 5));
         File.WriteAllText(Path.Combine(_dir, "6.json"), "{\"data\": [0.5, \"white\"]}");
-        Assert.Contains("entry 1", Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 6)).Message);
+        Assert.Contains(
+            "entry 1",
+            Assert.Throws<InvalidDataException>(() => Mnist.LoadDigit(_dir, 6)).Message
+        );
         File.WriteAllText(Path.Combine(_dir, "7.json"), "{\"data\": [0.5, 0.2");
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => Mnist.LoadDigit(_dir, 7));
     }
@@ -122,25 +153,56 @@ public class ParameterVectorTests
     [Fact]
     public void FlatViewRoundTripsAndRejectsWrongLengths()
     {
-        var net = Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Cnn), [1, 8, 8], outputs: 3);
+        var net = Fixtures.Net(
+            new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Cnn),
+            [1, 8, 8],
+            outputs: 3
+        );
         var theta = Telescope.Models.ParameterVector.Read(net);
         Assert.Equal(net.ParameterCount, theta.numel());
         var doubled = theta.mul(2.0);
         Telescope.Models.ParameterVector.Write(net, doubled);
-        Assert.Equal(0.0, Telescope.Models.ParameterVector.Read(net).sub(doubled).abs().max().item<double>());
-        Assert.Throws<ArgumentException>(() => Telescope.Models.ParameterVector.Write(net, torch.zeros(3, torch.float64)));
+        Assert.Equal(
+            0.0,
+            Telescope.Models.ParameterVector.Read(net).sub(doubled).abs().max().item<double>()
+        );
+        Assert.Throws<ArgumentException>(() =>
+            Telescope.Models.ParameterVector.Write(net, torch.zeros(3, torch.float64))
+        );
     }
 
     [Fact]
     public void CrossEntropyTrainingLowersTheLossAndUsesLogitThreshold()
     {
         var (train, test) = Fixtures.Data(80, 40);
-        var net = Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [16]), train.Shape);
+        var net = Fixtures.Net(
+            new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [16]),
+            train.Shape
+        );
         var sink = new ObservationList();
-        var cfg = new Telescope.Telescoping.TrajectoryConfig(100, 20, Telescope.Training.LossKind.CrossEntropy, new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Sgd, 0.5), 0, 10);
-        var r = Telescope.Telescoping.Trajectory.Run(net, train, Telescope.Telescoping.Probe.Of(train, test), cfg, sink);
+        var cfg = new Telescope.Telescoping.TrajectoryConfig(
+            100,
+            20,
+            Telescope.Training.LossKind.CrossEntropy,
+            new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Sgd, 0.5),
+            0,
+            10
+        );
+        var r = Telescope.Telescoping.Trajectory.Run(
+            net,
+            train,
+            Telescope.Telescoping.Probe.Of(train, test),
+            cfg,
+            sink
+        );
         Assert.True(r.Succeeded);
-        Assert.Equal(0.0, Telescope.Telescoping.Trajectory.Threshold(Telescope.Training.LossKind.CrossEntropy, net));
+        Assert.Equal(
+            0.0,
+            Telescope.Telescoping.Trajectory.Threshold(
+                Telescope.Training.LossKind.CrossEntropy,
+                net
+            )
+        );
         var loss = sink.Items.Where(o => o.Quantity == "loss" && o.Split == "train").ToList();
         Assert.True(loss[^1].Value < 0.8 * loss[0].Value, $"{loss[0].Value} → {loss[^1].Value}");
     }

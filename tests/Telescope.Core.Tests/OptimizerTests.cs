@@ -11,7 +11,18 @@ namespace Telescope.Tests;
 /// <summary>Our optimisers = TorchSharp's built-ins, step for step (spec T16).</summary>
 public class OptimizerTests
 {
-    public static TheoryData<string> Cases => new() { "sgd", "sgd+wd", "momentum", "momentum+wd", "nesterov", "adam", "adam+wd", "adamw" };
+    public static TheoryData<string> Cases =>
+        new()
+        {
+            "sgd",
+            "sgd+wd",
+            "momentum",
+            "momentum+wd",
+            "nesterov",
+            "adam",
+            "adam+wd",
+            "adamw",
+        };
 
     private static OptimizerSpec Spec(string c) =>
         c switch
@@ -30,9 +41,27 @@ public class OptimizerTests
         s.Kind switch
         {
             OptimizerKind.Sgd => torch.optim.SGD(ps, s.LearningRate, weight_decay: s.WeightDecay),
-            OptimizerKind.Momentum => torch.optim.SGD(ps, s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay),
-            OptimizerKind.Nesterov => torch.optim.SGD(ps, s.LearningRate, momentum: s.Momentum, weight_decay: s.WeightDecay, nesterov: true),
-            OptimizerKind.Adam => torch.optim.Adam(ps, s.LearningRate, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay),
+            OptimizerKind.Momentum => torch.optim.SGD(
+                ps,
+                s.LearningRate,
+                momentum: s.Momentum,
+                weight_decay: s.WeightDecay
+            ),
+            OptimizerKind.Nesterov => torch.optim.SGD(
+                ps,
+                s.LearningRate,
+                momentum: s.Momentum,
+                weight_decay: s.WeightDecay,
+                nesterov: true
+            ),
+            OptimizerKind.Adam => torch.optim.Adam(
+                ps,
+                s.LearningRate,
+                s.Beta1,
+                s.Beta2,
+                s.Epsilon,
+                s.WeightDecay
+            ),
             _ => torch.optim.AdamW(ps, s.LearningRate, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay),
         };
 
@@ -42,7 +71,13 @@ public class OptimizerTests
             p.grad?.zero_();
         // a different batch every step: rows step..step+9 (mod n)
         var idx = torch.arange(step, step + 10, dtype: ScalarType.Int64).remainder(x.shape[0]);
-        Loss.Compute(LossKind.Squared, net.Forward(x.index_select(0, idx)), y.index_select(0, idx), idx).backward();
+        Loss.Compute(
+                LossKind.Squared,
+                net.Forward(x.index_select(0, idx)),
+                y.index_select(0, idx),
+                idx
+            )
+            .backward();
     }
 
     [Theory]
@@ -69,7 +104,14 @@ public class OptimizerTests
         }
         Assert.True(worst <= 1e-12, $"{name}: max relative difference {worst:E2} over 50 steps");
         // and training moved the parameters (the comparison is not vacuous)
-        Assert.True(Fixtures.RelErr(ParameterVector.Read(ours), ParameterVector.Flatten(Fixtures.Net(new ModelSpec(ModelKind.Mlp, [16, 8]), [6], seed: 3).Parameters)) > 1e-3);
+        Assert.True(
+            Fixtures.RelErr(
+                ParameterVector.Read(ours),
+                ParameterVector.Flatten(
+                    Fixtures.Net(new ModelSpec(ModelKind.Mlp, [16, 8]), [6], seed: 3).Parameters
+                )
+            ) > 1e-3
+        );
     }
 
     [Fact]
@@ -80,7 +122,10 @@ public class OptimizerTests
         var theirs = Fixtures.Net(new ModelSpec(ModelKind.Mlp, [16, 8]), [6], seed: 3);
         var x = Fixtures.Inputs(11, 40, 6);
         var y = x.narrow(1, 0, 1).tanh();
-        var opt = new Optimizer(new OptimizerSpec(OptimizerKind.EmaMomentum, 0.05, Beta1: 0.9), ours.Parameters.Count);
+        var opt = new Optimizer(
+            new OptimizerSpec(OptimizerKind.EmaMomentum, 0.05, Beta1: 0.9),
+            ours.Parameters.Count
+        );
         var builtin = torch.optim.SGD(theirs.Parameters, 0.05, momentum: 0.9);
         for (int t = 0; t < 10; t++)
         {
@@ -89,15 +134,21 @@ public class OptimizerTests
             Gradients(theirs, x, y, t);
             builtin.step();
         }
-        Assert.True(Fixtures.RelErr(ParameterVector.Read(ours), ParameterVector.Read(theirs)) > 1e-6);
+        Assert.True(
+            Fixtures.RelErr(ParameterVector.Read(ours), ParameterVector.Read(theirs)) > 1e-6
+        );
     }
 
     [Fact]
     public void InvalidSettingsAreRejectedWithTheirName()
     {
-        var e = Assert.Throws<ArgumentException>(() => new Optimizer(new OptimizerSpec(OptimizerKind.Sgd, -0.1), 1));
+        var e = Assert.Throws<ArgumentException>(() =>
+            new Optimizer(new OptimizerSpec(OptimizerKind.Sgd, -0.1), 1)
+        );
         Assert.Contains("learning rate", e.Message);
-        e = Assert.Throws<ArgumentException>(() => new Optimizer(new OptimizerSpec(OptimizerKind.Momentum, 0.1, Momentum: 1.5), 1));
+        e = Assert.Throws<ArgumentException>(() =>
+            new Optimizer(new OptimizerSpec(OptimizerKind.Momentum, 0.1, Momentum: 1.5), 1)
+        );
         Assert.Contains("momentum", e.Message);
         Assert.Throws<ArgumentException>(() => OptimizerSpec.ParseKind("rmsprop"));
     }

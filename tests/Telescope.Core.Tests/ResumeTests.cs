@@ -15,14 +15,47 @@ public class ResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static readonly string Telescope = Path.Combine(AppContext.BaseDirectory, "telescope.dll");
+    private static readonly string Telescope = Path.Combine(
+        AppContext.BaseDirectory,
+        "telescope.dll"
+    );
 
     private static string[] Args(string outDir) =>
-        ["study", "approximation", "--dataset", "synthetic", "--train", "200", "--test", "100", "--width", "32,32", "--optimizer", "sgd,adamw", "--lr", "0.01", "--steps", "400", "--record-every", "1", "--checkpoint-every", "25", "--threads", "1", "--out", outDir];
+        [
+            "study",
+            "approximation",
+            "--dataset",
+            "synthetic",
+            "--train",
+            "200",
+            "--test",
+            "100",
+            "--width",
+            "32,32",
+            "--optimizer",
+            "sgd,adamw",
+            "--lr",
+            "0.01",
+            "--steps",
+            "400",
+            "--record-every",
+            "1",
+            "--checkpoint-every",
+            "25",
+            "--threads",
+            "1",
+            "--out",
+            outDir,
+        ];
 
     private static Process Start(IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         psi.ArgumentList.Add(Telescope);
         foreach (var a in args)
             psi.ArgumentList.Add(a);
@@ -59,7 +92,11 @@ public class ResumeTests : IDisposable
         using var p = Start(Args(dir));
         var runs = Path.Combine(dir, "runs");
         var sw = Stopwatch.StartNew();
-        while (!(Directory.Exists(runs) && Directory.GetFiles(runs, "*.ckpt").Length > 0) && !p.HasExited && sw.Elapsed < TimeSpan.FromMinutes(3))
+        while (
+            !(Directory.Exists(runs) && Directory.GetFiles(runs, "*.ckpt").Length > 0)
+            && !p.HasExited
+            && sw.Elapsed < TimeSpan.FromMinutes(3)
+        )
             Thread.Sleep(20);
         Assert.False(p.HasExited, "the run ended before it could be interrupted");
         Thread.Sleep(new Random(seed).Next(0, 1500));
@@ -75,9 +112,17 @@ public class ResumeTests : IDisposable
         var reference = Reference();
         int seed = Environment.TickCount;
         var dir = Interrupt("killed", p => p.Kill(), seed);
-        Assert.False(File.Exists(Path.Combine(dir, "approximation.csv")), "an interrupted study must not leave a merged table");
+        Assert.False(
+            File.Exists(Path.Combine(dir, "approximation.csv")),
+            "an interrupted study must not leave a merged table"
+        );
         Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
-        Assert.True(File.ReadAllBytes(reference).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))), $"tables differ (delay seed {seed})");
+        Assert.True(
+            File.ReadAllBytes(reference)
+                .AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))),
+            $"tables differ (delay seed {seed})"
+        );
         Assert.Empty(Directory.GetFiles(dir, "*.partial", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetFiles(dir, "*.ckpt*", SearchOption.AllDirectories));
     }
@@ -87,9 +132,18 @@ public class ResumeTests : IDisposable
     {
         var reference = Reference();
         int seed = Environment.TickCount;
-        var dir = Interrupt("sigint", p => Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit(), seed);
+        var dir = Interrupt(
+            "sigint",
+            p => Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit(),
+            seed
+        );
         Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
-        Assert.True(File.ReadAllBytes(reference).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))), $"tables differ (delay seed {seed})");
+        Assert.True(
+            File.ReadAllBytes(reference)
+                .AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))),
+            $"tables differ (delay seed {seed})"
+        );
     }
 
     [Fact]
@@ -103,7 +157,11 @@ public class ResumeTests : IDisposable
             File.WriteAllBytes(ckpt, bytes[..(bytes.Length / 2)]); // a torn write
         }
         Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
-        Assert.True(File.ReadAllBytes(reference).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))));
+        Assert.True(
+            File.ReadAllBytes(reference)
+                .AsSpan()
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv")))
+        );
     }
 
     [Fact]
@@ -144,7 +202,8 @@ public class CheckpointMismatchTests
 
         public long Commit() => Rows.Count;
 
-        public void Rewind(long position) => Rows.RemoveRange((int)position, Rows.Count - (int)position);
+        public void Rewind(long position) =>
+            Rows.RemoveRange((int)position, Rows.Count - (int)position);
     }
 
     [Fact]
@@ -152,12 +211,41 @@ public class CheckpointMismatchTests
     {
         var (train, test) = Fixtures.Data();
         var store = new MemoryStore();
-        var cfg = new Telescope.Telescoping.TrajectoryConfig(30, 20, Telescope.Training.LossKind.Squared, new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Sgd, 0.05), 0, CheckpointEvery: 10);
-        var small = Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [8]), train.Shape);
-        Telescope.Telescoping.Trajectory.Run(small, train, Telescope.Telescoping.Probe.Of(train, test), cfg, new MemorySink(), checkpoints: store);
+        var cfg = new Telescope.Telescoping.TrajectoryConfig(
+            30,
+            20,
+            Telescope.Training.LossKind.Squared,
+            new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Sgd, 0.05),
+            0,
+            CheckpointEvery: 10
+        );
+        var small = Fixtures.Net(
+            new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [8]),
+            train.Shape
+        );
+        Telescope.Telescoping.Trajectory.Run(
+            small,
+            train,
+            Telescope.Telescoping.Probe.Of(train, test),
+            cfg,
+            new MemorySink(),
+            checkpoints: store
+        );
         Assert.NotNull(store.Latest);
-        var wide = Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [12]), train.Shape);
-        var e = Assert.Throws<InvalidDataException>(() => Telescope.Telescoping.Trajectory.Run(wide, train, Telescope.Telescoping.Probe.Of(train, test), cfg, new MemorySink(), checkpoints: store));
+        var wide = Fixtures.Net(
+            new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [12]),
+            train.Shape
+        );
+        var e = Assert.Throws<InvalidDataException>(() =>
+            Telescope.Telescoping.Trajectory.Run(
+                wide,
+                train,
+                Telescope.Telescoping.Probe.Of(train, test),
+                cfg,
+                new MemorySink(),
+                checkpoints: store
+            )
+        );
         Assert.Contains("does not match", e.Message);
     }
 
@@ -165,17 +253,57 @@ public class CheckpointMismatchTests
     public void ResumingInMemoryGivesTheSameRowsAsOneRun()
     {
         var (train, test) = Fixtures.Data();
-        var cfg = new Telescope.Telescoping.TrajectoryConfig(40, 20, Telescope.Training.LossKind.Squared, new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Adam, 0.01), 0, RecordEvery: 1, CheckpointEvery: 10);
-        Telescope.Models.Network Net() => Fixtures.Net(new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [8]), train.Shape);
+        var cfg = new Telescope.Telescoping.TrajectoryConfig(
+            40,
+            20,
+            Telescope.Training.LossKind.Squared,
+            new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Adam, 0.01),
+            0,
+            RecordEvery: 1,
+            CheckpointEvery: 10
+        );
+        Telescope.Models.Network Net() =>
+            Fixtures.Net(
+                new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [8]),
+                train.Shape
+            );
         var whole = new MemorySink();
-        Telescope.Telescoping.Trajectory.Run(Net(), train, Telescope.Telescoping.Probe.Of(train, test), cfg, whole, checkpoints: new MemoryStore());
+        Telescope.Telescoping.Trajectory.Run(
+            Net(),
+            train,
+            Telescope.Telescoping.Probe.Of(train, test),
+            cfg,
+            whole,
+            checkpoints: new MemoryStore()
+        );
         // interrupted after step 25 (cancelled), then resumed from the step-20 checkpoint
         var store = new MemoryStore();
         var sink = new MemorySink();
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Telescope.Telescoping.Trajectory.Run(Net(), train, Telescope.Telescoping.Probe.Of(train, test), cfg, sink, t => { if (t == 25) cts.Cancel(); }, cts.Token, store));
-        Telescope.Telescoping.Trajectory.Run(Net(), train, Telescope.Telescoping.Probe.Of(train, test), cfg, sink, checkpoints: store);
+            Telescope.Telescoping.Trajectory.Run(
+                Net(),
+                train,
+                Telescope.Telescoping.Probe.Of(train, test),
+                cfg,
+                sink,
+                t =>
+                {
+                    if (t == 25)
+                        cts.Cancel();
+                },
+                cts.Token,
+                store
+            )
+        );
+        Telescope.Telescoping.Trajectory.Run(
+            Net(),
+            train,
+            Telescope.Telescoping.Probe.Of(train, test),
+            cfg,
+            sink,
+            checkpoints: store
+        );
         Assert.Equal(whole.Rows, sink.Rows);
     }
 }

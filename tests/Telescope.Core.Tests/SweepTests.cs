@@ -25,23 +25,60 @@ public class SweepTests : IDisposable
           "grid": { "--optimizer": ["sgd", "adamw"], "--lr": [0.001, 0.01] }, "seeds": [0, 1], "threads_per_job": 1 }
         """;
 
-    private static (int code, string stdout, string stderr) Telescope(params string[] args) => Fixtures.RunCli(args);
+    private static (int code, string stdout, string stderr) Telescope(params string[] args) =>
+        Fixtures.RunCli(args);
 
     [Theory]
     [InlineData("missing file", null, "sweep file not found")]
     [InlineData("not JSON", "{ \"name\": ", "not valid JSON")]
     [InlineData("not an object", "[1, 2]", "must be a JSON object")]
-    [InlineData("unknown key", """{ "command": ["study","approximation"], "grid": {"--lr": [0.1]}, "colour": 1 }""", "unknown key \"colour\"")]
-    [InlineData("bad name", """{ "name": "a/b", "command": ["study","approximation"], "grid": {"--lr": [0.1]} }""", "\"name\"")]
+    [InlineData(
+        "unknown key",
+        """{ "command": ["study","approximation"], "grid": {"--lr": [0.1]}, "colour": 1 }""",
+        "unknown key \"colour\""
+    )]
+    [InlineData(
+        "bad name",
+        """{ "name": "a/b", "command": ["study","approximation"], "grid": {"--lr": [0.1]} }""",
+        "\"name\""
+    )]
     [InlineData("no command", """{ "grid": {"--lr": [0.1]} }""", "\"command\"")]
     [InlineData("no grid", """{ "command": ["study","approximation"] }""", "\"grid\"")]
-    [InlineData("empty grid values", """{ "command": ["study","approximation"], "grid": {"--lr": []} }""", "non-empty array")]
-    [InlineData("grid key not an option", """{ "command": ["study","approximation"], "grid": {"lr": [0.1]} }""", "must be an option")]
-    [InlineData("grid sets the seed", """{ "command": ["study","approximation"], "grid": {"--seed": [1]} }""", "set by the sweep itself")]
-    [InlineData("bad seeds", """{ "command": ["study","approximation"], "grid": {"--lr": [0.1]}, "seeds": [0.5] }""", "\"seeds\"")]
-    [InlineData("bad threads", """{ "command": ["study","approximation"], "grid": {"--lr": [0.1]}, "threads_per_job": 0 }""", "threads_per_job")]
-    [InlineData("a job with a bad value", """{ "command": ["study","approximation"], "base": {"--dataset": "synthetic"}, "grid": {"--lr": [0.1, -1]} }""", "learning rate must be positive")]
-    [InlineData("a job with an unknown option", """{ "command": ["study","approximation"], "grid": {"--learning-rate": [0.1]} }""", "--learning-rate")]
+    [InlineData(
+        "empty grid values",
+        """{ "command": ["study","approximation"], "grid": {"--lr": []} }""",
+        "non-empty array"
+    )]
+    [InlineData(
+        "grid key not an option",
+        """{ "command": ["study","approximation"], "grid": {"lr": [0.1]} }""",
+        "must be an option"
+    )]
+    [InlineData(
+        "grid sets the seed",
+        """{ "command": ["study","approximation"], "grid": {"--seed": [1]} }""",
+        "set by the sweep itself"
+    )]
+    [InlineData(
+        "bad seeds",
+        """{ "command": ["study","approximation"], "grid": {"--lr": [0.1]}, "seeds": [0.5] }""",
+        "\"seeds\""
+    )]
+    [InlineData(
+        "bad threads",
+        """{ "command": ["study","approximation"], "grid": {"--lr": [0.1]}, "threads_per_job": 0 }""",
+        "threads_per_job"
+    )]
+    [InlineData(
+        "a job with a bad value",
+        """{ "command": ["study","approximation"], "base": {"--dataset": "synthetic"}, "grid": {"--lr": [0.1, -1]} }""",
+        "learning rate must be positive"
+    )]
+    [InlineData(
+        "a job with an unknown option",
+        """{ "command": ["study","approximation"], "grid": {"--learning-rate": [0.1]} }""",
+        "--learning-rate"
+    )]
     public void BadSweepFilesAreRejectedBeforeAnyWork(string what, string? json, string expected)
     {
         var spec = json is null ? Path.Combine(_dir, "nope.json") : Spec(json);
@@ -58,7 +95,14 @@ public class SweepTests : IDisposable
     [InlineData("--task", "99", "--task 99")]
     public void BadSweepOptionsAreRejected(string option, string value, string expected)
     {
-        var (code, _, err) = Telescope("sweep", Spec(Good), "--out", Path.Combine(_dir, "o"), option, value);
+        var (code, _, err) = Telescope(
+            "sweep",
+            Spec(Good),
+            "--out",
+            Path.Combine(_dir, "o"),
+            option,
+            value
+        );
         Assert.Equal(TelescopeCli.BadInput, code);
         Assert.Contains(expected, err);
     }
@@ -70,12 +114,20 @@ public class SweepTests : IDisposable
         var jobs = s.Jobs("o");
         Assert.Equal(8, jobs.Count);
         Assert.Equal(["job0000", "job0001"], jobs.Take(2).Select(j => j.Id));
-        Assert.Equal(new[] { ("sgd", "0.001", 0L), ("sgd", "0.001", 1L), ("sgd", "0.01", 0L) }, jobs.Take(3).Select(j => (j.Values[0].Value, j.Values[1].Value, j.Seed)));
+        Assert.Equal(
+            new[] { ("sgd", "0.001", 0L), ("sgd", "0.001", 1L), ("sgd", "0.01", 0L) },
+            jobs.Take(3).Select(j => (j.Values[0].Value, j.Values[1].Value, j.Seed))
+        );
     }
 
     private static int RunProcess(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -90,19 +142,34 @@ public class SweepTests : IDisposable
         var d = new DirectoryInfo(AppContext.BaseDirectory);
         while (d is not null && !File.Exists(Path.Combine(d.FullName, "Telescope.Analytics.sln")))
             d = d.Parent;
-        return Path.Combine(d?.FullName ?? throw new InvalidOperationException("repository root not found"), relative);
+        return Path.Combine(
+            d?.FullName ?? throw new InvalidOperationException("repository root not found"),
+            relative
+        );
     }
 
     [Fact]
     public void LocalAndSlurmBackendsProduceIdenticalMergedTables()
     {
-        Assert.True(RunProcess("bash", RepoFile("scripts/slurm-local.sh")) == 0, "could not start the local Slurm cluster (scripts/slurm-local.sh)");
+        Assert.True(
+            RunProcess("bash", RepoFile("scripts/slurm-local.sh")) == 0,
+            "could not start the local Slurm cluster (scripts/slurm-local.sh)"
+        );
         var spec = Spec(Good);
         var local = Path.Combine(_dir, "local");
         var slurm = Path.Combine(_dir, "slurm");
         var (lc, _, le) = Telescope("sweep", spec, "--out", local, "--workers", "2");
         Assert.True(lc == 0, le);
-        var (sc, _, se) = Telescope("sweep", spec, "--out", slurm, "--backend", "slurm", "--timeout", "600");
+        var (sc, _, se) = Telescope(
+            "sweep",
+            spec,
+            "--out",
+            slurm,
+            "--backend",
+            "slurm",
+            "--timeout",
+            "600"
+        );
         Assert.True(sc == 0, se);
         Assert.Contains("submitted Slurm array job", se);
         Assert.True(File.Exists(Path.Combine(slurm, "sweep.sbatch")));
@@ -122,14 +189,30 @@ public class SweepTests : IDisposable
     [Fact]
     public void AFailingSlurmTaskIsResubmittedAndReported()
     {
-        Assert.True(RunProcess("bash", RepoFile("scripts/slurm-local.sh")) == 0, "could not start the local Slurm cluster");
-        var spec = Spec("""
+        Assert.True(
+            RunProcess("bash", RepoFile("scripts/slurm-local.sh")) == 0,
+            "could not start the local Slurm cluster"
+        );
+        var spec = Spec(
+            """
             { "name": "f", "command": ["study", "approximation"],
               "base": { "--dataset": "synthetic", "--train": 60, "--test": 40, "--width": "16", "--steps": 40, "--optimizer": "sgd" },
               "grid": { "--lr": [0.01, 1e6] }, "seeds": [0] }
-            """);
+            """
+        );
         var outDir = Path.Combine(_dir, "fail");
-        var (code, _, err) = Telescope("sweep", spec, "--out", outDir, "--backend", "slurm", "--retries", "1", "--timeout", "600");
+        var (code, _, err) = Telescope(
+            "sweep",
+            spec,
+            "--out",
+            outDir,
+            "--backend",
+            "slurm",
+            "--retries",
+            "1",
+            "--timeout",
+            "600"
+        );
         Assert.Equal(1, code);
         Assert.Contains("resubmitting", err);
         Assert.Contains("job0001 did not complete", err);

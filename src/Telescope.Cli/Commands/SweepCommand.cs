@@ -19,17 +19,34 @@ namespace Telescope.Cli.Commands;
 ///   "seeds": [0, 1], "threads_per_job": 1 }
 /// </code>
 /// </summary>
-public sealed record SweepSpec(string Name, string[] Command, IReadOnlyList<KeyValuePair<string, string>> Base, IReadOnlyList<KeyValuePair<string, string[]>> Grid, long[] Seeds, int ThreadsPerJob)
+public sealed record SweepSpec(
+    string Name,
+    string[] Command,
+    IReadOnlyList<KeyValuePair<string, string>> Base,
+    IReadOnlyList<KeyValuePair<string, string[]>> Grid,
+    long[] Seeds,
+    int ThreadsPerJob
+)
 {
     /// <summary>One job: its index, id, the grid values by name (without dashes) and the full argument list.</summary>
-    public sealed record Job(int Index, string Id, long Seed, IReadOnlyList<KeyValuePair<string, string>> Values, string[] Args);
+    public sealed record Job(
+        int Index,
+        string Id,
+        long Seed,
+        IReadOnlyList<KeyValuePair<string, string>> Values,
+        string[] Args
+    );
 
     /// <summary>The jobs, in a fixed order (grid in file order, last key fastest; then seeds).</summary>
     public IReadOnlyList<Job> Jobs(string outDir)
     {
         var combos = new List<List<KeyValuePair<string, string>>> { new() };
         foreach (var (key, values) in Grid)
-            combos = combos.SelectMany(c => values.Select(v => new List<KeyValuePair<string, string>>(c) { new(key, v) })).ToList();
+            combos = combos
+                .SelectMany(c =>
+                    values.Select(v => new List<KeyValuePair<string, string>>(c) { new(key, v) })
+                )
+                .ToList();
         var jobs = new List<Job>();
         foreach (var combo in combos)
         foreach (var seed in Seeds)
@@ -41,8 +58,28 @@ public sealed record SweepSpec(string Name, string[] Command, IReadOnlyList<KeyV
                 args.AddRange(v.Length == 0 ? [k] : [k, v]);
             foreach (var (k, v) in combo)
                 args.AddRange([k, v]);
-            args.AddRange(["--seed", seed.ToString(CultureInfo.InvariantCulture), "--threads", ThreadsPerJob.ToString(CultureInfo.InvariantCulture), "--out", Path.Combine(outDir, "jobs", id)]);
-            jobs.Add(new Job(i, id, seed, combo.Select(kv => new KeyValuePair<string, string>(kv.Key.TrimStart('-'), kv.Value)).ToList(), args.ToArray()));
+            args.AddRange([
+                "--seed",
+                seed.ToString(CultureInfo.InvariantCulture),
+                "--threads",
+                ThreadsPerJob.ToString(CultureInfo.InvariantCulture),
+                "--out",
+                Path.Combine(outDir, "jobs", id),
+            ]);
+            jobs.Add(
+                new Job(
+                    i,
+                    id,
+                    seed,
+                    combo
+                        .Select(kv => new KeyValuePair<string, string>(
+                            kv.Key.TrimStart('-'),
+                            kv.Value
+                        ))
+                        .ToList(),
+                    args.ToArray()
+                )
+            );
         }
         return jobs;
     }
@@ -55,30 +92,58 @@ public sealed record SweepSpec(string Name, string[] Command, IReadOnlyList<KeyV
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            root = JsonNode.Parse(
+                File.ReadAllText(path),
+                documentOptions: new JsonDocumentOptions
+                {
+                    CommentHandling = JsonCommentHandling.Skip,
+                    AllowTrailingCommas = true,
+                }
+            );
         }
         catch (JsonException e)
         {
-            throw new UsageException($"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message.Split('.')[0]}");
+            throw new UsageException(
+                $"{path}: not valid JSON (line {e.LineNumber + 1}): {e.Message.Split('.')[0]}"
+            );
         }
         if (root is not JsonObject o)
             throw new UsageException($"{path}: the sweep must be a JSON object");
         var problems = new List<string>();
-        var known = new HashSet<string> { "name", "command", "base", "grid", "seeds", "threads_per_job" };
+        var known = new HashSet<string>
+        {
+            "name",
+            "command",
+            "base",
+            "grid",
+            "seeds",
+            "threads_per_job",
+        };
         foreach (var k in o.Select(kv => kv.Key).Where(k => !known.Contains(k)))
             problems.Add($"unknown key \"{k}\" (expected {string.Join(", ", known)})");
         string name = "sweep";
         if (o["name"] is JsonNode n)
         {
             name = n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : "";
-            if (name.Length == 0 || name.Any(ch => !(char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.')))
-                problems.Add("\"name\" must be a non-empty string of letters, digits, '-', '_' or '.'");
+            if (
+                name.Length == 0
+                || name.Any(ch => !(char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.'))
+            )
+                problems.Add(
+                    "\"name\" must be a non-empty string of letters, digits, '-', '_' or '.'"
+                );
         }
         string[] command = [];
-        if (o["command"] is JsonArray ca && ca.All(x => x?.GetValueKind() == JsonValueKind.String) && ca.Count > 0)
+        if (
+            o["command"] is JsonArray ca
+            && ca.All(x => x?.GetValueKind() == JsonValueKind.String)
+            && ca.Count > 0
+        )
             command = ca.Select(x => x!.GetValue<string>()).ToArray();
         else
-            problems.Add("\"command\" must be a non-empty array of strings, e.g. [\"study\", \"approximation\"]");
+            problems.Add(
+                "\"command\" must be a non-empty array of strings, e.g. [\"study\", \"approximation\"]"
+            );
         if (command.Length > 0 && command[0] is "sweep" or "report" or "script")
             problems.Add($"\"command\" cannot be `{command[0]}`");
         var baseArgs = new List<KeyValuePair<string, string>>();
@@ -103,9 +168,13 @@ public sealed record SweepSpec(string Name, string[] Command, IReadOnlyList<KeyV
                 if (v is JsonArray va && va.Count > 0 && va.All(x => Scalar(x) is not null))
                     grid.Add(new(k, va.Select(x => Scalar(x)!).ToArray()));
                 else
-                    problems.Add($"\"grid\".\"{k}\" must be a non-empty array of strings or numbers");
+                    problems.Add(
+                        $"\"grid\".\"{k}\" must be a non-empty array of strings or numbers"
+                    );
                 if (k is "--seed" or "--out" or "--threads")
-                    problems.Add($"\"{k}\" is set by the sweep itself (use \"seeds\" / \"threads_per_job\")");
+                    problems.Add(
+                        $"\"{k}\" is set by the sweep itself (use \"seeds\" / \"threads_per_job\")"
+                    );
             }
         }
         else
@@ -113,7 +182,14 @@ public sealed record SweepSpec(string Name, string[] Command, IReadOnlyList<KeyV
         long[] seeds = [0];
         if (o["seeds"] is JsonNode sn)
         {
-            if (sn is JsonArray sa && sa.Count > 0 && sa.All(x => x?.GetValueKind() == JsonValueKind.Number && x.GetValue<double>() == Math.Floor(x.GetValue<double>())))
+            if (
+                sn is JsonArray sa
+                && sa.Count > 0
+                && sa.All(x =>
+                    x?.GetValueKind() == JsonValueKind.Number
+                    && x.GetValue<double>() == Math.Floor(x.GetValue<double>())
+                )
+            )
                 seeds = sa.Select(x => (long)x!.GetValue<double>()).Distinct().ToArray();
             else
                 problems.Add("\"seeds\" must be a non-empty array of integers");
@@ -121,7 +197,12 @@ public sealed record SweepSpec(string Name, string[] Command, IReadOnlyList<KeyV
         int threads = 1;
         if (o["threads_per_job"] is JsonNode tn)
         {
-            if (tn.GetValueKind() == JsonValueKind.Number && tn.GetValue<double>() is var td && td >= 1 && td == Math.Floor(td))
+            if (
+                tn.GetValueKind() == JsonValueKind.Number
+                && tn.GetValue<double>() is var td
+                && td >= 1
+                && td == Math.Floor(td)
+            )
                 threads = (int)td;
             else
                 problems.Add("\"threads_per_job\" must be a positive integer");
@@ -151,17 +232,51 @@ public static class SweepCommand
     /// <summary>Build the command.</summary>
     public static Command Build()
     {
-        var c = new Command("sweep", "Run a grid (options × seeds) as independent jobs — locally or as a Slurm job array — and merge their tables.");
-        var spec = new Argument<string>("SPEC") { Description = "Sweep file (JSON): name, command, base, grid, seeds, threads_per_job." };
-        var outOpt = new Option<string?>("--out") { Description = "Output folder (default out/sweeps/<name>)." };
-        var backend = new Option<string>("--backend") { Description = "local (default) or slurm.", DefaultValueFactory = _ => "local" };
-        var workers = new Option<int>("--workers") { Description = "Local backend: jobs at once (default: cores / threads_per_job).", DefaultValueFactory = _ => 0 };
-        var task = new Option<int?>("--task") { Description = "Run only job i (what each Slurm array task does).", Hidden = true };
-        var retries = new Option<int>("--retries") { Description = "Slurm: resubmit failed tasks this many times.", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<int>("--timeout") { Description = "Slurm: give up waiting after this many seconds.", DefaultValueFactory = _ => 3600 };
-        var partition = new Option<string?>("--partition") { Description = "Slurm partition (default: the cluster's default)." };
+        var c = new Command(
+            "sweep",
+            "Run a grid (options × seeds) as independent jobs — locally or as a Slurm job array — and merge their tables."
+        );
+        var spec = new Argument<string>("SPEC")
+        {
+            Description = "Sweep file (JSON): name, command, base, grid, seeds, threads_per_job.",
+        };
+        var outOpt = new Option<string?>("--out")
+        {
+            Description = "Output folder (default out/sweeps/<name>).",
+        };
+        var backend = new Option<string>("--backend")
+        {
+            Description = "local (default) or slurm.",
+            DefaultValueFactory = _ => "local",
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Local backend: jobs at once (default: cores / threads_per_job).",
+            DefaultValueFactory = _ => 0,
+        };
+        var task = new Option<int?>("--task")
+        {
+            Description = "Run only job i (what each Slurm array task does).",
+            Hidden = true,
+        };
+        var retries = new Option<int>("--retries")
+        {
+            Description = "Slurm: resubmit failed tasks this many times.",
+            DefaultValueFactory = _ => 1,
+        };
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Slurm: give up waiting after this many seconds.",
+            DefaultValueFactory = _ => 3600,
+        };
+        var partition = new Option<string?>("--partition")
+        {
+            Description = "Slurm partition (default: the cluster's default).",
+        };
         c.Arguments.Add(spec);
-        foreach (var o in new Option[] { outOpt, backend, workers, task, retries, timeout, partition })
+        foreach (
+            var o in new Option[] { outOpt, backend, workers, task, retries, timeout, partition }
+        )
             c.Options.Add(o);
         c.SetAction(r =>
         {
@@ -182,17 +297,36 @@ public static class SweepCommand
                 throw new UsageException($"--workers must be ≥ 0, got {w}");
             Preflight(s, jobs);
             Directory.CreateDirectory(outDir);
-            Console.Error.WriteLine($"telescope: sweep {s.Name}: {jobs.Count} jobs ({be}) → {outDir}");
+            Console.Error.WriteLine(
+                $"telescope: sweep {s.Name}: {jobs.Count} jobs ({be}) → {outDir}"
+            );
             var pending = jobs.Where(j => !Done(j, outDir)).ToList();
             if (be == "local")
-                RunLocal(pending, s, w > 0 ? w : Math.Max(1, Environment.ProcessorCount / s.ThreadsPerJob), outDir);
+                RunLocal(
+                    pending,
+                    s,
+                    w > 0 ? w : Math.Max(1, Environment.ProcessorCount / s.ThreadsPerJob),
+                    outDir
+                );
             else
-                RunSlurm(pending, r.GetValue(spec)!, s, outDir, r.GetValue(retries), r.GetValue(timeout), r.GetValue(partition));
+                RunSlurm(
+                    pending,
+                    r.GetValue(spec)!,
+                    s,
+                    outDir,
+                    r.GetValue(retries),
+                    r.GetValue(timeout),
+                    r.GetValue(partition)
+                );
             var failed = jobs.Where(j => !Done(j, outDir)).ToList();
             var merged = Merge(s, jobs.Where(j => Done(j, outDir)).ToList(), outDir);
-            Console.WriteLine($"sweep {s.Name}: {jobs.Count - failed.Count}/{jobs.Count} jobs completed; merged table {merged}");
+            Console.WriteLine(
+                $"sweep {s.Name}: {jobs.Count - failed.Count}/{jobs.Count} jobs completed; merged table {merged}"
+            );
             foreach (var f in failed)
-                Console.Error.WriteLine($"telescope: job {f.Id} did not complete; see {Path.Combine(outDir, "jobs", f.Id, "job.log")}");
+                Console.Error.WriteLine(
+                    $"telescope: job {f.Id} did not complete; see {Path.Combine(outDir, "jobs", f.Id, "job.log")}"
+                );
             return failed.Count == 0 ? 0 : 1;
         });
         return c;
@@ -230,10 +364,14 @@ public static class SweepCommand
                 problems.Add($"{j.Id}: {err.ToString().Trim().Replace("telescope: ", "")}");
         }
         if (problems.Count > 0)
-            throw new UsageException("the sweep's jobs are not valid (nothing was run): " + string.Join("; ", problems.Distinct().Take(10)));
+            throw new UsageException(
+                "the sweep's jobs are not valid (nothing was run): "
+                    + string.Join("; ", problems.Distinct().Take(10))
+            );
     }
 
-    private static string JobDir(SweepSpec.Job j, string outDir) => Path.Combine(outDir, "jobs", j.Id);
+    private static string JobDir(SweepSpec.Job j, string outDir) =>
+        Path.Combine(outDir, "jobs", j.Id);
 
     /// <summary>A job is done when its run.json says completed (written last, atomically).</summary>
     private static bool Done(SweepSpec.Job j, string outDir)
@@ -243,7 +381,8 @@ public static class SweepCommand
             return false;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(m))?["status"]?.GetValue<string>() == "completed";
+            return JsonNode.Parse(File.ReadAllText(m))?["status"]?.GetValue<string>()
+                == "completed";
         }
         catch (JsonException)
         {
@@ -251,7 +390,8 @@ public static class SweepCommand
         }
     }
 
-    private static string[] WithResume(SweepSpec s, SweepSpec.Job j) => s.Command[0] == "study" ? [.. j.Args, "--resume"] : j.Args;
+    private static string[] WithResume(SweepSpec s, SweepSpec.Job j) =>
+        s.Command[0] == "study" ? [.. j.Args, "--resume"] : j.Args;
 
     private static int RunJobInProcess(SweepSpec.Job j, SweepSpec s)
     {
@@ -266,11 +406,19 @@ public static class SweepCommand
         var exe = Environment.ProcessPath ?? "";
         if (Path.GetFileNameWithoutExtension(exe) == "telescope")
             return (exe, []);
-        var host = Path.GetFileNameWithoutExtension(exe) == "dotnet" ? exe : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var host =
+            Path.GetFileNameWithoutExtension(exe) == "dotnet"
+                ? exe
+                : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         return (host, [dll]);
     }
 
-    private static void RunLocal(IReadOnlyList<SweepSpec.Job> jobs, SweepSpec s, int workers, string outDir)
+    private static void RunLocal(
+        IReadOnlyList<SweepSpec.Job> jobs,
+        SweepSpec s,
+        int workers,
+        string outDir
+    )
     {
         var (file, prefix) = Self();
         int done = 0;
@@ -285,14 +433,27 @@ public static class SweepCommand
                     {
                         var dir = JobDir(j, outDir);
                         Directory.CreateDirectory(dir);
-                        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                        var psi = new ProcessStartInfo(file)
+                        {
+                            RedirectStandardOutput = true,
+                            RedirectStandardError = true,
+                            UseShellExecute = false,
+                        };
                         foreach (var a in prefix.Concat(WithResume(s, j)))
                             psi.ArgumentList.Add(a);
                         psi.Environment["CI"] = "true"; // no live display inside jobs
                         using var p = Process.Start(psi)!;
                         var log = new StringBuilder();
-                        p.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-                        p.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+                        p.OutputDataReceived += (_, e) =>
+                        {
+                            lock (log)
+                                log.AppendLine(e.Data);
+                        };
+                        p.ErrorDataReceived += (_, e) =>
+                        {
+                            lock (log)
+                                log.AppendLine(e.Data);
+                        };
                         p.BeginOutputReadLine();
                         p.BeginErrorReadLine();
                         p.WaitForExit();
@@ -300,7 +461,9 @@ public static class SweepCommand
                         int n = Interlocked.Increment(ref done);
                         report("jobs", n, jobs.Count);
                         if (!ProgressDisplay.Interactive)
-                            Console.Error.WriteLine($"  [{n}/{jobs.Count}] {j.Id} exit {p.ExitCode}");
+                            Console.Error.WriteLine(
+                                $"  [{n}/{jobs.Count}] {j.Id} exit {p.ExitCode}"
+                            );
                     }
                 );
                 return 0;
@@ -310,7 +473,12 @@ public static class SweepCommand
 
     private static (int code, string output) Shell(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         try
@@ -322,11 +490,21 @@ public static class SweepCommand
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new UsageException($"--backend slurm: cannot run `{file}` ({e.Message}); is Slurm installed here? (scripts/slurm-local.sh starts a single-node cluster)");
+            throw new UsageException(
+                $"--backend slurm: cannot run `{file}` ({e.Message}); is Slurm installed here? (scripts/slurm-local.sh starts a single-node cluster)"
+            );
         }
     }
 
-    private static void RunSlurm(IReadOnlyList<SweepSpec.Job> jobs, string specPath, SweepSpec s, string outDir, int retries, int timeoutSeconds, string? partition)
+    private static void RunSlurm(
+        IReadOnlyList<SweepSpec.Job> jobs,
+        string specPath,
+        SweepSpec s,
+        string outDir,
+        int retries,
+        int timeoutSeconds,
+        string? partition
+    )
     {
         var (file, prefix) = Self();
         var todo = jobs.ToList();
@@ -346,13 +524,17 @@ public static class SweepCommand
                 sb.AppendLine($"#SBATCH --partition={partition}");
             sb.AppendLine("export CI=true")
                 .AppendLine($"cd {Q(Environment.CurrentDirectory)}")
-                .AppendLine($"exec {string.Join(' ', new[] { file }.Concat(prefix).Concat(["sweep", Path.GetFullPath(specPath), "--out", Path.GetFullPath(outDir), "--task"]).Select(Q))} \"$SLURM_ARRAY_TASK_ID\"");
+                .AppendLine(
+                    $"exec {string.Join(' ', new[] { file }.Concat(prefix).Concat(["sweep", Path.GetFullPath(specPath), "--out", Path.GetFullPath(outDir), "--task"]).Select(Q))} \"$SLURM_ARRAY_TASK_ID\""
+                );
             AtomicFile.WriteAllText(script, sb.ToString());
             var (code, output) = Shell("sbatch", "--parsable", script);
             if (code != 0)
                 throw new UsageException($"sbatch failed (exit {code}): {output}");
             var jobId = output.Split(';')[0].Trim();
-            Console.Error.WriteLine($"telescope: submitted Slurm array job {jobId} ({todo.Count} tasks, attempt {attempt + 1})");
+            Console.Error.WriteLine(
+                $"telescope: submitted Slurm array job {jobId} ({todo.Count} tasks, attempt {attempt + 1})"
+            );
             var sw = Stopwatch.StartNew();
             while (true)
             {
@@ -362,13 +544,17 @@ public static class SweepCommand
                 if (sw.Elapsed.TotalSeconds > timeoutSeconds)
                 {
                     Shell("scancel", jobId);
-                    throw new UsageException($"Slurm job {jobId} still running after {timeoutSeconds} s; cancelled (finished tasks are kept; run the sweep again to resume)");
+                    throw new UsageException(
+                        $"Slurm job {jobId} still running after {timeoutSeconds} s; cancelled (finished tasks are kept; run the sweep again to resume)"
+                    );
                 }
                 Thread.Sleep(1000);
             }
             todo = todo.Where(j => !Done(j, outDir)).ToList();
             if (todo.Count > 0 && attempt < retries)
-                Console.Error.WriteLine($"telescope: {todo.Count} task(s) failed ({string.Join(", ", todo.Select(j => j.Id))}); resubmitting");
+                Console.Error.WriteLine(
+                    $"telescope: {todo.Count} task(s) failed ({string.Join(", ", todo.Select(j => j.Id))}); resubmitting"
+                );
         }
     }
 
@@ -383,29 +569,61 @@ public static class SweepCommand
             path,
             stream =>
             {
-                using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                using var w = new StreamWriter(
+                    stream,
+                    new UTF8Encoding(false),
+                    1 << 16,
+                    leaveOpen: true
+                )
+                {
+                    NewLine = "\n",
+                };
                 string? header = null;
                 foreach (var j in jobs)
                 {
-                    var table = Directory.GetFiles(JobDir(j, outDir), "*.csv").Where(f => Path.GetFileName(f) != "job.csv").OrderBy(f => f, StringComparer.Ordinal).FirstOrDefault()
+                    var table =
+                        Directory
+                            .GetFiles(JobDir(j, outDir), "*.csv")
+                            .Where(f => Path.GetFileName(f) != "job.csv")
+                            .OrderBy(f => f, StringComparer.Ordinal)
+                            .FirstOrDefault()
                         ?? throw new InvalidDataException($"job {j.Id} has no table");
                     using var r = new StreamReader(table);
-                    var cols = Csv.Split(r.ReadLine() ?? throw new InvalidDataException($"{table}: empty"));
+                    var cols = Csv.Split(
+                        r.ReadLine() ?? throw new InvalidDataException($"{table}: empty")
+                    );
                     int at = cols.IndexOf("output") + 1;
                     var extra = new List<KeyValuePair<string, string>> { new("job", j.Id) };
                     extra.AddRange(j.Values.Where(v => !cols.Contains(v.Key)));
-                    var h = string.Join(',', cols.Take(at).Concat(extra.Select(e => e.Key)).Concat(cols.Skip(at)).Select(Csv.Escape));
+                    var h = string.Join(
+                        ',',
+                        cols.Take(at)
+                            .Concat(extra.Select(e => e.Key))
+                            .Concat(cols.Skip(at))
+                            .Select(Csv.Escape)
+                    );
                     if (header is null)
                         w.WriteLine(header = h);
                     else if (header != h)
-                        throw new InvalidDataException($"job {j.Id}'s table has different columns; cannot merge");
+                        throw new InvalidDataException(
+                            $"job {j.Id}'s table has different columns; cannot merge"
+                        );
                     string? line;
                     while ((line = r.ReadLine()) is not null)
                     {
                         if (line.Length == 0)
                             continue;
                         var cells = Csv.Split(line);
-                        w.WriteLine(string.Join(',', cells.Take(at).Select(Csv.Escape).Concat(extra.Select(e => Csv.Escape(e.Value))).Concat(cells.Skip(at).Select(Csv.Escape))));
+                        w.WriteLine(
+                            string.Join(
+                                ',',
+                                cells
+                                    .Take(at)
+                                    .Select(Csv.Escape)
+                                    .Concat(extra.Select(e => Csv.Escape(e.Value)))
+                                    .Concat(cells.Skip(at).Select(Csv.Escape))
+                            )
+                        );
                     }
                 }
                 w.Flush();

@@ -11,7 +11,12 @@ public static class OptionParsing
     {
         var result = new List<double>();
         foreach (var v in values ?? [])
-        foreach (var part in v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (
+            var part in v.Split(
+                ',',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            )
+        )
         {
             if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
                 throw new UsageException($"{option}: '{part}' is not a number");
@@ -25,7 +30,9 @@ public static class OptionParsing
     /// <summary>Parse a list of words (repeated or comma-separated), lower-cased.</summary>
     public static string[] Words(IEnumerable<string>? values) =>
         (values ?? [])
-            .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .SelectMany(v =>
+                v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            )
             .Select(v => v.ToLowerInvariant())
             .ToArray();
 
@@ -34,16 +41,30 @@ public static class OptionParsing
     {
         var result = new List<long>();
         foreach (var v in values ?? [])
-        foreach (var part in v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (
+            var part in v.Split(
+                ',',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            )
+        )
         {
             var range = part.Split("..");
-            if (range.Length == 2 && long.TryParse(range[0], out var a) && long.TryParse(range[1], out var b) && a <= b)
+            if (
+                range.Length == 2
+                && long.TryParse(range[0], out var a)
+                && long.TryParse(range[1], out var b)
+                && a <= b
+            )
                 for (long s = a; s <= b; s++)
                     result.Add(s);
-            else if (long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s1))
+            else if (
+                long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s1)
+            )
                 result.Add(s1);
             else
-                throw new UsageException($"{option}: '{part}' is not a seed (an integer, or a range like 0..3)");
+                throw new UsageException(
+                    $"{option}: '{part}' is not a seed (an integer, or a range like 0..3)"
+                );
         }
         return result.Distinct().ToArray();
     }

@@ -10,7 +10,9 @@ public static class ProgressDisplay
 {
     /// <summary>Whether a live display is appropriate (stdout and stderr are a terminal, not CI).</summary>
     public static bool Interactive =>
-        !Console.IsOutputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+        !Console.IsOutputRedirected
+        && !Console.IsErrorRedirected
+        && Environment.GetEnvironmentVariable("CI") is null;
 
     /// <summary>
     /// Run <paramref name="work"/> with a progress callback <c>(label, done, total)</c>.
@@ -23,7 +25,13 @@ public static class ProgressDisplay
         AnsiConsole
             .Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(
+                new TaskDescriptionColumn(),
+                new ProgressBarColumn(),
+                new PercentageColumn(),
+                new ElapsedTimeColumn(),
+                new RemainingTimeColumn()
+            )
             .Start(ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
@@ -31,7 +39,10 @@ public static class ProgressDisplay
                     (label, done, total) =>
                     {
                         if (!tasks.TryGetValue(label, out var task))
-                            tasks[label] = task = ctx.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total));
+                            tasks[label] = task = ctx.AddTask(
+                                Markup.Escape(label),
+                                maxValue: Math.Max(1, total)
+                            );
                         task.Value = done;
                     }
                 );

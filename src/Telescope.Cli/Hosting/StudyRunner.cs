@@ -8,7 +8,12 @@ using Telescope.Telescoping;
 namespace Telescope.Cli.Hosting;
 
 /// <summary>What a finished study left on disk.</summary>
-public sealed record StudyOutcome(string Table, string Manifest, IReadOnlyList<RunStatus> Runs, bool Failed);
+public sealed record StudyOutcome(
+    string Table,
+    string Manifest,
+    IReadOnlyList<RunStatus> Runs,
+    bool Failed
+);
 
 /// <summary>How a study is run: checkpoint interval and whether to resume.</summary>
 /// <param name="CheckpointEvery">Steps between checkpoints (0: none).</param>
@@ -76,8 +81,14 @@ public static class StudyRunner
                         i++;
                         var label = $"[{i}/{runs.Count}] {run.Key.Run}";
                         var path = Path.Combine(runsDir, run.Key.Run + ".csv");
-                        var store = new FileCheckpointStore(Path.Combine(runsDir, run.Key.Run + ".ckpt"));
-                        if (options.Resume && File.Exists(path) && previous.GetValueOrDefault(run.Key.Run) == "completed")
+                        var store = new FileCheckpointStore(
+                            Path.Combine(runsDir, run.Key.Run + ".ckpt")
+                        );
+                        if (
+                            options.Resume
+                            && File.Exists(path)
+                            && previous.GetValueOrDefault(run.Key.Run) == "completed"
+                        )
                         {
                             store.Delete();
                             var reused = new RunStatus(run.Key.Run, "completed", run.Key.Seed);
@@ -90,23 +101,55 @@ public static class StudyRunner
                         if (!options.Resume)
                             store.Delete();
                         var sw = Stopwatch.StartNew();
-                        using var writer = new TidyCsvWriter(path, schema, run.Key, reopen: options.Resume) { KeepPartialOnAbort = options.CheckpointEvery > 0 };
-                        var ctx = new RunContext(writer, t => report(label, t, run.Steps), cancel, options.CheckpointEvery > 0 ? new Store(store) : null, options.CheckpointEvery);
+                        using var writer = new TidyCsvWriter(
+                            path,
+                            schema,
+                            run.Key,
+                            reopen: options.Resume
+                        )
+                        {
+                            KeepPartialOnAbort = options.CheckpointEvery > 0,
+                        };
+                        var ctx = new RunContext(
+                            writer,
+                            t => report(label, t, run.Steps),
+                            cancel,
+                            options.CheckpointEvery > 0 ? new Store(store) : null,
+                            options.CheckpointEvery
+                        );
                         var result = run.Run(ctx);
                         foreach (var bad in store.Skipped)
-                            Console.Error.WriteLine($"telescope: skipped a damaged checkpoint {bad}");
+                            Console.Error.WriteLine(
+                                $"telescope: skipped a damaged checkpoint {bad}"
+                            );
                         writer.Complete();
                         store.Delete();
                         var status = result.Succeeded
-                            ? new RunStatus(run.Key.Run, "completed", run.Key.Seed, Seconds: sw.Elapsed.TotalSeconds)
-                            : new RunStatus(run.Key.Run, "failed", run.Key.Seed, result.Failure, result.FailedAtStep, sw.Elapsed.TotalSeconds);
+                            ? new RunStatus(
+                                run.Key.Run,
+                                "completed",
+                                run.Key.Seed,
+                                Seconds: sw.Elapsed.TotalSeconds
+                            )
+                            : new RunStatus(
+                                run.Key.Run,
+                                "failed",
+                                run.Key.Seed,
+                                result.Failure,
+                                result.FailedAtStep,
+                                sw.Elapsed.TotalSeconds
+                            );
                         statuses.Add(status);
                         manifest.Runs.Add(status);
                         manifest.Save(outDir);
                         if (!result.Succeeded)
-                            Console.Error.WriteLine($"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})");
+                            Console.Error.WriteLine(
+                                $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
+                            );
                         else if (!ProgressDisplay.Interactive)
-                            Console.Error.WriteLine($"  {label} done in {sw.Elapsed.TotalSeconds:F1} s");
+                            Console.Error.WriteLine(
+                                $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s"
+                            );
                     }
                     return 0;
                 }
@@ -141,7 +184,10 @@ public static class StudyRunner
         try
         {
             foreach (var r in JsonNode.Parse(File.ReadAllText(path))?["runs"]?.AsArray() ?? [])
-                if (r?["run"]?.GetValue<string>() is { } name && r["status"]?.GetValue<string>() is { } status)
+                if (
+                    r?["run"]?.GetValue<string>() is { } name
+                    && r["status"]?.GetValue<string>() is { } status
+                )
                     d[name] = status;
         }
         catch (System.Text.Json.JsonException) { }
@@ -151,7 +197,10 @@ public static class StudyRunner
     /// <summary>Package and runtime versions for run.json.</summary>
     public static IReadOnlyDictionary<string, string> Versions()
     {
-        var d = RunManifest.VersionsOf(typeof(XPlot.Plotly.Chart), typeof(System.CommandLine.RootCommand));
+        var d = RunManifest.VersionsOf(
+            typeof(XPlot.Plotly.Chart),
+            typeof(System.CommandLine.RootCommand)
+        );
         foreach (var (k, v) in TorchRuntime.Versions())
             d[k] = v;
         return d;

@@ -16,11 +16,31 @@ namespace Telescope.Benchmarks;
 public static class SoakBench
 {
     /// <summary>Run; rows of the trajectory go to <paramref name="trajectorySink"/>, memory samples and ratios to <paramref name="sink"/>.</summary>
-    public static IReadOnlyDictionary<string, double> Run(IObservationSink sink, IObservationSink trajectorySink, int steps = 100_000, int recordEvery = 10, int sampleEvery = 1000, Action<long>? progress = null)
+    public static IReadOnlyDictionary<string, double> Run(
+        IObservationSink sink,
+        IObservationSink trajectorySink,
+        int steps = 100_000,
+        int recordEvery = 10,
+        int sampleEvery = 1000,
+        Action<long>? progress = null
+    )
     {
         var (train, test) = BinaryDigits.Synthetic(200, 100, 0, d: 16);
-        using var net = new ModelSpec(ModelKind.Mlp, [32, 32]).Build(train.Shape, 1, 0, torch.ScalarType.Float64, torch.CPU);
-        var cfg = new TrajectoryConfig(steps, 50, LossKind.Squared, new OptimizerSpec(OptimizerKind.Momentum, 0.01), 0, recordEvery);
+        using var net = new ModelSpec(ModelKind.Mlp, [32, 32]).Build(
+            train.Shape,
+            1,
+            0,
+            torch.ScalarType.Float64,
+            torch.CPU
+        );
+        var cfg = new TrajectoryConfig(
+            steps,
+            50,
+            LossKind.Squared,
+            new OptimizerSpec(OptimizerKind.Momentum, 0.01),
+            0,
+            recordEvery
+        );
         var samples = new List<(long step, double rss, double managed)>();
         var result = Trajectory.Run(
             net,

@@ -1,6 +1,6 @@
-using Telescope.Tensors;
 using Telescope.Models;
 using Telescope.Tangents;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +15,15 @@ namespace Telescope.Benchmarks;
 public static class TelescopingBench
 {
     /// <summary>Run the benchmark; observations go to <paramref name="sink"/> (quantity, value; split empty).</summary>
-    public static IReadOnlyDictionary<string, double> Run(IObservationSink sink, int n = 1000, ScalarType dtype = ScalarType.Float32, string device = "cpu", int repeats = 5, int loopExamples = 0, Action<string>? log = null)
+    public static IReadOnlyDictionary<string, double> Run(
+        IObservationSink sink,
+        int n = 1000,
+        ScalarType dtype = ScalarType.Float32,
+        string device = "cpu",
+        int repeats = 5,
+        int loopExamples = 0,
+        Action<string>? log = null
+    )
     {
         var dev = Native.TorchRuntime.Device(device);
         using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], 10, 0, dtype, dev);
@@ -25,22 +33,61 @@ public static class TelescopingBench
             xs[i] = rng.NextDouble();
         var x = torch.tensor(xs, [n, 784], dtype: dtype, device: dev);
         var theta = net.Snapshot();
-        var delta = net.Parameters.Select(p => torch.randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7)).TimesInPlace(1e-3)).ToArray();
+        var delta = net
+            .Parameters.Select(p =>
+                torch
+                    .randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7))
+                    .TimesInPlace(1e-3)
+            )
+            .ToArray();
 
         var r = new Dictionary<string, double>();
         void Put(string q, double v)
         {
             r[q] = v;
             sink.Write(new Observation(q, v));
-            log?.Invoke($"{q,-34} {v,12:G5}");
+            log?.Invoke($"{q, -34} {v, 12:G5}");
         }
 
-        double fwd = Timing.Median(() => { using var s = torch.NewDisposeScope(); using var _ = torch.no_grad(); net.Forward(x, theta); }, repeats);
-        double jvp = Timing.Median(() => { using var s = torch.NewDisposeScope(); net.Tangent(x, theta, delta); }, repeats);
-        double dbl = Timing.Median(() => { using var s = torch.NewDisposeScope(); Jvp.DoubleBackward(net, x, theta, delta, chunk: n); }, repeats);
+        double fwd = Timing.Median(
+            () =>
+            {
+                using var s = torch.NewDisposeScope();
+                using var _ = torch.no_grad();
+                net.Forward(x, theta);
+            },
+            repeats
+        );
+        double jvp = Timing.Median(
+            () =>
+            {
+                using var s = torch.NewDisposeScope();
+                net.Tangent(x, theta, delta);
+            },
+            repeats
+        );
+        double dbl = Timing.Median(
+            () =>
+            {
+                using var s = torch.NewDisposeScope();
+                Jvp.DoubleBackward(net, x, theta, delta, chunk: n);
+            },
+            repeats
+        );
         int loopN = loopExamples > 0 ? Math.Min(loopExamples, n) : n;
         var xLoop = x.narrow(0, 0, loopN);
-        double loop = Timing.Median(() => { using var s = torch.NewDisposeScope(); Jvp.PerExample(net, xLoop, theta, delta); }, repeats: 1, warmup: 0) * n / loopN;
+        double loop =
+            Timing.Median(
+                () =>
+                {
+                    using var s = torch.NewDisposeScope();
+                    Jvp.PerExample(net, xLoop, theta, delta);
+                },
+                repeats: 1,
+                warmup: 0
+            )
+            * n
+            / loopN;
 
         Put("n_points", n);
         Put("parameters", net.ParameterCount);

@@ -28,7 +28,8 @@ public static class Timing
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
                 if (line.StartsWith("VmHWM:"))
-                    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+                    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])
+                        / 1024.0;
         }
         catch (IOException) { }
         return double.NaN;
@@ -41,7 +42,8 @@ public static class Timing
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
                 if (line.StartsWith("VmRSS:"))
-                    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+                    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])
+                        / 1024.0;
         }
         catch (IOException) { }
         return double.NaN;

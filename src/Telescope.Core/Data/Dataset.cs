@@ -16,7 +16,15 @@ namespace Telescope.Data;
 /// <param name="Labels">Class index per row.</param>
 /// <param name="Classes">Number of classes (2 for binary tasks with a scalar output).</param>
 /// <param name="TargetValues">Optional real-valued targets (regression); null for classification.</param>
-public sealed record Dataset(string Name, string Source, int[] Shape, double[] X, int[] Labels, int Classes, double[]? TargetValues = null)
+public sealed record Dataset(
+    string Name,
+    string Source,
+    int[] Shape,
+    double[] X,
+    int[] Labels,
+    int Classes,
+    double[]? TargetValues = null
+)
 {
     /// <summary>Number of rows.</summary>
     public int Count => Labels.Length;
@@ -33,15 +41,23 @@ public sealed record Dataset(string Name, string Source, int[] Shape, double[] X
         if (Count == 0)
             throw new InvalidDataException($"data set '{Name}' is empty");
         if (X.Length != Count * Features)
-            throw new InvalidDataException($"data set '{Name}': {X.Length} feature values for {Count} rows of shape [{string.Join(',', Shape)}] (expected {Count * Features})");
+            throw new InvalidDataException(
+                $"data set '{Name}': {X.Length} feature values for {Count} rows of shape [{string.Join(',', Shape)}] (expected {Count * Features})"
+            );
         for (int i = 0; i < X.Length; i++)
             if (!double.IsFinite(X[i]))
-                throw new InvalidDataException($"data set '{Name}': feature value {i % Features} of row {i / Features} is {X[i]}");
+                throw new InvalidDataException(
+                    $"data set '{Name}': feature value {i % Features} of row {i / Features} is {X[i]}"
+                );
         foreach (var l in Labels)
             if (l < 0 || l >= Classes)
-                throw new InvalidDataException($"data set '{Name}': label {l} outside 0..{Classes - 1}");
+                throw new InvalidDataException(
+                    $"data set '{Name}': label {l} outside 0..{Classes - 1}"
+                );
         if (TargetValues is not null && TargetValues.Length != Count)
-            throw new InvalidDataException($"data set '{Name}': {TargetValues.Length} targets for {Count} rows");
+            throw new InvalidDataException(
+                $"data set '{Name}': {TargetValues.Length} targets for {Count} rows"
+            );
         return this;
     }
 
@@ -72,7 +88,12 @@ public sealed record Dataset(string Name, string Source, int[] Shape, double[] X
         if (TargetValues is not null)
             return torch.tensor(TargetValues, [Count, 1], dtype: dtype, device: device);
         if (Outputs == 1)
-            return torch.tensor(Labels.Select(l => (double)l).ToArray(), [Count, 1], dtype: dtype, device: device);
+            return torch.tensor(
+                Labels.Select(l => (double)l).ToArray(),
+                [Count, 1],
+                dtype: dtype,
+                device: device
+            );
         var oh = new double[Count * Classes];
         for (int i = 0; i < Count; i++)
             oh[i * Classes + Labels[i]] = 1;
@@ -80,5 +101,6 @@ public sealed record Dataset(string Name, string Source, int[] Shape, double[] X
     }
 
     /// <summary>Labels as an int64 tensor <c>[n]</c>.</summary>
-    public Tensor LabelTensor(Device device) => torch.tensor(Labels.Select(l => (long)l).ToArray(), device: device);
+    public Tensor LabelTensor(Device device) =>
+        torch.tensor(Labels.Select(l => (long)l).ToArray(), device: device);
 }

@@ -13,10 +13,12 @@ public static class Images
         var result = new double[outSide * outSide];
         for (int i = 0; i < outSide; i++)
         {
-            int r0 = side * i / outSide, r1 = (side * (i + 1) + outSide - 1) / outSide;
+            int r0 = side * i / outSide,
+                r1 = (side * (i + 1) + outSide - 1) / outSide;
             for (int j = 0; j < outSide; j++)
             {
-                int c0 = side * j / outSide, c1 = (side * (j + 1) + outSide - 1) / outSide;
+                int c0 = side * j / outSide,
+                    c1 = (side * (j + 1) + outSide - 1) / outSide;
                 double s = 0;
                 for (int r = r0; r < r1; r++)
                 for (int c = c0; c < c1; c++)

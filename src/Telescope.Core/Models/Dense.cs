@@ -12,16 +12,32 @@ namespace Telescope.Models;
 public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer
 {
     /// <summary>Input width.</summary>
-    public int Inputs { get; } = inputs > 0 ? inputs : throw new ArgumentOutOfRangeException(nameof(inputs), "must be positive");
+    public int Inputs { get; } =
+        inputs > 0
+            ? inputs
+            : throw new ArgumentOutOfRangeException(nameof(inputs), "must be positive");
 
     /// <summary>Output width.</summary>
-    public int Outputs { get; } = outputs > 0 ? outputs : throw new ArgumentOutOfRangeException(nameof(outputs), "must be positive");
+    public int Outputs { get; } =
+        outputs > 0
+            ? outputs
+            : throw new ArgumentOutOfRangeException(nameof(outputs), "must be positive");
 
     /// <summary>Whether the layer has a bias.</summary>
     public bool Bias { get; } = bias;
 
     /// <inheritdoc />
-    public IReadOnlyList<long[]> ParameterShapes => Bias ? [[Outputs, Inputs], [Outputs]] : [[Outputs, Inputs]];
+    public IReadOnlyList<long[]> ParameterShapes =>
+        Bias
+            ?
+            [
+                [Outputs, Inputs],
+                [Outputs],
+            ]
+            :
+            [
+                [Outputs, Inputs],
+            ];
 
     /// <inheritdoc />
     public double[][] Initialise(Rng rng, double alpha)
@@ -39,10 +55,16 @@ public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer
     }
 
     /// <inheritdoc />
-    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => nn.functional.linear(a, p[0], Bias ? p[1] : null);
+    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) =>
+        nn.functional.linear(a, p[0], Bias ? p[1] : null);
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
     {
         var z = nn.functional.linear(a, p[0], Bias ? p[1] : null);
         var dz = nn.functional.linear(a, dp[0], Bias ? dp[1] : null);

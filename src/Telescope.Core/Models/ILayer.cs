@@ -25,7 +25,12 @@ public interface ILayer
     /// Forward map and its directional derivative: returns <c>(z, ż)</c> with
     /// <c>ż = ∂g/∂a·ȧ + ∂g/∂p·ṗ</c>; <paramref name="da"/> null means ȧ = 0, and a null ż means ż = 0.
     /// </summary>
-    (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp);
+    (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    );
 
     /// <summary>A short description, for run.json (for example <c>Dense(64→200)</c>).</summary>
     string Describe();

@@ -60,7 +60,9 @@ public sealed record ModelSpec(
             {
                 var (c, side) = ImageShape(inputShape);
                 if (side % 4 != 0)
-                    throw new ArgumentException($"the CNN needs an image side divisible by 4, got {side}");
+                    throw new ArgumentException(
+                        $"the CNN needs an image side divisible by 4, got {side}"
+                    );
                 layers.Add(new Reshape(c, side, side));
                 layers.Add(new Conv2d(c, 8, 3, 1));
                 layers.Add(new Activation(Activation));
@@ -96,10 +98,17 @@ public sealed record ModelSpec(
             if (side * side == s[0])
                 return (1, side);
         }
-        throw new ArgumentException($"the CNN needs square images, got input shape [{string.Join(',', s)}]");
+        throw new ArgumentException(
+            $"the CNN needs square images, got input shape [{string.Join(',', s)}]"
+        );
     }
 
     /// <summary>Build the network.</summary>
-    public Network Build(int[] inputShape, int outputs, long seed, ScalarType dtype, Device device) =>
-        new(Layers(inputShape, outputs, seed), outputs, seed, Alpha, dtype, device);
+    public Network Build(
+        int[] inputShape,
+        int outputs,
+        long seed,
+        ScalarType dtype,
+        Device device
+    ) => new(Layers(inputShape, outputs, seed), outputs, seed, Alpha, dtype, device);
 }

@@ -33,7 +33,14 @@ public sealed class Network : IDisposable
     public long ParameterCount => Parameters.Sum(p => p.numel());
 
     /// <summary>Build and initialise (seeded; α multiplies every initial parameter, as in large-initialisation grokking).</summary>
-    public Network(IReadOnlyList<ILayer> layers, int outputs, long seed, double alpha, ScalarType dtype, Device device)
+    public Network(
+        IReadOnlyList<ILayer> layers,
+        int outputs,
+        long seed,
+        double alpha,
+        ScalarType dtype,
+        Device device
+    )
     {
         Native.TorchRuntime.EnsureLoaded();
         if (dtype != ScalarType.Float32 && dtype != ScalarType.Float64)
@@ -87,7 +94,11 @@ public sealed class Network : IDisposable
     /// differences), about two to three forward passes of cost, no graph. Used for the telescoped
     /// increment ∇f_{θ_{t−1}}(x)ᵀΔθ_t and for the linearised model.
     /// </summary>
-    public (Tensor f, Tensor jvp) Tangent(Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> direction)
+    public (Tensor f, Tensor jvp) Tangent(
+        Tensor x,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<Tensor> direction
+    )
     {
         using var _ = torch.no_grad();
         Tensor a = x;
@@ -95,7 +106,8 @@ public sealed class Network : IDisposable
         for (int l = 0; l < Layers.Count; l++)
         {
             int n = Layers[l].ParameterShapes.Count;
-            (a, da) = Layers[l].Tangent(a, da, Slice(theta, _offsets[l], n), Slice(direction, _offsets[l], n));
+            (a, da) = Layers[l]
+                .Tangent(a, da, Slice(theta, _offsets[l], n), Slice(direction, _offsets[l], n));
         }
         return (a, da ?? torch.zeros_like(a));
     }
@@ -116,7 +128,8 @@ public sealed class Network : IDisposable
     }
 
     /// <summary>A one-line description of the architecture.</summary>
-    public string Describe() => string.Join(" – ", Layers.Select(l => l.Describe())) + $" (P = {ParameterCount})";
+    public string Describe() =>
+        string.Join(" – ", Layers.Select(l => l.Describe())) + $" (P = {ParameterCount})";
 
     /// <inheritdoc />
     public void Dispose()

@@ -9,7 +9,8 @@ namespace Telescope.Models;
 public static class ParameterVector
 {
     /// <summary>Concatenate tensors into one flat vector <c>[P]</c> (detached).</summary>
-    public static Tensor Flatten(IEnumerable<Tensor> tensors) => torch.cat(tensors.Select(t => t.detach().reshape(-1)).ToArray());
+    public static Tensor Flatten(IEnumerable<Tensor> tensors) =>
+        torch.cat(tensors.Select(t => t.detach().reshape(-1)).ToArray());
 
     /// <summary>θ of a network as a flat vector.</summary>
     public static Tensor Read(Network net) => Flatten(net.Parameters);
@@ -18,7 +19,9 @@ public static class ParameterVector
     public static void Write(Network net, Tensor theta)
     {
         if (theta.numel() != net.ParameterCount)
-            throw new ArgumentException($"flat vector has {theta.numel()} entries, the network has P = {net.ParameterCount}");
+            throw new ArgumentException(
+                $"flat vector has {theta.numel()} entries, the network has P = {net.ParameterCount}"
+            );
         net.Load(Split(theta, net.Parameters));
     }
 
@@ -38,7 +41,12 @@ public static class ParameterVector
 
     /// <summary>The gradients ∂L/∂θ as one flat vector (zeros where a gradient is missing).</summary>
     public static Tensor Gradient(Network net) =>
-        torch.cat(net.Parameters.Select(p => p.grad is { } g ? g.reshape(-1) : torch.zeros(p.numel(), p.dtype, p.device)).ToArray());
+        torch.cat(
+            net.Parameters.Select(p =>
+                    p.grad is { } g ? g.reshape(-1) : torch.zeros(p.numel(), p.dtype, p.device)
+                )
+                .ToArray()
+        );
 
     /// <summary>Euclidean norm of a list of tensors viewed as one vector.</summary>
     public static double Norm(IEnumerable<Tensor> tensors)

@@ -16,10 +16,16 @@ public sealed class MaxPool2d(int window) : ILayer
     public double[][] Initialise(Rng rng, double alpha) => [];
 
     /// <inheritdoc />
-    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => nn.functional.max_pool2d(a, Window, Window);
+    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) =>
+        nn.functional.max_pool2d(a, Window, Window);
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
     {
         var (z, idx) = nn.functional.max_pool2d_with_indices(a, [Window, Window], [Window, Window]);
         if (da is null)
@@ -50,8 +56,12 @@ public sealed class Reshape(params long[] shape) : ILayer
     public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => Apply(a);
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp) =>
-        (Apply(a), da is null ? null : Apply(da));
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    ) => (Apply(a), da is null ? null : Apply(da));
 
     /// <inheritdoc />
     public string Describe() => $"Reshape({string.Join('×', Shape)})";
@@ -108,10 +118,16 @@ public sealed class FixedFeatures : ILayer
     }
 
     /// <inheritdoc />
-    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => Activation.Apply(Kind, a.matmul(R(a).t()));
+    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) =>
+        Activation.Apply(Kind, a.matmul(R(a).t()));
 
     /// <inheritdoc />
-    public (Tensor z, Tensor? dz) Tangent(Tensor a, Tensor? da, ReadOnlySpan<Tensor> p, ReadOnlySpan<Tensor> dp)
+    public (Tensor z, Tensor? dz) Tangent(
+        Tensor a,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
     {
         if (da is null)
             return (Forward(a, p), null);

@@ -4,7 +4,8 @@ using TorchSharp;
 namespace Telescope.Native;
 
 /// <summary>The native TorchSharp library could not be loaded; the message says why and what to do.</summary>
-public sealed class NativeLoadException(string message, Exception? inner) : Exception(message, inner);
+public sealed class NativeLoadException(string message, Exception? inner)
+    : Exception(message, inner);
 
 /// <summary>
 /// Loading libtorch once, with one clear error instead of a stack of TypeInitializationExceptions,
@@ -81,7 +82,10 @@ public static class TorchRuntime
     public static IReadOnlyDictionary<string, string> Versions()
     {
         var ts = typeof(torch).Assembly;
-        var info = ts.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        var info = ts.GetCustomAttributes(
+                typeof(System.Reflection.AssemblyInformationalVersionAttribute),
+                false
+            )
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
             .FirstOrDefault()
             ?.InformationalVersion;

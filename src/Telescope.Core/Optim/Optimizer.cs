@@ -1,5 +1,5 @@
-using Telescope.Tensors;
 using Telescope.Models;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,7 +44,11 @@ public sealed class Optimizer : IDisposable
     public IReadOnlyList<Tensor?> SecondMoments => _v;
 
     /// <summary>Restore state (checkpoints).</summary>
-    public void Restore(long step, IReadOnlyList<Tensor?> buffers, IReadOnlyList<Tensor?> secondMoments)
+    public void Restore(
+        long step,
+        IReadOnlyList<Tensor?> buffers,
+        IReadOnlyList<Tensor?> secondMoments
+    )
     {
         Step = step;
         for (int i = 0; i < _ops.Length; i++)
@@ -71,13 +75,20 @@ public sealed class Optimizer : IDisposable
             Tensor? invPhi = null;
             if (Spec.Kind is OptimizerKind.Adam or OptimizerKind.AdamW)
             {
-                var gp = Spec.Kind == OptimizerKind.Adam && Spec.WeightDecay != 0 ? g.PlusScaled(p, Spec.WeightDecay) : g;
-                var v = _v[i] is null ? gp.mul(gp).TimesInPlace(1 - Spec.Beta2) : _v[i]!.Times(Spec.Beta2).AddProductInPlace(gp, gp, 1 - Spec.Beta2);
+                var gp =
+                    Spec.Kind == OptimizerKind.Adam && Spec.WeightDecay != 0
+                        ? g.PlusScaled(p, Spec.WeightDecay)
+                        : g;
+                var v = _v[i] is null
+                    ? gp.mul(gp).TimesInPlace(1 - Spec.Beta2)
+                    : _v[i]!.Times(Spec.Beta2).AddProductInPlace(gp, gp, 1 - Spec.Beta2);
                 v = v.detach();
                 v.DetachFromDisposeScope();
                 _v[i]?.Dispose();
                 _v[i] = v;
-                var denom = v.sqrt().DivideInPlace(Math.Sqrt(1 - Math.Pow(Spec.Beta2, t))).PlusConstInPlace(Spec.Epsilon);
+                var denom = v.sqrt()
+                    .DivideInPlace(Math.Sqrt(1 - Math.Pow(Spec.Beta2, t)))
+                    .PlusConstInPlace(Spec.Epsilon);
                 invPhi = denom.reciprocal();
                 LastInvPhi[i]?.Dispose();
                 LastInvPhi[i] = invPhi.detach().clone();

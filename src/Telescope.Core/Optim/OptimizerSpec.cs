@@ -38,7 +38,8 @@ public sealed record OptimizerSpec(
 )
 {
     /// <summary>γ_t for step t = 1, 2, …</summary>
-    public double RateAt(long t) => Warmup > 0 ? LearningRate * Math.Min(1.0, (double)t / Warmup) : LearningRate;
+    public double RateAt(long t) =>
+        Warmup > 0 ? LearningRate * Math.Min(1.0, (double)t / Warmup) : LearningRate;
 
     /// <summary>Check the ranges; returns the problems found (empty when valid).</summary>
     public IEnumerable<string> Problems()
@@ -47,9 +48,15 @@ public sealed record OptimizerSpec(
             yield return $"learning rate must be a positive finite number, got {LearningRate}";
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
             yield return $"weight decay must be ≥ 0, got {WeightDecay}";
-        if (Kind is OptimizerKind.Momentum or OptimizerKind.Nesterov && !(Momentum >= 0 && Momentum < 1))
+        if (
+            Kind is OptimizerKind.Momentum or OptimizerKind.Nesterov
+            && !(Momentum >= 0 && Momentum < 1)
+        )
             yield return $"momentum must be in [0, 1), got {Momentum}";
-        if (Kind is OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.EmaMomentum && !(Beta1 >= 0 && Beta1 < 1))
+        if (
+            Kind is OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.EmaMomentum
+            && !(Beta1 >= 0 && Beta1 < 1)
+        )
             yield return $"beta1 must be in [0, 1), got {Beta1}";
         if (Kind is OptimizerKind.Adam or OptimizerKind.AdamW && !(Beta2 >= 0 && Beta2 < 1))
             yield return $"beta2 must be in [0, 1), got {Beta2}";
@@ -81,6 +88,8 @@ public sealed record OptimizerSpec(
             "ema" or "ema-momentum" => OptimizerKind.EmaMomentum,
             "adam" => OptimizerKind.Adam,
             "adamw" => OptimizerKind.AdamW,
-            _ => throw new ArgumentException($"unknown optimizer '{name}': expected sgd, momentum, nesterov, ema, adam or adamw"),
+            _ => throw new ArgumentException(
+                $"unknown optimizer '{name}': expected sgd, momentum, nesterov, ema, adam or adamw"
+            ),
         };
 }

@@ -49,7 +49,10 @@ public sealed class UpdateOperator
             case OptimizerKind.Momentum:
             case OptimizerKind.Nesterov:
                 SetBuffer(_buffer is null ? gp.clone() : _buffer.Times(s.Momentum).PlusInPlace(gp));
-                delta = s.Kind == OptimizerKind.Momentum ? _buffer!.Times(-lr) : gp.PlusScaled(_buffer!, s.Momentum).TimesInPlace(-lr);
+                delta =
+                    s.Kind == OptimizerKind.Momentum
+                        ? _buffer!.Times(-lr)
+                        : gp.PlusScaled(_buffer!, s.Momentum).TimesInPlace(-lr);
                 break;
             case OptimizerKind.EmaMomentum:
                 SetBuffer(Ema(gp, s.Beta1));
@@ -57,7 +60,10 @@ public sealed class UpdateOperator
                 break;
             default: // Adam, AdamW
                 if (invPhi is null)
-                    throw new ArgumentNullException(nameof(invPhi), "Adam/AdamW need 1/φ_t from the real optimiser state");
+                    throw new ArgumentNullException(
+                        nameof(invPhi),
+                        "Adam/AdamW need 1/φ_t from the real optimiser state"
+                    );
                 SetBuffer(Ema(gp, s.Beta1));
                 delta = _buffer!.mul(invPhi).TimesInPlace(-lr / (1 - Math.Pow(s.Beta1, t)));
                 if (s.Kind == OptimizerKind.AdamW && s.WeightDecay != 0)
@@ -68,7 +74,9 @@ public sealed class UpdateOperator
     }
 
     private Tensor Ema(Tensor gp, double beta1) =>
-        _buffer is null ? gp.Times(1 - beta1) : _buffer.Times(beta1).PlusScaledInPlace(gp, 1 - beta1);
+        _buffer is null
+            ? gp.Times(1 - beta1)
+            : _buffer.Times(beta1).PlusScaledInPlace(gp, 1 - beta1);
 
     private void SetBuffer(Tensor b)
     {

@@ -14,7 +14,11 @@ namespace Telescope.Studies;
 /// <param name="Name">sgd, sgd+momentum, sgd+wd, adamw, sgd+sigmoid, …</param>
 /// <param name="Optimizer">The optimiser (its learning rate is the swept γ).</param>
 /// <param name="OutputSigmoid">Whether the network ends in σ (the "SGD + σ" setting).</param>
-public sealed record OptimizerSetting(string Name, OptimizerSpec Optimizer, bool OutputSigmoid = false);
+public sealed record OptimizerSetting(
+    string Name,
+    OptimizerSpec Optimizer,
+    bool OutputSigmoid = false
+);
 
 /// <summary>
 /// Configuration of the approximation-quality study. Defaults are the CPU variant of spec §4.1 on
@@ -79,11 +83,33 @@ public sealed record ApproximationConfig
     /// </summary>
     public static IReadOnlyList<OptimizerSetting> DefaultSettings() =>
         [
-            .. new[] { 1e-2, 1e-1, 1.0 }.Select(lr => new OptimizerSetting("sgd", new OptimizerSpec(OptimizerKind.Sgd, lr))),
-            .. new[] { 1e-4, 1e-3, 1e-2 }.Select(lr => new OptimizerSetting("adamw", new OptimizerSpec(OptimizerKind.AdamW, lr, WeightDecay: 0.1, Beta1: 0.9, Beta2: 0.99))),
-            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting("sgd+momentum", new OptimizerSpec(OptimizerKind.Momentum, lr, Momentum: 0.9))),
-            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting("sgd+wd", new OptimizerSpec(OptimizerKind.Sgd, lr, WeightDecay: 0.1))),
-            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting("sgd+sigmoid", new OptimizerSpec(OptimizerKind.Sgd, lr), OutputSigmoid: true)),
+            .. new[] { 1e-2, 1e-1, 1.0 }.Select(lr => new OptimizerSetting(
+                "sgd",
+                new OptimizerSpec(OptimizerKind.Sgd, lr)
+            )),
+            .. new[] { 1e-4, 1e-3, 1e-2 }.Select(lr => new OptimizerSetting(
+                "adamw",
+                new OptimizerSpec(
+                    OptimizerKind.AdamW,
+                    lr,
+                    WeightDecay: 0.1,
+                    Beta1: 0.9,
+                    Beta2: 0.99
+                )
+            )),
+            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting(
+                "sgd+momentum",
+                new OptimizerSpec(OptimizerKind.Momentum, lr, Momentum: 0.9)
+            )),
+            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting(
+                "sgd+wd",
+                new OptimizerSpec(OptimizerKind.Sgd, lr, WeightDecay: 0.1)
+            )),
+            .. new[] { 1e-2, 1e-1 }.Select(lr => new OptimizerSetting(
+                "sgd+sigmoid",
+                new OptimizerSpec(OptimizerKind.Sgd, lr),
+                OutputSigmoid: true
+            )),
         ];
 
     /// <summary>Every problem with this configuration (empty when valid), checked before any work starts.</summary>
@@ -143,7 +169,8 @@ public sealed class ApproximationStudy : IStudy
     public string DataSource => _data.Value.train.Source;
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ParameterNames => ["dataset", "model", "setting", "optimizer", "lr", "weight_decay", "head"];
+    public IReadOnlyList<string> ParameterNames =>
+        ["dataset", "model", "setting", "optimizer", "lr", "weight_decay", "head"];
 
     /// <inheritdoc />
     public JsonObject Config =>
@@ -170,18 +197,22 @@ public sealed class ApproximationStudy : IStudy
             ["data_seed"] = _cfg.DataSeed,
             ["seeds"] = new JsonArray(_cfg.Seeds.Select(s => (JsonNode)s).ToArray()),
             ["settings"] = new JsonArray(
-                _cfg.Settings.Select(s => (JsonNode)new JsonObject
-                {
-                    ["setting"] = s.Name,
-                    ["optimizer"] = s.Optimizer.Name,
-                    ["lr"] = s.Optimizer.LearningRate,
-                    ["weight_decay"] = s.Optimizer.WeightDecay,
-                    ["momentum"] = s.Optimizer.Momentum,
-                    ["beta1"] = s.Optimizer.Beta1,
-                    ["beta2"] = s.Optimizer.Beta2,
-                    ["epsilon"] = s.Optimizer.Epsilon,
-                    ["output_sigmoid"] = s.OutputSigmoid,
-                }).ToArray()
+                _cfg.Settings.Select(s =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["setting"] = s.Name,
+                                ["optimizer"] = s.Optimizer.Name,
+                                ["lr"] = s.Optimizer.LearningRate,
+                                ["weight_decay"] = s.Optimizer.WeightDecay,
+                                ["momentum"] = s.Optimizer.Momentum,
+                                ["beta1"] = s.Optimizer.Beta1,
+                                ["beta2"] = s.Optimizer.Beta2,
+                                ["epsilon"] = s.Optimizer.Epsilon,
+                                ["output_sigmoid"] = s.OutputSigmoid,
+                            }
+                    )
+                    .ToArray()
             ),
         };
 
@@ -221,7 +252,26 @@ public sealed class ApproximationStudy : IStudy
         var spec = _cfg.Model with { OutputSigmoid = s.OutputSigmoid };
         using var net = spec.Build(train.Shape, train.Outputs, seed, _cfg.DType, device);
         var probe = Probe.Of(train, test, _cfg.ProbeTrain, _cfg.ProbeTest);
-        var cfg = new TrajectoryConfig(_cfg.Steps, _cfg.BatchSize, LossKind.Squared, s.Optimizer, seed, _cfg.RecordEvery, _cfg.RecordExamples, _cfg.Method, ctx.CheckpointEvery);
-        return Trajectory.Run(net, train, probe, cfg, ctx.Sink, ctx.Progress, ctx.Cancel, ctx.Checkpoints);
+        var cfg = new TrajectoryConfig(
+            _cfg.Steps,
+            _cfg.BatchSize,
+            LossKind.Squared,
+            s.Optimizer,
+            seed,
+            _cfg.RecordEvery,
+            _cfg.RecordExamples,
+            _cfg.Method,
+            ctx.CheckpointEvery
+        );
+        return Trajectory.Run(
+            net,
+            train,
+            probe,
+            cfg,
+            ctx.Sink,
+            ctx.Progress,
+            ctx.Cancel,
+            ctx.Checkpoints
+        );
     }
 }

@@ -9,7 +9,13 @@ namespace Telescope.Studies;
 /// <param name="Cancel">Interruption (Ctrl-C): the run stops between steps.</param>
 /// <param name="Checkpoints">Checkpoint store, or null when not checkpointing.</param>
 /// <param name="CheckpointEvery">Steps between checkpoints (0: none).</param>
-public sealed record RunContext(IObservationSink Sink, Action<long> Progress, CancellationToken Cancel, ICheckpointStore? Checkpoints = null, int CheckpointEvery = 0);
+public sealed record RunContext(
+    IObservationSink Sink,
+    Action<long> Progress,
+    CancellationToken Cancel,
+    ICheckpointStore? Checkpoints = null,
+    int CheckpointEvery = 0
+);
 
 /// <summary>
 /// One independent run of a study: its identifying key (seed and swept hyper-parameters) and the work,
@@ -22,7 +28,11 @@ public sealed record RunContext(IObservationSink Sink, Action<long> Progress, Ca
 public sealed record StudyRun(RunKey Key, long Steps, Func<RunContext, TrajectoryResult> Run)
 {
     /// <summary>A run that does not checkpoint: (sink, progress(step), cancel) → result.</summary>
-    public StudyRun(RunKey key, long steps, Func<IObservationSink, Action<long>, CancellationToken, TrajectoryResult> execute)
+    public StudyRun(
+        RunKey key,
+        long steps,
+        Func<IObservationSink, Action<long>, CancellationToken, TrajectoryResult> execute
+    )
         : this(key, steps, c => execute(c.Sink, c.Progress, c.Cancel)) { }
 }
 

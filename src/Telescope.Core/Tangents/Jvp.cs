@@ -1,5 +1,5 @@
-using Telescope.Tensors;
 using Telescope.Models;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,7 +25,14 @@ public static class Jvp
     /// <c>∇f_θ(X)ᵀ v</c>, shape <c>[N, k]</c>, evaluated at θ = <paramref name="theta"/> in direction
     /// <paramref name="v"/> (tensors shaped like the parameters).
     /// </summary>
-    public static Tensor Compute(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v, JvpMethod method = JvpMethod.Forward, int chunk = 512) =>
+    public static Tensor Compute(
+        Network net,
+        Tensor x,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<Tensor> v,
+        JvpMethod method = JvpMethod.Forward,
+        int chunk = 512
+    ) =>
         method switch
         {
             JvpMethod.Forward => net.Tangent(x, theta, v).jvp,
@@ -34,7 +41,13 @@ public static class Jvp
         };
 
     /// <summary>The double-backward trick (spec §1.4 B), in chunks of <paramref name="chunk"/> rows.</summary>
-    public static Tensor DoubleBackward(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v, int chunk = 512)
+    public static Tensor DoubleBackward(
+        Network net,
+        Tensor x,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<Tensor> v,
+        int chunk = 512
+    )
     {
         var parts = new List<Tensor>();
         long n = x.shape[0];
@@ -55,14 +68,21 @@ public static class Jvp
                 var term = g[i].mul(v[i]).sum();
                 sum = sum is null ? term : sum.Plus(term);
             }
-            var jvp = sum is null ? torch.zeros_like(f) : torch.autograd.grad([sum], [u], allow_unused: true)[0] ?? torch.zeros_like(f);
+            var jvp = sum is null
+                ? torch.zeros_like(f)
+                : torch.autograd.grad([sum], [u], allow_unused: true)[0] ?? torch.zeros_like(f);
             parts.Add(jvp.detach().MoveToOuterDisposeScope());
         }
         return torch.cat(parts.ToArray(), 0);
     }
 
     /// <summary>One backward pass per example and output (the naive loop the batched methods replace).</summary>
-    public static Tensor PerExample(Network net, Tensor x, IReadOnlyList<Tensor> theta, IReadOnlyList<Tensor> v)
+    public static Tensor PerExample(
+        Network net,
+        Tensor x,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<Tensor> v
+    )
     {
         long n = x.shape[0];
         var result = new double[n * net.Outputs];
@@ -74,7 +94,12 @@ public static class Jvp
             var f = net.Forward(x.narrow(0, i, 1), leaves);
             for (int k = 0; k < net.Outputs; k++)
             {
-                var g = torch.autograd.grad([f[0, k]], leaves, retain_graph: k + 1 < net.Outputs, allow_unused: true);
+                var g = torch.autograd.grad(
+                    [f[0, k]],
+                    leaves,
+                    retain_graph: k + 1 < net.Outputs,
+                    allow_unused: true
+                );
                 double s = 0;
                 for (int j = 0; j < leaves.Length; j++)
                     if (g[j] is not null)
@@ -97,8 +122,17 @@ public static class Jvp
             var f = net.Forward(x.narrow(0, i, 1), leaves);
             for (int k = 0; k < net.Outputs; k++)
             {
-                var g = torch.autograd.grad([f[0, k]], leaves, retain_graph: k + 1 < net.Outputs, allow_unused: true);
-                rows.Add(torch.cat(g.Select((t, j) => (t ?? torch.zeros_like(leaves[j])).reshape(-1)).ToArray()));
+                var g = torch.autograd.grad(
+                    [f[0, k]],
+                    leaves,
+                    retain_graph: k + 1 < net.Outputs,
+                    allow_unused: true
+                );
+                rows.Add(
+                    torch.cat(
+                        g.Select((t, j) => (t ?? torch.zeros_like(leaves[j])).reshape(-1)).ToArray()
+                    )
+                );
             }
         }
         return torch.stack(rows.ToArray());

@@ -105,7 +105,22 @@ public static class TrajectoryCheckpoint
         var last = new Dictionary<string, double>();
         for (int i = 0; i < n; i++)
             last[r.ReadString()] = r.ReadDouble();
-        return new State(step, pos, theta, theta0, f0, fTel, optStep, buffers, second, rng, order, sPos, epoch, last);
+        return new State(
+            step,
+            pos,
+            theta,
+            theta0,
+            f0,
+            fTel,
+            optStep,
+            buffers,
+            second,
+            rng,
+            order,
+            sPos,
+            epoch,
+            last
+        );
     }
 
     private static void WriteTensors(BinaryWriter w, IReadOnlyList<Tensor?> ts)

@@ -8,7 +8,12 @@ namespace Telescope.Telescoping;
 public static class LogGrid
 {
     /// <summary>The sorted set of logged steps in 0..T.</summary>
-    public static SortedSet<long> Steps(long total, int every = 0, int logPoints = 30, long everyStepUpTo = 200)
+    public static SortedSet<long> Steps(
+        long total,
+        int every = 0,
+        int logPoints = 30,
+        long everyStepUpTo = 200
+    )
     {
         var s = new SortedSet<long> { 0, total };
         if (every > 0)

@@ -1,8 +1,8 @@
-using Telescope.Tensors;
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Tangents;
+using Telescope.Tensors;
 using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,7 +49,12 @@ public sealed record Probe(Dataset Train, Dataset Test)
 /// <param name="Failure">Null on success; otherwise what went wrong (for example "training loss is NaN").</param>
 /// <param name="FailedAtStep">The step at which the failure was detected.</param>
 /// <param name="Final">The last recorded summary values, by <c>split/quantity</c>.</param>
-public sealed record TrajectoryResult(long StepsCompleted, string? Failure, long? FailedAtStep, IReadOnlyDictionary<string, double> Final)
+public sealed record TrajectoryResult(
+    long StepsCompleted,
+    string? Failure,
+    long? FailedAtStep,
+    IReadOnlyDictionary<string, double> Final
+)
 {
     /// <summary>Whether the run finished all steps.</summary>
     public bool Succeeded => Failure is null;
@@ -91,7 +96,9 @@ public static class Trajectory
         var yTrain = train.Targets(dt, dev);
         var lTrain = train.LabelTensor(dev);
         var xAll = torch.cat([probe.Train.Inputs(dt, dev), probe.Test.Inputs(dt, dev)], 0);
-        var yAll = torch.cat([probe.Train.Targets(dt, dev), probe.Test.Targets(dt, dev)], 0).to_type(ScalarType.Float64);
+        var yAll = torch
+            .cat([probe.Train.Targets(dt, dev), probe.Test.Targets(dt, dev)], 0)
+            .to_type(ScalarType.Float64);
         var lAll = torch.cat([probe.Train.LabelTensor(dev), probe.Test.LabelTensor(dev)], 0);
         int nTrain = probe.Train.Count;
         double threshold = Threshold(cfg.Loss, net);
@@ -109,14 +116,22 @@ public static class Trajectory
         var paramTensors = net.Parameters.Cast<Tensor>().ToArray();
         var committable = sink as ICommittableSink;
         if (checkpoints is not null && committable is null)
-            throw new ArgumentException("checkpointing needs a sink that can commit and rewind its rows (ICommittableSink)");
+            throw new ArgumentException(
+                "checkpointing needs a sink that can commit and rewind its rows (ICommittableSink)"
+            );
 
         long start = 1;
         if (checkpoints?.TryLoadLatest() is { } saved)
         {
             var st = TrajectoryCheckpoint.Read(saved, dev);
-            if (st.Theta.Length != paramTensors.Length || st.Theta.Zip(paramTensors).Any(p => !p.First.shape.SequenceEqual(p.Second.shape)) || st.FTel.shape[0] != xAll.shape[0])
-                throw new InvalidDataException("the checkpoint does not match this model or probe set (different configuration?); delete it or run without --resume");
+            if (
+                st.Theta.Length != paramTensors.Length
+                || st.Theta.Zip(paramTensors).Any(p => !p.First.shape.SequenceEqual(p.Second.shape))
+                || st.FTel.shape[0] != xAll.shape[0]
+            )
+                throw new InvalidDataException(
+                    "the checkpoint does not match this model or probe set (different configuration?); delete it or run without --resume"
+                );
             net.Load(st.Theta);
             theta0 = st.Theta0;
             f0 = st.F0;
@@ -144,14 +159,29 @@ public static class Trajectory
             foreach (var p in net.Parameters)
                 p.grad?.zero_();
             var fb = net.Forward(xTrain.index_select(0, idx));
-            var loss = Loss.Compute(cfg.Loss, fb, yTrain.index_select(0, idx), lTrain.index_select(0, idx));
+            var loss = Loss.Compute(
+                cfg.Loss,
+                fb,
+                yTrain.index_select(0, idx),
+                lTrain.index_select(0, idx)
+            );
             double batchLoss = loss.item<double>();
             if (!double.IsFinite(batchLoss))
-                return recorder.Fail(t - 1, t, $"training loss is {Show(batchLoss)} at step {t} (divergence: lower the learning rate)");
+                return recorder.Fail(
+                    t - 1,
+                    t,
+                    $"training loss is {Show(batchLoss)} at step {t} (divergence: lower the learning rate)"
+                );
             loss.backward();
-            double gradNorm = ParameterVector.Norm(net.Parameters.Select(p => p.grad ?? torch.zeros_like(p)));
+            double gradNorm = ParameterVector.Norm(
+                net.Parameters.Select(p => p.grad ?? torch.zeros_like(p))
+            );
             if (!double.IsFinite(gradNorm))
-                return recorder.Fail(t - 1, t, $"gradient norm is {Show(gradNorm)} at step {t} (divergence)");
+                return recorder.Fail(
+                    t - 1,
+                    t,
+                    $"gradient norm is {Show(gradNorm)} at step {t} (divergence)"
+                );
 
             double lr = opt.Apply(paramTensors);
             Tensor[] delta;
@@ -159,7 +189,11 @@ public static class Trajectory
                 delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();
             double updateNorm = ParameterVector.Norm(delta);
             if (!double.IsFinite(updateNorm))
-                return recorder.Fail(t - 1, t, $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)");
+                return recorder.Fail(
+                    t - 1,
+                    t,
+                    $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)"
+                );
 
             var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
             fTel.PlusInPlace(inc.to_type(ScalarType.Float64));
@@ -176,7 +210,12 @@ public static class Trajectory
                 }
                 recorder.Record(t, f, fTel, fLin, batchLoss, gradNorm, updateNorm, lr);
             }
-            if (checkpoints is not null && cfg.CheckpointEvery > 0 && t % cfg.CheckpointEvery == 0 && t < cfg.Steps)
+            if (
+                checkpoints is not null
+                && cfg.CheckpointEvery > 0
+                && t % cfg.CheckpointEvery == 0
+                && t < cfg.Steps
+            )
             {
                 var state = new TrajectoryCheckpoint.State(
                     t,
@@ -201,16 +240,32 @@ public static class Trajectory
         return new TrajectoryResult(cfg.Steps, null, null, recorder.Last);
     }
 
-    private static string Show(double x) => double.IsNaN(x) ? "NaN" : double.IsInfinity(x) ? (x > 0 ? "+Infinity" : "-Infinity") : x.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Show(double x) =>
+        double.IsNaN(x) ? "NaN"
+        : double.IsInfinity(x) ? (x > 0 ? "+Infinity" : "-Infinity")
+        : x.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Classification threshold on a scalar output: 0 for logits (cross-entropy), else 0.5 (0/1 targets).</summary>
-    public static double Threshold(LossKind loss, Network net) => loss == LossKind.CrossEntropy && !(net.Layers[^1] is Activation { Kind: ActivationKind.Sigmoid }) ? 0.0 : 0.5;
+    public static double Threshold(LossKind loss, Network net) =>
+        loss == LossKind.CrossEntropy
+        && !(net.Layers[^1] is Activation { Kind: ActivationKind.Sigmoid })
+            ? 0.0
+            : 0.5;
 
-    private sealed class Recorder(IObservationSink sink, TrajectoryConfig cfg, int nTrain, int nAll, Tensor yAll, Tensor lAll, double threshold)
+    private sealed class Recorder(
+        IObservationSink sink,
+        TrajectoryConfig cfg,
+        int nTrain,
+        int nAll,
+        Tensor yAll,
+        Tensor lAll,
+        double threshold
+    )
     {
         public Dictionary<string, double> Last { get; } = new();
 
-        public TrajectoryResult Fail(long completed, long at, string why) => new(completed, why, at, Last);
+        public TrajectoryResult Fail(long completed, long at, string why) =>
+            new(completed, why, at, Last);
 
         private void Put(double step, string quantity, double value, string? split = null)
         {
@@ -225,11 +280,26 @@ public static class Trajectory
             return Loss.Compute(cfg.Loss, f, y, l).item<double>();
         }
 
-        public void Record(long t, Tensor f, Tensor fTel, Tensor fLin, double batchLoss, double gradNorm, double updateNorm, double lr)
+        public void Record(
+            long t,
+            Tensor f,
+            Tensor fTel,
+            Tensor fLin,
+            double batchLoss,
+            double gradNorm,
+            double updateNorm,
+            double lr
+        )
         {
             using var scope = torch.NewDisposeScope();
             using var _ = torch.no_grad();
-            foreach (var (split, start, count) in new[] { ("train", 0, nTrain), ("test", nTrain, nAll - nTrain) })
+            foreach (
+                var (split, start, count) in new[]
+                {
+                    ("train", 0, nTrain),
+                    ("test", nTrain, nAll - nTrain),
+                }
+            )
             {
                 if (count == 0)
                     continue;
@@ -256,8 +326,12 @@ public static class Trajectory
                     for (int o = 0; o < a.shape[1]; o++)
                     {
                         sink.Write(new Observation("f", a[i, o].item<double>(), t, split, i, o));
-                        sink.Write(new Observation("f_telescoped", b[i, o].item<double>(), t, split, i, o));
-                        sink.Write(new Observation("f_linearised", c[i, o].item<double>(), t, split, i, o));
+                        sink.Write(
+                            new Observation("f_telescoped", b[i, o].item<double>(), t, split, i, o)
+                        );
+                        sink.Write(
+                            new Observation("f_linearised", c[i, o].item<double>(), t, split, i, o)
+                        );
                     }
                 }
             }

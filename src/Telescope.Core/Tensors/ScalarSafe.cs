@@ -47,24 +47,19 @@ public static class ScalarSafe
         Keep(alpha, s => a.add_(b, s));
 
     /// <summary>c·a.</summary>
-    public static Tensor Times(this Tensor a, double c) =>
-        Keep(c, s => a.mul(s));
+    public static Tensor Times(this Tensor a, double c) => Keep(c, s => a.mul(s));
 
     /// <summary>a ← c·a (in place).</summary>
-    public static Tensor TimesInPlace(this Tensor a, double c) =>
-        Keep(c, s => a.mul_(s));
+    public static Tensor TimesInPlace(this Tensor a, double c) => Keep(c, s => a.mul_(s));
 
     /// <summary>a ← a + c (in place).</summary>
-    public static Tensor PlusConstInPlace(this Tensor a, double c) =>
-        Keep(c, s => a.add_(s));
+    public static Tensor PlusConstInPlace(this Tensor a, double c) => Keep(c, s => a.add_(s));
 
     /// <summary>a ← a / c (in place).</summary>
-    public static Tensor DivideInPlace(this Tensor a, double c) =>
-        Keep(c, s => a.div_(s));
+    public static Tensor DivideInPlace(this Tensor a, double c) => Keep(c, s => a.div_(s));
 
     /// <summary>1[a &gt; c] as a boolean tensor.</summary>
-    public static Tensor GreaterThan(this Tensor a, double c) =>
-        Keep(c, s => a.gt(s));
+    public static Tensor GreaterThan(this Tensor a, double c) => Keep(c, s => a.gt(s));
 
     /// <summary>a ← a + c·(x ⊙ y) (in place).</summary>
     public static Tensor AddProductInPlace(this Tensor a, Tensor x, Tensor y, double c) =>

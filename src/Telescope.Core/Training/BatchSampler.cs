@@ -6,7 +6,8 @@ namespace Telescope.Training;
 /// </summary>
 public sealed class BatchSampler
 {
-    private readonly int _n, _batch;
+    private readonly int _n,
+        _batch;
     private readonly Rng _rng;
     private int[] _order;
     private int _pos;
@@ -52,7 +53,8 @@ public sealed class BatchSampler
     }
 
     /// <summary>Sampler state for checkpoints: generator state, current order, position, epoch.</summary>
-    public (ulong[] rng, int[] order, int pos, int epoch) State => (_rng.State, _order.ToArray(), _pos, Epoch);
+    public (ulong[] rng, int[] order, int pos, int epoch) State =>
+        (_rng.State, _order.ToArray(), _pos, Epoch);
 
     /// <summary>Restore a saved state.</summary>
     public void Restore(ulong[] rng, int[] order, int pos, int epoch)

@@ -22,7 +22,10 @@ public static class Loss
         kind switch
         {
             LossKind.Squared => f.Minus(targets).square().sum(1).mean().Times(0.5),
-            _ when f.shape[1] == 1 => nn.functional.binary_cross_entropy_with_logits(f.squeeze(1), targets.squeeze(1)),
+            _ when f.shape[1] == 1 => nn.functional.binary_cross_entropy_with_logits(
+                f.squeeze(1),
+                targets.squeeze(1)
+            ),
             _ => nn.functional.cross_entropy(f, labels),
         };
 
@@ -33,7 +36,10 @@ public static class Loss
     public static double Accuracy(Tensor f, Tensor labels, double threshold)
     {
         using var _ = torch.no_grad();
-        var pred = f.shape[1] == 1 ? f.squeeze(1).GreaterThan(threshold).to_type(ScalarType.Int64) : f.argmax(1);
+        var pred =
+            f.shape[1] == 1
+                ? f.squeeze(1).GreaterThan(threshold).to_type(ScalarType.Int64)
+                : f.argmax(1);
         return pred.eq(labels).to_type(ScalarType.Float64).mean().item<double>();
     }
 }
