@@ -61,3 +61,34 @@ let trajRows =
 
 save "ch1_min_norm_fits" config 5L "x (fits, curve 0: alpha = -1, curve 1: alpha = 1)" false false fitRows
 save "ch1_min_norm_flow" config 5L "t (eta*steps)" false false trajRows
+
+// Fig 1.3/1.5-style learnability (R5): which eigen-components a ridgeless min-norm fit learns, ρ_k/(ρ_k + κ) against
+// Monte Carlo fits with a Gaussian design, for the thesis' two-level spectrum (ρ_tail = n/(p − d): κ ≈ 1, top learned
+// only by half — Errata E4), the corrected small-tail spectrum and a power law.
+let learnRows =
+    [
+        let d, n, p = 5, 100, 2000
+
+        for curve, rho in
+            [
+                1, Eigenlearning.TwoLevel(d, p, float n / float (p - d))
+                2, Eigenlearning.TwoLevel(d, p, 0.05 * float (n - d) / float (p - d))
+                3, Eigenlearning.PowerLaw(p, 1.5)
+            ] do
+            let pr = LearnabilityProblem(rho, n)
+            let predicted = Eigenlearning.Learnability pr
+            let ks = [| 1; 2; 3; 5; 6; 8; 10; 20; 50; 100; 200 |]
+            let struct (mean, _) = Eigenlearning.Simulate(pr, ks, 20, 5 + curve)
+
+            for j, k in Array.indexed ks do
+                yield point "learnability_L_k" (float k) curve predicted[k - 1] mean[j]
+    ]
+
+save
+    "ch1_learnability"
+    [ "d", "5"; "n", "100"; "p", "2000"; "trials", "20"; "curves", "1 thesis tail, 2 small tail, 3 power law 1.5" ]
+    6L
+    "k (eigen-feature index)"
+    true
+    false
+    learnRows

@@ -2,13 +2,16 @@ using Telescope.Theory;
 
 namespace Telescope.Cli.Commands.Theory;
 
-/// <summary><c>neural-collapse</c>: R17, the UFM end point HHᵀ → √(C/n)YYᵀ, WᵀW → √(n/C)I (NC1–NC3).</summary>
+/// <summary>
+/// <c>neural-collapse</c>: R17, the UFM end point HHᵀ → √(C/n)YYᵀ, WᵀW → √(n/C)I (NC1–NC3); R8, the minimum-projection
+/// operator's features collapse (simplex ETF, zero within-class scatter, κ_CKA = 0) with the corrected constants.
+/// </summary>
 public sealed class NeuralCollapseResult : ITheoryResult
 {
     public string Name => "neural-collapse";
 
     public string Summary =>
-        "R17: unconstrained features model from small init collapses: HH' -> sqrt(C/n) YY', W'W -> sqrt(n/C) I, NC1-NC3 metrics <= 20 (p - C + 1) sigma^2 (spec: 20 sigma^2, too tight for p > C)";
+        "R8 + R17: MP-operator features give NC1/NC2 with the corrected constants (C^2, a2 (C delta - 1)); unconstrained features model from small init collapses: HH' -> sqrt(C/n) YY', W'W -> sqrt(n/C) I, NC1-NC3 metrics <= 20 (p - C + 1) sigma^2 (spec: 20 sigma^2, too tight for p > C)";
 
     public IReadOnlyList<ParamSpec> Parameters { get; } =
     [
@@ -16,6 +19,8 @@ public sealed class NeuralCollapseResult : ITheoryResult
         new("m", 4, 1, 5, "examples per class", Integer: true),
         new("p", 6, 2, 8, "feature dimension (p >= C)", Integer: true),
         new("sigma", 0.01, 1e-3, 0.03, "init standard deviation"),
+        new("a1", 0.7, 0.01, 10, "MP operator: weight of the constant (R8)"),
+        new("a2", 1.3, 0.01, 10, "MP operator: weight of the class projector (R8)"),
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
@@ -78,6 +83,7 @@ public sealed class NeuralCollapseResult : ITheoryResult
                 true
             )
         );
+        MinimumProjectionRows(c, m, p["a1"], p["a2"], seed, rows);
         return new TheoryReport(
             rows,
             "sigma (init scale; end point at the spec horizon sqrt(nC)(ln(1/sigma^2) + 10))",
@@ -85,8 +91,120 @@ public sealed class NeuralCollapseResult : ITheoryResult
             "synthetic: one-hot balanced labels, seeded N(0, sigma^2) init",
             [
                 $"n = {c * m}; tolerance 20 (p - C + 1) sigma^2 per metric (corrected from the spec's 20 sigma^2)",
+                "R8 rows (mp_*, mean_inner_*, kappa_cka_*): x = entry index i*C + j + 1 of a C x C matrix (or 1); tolerance 1e-10",
             ],
             LogX: true
+        );
+    }
+
+    /// <summary>R8: MP features' centred-mean Gram C a₂(δ − 1/C), NC1 scatter, μᵢᵀμⱼ = C²⟨f̂ᵢ|Tf̂ⱼ⟩, the MP identity, κ_CKA.</summary>
+    private static void MinimumProjectionRows(
+        int c,
+        int m,
+        double a1,
+        double a2,
+        int seed,
+        List<Comparison> rows
+    )
+    {
+        var labels = Enumerable.Range(0, c * m).Select(i => i % c).ToArray();
+        var phi = MinimumProjection.Features(labels, c, a1, a2, c + 2, seed);
+        var kernel = phi * phi.Transpose();
+        var means = MinimumProjection.ClassMeans(phi, labels, c);
+        var gram = MinimumProjection.CentredMeanGram(means);
+        var one = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(c * m, 1.0);
+        MathNet.Numerics.LinearAlgebra.Vector<double> Indicator(int i) =>
+            MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(
+                c * m,
+                x => labels[x] == i ? 1.0 : 0.0
+            );
+        for (int i = 0; i < c; i++)
+        for (int j = 0; j < c; j++)
+        {
+            int x = i * c + j + 1;
+            rows.Add(
+                new Comparison(
+                    "mp_centred_mean_gram",
+                    x,
+                    MinimumProjection.CentredMeanGramClosedForm(c, a2, i, j),
+                    gram[i, j],
+                    1e-10
+                )
+            );
+            double inner = MinimumProjection.OperatorInner(kernel, Indicator(i), Indicator(j));
+            double mu = means.Row(i).DotProduct(means.Row(j));
+            rows.Add(
+                new Comparison(
+                    "mean_inner_C2",
+                    x,
+                    MinimumProjection.MeanInnerFactor(c) * inner,
+                    mu,
+                    1e-10 * (1 + Math.Abs(mu))
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    "control_mean_inner_factor_1",
+                    x,
+                    MinimumProjection.MeanInnerFactorMisprinted(c) * inner,
+                    mu,
+                    1e-10 * (1 + Math.Abs(mu)),
+                    true
+                )
+            );
+            double identity = MinimumProjection.OperatorInner(
+                kernel,
+                c * Indicator(i),
+                c * Indicator(j) - one
+            );
+            rows.Add(
+                new Comparison(
+                    "mp_identity",
+                    x,
+                    MinimumProjection.MpIdentity(c, a2, i, j),
+                    identity,
+                    1e-10
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    "control_mp_identity_eq_2_19",
+                    x,
+                    MinimumProjection.MpIdentityMisprinted(c, a2, i, j),
+                    identity,
+                    1e-10,
+                    true
+                )
+            );
+        }
+        rows.Add(
+            new Comparison(
+                "mp_within_class_scatter",
+                1,
+                0,
+                MinimumProjection.WithinClassScatter(phi, labels, means),
+                1e-10
+            )
+        );
+        rows.Add(
+            new Comparison(
+                "kappa_cka_mp",
+                1,
+                0,
+                MinimumProjection.KappaCka(phi, labels, c, a1, a2),
+                1e-10
+            )
+        );
+        var random = LinAlg.Gaussian(new Telescope.Theory.Rng(seed), c * m, c + 2);
+        rows.Add(
+            new Comparison(
+                "control_kappa_cka_random_below_0.1",
+                1,
+                0,
+                MinimumProjection.KappaCka(random, labels, c, a1, a2),
+                0.1,
+                true
+            )
         );
     }
 }

@@ -23,6 +23,7 @@ public static class TheoryRunner
         new MinNormResult(),
         new NeuralCollapseResult(),
         new Parity3Result(),
+        new LinearResult(),
     ];
 
     /// <summary>Find a result by name or throw a <see cref="UsageException"/> listing the names.</summary>
@@ -173,7 +174,7 @@ public static class TheoryRunner
         config["notes"] = new JsonArray(
             report.Notes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()
         );
-        bool pass = report.Rows.Where(x => !x.Control).All(x => x.Accepted);
+        bool pass = Passes(report);
         var manifest = new RunManifest
         {
             Study = r.Name,
@@ -198,6 +199,17 @@ public static class TheoryRunner
         manifest.Save(outDir);
     }
 
+    /// <summary>
+    /// Whether a report passes: every closed-form row is accepted, and every must-fail control quantity has at least one
+    /// rejected row (a control the check accepts everywhere means the check cannot tell right from wrong).
+    /// </summary>
+    public static bool Passes(TheoryReport report) =>
+        report.Rows.Where(x => !x.Control).All(x => x.Accepted)
+        && report
+            .Rows.Where(x => x.Control)
+            .GroupBy(x => x.Quantity)
+            .All(g => g.Any(x => !x.Accepted));
+
     /// <summary>Print the per-quantity summary (and a few sample rows) and return whether every check passed.</summary>
     public static bool Print(ITheoryResult r, TheoryReport report, TextWriter o)
     {
@@ -209,6 +221,7 @@ public static class TheoryRunner
             $"{"quantity", -44} {"rows", 5} {"x (worst)", 12} {"closed_form", 14} {"simulated", 14} {"abs_error", 10} {"tolerance", 10}  verdict"
         );
         bool pass = true;
+        int controlsAccepted = 0;
         foreach (var g in report.Rows.GroupBy(x => x.Quantity))
         {
             var rows = g.ToList();
@@ -218,7 +231,10 @@ public static class TheoryRunner
             bool accepted = rows.All(x => x.Accepted);
             string verdict;
             if (control)
+            {
                 verdict = accepted ? "control NOT rejected" : "control rejected (as it must be)";
+                controlsAccepted += accepted ? 1 : 0;
+            }
             else
             {
                 verdict = accepted ? "PASS" : "FAIL";
@@ -235,7 +251,11 @@ public static class TheoryRunner
                 ? $"PASS: every closed form agrees with its simulation within the spec tolerance"
                 : "FAIL: some closed form disagrees with its simulation beyond the spec tolerance"
         );
-        return pass;
+        if (controlsAccepted > 0)
+            o.WriteLine(
+                $"FAIL: {controlsAccepted} must-fail control(s) NOT rejected: at these parameters the check cannot tell the misprinted form (or out-of-range case) from the theorem"
+            );
+        return pass && controlsAccepted == 0;
     }
 
     private static double Excess(Comparison x) =>

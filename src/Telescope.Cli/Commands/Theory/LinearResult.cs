@@ -1,0 +1,306 @@
+using MathNet.Numerics.LinearAlgebra;
+using Telescope.Theory;
+
+namespace Telescope.Cli.Commands.Theory;
+
+using Rng = Telescope.Theory.Rng;
+
+/// <summary>
+/// <c>linear</c>: R1 exponential modes, R2 basis change, R3 Nyström scaling, R5 eigenlearning, R6 effective
+/// dimension, R7 quality and utilization — the linear-model results of thesis chapters 1–2.
+/// </summary>
+public sealed class LinearResult : ITheoryResult
+{
+    public string Name => "linear";
+
+    public string Summary =>
+        "R1-R3, R5-R7: linear model modes c_k(t) = c*_k + (c_k(0) - c*_k) exp(-eta rho_k t) vs RK4; theta = O'w; Nystrom rho = s^2/n; learnability rho/(rho + kappa) vs min-norm fits; D_eff; utilization sums to 1";
+
+    public IReadOnlyList<ParamSpec> Parameters { get; } =
+    [
+        new("n", 60, 12, 200, "points of the empirical measure (n >= 4p)", Integer: true),
+        new("p", 4, 1, 8, "features", Integer: true),
+        new("eta", 0.7, 0.05, 5, "gradient-flow rate"),
+        new("init_sd", 0, 0, 2, "standard deviation of w(0)"),
+        new(
+            "learn_n",
+            40,
+            40,
+            200,
+            "samples of the eigenlearning fits (spec: n >= 40)",
+            Integer: true
+        ),
+        new("learn_p", 400, 100, 2000, "features of the eigenlearning fits (p > n)", Integer: true),
+        new("beta", 1.5, 1.1, 3, "power-law spectrum rho_k = k^-beta"),
+        new(
+            "trials",
+            100,
+            20,
+            2000,
+            "Monte Carlo fits per learnability point (spec: >= 20); tolerance 0.05 + 4 standard errors",
+            Integer: true
+        ),
+        new("classes", 3, 2, 8, "classes of the quality/utilization task", Integer: true),
+        new("seed", 1, 0, 1_000_000, "seed", Integer: true),
+    ];
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        int n = (int)p["n"],
+            width = (int)p["p"],
+            seed = (int)p["seed"];
+        if (n < 4 * width)
+            throw new ArgumentException(
+                $"n = {n} must be at least 4p = {4 * width} (Σ_Φ well conditioned, RK4 horizon affordable)"
+            );
+        int learnN = (int)p["learn_n"],
+            learnP = (int)p["learn_p"];
+        if (learnP <= learnN)
+            throw new ArgumentException(
+                $"learn_p = {learnP} must exceed learn_n = {learnN} (R5 premise: more features than samples)"
+            );
+        var rows = new List<Comparison>();
+        var pr = LinearModelProblem.Random(n, width, p["eta"], p["init_sd"], seed);
+        Modes(pr, rows);
+        Basis(pr, seed, rows);
+        Learnability(learnN, learnP, p["beta"], (int)p["trials"], seed, rows);
+        EffectiveDimensions(rows);
+        QualityAndUtilization((int)p["classes"], seed, rows);
+        var ef = EigenFeatures.Of(pr.Phi);
+        return new TheoryReport(
+            rows,
+            "c_k rows: t (eta*steps); basis/Nystrom rows: index; learnability rows: k; D_eff rows: d; utilization rows: k",
+            [seed],
+            "synthetic: seeded correlated Gaussian features, target sin z1 + z2 z3/2; Gaussian designs for R5; a seeded balanced class task for R7",
+            [
+                $"rho = [{string.Join(", ", ef.Rho.Select(r => r.ToString("G4")))}]; slowest mode time 1/(eta rho_p) = {1 / (pr.Eta * ef.Rho[^1]):G4}",
+                $"kappa = {Eigenlearning.Kappa(new LearnabilityProblem(Eigenlearning.PowerLaw(learnP, p["beta"]), learnN)):G4} for the power law",
+            ]
+        );
+    }
+
+    /// <summary>R1: c_k(t) closed form vs RK4, plus the layerwise-rate and raw-coordinates controls.</summary>
+    private static void Modes(LinearModelProblem pr, List<Comparison> rows)
+    {
+        var ef = EigenFeatures.Of(pr.Phi);
+        double scale = Math.Max(1, ef.Coefficients(pr.Target).AbsoluteMaximum());
+        var grid = Rows.Grid(LinearModel.Times(pr)[^1], 40);
+        var (cf, sim) = (LinearModel.Coefficients(pr), LinearModel.Simulate(pr));
+        var wrong = LinearModel.CoefficientsLayerwiseRate(pr);
+        var (raw, rawSim) = (LinearModel.RawCoordinatesClaim(pr), LinearModel.SimulateRaw(pr));
+        foreach (var t in grid)
+        {
+            var (c, s, w) = (cf(t), sim(t), wrong(t));
+            for (int k = 0; k < c.Count; k++)
+            {
+                rows.Add(new Comparison("c_k", t, c[k], s[k], 1e-9 * scale, Output: k + 1));
+                rows.Add(
+                    new Comparison(
+                        "control_layerwise_rate",
+                        t,
+                        w[k],
+                        s[k],
+                        1e-9 * scale,
+                        true,
+                        k + 1
+                    )
+                );
+            }
+            if (pr.Phi.ColumnCount > 1)
+            {
+                var (rc, rs) = (raw(t), rawSim(t));
+                for (int i = 0; i < rc.Count; i++)
+                    rows.Add(
+                        new Comparison(
+                            "control_raw_coordinates",
+                            t,
+                            rc[i],
+                            rs[i],
+                            1e-9 * scale,
+                            true,
+                            i + 1
+                        )
+                    );
+            }
+        }
+    }
+
+    /// <summary>R2 (θ = Oᵀw reproduces f; control θ = Ow) and R3 (Nyström ρ = s²/n; control ρ = s²).</summary>
+    private static void Basis(LinearModelProblem pr, int seed, List<Comparison> rows)
+    {
+        var ef = EigenFeatures.Of(pr.Phi);
+        var o = FeatureBasis.Rotation(pr.Phi, ef);
+        int width = o.RowCount;
+        var oto = o.TransposeThisAndMultiply(o);
+        for (int i = 0; i < width; i++)
+        for (int j = 0; j < width; j++)
+            rows.Add(new Comparison("OtO", i * width + j + 1, i == j ? 1 : 0, oto[i, j], 1e-10));
+        var w = Vector<double>.Build.DenseOfArray(new Rng(seed + 1).Normals(width));
+        var f = pr.Phi * w;
+        var good = FeatureBasis.Synthesize(ef, FeatureBasis.Theta(o, w));
+        var bad = FeatureBasis.Synthesize(ef, FeatureBasis.ThetaMisprinted(o, w));
+        for (int i = 0; i < Math.Min(f.Count, 20); i++)
+        {
+            rows.Add(new Comparison("f_from_theta", i + 1, f[i], good[i], 1e-10));
+            if (width > 1)
+                rows.Add(new Comparison("control_theta_Ow", i + 1, f[i], bad[i], 1e-10, true));
+        }
+        var (rho, e) = FeatureBasis.Nystrom(pr.Phi);
+        var (rhoBad, eBad) = FeatureBasis.NystromMisprinted(pr.Phi);
+        for (int k = 0; k < width; k++)
+        {
+            rows.Add(new Comparison("rho_nystrom", k + 1, ef.Rho[k], rho[k], 1e-10 * ef.Rho[k]));
+            rows.Add(
+                new Comparison(
+                    "e_norm_nystrom",
+                    k + 1,
+                    1,
+                    EigenFeatures.Inner(e.Column(k), e.Column(k)),
+                    1e-10
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    "control_rho_s2",
+                    k + 1,
+                    ef.Rho[k],
+                    rhoBad[k],
+                    1e-10 * ef.Rho[k],
+                    true
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    "control_e_norm_thesis",
+                    k + 1,
+                    1,
+                    EigenFeatures.Inner(eBad.Column(k), eBad.Column(k)),
+                    1e-10,
+                    true
+                )
+            );
+        }
+    }
+
+    /// <summary>R5: ρ/(ρ+κ) vs Monte Carlo min-norm fits on a power law and on the two-level spectra (control L_top = 1).</summary>
+    private static void Learnability(
+        int n,
+        int width,
+        double beta,
+        int trials,
+        int seed,
+        List<Comparison> rows
+    )
+    {
+        var power = new LearnabilityProblem(Eigenlearning.PowerLaw(width, beta), n);
+        var ks = new[] { 1, 2, 5, 10, 20, 40, n }.Where(k => k <= width).Distinct().ToArray();
+        var predicted = Eigenlearning.Learnability(power);
+        var (mean, se) = Eigenlearning.Simulate(power, ks, trials, seed);
+        for (int j = 0; j < ks.Length; j++)
+            rows.Add(
+                new Comparison(
+                    "learnability_power_law",
+                    ks[j],
+                    predicted[ks[j] - 1],
+                    mean[j],
+                    Eigenlearning.Tolerance(0.05, se[j])
+                )
+            );
+        const int d = 5;
+        foreach (
+            var (name, tail) in new[] { ("thesis_tail", (double)n), ("small_tail", 0.05 * (n - d)) }
+        )
+        {
+            var two = new LearnabilityProblem(
+                Eigenlearning.TwoLevel(d, width, tail / (width - d)),
+                n
+            );
+            var l = Eigenlearning.Learnability(two);
+            var (m, e) = Eigenlearning.Simulate(two, [1, d + 1], trials, seed + 7);
+            rows.Add(
+                new Comparison(
+                    $"learnability_{name}_top",
+                    1,
+                    l[0],
+                    m[0],
+                    Eigenlearning.Tolerance(0.05, e[0])
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    $"learnability_{name}_tail",
+                    d + 1,
+                    l[d],
+                    m[1],
+                    Eigenlearning.Tolerance(0.05, e[1])
+                )
+            );
+            if (name == "thesis_tail")
+                rows.Add(
+                    new Comparison(
+                        "control_L_top_is_1_thesis_tail",
+                        1,
+                        1,
+                        m[0],
+                        Eigenlearning.Tolerance(0.1, e[0]),
+                        true
+                    )
+                );
+        }
+    }
+
+    /// <summary>R6: D_eff of d equal entries (with zeros) is d; D'_eff adds 1; control: the unnormalised entropy.</summary>
+    private static void EffectiveDimensions(List<Comparison> rows)
+    {
+        for (int d = 1; d <= 8; d++)
+        {
+            var spectrum = Enumerable.Repeat(0.37, d).Concat([0.0, 0.0]).ToArray();
+            rows.Add(
+                new Comparison(
+                    "D_eff_equal_entries",
+                    d,
+                    d,
+                    EffectiveDimension.Of(spectrum),
+                    1e-12 * d
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    "D_eff_prime",
+                    d,
+                    1 + d,
+                    EffectiveDimension.WithoutConstant([5.0, .. spectrum]),
+                    1e-12 * d
+                )
+            );
+            rows.Add(
+                new Comparison(
+                    "control_unnormalised_entropy",
+                    d,
+                    d,
+                    EffectiveDimension.Unnormalised(spectrum),
+                    1e-12 * d,
+                    true
+                )
+            );
+        }
+    }
+
+    /// <summary>R7: the two forms of Q*, Π̂(p) = 1 (corrected) and the squared form's sum (control).</summary>
+    private static void QualityAndUtilization(int classes, int seed, List<Comparison> rows)
+    {
+        var task = ClassTask.Random(classes, 30, 6, 1.0, seed);
+        var ef = EigenFeatures.Of(task.Phi);
+        var q1 = FeatureMetrics.Quality(ef, task.Indicators());
+        var q2 = FeatureMetrics.QualityByProjector(ef, task.Indicators());
+        for (int k = 0; k < q1.Length; k++)
+            rows.Add(new Comparison("quality_two_forms", k + 1, q2[k], q1[k], 1e-10));
+        var outputs = task.FittedOutputs();
+        var pi = FeatureMetrics.Cumulative(FeatureMetrics.Utilization(ef, outputs));
+        var piBad = FeatureMetrics.Cumulative(FeatureMetrics.UtilizationSquared(ef, outputs));
+        rows.Add(new Comparison("utilization_sum", pi.Length, 1, pi[^1], 1e-10));
+        rows.Add(
+            new Comparison("control_utilization_squared_sum", pi.Length, 1, piBad[^1], 1e-10, true)
+        );
+    }
+}
