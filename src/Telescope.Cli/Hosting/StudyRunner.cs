@@ -16,8 +16,10 @@ public sealed record StudyOutcome(
 );
 
 /// <summary>How a study is run: checkpoint interval and whether to resume.</summary>
-/// <param name="CheckpointEvery">Steps between checkpoints (0: none).</param>
-/// <param name="Resume">Reuse finished runs' tables and continue interrupted runs from their last checkpoint.</param>
+/// <param name="CheckpointEvery">Steps between checkpoints (0: none); only runs that checkpoint
+/// (<see cref="StudyRun.Checkpointed"/>) use it.</param>
+/// <param name="Resume">Reuse finished runs' tables; continue an interrupted run from its last checkpoint
+/// when it has one, else restart it from scratch.</param>
 public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false);
 
 /// <summary>
@@ -25,9 +27,13 @@ public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false);
 /// as <c>.partial</c> and renamed when the run ends), then every run's table is merged into
 /// <c>&lt;study&gt;.csv</c> and <c>run.json</c> is written. A run that fails (NaN, divergence) keeps the
 /// steps it finished, is marked failed in run.json, and the study exits non-zero; the other runs still
-/// complete. With checkpoints, an interrupted run (Ctrl-C, kill -9, power loss) keeps its partial table
-/// and its checkpoint (<c>runs/&lt;run&gt;.ckpt</c>); <c>--resume</c> reuses finished runs and continues the
-/// interrupted one, giving the same final table byte for byte.
+/// complete. Resume works at two grains. Every study resumes at run granularity: <c>--resume</c> reuses
+/// the runs the previous run.json marks completed. A run that checkpoints
+/// (<see cref="StudyRun.Checkpointed"/>, with <see cref="RunOptions.CheckpointEvery"/> &gt; 0) also
+/// resumes within itself: when interrupted (Ctrl-C, kill -9, power loss) it keeps its partial table and
+/// its checkpoint (<c>runs/&lt;run&gt;.ckpt</c>) and continues from there, giving the same final table
+/// byte for byte. Any other unfinished run restarts from scratch with its partial table truncated; on
+/// Ctrl-C its partial table is removed and run.json says <c>interrupted</c>.
 /// </summary>
 public static class StudyRunner
 {
@@ -51,12 +57,13 @@ public static class StudyRunner
     {
         options ??= new RunOptions();
         var runs = study.Runs();
+        bool checkpointing = options.CheckpointEvery > 0 && runs.Any(r => r.Checkpointed);
         Directory.CreateDirectory(outDir);
         var runsDir = Path.Combine(outDir, "runs");
         Directory.CreateDirectory(runsDir);
         var schema = new TidySchema(study.ParameterNames);
         var config = study.Config;
-        config["checkpoint_every"] = options.CheckpointEvery;
+        config["checkpoint_every"] = checkpointing ? options.CheckpointEvery : 0;
         var previous = options.Resume ? PreviousStatuses(outDir) : new Dictionary<string, string>();
         var manifest = new RunManifest
         {
@@ -69,6 +76,7 @@ public static class StudyRunner
         };
         manifest.Save(outDir);
         var statuses = new List<RunStatus>();
+        StudyRun? current = null;
         try
         {
             ProgressDisplay.Run(
@@ -94,28 +102,30 @@ public static class StudyRunner
                             var reused = new RunStatus(run.Key.Run, "completed", run.Key.Seed);
                             statuses.Add(reused);
                             manifest.Runs.Add(reused);
+                            manifest.Save(outDir); // a second interruption still knows it is done
                             if (!ProgressDisplay.Interactive)
                                 Console.Error.WriteLine($"  {label} already finished; reused");
                             continue;
                         }
-                        if (!options.Resume)
+                        // Continue the partial table only when this run checkpoints and left a
+                        // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
+                        // partial table is truncated and a checkpoint nobody will read is removed.
+                        bool resumable = options.CheckpointEvery > 0 && run.Checkpointed;
+                        bool reopen = options.Resume && resumable && store.Exists;
+                        if (!reopen)
                             store.Delete();
+                        current = run;
                         var sw = Stopwatch.StartNew();
-                        using var writer = new TidyCsvWriter(
-                            path,
-                            schema,
-                            run.Key,
-                            reopen: options.Resume
-                        )
+                        using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
                         {
-                            KeepPartialOnAbort = options.CheckpointEvery > 0,
+                            KeepPartialOnAbort = resumable,
                         };
                         var ctx = new RunContext(
                             writer,
                             t => report(label, t, run.Steps),
                             cancel,
-                            options.CheckpointEvery > 0 ? new Store(store) : null,
-                            options.CheckpointEvery
+                            resumable ? new Store(store) : null,
+                            resumable ? options.CheckpointEvery : 0
                         );
                         var result = run.Run(ctx);
                         foreach (var bad in store.Skipped)
@@ -139,6 +149,7 @@ public static class StudyRunner
                                 result.FailedAtStep,
                                 sw.Elapsed.TotalSeconds
                             );
+                        current = null;
                         statuses.Add(status);
                         manifest.Runs.Add(status);
                         manifest.Save(outDir);
@@ -157,6 +168,8 @@ public static class StudyRunner
         }
         catch (OperationCanceledException)
         {
+            if (current is not null)
+                manifest.Runs.Add(new RunStatus(current.Key.Run, "interrupted", current.Key.Seed));
             manifest.Status = "interrupted";
             manifest.Save(outDir);
             throw;
