@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Telescope.Cli.Commands;
 using Telescope.Frames;
 using Telescope.Native;
 using Telescope.Studies;
@@ -185,6 +187,76 @@ public static class StudyRunner
             manifest.Outputs.AddRange(finish(table));
         manifest.Save(outDir);
         return new StudyOutcome(table, Path.Combine(outDir, "run.json"), statuses, failed);
+    }
+
+    /// <summary>
+    /// The tail every <c>telescope study</c> command shares, after its own option checks: validate the run
+    /// options; answer <c>--dry-run</c> with one <c>valid: …</c> line (no data loaded, nothing written);
+    /// load the data (bad or missing data is a usage error); <see cref="Run"/> with Ctrl-C; print the
+    /// summary and what was written. Returns the exit code: 0, or 1 when a run failed.
+    /// </summary>
+    /// <param name="study">The study, built from already validated options (its data not yet loaded).</param>
+    /// <param name="common">The options every study shares.</param>
+    /// <param name="r">The parsed command line.</param>
+    /// <param name="seeds">The seeds, for run.json.</param>
+    /// <param name="figures">(table, output folder, data source) → figure files written beside the table.</param>
+    /// <param name="print">Prints the summary of a table.</param>
+    public static int RunAndReport(
+        IStudy study,
+        StudyCommand.Common common,
+        ParseResult r,
+        IReadOnlyList<long> seeds,
+        Func<string, string, string, IEnumerable<string>> figures,
+        Action<string, TextWriter> print
+    )
+    {
+        var options = common.ParseRunOptions(r);
+        if (r.GetValue(common.Threads) is var t and < 0)
+            throw new UsageException($"--threads must be ≥ 0, got {t}");
+        var runs = study.Runs();
+        long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
+        var size =
+            $"{runs.Count} runs × {(runs.All(x => x.Steps == steps) ? "" : "≤ ")}{steps} steps";
+        if (
+            !runs.Any(x => x.Checkpointed)
+            && r.GetResult(common.CheckpointEvery) is { Implicit: false }
+        )
+            Console.Error.WriteLine(
+                $"telescope: --checkpoint-every has no effect on study {study.Name}: its runs do not checkpoint; --resume reuses finished runs and restarts the others"
+            );
+        if (r.GetValue(common.DryRun))
+        {
+            Console.WriteLine($"valid: study {study.Name}, {size}");
+            return 0;
+        }
+        int threads = common.Prepare(r);
+        var outDir = r.GetValue(common.Out)!;
+        string source;
+        try
+        {
+            source = study.DataSource; // loads (and on first use fetches) the data before any output exists
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new UsageException(e.Message);
+        }
+        Console.Error.WriteLine(
+            $"telescope: study {study.Name} — {size}, data: {source}, {threads} threads → {outDir}"
+        );
+        var outcome = Run(
+            study,
+            outDir,
+            threads,
+            seeds,
+            table => figures(table, outDir, source),
+            StudyCommand.Common.CtrlC(),
+            options
+        );
+        print(outcome.Table, Console.Out);
+        Console.WriteLine(
+            $"\nwrote {outcome.Table}, {Path.Combine(outDir, study.Name + ".html")}, {outcome.Manifest}"
+        );
+        return outcome.Failed ? 1 : 0;
     }
 
     /// <summary>Run → status from an earlier run.json in <paramref name="outDir"/> (empty when there is none).</summary>
