@@ -15,6 +15,9 @@ public sealed class FileCheckpointStore(string path)
 
     private string Prev => Path + ".prev";
 
+    /// <summary>Whether a checkpoint file (newest or previous) is on disk, whole or not.</summary>
+    public bool Exists => File.Exists(Path) || File.Exists(Prev);
+
     /// <summary>Files that were present but damaged, in the order found (for a warning).</summary>
     public List<string> Skipped { get; } = new();
 

@@ -11,12 +11,12 @@ public static class KernelStudies
     /// <summary>The sub-commands.</summary>
     public static IEnumerable<Command> Commands() => [Grokking(), DoubleDescent()];
 
+    /// <summary>Reject float32 (before a dry run's verdict), then the shared study tail.</summary>
     private static int Finish(
         IStudy study,
         StudyCommand.Common common,
         ParseResult r,
         IReadOnlyList<long> seeds,
-        string outDir,
         Action<string, TextWriter> print
     )
     {
@@ -24,31 +24,14 @@ public static class KernelStudies
             throw new UsageException(
                 "--dtype: the smoother studies run in float64 only (S, c and f̃ accumulate over thousands of steps; spec §0)"
             );
-        int threads = common.Prepare(r);
-        string source;
-        try
-        {
-            source = study.DataSource;
-        }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-        {
-            throw new UsageException(e.Message);
-        }
-        Console.Error.WriteLine(
-            $"telescope: study {study.Name} — {study.Runs().Count} runs, data: {source}, {threads} threads → {outDir}"
-        );
-        var outcome = StudyRunner.Run(
+        return StudyRunner.RunAndReport(
             study,
-            outDir,
-            threads,
+            common,
+            r,
             seeds,
-            table => KernelReports.Figures(study.Name, table, outDir, source)
+            (table, outDir, source) => KernelReports.Figures(study.Name, table, outDir, source),
+            print
         );
-        print(outcome.Table, Console.Out);
-        Console.WriteLine(
-            $"\nwrote {outcome.Table}, {Path.Combine(outDir, study.Name + ".html")}, {outcome.Manifest}"
-        );
-        return outcome.Failed ? 1 : 0;
     }
 
     private static Command Grokking()
@@ -165,13 +148,11 @@ public static class KernelStudies
             var problems = cfg.Problems().ToList();
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
-            var outDir = r.GetValue(common.Out)!;
             return Finish(
                 new GrokkingStudy(cfg, m => Console.Error.WriteLine($"telescope: {m}")),
                 common,
                 r,
                 cfg.Seeds,
-                outDir,
                 KernelReports.PrintGrokking
             );
         });
@@ -248,13 +229,11 @@ public static class KernelStudies
             var problems = cfg.Problems().ToList();
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
-            var outDir = r.GetValue(common.Out)!;
             return Finish(
                 new DoubleDescentStudy(cfg, m => Console.Error.WriteLine($"telescope: {m}")),
                 common,
                 r,
                 cfg.Seeds,
-                outDir,
                 KernelReports.PrintDoubleDescent
             );
         });

@@ -63,7 +63,7 @@ public static class StudyCommand
             new("--checkpoint-every")
             {
                 Description =
-                    "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never.",
+                    "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Only study approximation checkpoints within a run; the other studies resume whole runs.",
                 DefaultValueFactory = _ => 100,
             };
         public Option<bool> DryRun { get; } =
@@ -76,7 +76,7 @@ public static class StudyCommand
             new("--resume")
             {
                 Description =
-                    "Continue in --out: reuse finished runs, resume an interrupted run from its last checkpoint (same final table, byte for byte).",
+                    "Continue in --out: reuse finished runs; an interrupted run continues from its last checkpoint (approximation: same final table, byte for byte) or, without one, starts again.",
             };
 
         public Common(string study) =>
@@ -322,46 +322,14 @@ public static class StudyCommand
                 problems.Add("--record-examples must be ≥ 0");
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
-            var runOptions = common.ParseRunOptions(r);
-            if (r.GetValue(common.DryRun))
-            {
-                Console.WriteLine(
-                    $"valid: study approximation, {settings.Count * cfg.Seeds.Count} runs × {cfg.Steps} steps"
-                );
-                return 0;
-            }
-            int threads = common.Prepare(r);
-            var outDir = r.GetValue(common.Out)!;
-            var study = new ApproximationStudy(
-                cfg,
-                msg => Console.Error.WriteLine($"telescope: {msg}")
-            );
-            string source;
-            try
-            {
-                source = study.DataSource; // loads (and on first use fetches) the data before any output exists
-            }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-            {
-                throw new UsageException(e.Message);
-            }
-            Console.Error.WriteLine(
-                $"telescope: study approximation — {study.Runs().Count} runs × {cfg.Steps} steps, data: {source}, {threads} threads → {outDir}"
-            );
-            var outcome = StudyRunner.Run(
-                study,
-                outDir,
-                threads,
+            return StudyRunner.RunAndReport(
+                new ApproximationStudy(cfg, msg => Console.Error.WriteLine($"telescope: {msg}")),
+                common,
+                r,
                 cfg.Seeds,
-                table => ApproximationReport.Figures(table, outDir, source),
-                Common.CtrlC(),
-                runOptions
+                (table, outDir, source) => ApproximationReport.Figures(table, outDir, source),
+                ApproximationReport.PrintSummary
             );
-            ApproximationReport.PrintSummary(outcome.Table, Console.Out);
-            Console.WriteLine(
-                $"\nwrote {outcome.Table}, {Path.Combine(outDir, "approximation.html")}, {outcome.Manifest}"
-            );
-            return outcome.Failed ? 1 : 0;
         });
         return c;
     }

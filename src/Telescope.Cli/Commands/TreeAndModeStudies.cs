@@ -138,31 +138,22 @@ public static class TreeAndModeStudies
                 throw new UsageException(string.Join("; ", problems));
             if ((r.GetValue(common.Device) ?? "cpu") != "cpu")
                 throw new UsageException("--device: gbt-vs-nn runs on the CPU only");
-            int threads = common.Prepare(r);
-            var outDir = r.GetValue(common.Out)!;
             var study = new GbtVsNnStudy(cfg);
-            Console.Error.WriteLine(
-                $"telescope: study gbt-vs-nn — {cfg.Seeds.Count} seeds, data: {study.DataSource}, {threads} threads → {outDir}"
-            );
-            var outcome = StudyRunner.Run(
+            return StudyRunner.RunAndReport(
                 study,
-                outDir,
-                threads,
+                common,
+                r,
                 cfg.Seeds,
-                table =>
+                (table, outDir, source) =>
                 {
                     var html = Path.Combine(outDir, "gbt-vs-nn.html");
                     var caption =
-                        $"Data: {study.DataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nR(p) = mean_t max_test ‖k_t‖ / mean_t max_train ‖k_t‖; NN: plain tangent kernel at θ_(t−1), ‖K(x, X_B)‖/b; GBT: 1/√n_leaf.";
+                        $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nR(p) = mean_t max_test ‖k_t‖ / mean_t max_train ‖k_t‖; NN: plain tangent kernel at θ_(t−1), ‖K(x, X_B)‖/b; GBT: 1/√n_leaf.";
                     Telescope.Plots.TreeAndModeFigures.gbtVsNn(table, html, caption);
                     return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
-                }
+                },
+                PrintGbtSummary
             );
-            PrintGbtSummary(outcome.Table, Console.Out);
-            Console.WriteLine(
-                $"\nwrote {outcome.Table}, {Path.Combine(outDir, "gbt-vs-nn.html")}, {outcome.Manifest}"
-            );
-            return outcome.Failed ? 1 : 0;
         });
         return c;
     }
@@ -353,40 +344,21 @@ public static class LmcCommand
                 problems.Add("--device: the lmc study runs on the CPU only");
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
-            int threads = common.Prepare(r);
-            var outDir = r.GetValue(common.Out)!;
-            var study = new LmcStudy(cfg);
-            string source;
-            try
-            {
-                source = study.DataSource;
-            }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-            {
-                throw new UsageException(e.Message);
-            }
-            Console.Error.WriteLine(
-                $"telescope: study lmc — {study.Runs().Count} runs, data: {source}, {threads} threads → {outDir}"
-            );
-            var outcome = StudyRunner.Run(
-                study,
-                outDir,
-                threads,
+            return StudyRunner.RunAndReport(
+                new LmcStudy(cfg),
+                common,
+                r,
                 cfg.Seeds,
-                table =>
+                (table, outDir, source) =>
                 {
                     var html = Path.Combine(outDir, "lmc.html");
                     var caption =
                         $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nBarrier = max over α (and at α = ½) of [error(αθ₁+(1−α)θ₂) − (α·error(θ₁)+(1−α)·error(θ₂))]; BN statistics interpolated like weights.";
                     Telescope.Plots.TreeAndModeFigures.lmc(table, html, caption);
                     return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
-                }
+                },
+                PrintSummary
             );
-            PrintSummary(outcome.Table, Console.Out);
-            Console.WriteLine(
-                $"\nwrote {outcome.Table}, {Path.Combine(outDir, "lmc.html")}, {outcome.Manifest}"
-            );
-            return outcome.Failed ? 1 : 0;
         });
         return c;
     }

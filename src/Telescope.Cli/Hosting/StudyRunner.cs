@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Telescope.Cli.Commands;
 using Telescope.Frames;
 using Telescope.Native;
 using Telescope.Studies;
@@ -16,8 +18,10 @@ public sealed record StudyOutcome(
 );
 
 /// <summary>How a study is run: checkpoint interval and whether to resume.</summary>
-/// <param name="CheckpointEvery">Steps between checkpoints (0: none).</param>
-/// <param name="Resume">Reuse finished runs' tables and continue interrupted runs from their last checkpoint.</param>
+/// <param name="CheckpointEvery">Steps between checkpoints (0: none); only runs that checkpoint
+/// (<see cref="StudyRun.Checkpointed"/>) use it.</param>
+/// <param name="Resume">Reuse finished runs' tables; continue an interrupted run from its last checkpoint
+/// when it has one, else restart it from scratch.</param>
 public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false);
 
 /// <summary>
@@ -25,9 +29,13 @@ public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false);
 /// as <c>.partial</c> and renamed when the run ends), then every run's table is merged into
 /// <c>&lt;study&gt;.csv</c> and <c>run.json</c> is written. A run that fails (NaN, divergence) keeps the
 /// steps it finished, is marked failed in run.json, and the study exits non-zero; the other runs still
-/// complete. With checkpoints, an interrupted run (Ctrl-C, kill -9, power loss) keeps its partial table
-/// and its checkpoint (<c>runs/&lt;run&gt;.ckpt</c>); <c>--resume</c> reuses finished runs and continues the
-/// interrupted one, giving the same final table byte for byte.
+/// complete. Resume works at two grains. Every study resumes at run granularity: <c>--resume</c> reuses
+/// the runs the previous run.json marks completed. A run that checkpoints
+/// (<see cref="StudyRun.Checkpointed"/>, with <see cref="RunOptions.CheckpointEvery"/> &gt; 0) also
+/// resumes within itself: when interrupted (Ctrl-C, kill -9, power loss) it keeps its partial table and
+/// its checkpoint (<c>runs/&lt;run&gt;.ckpt</c>) and continues from there, giving the same final table
+/// byte for byte. Any other unfinished run restarts from scratch with its partial table truncated; on
+/// Ctrl-C its partial table is removed and run.json says <c>interrupted</c>.
 /// </summary>
 public static class StudyRunner
 {
@@ -51,12 +59,13 @@ public static class StudyRunner
     {
         options ??= new RunOptions();
         var runs = study.Runs();
+        bool checkpointing = options.CheckpointEvery > 0 && runs.Any(r => r.Checkpointed);
         Directory.CreateDirectory(outDir);
         var runsDir = Path.Combine(outDir, "runs");
         Directory.CreateDirectory(runsDir);
         var schema = new TidySchema(study.ParameterNames);
         var config = study.Config;
-        config["checkpoint_every"] = options.CheckpointEvery;
+        config["checkpoint_every"] = checkpointing ? options.CheckpointEvery : 0;
         var previous = options.Resume ? PreviousStatuses(outDir) : new Dictionary<string, string>();
         var manifest = new RunManifest
         {
@@ -69,6 +78,7 @@ public static class StudyRunner
         };
         manifest.Save(outDir);
         var statuses = new List<RunStatus>();
+        StudyRun? current = null;
         try
         {
             ProgressDisplay.Run(
@@ -94,28 +104,30 @@ public static class StudyRunner
                             var reused = new RunStatus(run.Key.Run, "completed", run.Key.Seed);
                             statuses.Add(reused);
                             manifest.Runs.Add(reused);
+                            manifest.Save(outDir); // a second interruption still knows it is done
                             if (!ProgressDisplay.Interactive)
                                 Console.Error.WriteLine($"  {label} already finished; reused");
                             continue;
                         }
-                        if (!options.Resume)
+                        // Continue the partial table only when this run checkpoints and left a
+                        // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
+                        // partial table is truncated and a checkpoint nobody will read is removed.
+                        bool resumable = options.CheckpointEvery > 0 && run.Checkpointed;
+                        bool reopen = options.Resume && resumable && store.Exists;
+                        if (!reopen)
                             store.Delete();
+                        current = run;
                         var sw = Stopwatch.StartNew();
-                        using var writer = new TidyCsvWriter(
-                            path,
-                            schema,
-                            run.Key,
-                            reopen: options.Resume
-                        )
+                        using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
                         {
-                            KeepPartialOnAbort = options.CheckpointEvery > 0,
+                            KeepPartialOnAbort = resumable,
                         };
                         var ctx = new RunContext(
                             writer,
                             t => report(label, t, run.Steps),
                             cancel,
-                            options.CheckpointEvery > 0 ? new Store(store) : null,
-                            options.CheckpointEvery
+                            resumable ? new Store(store) : null,
+                            resumable ? options.CheckpointEvery : 0
                         );
                         var result = run.Run(ctx);
                         foreach (var bad in store.Skipped)
@@ -139,6 +151,7 @@ public static class StudyRunner
                                 result.FailedAtStep,
                                 sw.Elapsed.TotalSeconds
                             );
+                        current = null;
                         statuses.Add(status);
                         manifest.Runs.Add(status);
                         manifest.Save(outDir);
@@ -157,6 +170,8 @@ public static class StudyRunner
         }
         catch (OperationCanceledException)
         {
+            if (current is not null)
+                manifest.Runs.Add(new RunStatus(current.Key.Run, "interrupted", current.Key.Seed));
             manifest.Status = "interrupted";
             manifest.Save(outDir);
             throw;
@@ -172,6 +187,76 @@ public static class StudyRunner
             manifest.Outputs.AddRange(finish(table));
         manifest.Save(outDir);
         return new StudyOutcome(table, Path.Combine(outDir, "run.json"), statuses, failed);
+    }
+
+    /// <summary>
+    /// The tail every <c>telescope study</c> command shares, after its own option checks: validate the run
+    /// options; answer <c>--dry-run</c> with one <c>valid: …</c> line (no data loaded, nothing written);
+    /// load the data (bad or missing data is a usage error); <see cref="Run"/> with Ctrl-C; print the
+    /// summary and what was written. Returns the exit code: 0, or 1 when a run failed.
+    /// </summary>
+    /// <param name="study">The study, built from already validated options (its data not yet loaded).</param>
+    /// <param name="common">The options every study shares.</param>
+    /// <param name="r">The parsed command line.</param>
+    /// <param name="seeds">The seeds, for run.json.</param>
+    /// <param name="figures">(table, output folder, data source) → figure files written beside the table.</param>
+    /// <param name="print">Prints the summary of a table.</param>
+    public static int RunAndReport(
+        IStudy study,
+        StudyCommand.Common common,
+        ParseResult r,
+        IReadOnlyList<long> seeds,
+        Func<string, string, string, IEnumerable<string>> figures,
+        Action<string, TextWriter> print
+    )
+    {
+        var options = common.ParseRunOptions(r);
+        if (r.GetValue(common.Threads) is var t and < 0)
+            throw new UsageException($"--threads must be ≥ 0, got {t}");
+        var runs = study.Runs();
+        long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
+        var size =
+            $"{runs.Count} runs × {(runs.All(x => x.Steps == steps) ? "" : "≤ ")}{steps} steps";
+        if (
+            !runs.Any(x => x.Checkpointed)
+            && r.GetResult(common.CheckpointEvery) is { Implicit: false }
+        )
+            Console.Error.WriteLine(
+                $"telescope: --checkpoint-every has no effect on study {study.Name}: its runs do not checkpoint; --resume reuses finished runs and restarts the others"
+            );
+        if (r.GetValue(common.DryRun))
+        {
+            Console.WriteLine($"valid: study {study.Name}, {size}");
+            return 0;
+        }
+        int threads = common.Prepare(r);
+        var outDir = r.GetValue(common.Out)!;
+        string source;
+        try
+        {
+            source = study.DataSource; // loads (and on first use fetches) the data before any output exists
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new UsageException(e.Message);
+        }
+        Console.Error.WriteLine(
+            $"telescope: study {study.Name} — {size}, data: {source}, {threads} threads → {outDir}"
+        );
+        var outcome = Run(
+            study,
+            outDir,
+            threads,
+            seeds,
+            table => figures(table, outDir, source),
+            StudyCommand.Common.CtrlC(),
+            options
+        );
+        print(outcome.Table, Console.Out);
+        Console.WriteLine(
+            $"\nwrote {outcome.Table}, {Path.Combine(outDir, study.Name + ".html")}, {outcome.Manifest}"
+        );
+        return outcome.Failed ? 1 : 0;
     }
 
     /// <summary>Run → status from an earlier run.json in <paramref name="outDir"/> (empty when there is none).</summary>

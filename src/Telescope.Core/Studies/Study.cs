@@ -33,7 +33,14 @@ public sealed record StudyRun(RunKey Key, long Steps, Func<RunContext, Trajector
         long steps,
         Func<IObservationSink, Action<long>, CancellationToken, TrajectoryResult> execute
     )
-        : this(key, steps, c => execute(c.Sink, c.Progress, c.Cancel)) { }
+        : this(key, steps, c => execute(c.Sink, c.Progress, c.Cancel)) => Checkpointed = false;
+
+    /// <summary>
+    /// Whether the run uses the context's checkpoint store, so that an interrupted run can continue
+    /// from its last checkpoint. False for runs built from (sink, progress, cancel): those restart
+    /// from scratch when resumed.
+    /// </summary>
+    public bool Checkpointed { get; init; } = true;
 }
 
 /// <summary>A study: a named grid of runs plus what the outputs must record about it.</summary>
