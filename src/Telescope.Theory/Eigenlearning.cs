@@ -87,6 +87,22 @@ public static class Eigenlearning
         int seed
     )
     {
+        var fits = SimulateTrials(pr, targets, trials, seed);
+        var stats = Enumerable
+            .Range(0, targets.Length)
+            .Select(j => MeanAndStdErr(fits.Select(f => f[j]).ToArray()))
+            .ToArray();
+        return (stats.Select(x => x.Mean).ToArray(), stats.Select(x => x.StdErr).ToArray());
+    }
+
+    /// <summary>The per-trial ĉ_k/c*_k of <see cref="Simulate"/>: one row per trial, one column per target.</summary>
+    public static double[][] SimulateTrials(
+        LearnabilityProblem pr,
+        int[] targets,
+        int trials,
+        int seed
+    )
+    {
         pr.Validate();
         if (trials < 2)
             throw new ArgumentException("at least 2 trials are needed for a standard error");
@@ -95,9 +111,8 @@ public static class Eigenlearning
         int n = pr.N,
             p = pr.Rho.Length;
         var rng = new Rng(seed);
-        var sums = new double[targets.Length];
-        var squares = new double[targets.Length];
         var sqrtRho = pr.Rho.Select(Math.Sqrt).ToArray();
+        var fits = new double[trials][];
         for (int trial = 0; trial < trials; trial++)
         {
             var e = LinAlg.Gaussian(rng, n, p);
@@ -105,24 +120,20 @@ public static class Eigenlearning
             var kernel = scaled * scaled.Transpose();
             var y = Vector<double>.Build.Dense(n, i => targets.Sum(k => e[i, k - 1]));
             var alpha = kernel.Cholesky().Solve(y);
-            for (int j = 0; j < targets.Length; j++)
-            {
-                int k = targets[j] - 1;
-                double c = pr.Rho[k] * e.Column(k).DotProduct(alpha);
-                sums[j] += c;
-                squares[j] += c * c;
-            }
+            fits[trial] = targets
+                .Select(k => pr.Rho[k - 1] * e.Column(k - 1).DotProduct(alpha))
+                .ToArray();
         }
-        var mean = sums.Select(s => s / trials).ToArray();
-        var se = squares
-            .Select(
-                (q, j) =>
-                    Math.Sqrt(
-                        Math.Max(0, (q / trials - mean[j] * mean[j]) * trials / (trials - 1))
-                            / trials
-                    )
-            )
-            .ToArray();
-        return (mean, se);
+        return fits;
+    }
+
+    /// <summary>Sample mean and its standard error s/√m (s with the m − 1 denominator) of m ≥ 2 values.</summary>
+    public static (double Mean, double StdErr) MeanAndStdErr(IReadOnlyList<double> xs)
+    {
+        if (xs.Count < 2)
+            throw new ArgumentException("at least 2 values are needed for a standard error");
+        double mean = xs.Average();
+        double ss = xs.Sum(x => (x - mean) * (x - mean));
+        return (mean, Math.Sqrt(ss / (xs.Count - 1) / xs.Count));
     }
 }
