@@ -9,10 +9,11 @@ using Xunit;
 namespace Telescope.Cli.Tests;
 
 /// <summary>
-/// The options every study shares, for the studies whose runs do not checkpoint (grokking,
-/// double-descent, gbt-vs-nn, lmc): <c>--dry-run</c> writes nothing, <c>--resume</c> reuses finished runs
-/// and restarts the others from scratch (a stale partial table is truncated, never appended to), and an
-/// interruption leaves run.json <c>interrupted</c>, the finished runs' tables and no partial table.
+/// The options every study shares: <c>--dry-run</c> writes nothing; <c>--resume</c> reuses finished runs
+/// and restarts the others from scratch when they do not checkpoint (gbt-vs-nn, lmc, or any study with
+/// <c>--checkpoint-every 0</c>: a stale partial table is truncated, never appended to, and an
+/// interruption leaves run.json <c>interrupted</c>, the finished runs' tables and no partial table);
+/// grokking and double-descent runs continue from their last checkpoint with the same final table.
 /// </summary>
 public sealed class StudyResumeTests : IDisposable
 {
@@ -149,21 +150,33 @@ public sealed class StudyResumeTests : IDisposable
     {
         var (code, _, stderr) = Cli([
             "study",
-            "double-descent",
-            .. Tiny("double-descent"),
+            "gbt-vs-nn",
+            .. Tiny("gbt-vs-nn"),
             "--checkpoint-every",
             "10",
             "--dry-run",
         ]);
         Assert.Equal(0, code);
-        Assert.Contains("--checkpoint-every has no effect on study double-descent", stderr);
-        var (_, _, quiet) = Cli([
+        Assert.Contains("--checkpoint-every has no effect on study gbt-vs-nn", stderr);
+        var (_, _, quiet) = Cli(["study", "gbt-vs-nn", .. Tiny("gbt-vs-nn"), "--dry-run"]);
+        Assert.DoesNotContain("--checkpoint-every", quiet);
+    }
+
+    [Theory]
+    [InlineData("grokking")]
+    [InlineData("double-descent")]
+    public void CheckpointEveryOnAStudyThatCheckpointsIsSilent(string study)
+    {
+        var (code, _, stderr) = Cli([
             "study",
-            "double-descent",
-            .. Tiny("double-descent"),
+            study,
+            .. Tiny(study),
+            "--checkpoint-every",
+            "10",
             "--dry-run",
         ]);
-        Assert.DoesNotContain("--checkpoint-every", quiet);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("--checkpoint-every", stderr);
     }
 
     private static string[] DoubleDescent(string outDir) =>
@@ -248,7 +261,7 @@ public sealed class StudyResumeTests : IDisposable
     }
 
     /// <summary>A study whose runs are another's, with a hook into each run's context.</summary>
-    private sealed class Hooked(IStudy inner, Func<int, RunContext, RunContext> hook) : IStudy
+    internal sealed class Hooked(IStudy inner, Func<int, RunContext, RunContext> hook) : IStudy
     {
         public string Name => inner.Name;
         public string DataSource => inner.DataSource;
@@ -284,7 +297,7 @@ public sealed class StudyResumeTests : IDisposable
         );
         Assert.False(reference.Failed);
 
-        // Ctrl-C in the middle of the second run, with the default --checkpoint-every
+        // Ctrl-C in the middle of the second run, with --checkpoint-every 0 (no checkpoints)
         var dir = Path.Combine(_dir, "interrupted");
         using var cts = new CancellationTokenSource();
         var study = new Hooked(
@@ -302,16 +315,8 @@ public sealed class StudyResumeTests : IDisposable
                         },
                     }
         );
-        Assert.True(study.Runs().All(r => !r.Checkpointed));
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            StudyRunner.Run(
-                study,
-                dir,
-                threads,
-                [0],
-                cancel: cts.Token,
-                options: new RunOptions(100)
-            )
+            StudyRunner.Run(study, dir, threads, [0], cancel: cts.Token, options: new RunOptions(0))
         );
         var manifest = Manifest(dir);
         Assert.Equal("interrupted", manifest["status"]!.GetValue<string>());
@@ -335,7 +340,7 @@ public sealed class StudyResumeTests : IDisposable
             dir,
             threads,
             [0],
-            options: new RunOptions(100, Resume: true)
+            options: new RunOptions(0, Resume: true)
         );
         Assert.False(resumed.Failed);
         AssertSameBytes(reference.Table, resumed.Table);
@@ -368,6 +373,8 @@ public sealed class StudyResumeTests : IDisposable
                 "20",
                 "--threads",
                 "1",
+                "--checkpoint-every",
+                "0",
                 "--out",
                 dir,
             }

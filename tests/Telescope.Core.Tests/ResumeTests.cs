@@ -185,7 +185,7 @@ public class ResumeTests : IDisposable
 /// <summary>Resuming against a checkpoint of a different model is refused with a clear message.</summary>
 public class CheckpointMismatchTests
 {
-    private sealed class MemoryStore : Telescope.Telescoping.ICheckpointStore
+    internal sealed class MemoryStore : Telescope.Telescoping.ICheckpointStore
     {
         public byte[]? Latest;
 
@@ -194,7 +194,7 @@ public class CheckpointMismatchTests
         public void Save(long step, byte[] state) => Latest = state;
     }
 
-    private sealed class MemorySink : ICommittableSink
+    internal sealed class MemorySink : ICommittableSink
     {
         public readonly List<Observation> Rows = new();
 

@@ -63,7 +63,7 @@ public static class StudyCommand
             new("--checkpoint-every")
             {
                 Description =
-                    "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Only study approximation checkpoints within a run; the other studies resume whole runs.",
+                    "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Studies approximation, grokking and double-descent checkpoint within a run; gbt-vs-nn and lmc resume whole runs.",
                 DefaultValueFactory = _ => 100,
             };
         public Option<bool> DryRun { get; } =
@@ -76,7 +76,7 @@ public static class StudyCommand
             new("--resume")
             {
                 Description =
-                    "Continue in --out: reuse finished runs; an interrupted run continues from its last checkpoint (approximation: same final table, byte for byte) or, without one, starts again.",
+                    "Continue in --out: reuse finished runs; an interrupted run continues from its last checkpoint (approximation, grokking, double-descent: same final table, byte for byte) or, without one, starts again.",
             };
 
         public Common(string study) =>

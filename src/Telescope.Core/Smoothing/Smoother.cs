@@ -184,6 +184,39 @@ public sealed class Smoother : IDisposable
     public (double train, double test) EffectiveParameters() =>
         Smoothing.EffectiveParameters.Split(_s);
 
+    /// <summary>
+    /// The recursion's state, for checkpoints: S_t, c_t and, for A2, the per-tensor W_t = [W^S | W^C] and
+    /// the mirrored optimiser buffers (momentum / first moment, null before the first step). These are
+    /// the live tensors: serialise them before the next <see cref="Step"/>.
+    /// </summary>
+    public SmootherState Export() => new(_s, _c, _w, _ops.Select(o => o.Buffer).ToArray());
+
+    /// <summary>
+    /// Continue from an exported state (bit for bit: the tensors are copied in). Throws
+    /// <see cref="InvalidDataException"/> when its shapes or method do not match this smoother's.
+    /// </summary>
+    public void Import(SmootherState state)
+    {
+        if (
+            !state.S.shape.SequenceEqual(_s.shape)
+            || !state.C.shape.SequenceEqual(_c.shape)
+            || state.W.Length != _w.Length
+            || state.Buffers.Length != _ops.Length
+            || state.W.Zip(_w).Any(p => !p.First.shape.SequenceEqual(p.Second.shape))
+        )
+            throw new InvalidDataException(
+                "the smoother state does not match this smoother (different model, data or method)"
+            );
+        using var _ = torch.no_grad();
+        _s.copy_(state.S);
+        _c.copy_(state.C);
+        for (int i = 0; i < _w.Length; i++)
+        {
+            _w[i].copy_(state.W[i]);
+            _ops[i].Restore(state.Buffers[i]);
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -193,3 +226,10 @@ public sealed class Smoother : IDisposable
             w.Dispose();
     }
 }
+
+/// <summary>What <see cref="Smoother.Export"/> returns and <see cref="Smoother.Import"/> takes.</summary>
+/// <param name="S">S_t <c>[N, n]</c>.</param>
+/// <param name="C">c_t <c>[N]</c>.</param>
+/// <param name="W">Per parameter tensor, W_t <c>[..., n+1]</c> (empty for A3).</param>
+/// <param name="Buffers">Per parameter tensor, the mirrored optimiser buffer or null (empty for A3).</param>
+public sealed record SmootherState(Tensor S, Tensor C, Tensor[] W, Tensor?[] Buffers);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
@@ -21,6 +22,7 @@ namespace Telescope.Smoothing;
 /// <param name="StopWhenInterpolating">Stop once train accuracy is 100% (checked once per epoch; spec §4.2).</param>
 /// <param name="PatienceEpochs">Stop when the full-train loss has not improved on its best by more than <paramref name="MinImprovement"/> for this many epochs (0 = off; spec A14).</param>
 /// <param name="MinImprovement">See <paramref name="PatienceEpochs"/>.</param>
+/// <param name="CheckpointEvery">Save a checkpoint every this many steps when a store is given (0: never).</param>
 public sealed record SmootherConfig(
     int Steps,
     int BatchSize,
@@ -31,7 +33,8 @@ public sealed record SmootherConfig(
     double Gate = 0.05,
     bool StopWhenInterpolating = false,
     int PatienceEpochs = 0,
-    double MinImprovement = 1e-4
+    double MinImprovement = 1e-4,
+    int CheckpointEvery = 0
 );
 
 /// <summary>
@@ -47,7 +50,16 @@ public sealed record SmootherConfig(
 /// </summary>
 public static class SmootherTrajectory
 {
-    /// <summary>Train <paramref name="net"/> on <paramref name="train"/> (all rows tracked) and record.</summary>
+    /// <summary>
+    /// Train <paramref name="net"/> on <paramref name="train"/> (all rows tracked) and record. With a
+    /// <paramref name="checkpoints"/> store (and an <see cref="ICommittableSink"/>), the state is saved
+    /// every <see cref="SmootherConfig.CheckpointEvery"/> steps (<see cref="SmootherCheckpoint"/>) and a
+    /// run that finds a checkpoint resumes from it: the sink is rolled back to the checkpoint's rows, so
+    /// the final table is byte for byte that of an uninterrupted run, as with <see cref="Trajectory.Run"/>.
+    /// A checkpoint of another configuration, model or data set is refused (<see cref="InvalidDataException"/>).
+    /// <paramref name="preamble"/> rows (run-level facts known before training) are written first on a
+    /// fresh start; a resumed run already has them in its table.
+    /// </summary>
     public static TrajectoryResult Run(
         Network net,
         Dataset train,
@@ -56,7 +68,9 @@ public static class SmootherTrajectory
         IObservationSink sink,
         Dataset? evalTest = null,
         Action<long>? progress = null,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        ICheckpointStore? checkpoints = null,
+        IReadOnlyList<Observation>? preamble = null
     )
     {
         if (Smoother.Unsupported(net, LossKind.Squared, cfg.Optimizer, cfg.Method) is { } why)
@@ -100,6 +114,16 @@ public static class SmootherTrajectory
         int stepsPerEpoch = (n + Math.Min(cfg.BatchSize, n) - 1) / Math.Min(cfg.BatchSize, n);
         double bestLoss = double.PositiveInfinity;
         int sinceBest = 0;
+        var committable = sink as ICommittableSink;
+        if (checkpoints is not null && committable is null)
+            throw new ArgumentException(
+                "checkpointing needs a sink that can commit and rewind its rows (ICommittableSink)"
+            );
+        var o = cfg.Optimizer;
+        string fingerprint = string.Create(
+            CultureInfo.InvariantCulture,
+            $"steps={cfg.Steps}|batch={cfg.BatchSize}|opt={o.Kind},{o.LearningRate:R},{o.WeightDecay:R},{o.Momentum:R},{o.Beta1:R},{o.Beta2:R},{o.Epsilon:R},{o.Warmup}|seed={cfg.Seed}|method={smoother.Method}|record={cfg.RecordEvery}|gate={cfg.Gate:R}|interp={cfg.StopWhenInterpolating}|patience={cfg.PatienceEpochs},{cfg.MinImprovement:R}|n={n}|N={xAll.shape[0]}|eval={xEval.shape[0]}"
+        );
 
         void Record(long t, double batchLoss, double lr)
         {
@@ -150,11 +174,45 @@ public static class SmootherTrajectory
             }
         }
 
-        Record(0, double.NaN, double.NaN);
+        long start = 1;
         long tDone = 0;
         double lastBatch = double.NaN,
             lastLr = double.NaN;
-        for (long t = 1; t <= cfg.Steps; t++)
+        if (checkpoints?.TryLoadLatest() is { } saved)
+        {
+            var st = SmootherCheckpoint.Read(saved, dev);
+            if (
+                st.Fingerprint != fingerprint
+                || st.Theta.Length != paramTensors.Length
+                || st.Theta.Zip(paramTensors).Any(p => !p.First.shape.SequenceEqual(p.Second.shape))
+                || !st.FTel.shape.SequenceEqual(fTel.shape)
+            )
+                throw new InvalidDataException(
+                    "the checkpoint does not match this model, data or configuration (different configuration?); delete it or run without --resume"
+                );
+            smoother.Import(st.Smoother);
+            net.Load(st.Theta);
+            fTel.Dispose();
+            fTel = st.FTel;
+            opt.Restore(st.OptimizerStep, st.Buffers, st.SecondMoments);
+            sampler.Restore(st.SamplerRng, st.SamplerOrder, st.SamplerPos, st.SamplerEpoch);
+            (bestLoss, sinceBest) = (st.BestLoss, st.SinceBest);
+            (lastBatch, lastLr) = (st.LastBatchLoss, st.LastLearningRate);
+            foreach (var (k, v) in st.Last)
+                last[k] = v;
+            committable!.Rewind(st.SinkPosition);
+            start = st.Step + 1;
+            tDone = st.Step;
+        }
+        else
+        {
+            if (checkpoints is not null)
+                committable!.Rewind(0); // a stale partial table whose checkpoints were all damaged
+            foreach (var row in preamble ?? [])
+                sink.Write(row);
+            Record(0, double.NaN, double.NaN);
+        }
+        for (long t = start; t <= cfg.Steps; t++)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
@@ -199,6 +257,36 @@ public static class SmootherTrajectory
             }
             if (grid.Contains(t) && !stop)
                 Record(t, batchLoss, lr);
+            if (
+                checkpoints is not null
+                && cfg.CheckpointEvery > 0
+                && t % cfg.CheckpointEvery == 0
+                && t < cfg.Steps
+                && !stop
+            )
+            {
+                var state = new SmootherCheckpoint.State(
+                    t,
+                    committable!.Commit(),
+                    fingerprint,
+                    net.Snapshot(),
+                    fTel,
+                    smoother.Export(),
+                    opt.Step,
+                    opt.Operators.Select(op => op.Buffer).ToArray(),
+                    opt.SecondMoments.ToArray(),
+                    sampler.State.rng,
+                    sampler.State.order,
+                    sampler.State.pos,
+                    sampler.State.epoch,
+                    bestLoss,
+                    sinceBest,
+                    lastBatch,
+                    lastLr,
+                    new Dictionary<string, double>(last)
+                );
+                checkpoints.Save(t, SmootherCheckpoint.Write(state));
+            }
             progress?.Invoke(t);
             if (stop)
                 break;

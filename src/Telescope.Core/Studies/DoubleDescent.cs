@@ -179,28 +179,15 @@ public sealed class DoubleDescentStudy : IStudy
                     new("label_noise", F(_cfg.LabelNoise)),
                 ]
             );
-            runs.Add(
-                new StudyRun(
-                    key,
-                    _cfg.MaxSteps,
-                    (sink, progress, cancel) => RunOne(h, seed, sink, progress, cancel)
-                )
-            );
+            runs.Add(new StudyRun(key, _cfg.MaxSteps, ctx => RunOne(h, seed, ctx)));
         }
         return runs;
     }
 
-    private TrajectoryResult RunOne(
-        int h,
-        long seed,
-        IObservationSink sink,
-        Action<long> progress,
-        CancellationToken cancel
-    )
+    private TrajectoryResult RunOne(int h, long seed, RunContext ctx)
     {
         var (clean, test) = _data.Value;
         var (train, flipped) = LabelNoise.Flip(clean, _cfg.LabelNoise, seed);
-        sink.Write(new Observation("labels_flipped", flipped));
         var device = Native.TorchRuntime.Device(_cfg.Device);
         using var net = new ModelSpec(ModelKind.Mlp, [h]).Build(
             train.Shape,
@@ -219,8 +206,20 @@ public sealed class DoubleDescentStudy : IStudy
             0,
             _cfg.Gate,
             StopWhenInterpolating: true,
-            PatienceEpochs: _cfg.PatienceEpochs
+            PatienceEpochs: _cfg.PatienceEpochs,
+            CheckpointEvery: ctx.CheckpointEvery
         );
-        return SmootherTrajectory.Run(net, train, probe, cfg, sink, test, progress, cancel);
+        return SmootherTrajectory.Run(
+            net,
+            train,
+            probe,
+            cfg,
+            ctx.Sink,
+            test,
+            ctx.Progress,
+            ctx.Cancel,
+            ctx.Checkpoints,
+            [new Observation("labels_flipped", flipped)]
+        );
     }
 }

@@ -211,24 +211,12 @@ public sealed class GrokkingStudy : IStudy
                     new("lr", F(_cfg.Lr)),
                 ]
             );
-            runs.Add(
-                new StudyRun(
-                    key,
-                    _cfg.T,
-                    (sink, progress, cancel) => RunOne(v, seed, sink, progress, cancel)
-                )
-            );
+            runs.Add(new StudyRun(key, _cfg.T, ctx => RunOne(v, seed, ctx)));
         }
         return runs;
     }
 
-    private TrajectoryResult RunOne(
-        double value,
-        long seed,
-        IObservationSink sink,
-        Action<long> progress,
-        CancellationToken cancel
-    )
+    private TrajectoryResult RunOne(double value, long seed, RunContext ctx)
     {
         var (train, test) = _data.Value;
         var device = Native.TorchRuntime.Device(_cfg.Device);
@@ -258,8 +246,19 @@ public sealed class GrokkingStudy : IStudy
             seed,
             SmootherMethod.Auto,
             _cfg.RecordEvery,
-            _cfg.Gate
+            _cfg.Gate,
+            CheckpointEvery: ctx.CheckpointEvery
         );
-        return SmootherTrajectory.Run(net, train, probe, cfg, sink, test, progress, cancel);
+        return SmootherTrajectory.Run(
+            net,
+            train,
+            probe,
+            cfg,
+            ctx.Sink,
+            test,
+            ctx.Progress,
+            ctx.Cancel,
+            ctx.Checkpoints
+        );
     }
 }

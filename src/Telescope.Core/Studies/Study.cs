@@ -24,7 +24,8 @@ public sealed record RunContext(
 /// <param name="Key">study, run id, seed and swept hyper-parameters (the table's identifying columns).</param>
 /// <param name="Steps">Number of steps, for progress.</param>
 /// <param name="Run">Do the run in a context → result. Runs that pass the context's checkpoint store to
-/// <see cref="Trajectory.Run"/> can be interrupted and resumed.</param>
+/// <see cref="Trajectory.Run"/> or <see cref="Smoothing.SmootherTrajectory.Run"/> can be interrupted and
+/// resumed.</param>
 public sealed record StudyRun(RunKey Key, long Steps, Func<RunContext, TrajectoryResult> Run)
 {
     /// <summary>A run that does not checkpoint: (sink, progress(step), cancel) → result.</summary>

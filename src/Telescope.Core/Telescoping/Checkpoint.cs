@@ -54,26 +54,21 @@ public static class TrajectoryCheckpoint
             w.Write(Magic);
             w.Write(s.Step);
             w.Write(s.SinkPosition);
-            WriteTensors(w, s.Theta);
-            WriteTensors(w, s.Theta0);
-            WriteTensor(w, s.F0);
-            WriteTensor(w, s.FTel);
+            CheckpointBinary.WriteTensors(w, s.Theta);
+            CheckpointBinary.WriteTensors(w, s.Theta0);
+            CheckpointBinary.WriteTensor(w, s.F0);
+            CheckpointBinary.WriteTensor(w, s.FTel);
             w.Write(s.OptimizerStep);
-            WriteTensors(w, s.Buffers);
-            WriteTensors(w, s.SecondMoments);
-            foreach (var x in s.SamplerRng)
-                w.Write(x);
-            w.Write(s.SamplerOrder.Length);
-            foreach (var x in s.SamplerOrder)
-                w.Write(x);
-            w.Write(s.SamplerPos);
-            w.Write(s.SamplerEpoch);
-            w.Write(s.Last.Count);
-            foreach (var (k, v) in s.Last.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                w.Write(k);
-                w.Write(v);
-            }
+            CheckpointBinary.WriteTensors(w, s.Buffers);
+            CheckpointBinary.WriteTensors(w, s.SecondMoments);
+            CheckpointBinary.WriteSampler(
+                w,
+                s.SamplerRng,
+                s.SamplerOrder,
+                s.SamplerPos,
+                s.SamplerEpoch
+            );
+            CheckpointBinary.WriteLast(w, s.Last);
         }
         return ms.ToArray();
     }
@@ -86,25 +81,15 @@ public static class TrajectoryCheckpoint
             throw new InvalidDataException("not a trajectory checkpoint (wrong magic)");
         long step = r.ReadInt64();
         long pos = r.ReadInt64();
-        var theta = ReadTensors(r, device).Select(t => t!).ToArray();
-        var theta0 = ReadTensors(r, device).Select(t => t!).ToArray();
-        var f0 = ReadTensor(r, device)!;
-        var fTel = ReadTensor(r, device)!;
+        var theta = CheckpointBinary.ReadTensors(r, device).Select(t => t!).ToArray();
+        var theta0 = CheckpointBinary.ReadTensors(r, device).Select(t => t!).ToArray();
+        var f0 = CheckpointBinary.ReadTensor(r, device)!;
+        var fTel = CheckpointBinary.ReadTensor(r, device)!;
         long optStep = r.ReadInt64();
-        var buffers = ReadTensors(r, device);
-        var second = ReadTensors(r, device);
-        var rng = new ulong[4];
-        for (int i = 0; i < 4; i++)
-            rng[i] = r.ReadUInt64();
-        var order = new int[r.ReadInt32()];
-        for (int i = 0; i < order.Length; i++)
-            order[i] = r.ReadInt32();
-        int sPos = r.ReadInt32();
-        int epoch = r.ReadInt32();
-        int n = r.ReadInt32();
-        var last = new Dictionary<string, double>();
-        for (int i = 0; i < n; i++)
-            last[r.ReadString()] = r.ReadDouble();
+        var buffers = CheckpointBinary.ReadTensors(r, device);
+        var second = CheckpointBinary.ReadTensors(r, device);
+        var (rng, order, sPos, epoch) = CheckpointBinary.ReadSampler(r);
+        var last = CheckpointBinary.ReadLast(r);
         return new State(
             step,
             pos,
@@ -122,15 +107,66 @@ public static class TrajectoryCheckpoint
             last
         );
     }
+}
 
-    private static void WriteTensors(BinaryWriter w, IReadOnlyList<Tensor?> ts)
+/// <summary>
+/// The binary pieces every checkpoint format shares (<see cref="TrajectoryCheckpoint"/>,
+/// <c>SmootherCheckpoint</c>): tensors as dtype, shape and raw bytes (exact), batch-sampler state and
+/// the last summary values.
+/// </summary>
+internal static class CheckpointBinary
+{
+    internal static void WriteSampler(BinaryWriter w, ulong[] rng, int[] order, int pos, int epoch)
+    {
+        foreach (var x in rng)
+            w.Write(x);
+        w.Write(order.Length);
+        foreach (var x in order)
+            w.Write(x);
+        w.Write(pos);
+        w.Write(epoch);
+    }
+
+    internal static (ulong[] rng, int[] order, int pos, int epoch) ReadSampler(BinaryReader r)
+    {
+        var rng = new ulong[4];
+        for (int i = 0; i < 4; i++)
+            rng[i] = r.ReadUInt64();
+        var order = new int[r.ReadInt32()];
+        for (int i = 0; i < order.Length; i++)
+            order[i] = r.ReadInt32();
+        int pos = r.ReadInt32();
+        int epoch = r.ReadInt32();
+        return (rng, order, pos, epoch);
+    }
+
+    internal static void WriteLast(BinaryWriter w, IReadOnlyDictionary<string, double> last)
+    {
+        w.Write(last.Count);
+        foreach (var (k, v) in last.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.Write(k);
+            w.Write(v);
+        }
+    }
+
+    internal static Dictionary<string, double> ReadLast(BinaryReader r)
+    {
+        int n = r.ReadInt32();
+        var last = new Dictionary<string, double>();
+        for (int i = 0; i < n; i++)
+            last[r.ReadString()] = r.ReadDouble();
+        return last;
+    }
+
+    internal static void WriteTensors(BinaryWriter w, IReadOnlyList<Tensor?> ts)
     {
         w.Write(ts.Count);
         foreach (var t in ts)
             WriteTensor(w, t);
     }
 
-    private static Tensor?[] ReadTensors(BinaryReader r, Device device)
+    internal static Tensor?[] ReadTensors(BinaryReader r, Device device)
     {
         var ts = new Tensor?[r.ReadInt32()];
         for (int i = 0; i < ts.Length; i++)
@@ -138,7 +174,7 @@ public static class TrajectoryCheckpoint
         return ts;
     }
 
-    private static void WriteTensor(BinaryWriter w, Tensor? t)
+    internal static void WriteTensor(BinaryWriter w, Tensor? t)
     {
         w.Write(t is not null);
         if (t is null)
@@ -153,7 +189,7 @@ public static class TrajectoryCheckpoint
         w.Write(bytes);
     }
 
-    private static Tensor? ReadTensor(BinaryReader r, Device device)
+    internal static Tensor? ReadTensor(BinaryReader r, Device device)
     {
         if (!r.ReadBoolean())
             return null;
