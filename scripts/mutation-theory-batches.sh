@@ -18,7 +18,7 @@ mkdir -p "$out"
 
 declare -A files tests
 files[linear]="EigenFeatures.cs LinearModel.cs Eigenlearning.cs EffectiveDimension.cs FeatureMetrics.cs MinimumProjection.cs"
-tests[linear]="LinearTests|FeatureMetricsTests"
+tests[linear]="LinearTests|LinearExactTests|FeatureMetricsTests"
 files[flow]="Conservation.cs NeuralCollapse.cs MinNorm.cs"
 tests[flow]="ConservationTests|NeuralCollapseTests|MinNormTests"
 files[skills]="Multilinear.cs Scaling.cs DcShot.cs"
@@ -26,7 +26,7 @@ tests[skills]="MultilinearTests|ScalingTests|DcShotTests"
 files[sigmoid]="Sigmoid.cs LazyRich.cs Emergence.cs"
 tests[sigmoid]="SigmoidTests|LazyRichTests|EmergenceTests"
 files[numerics]="Numerics.cs LinearAlgebra.cs Parity3.cs"
-tests[numerics]="EmergenceTests|MinNormTests|ConservationTests|LinearTests|FeatureMetricsTests"
+tests[numerics]="EmergenceTests|MinNormTests|ConservationTests|LinearTests|LinearExactTests|FeatureMetricsTests"
 order=(linear flow skills sigmoid numerics)
 [ $# -gt 0 ] && order=("$@")
 
