@@ -20,7 +20,7 @@ declare -A files tests
 files[linear]="EigenFeatures.cs LinearModel.cs Eigenlearning.cs EffectiveDimension.cs FeatureMetrics.cs MinimumProjection.cs"
 tests[linear]="LinearTests|LinearExactTests|FeatureMetricsTests"
 files[flow]="Conservation.cs NeuralCollapse.cs MinNorm.cs"
-tests[flow]="ConservationTests|NeuralCollapseTests|MinNormTests"
+tests[flow]="ConservationTests|NeuralCollapseTests|MinNormTests|FlowExactTests"
 files[skills]="Multilinear.cs Scaling.cs DcShot.cs"
 tests[skills]="MultilinearTests|ScalingTests|DcShotTests"
 files[sigmoid]="Sigmoid.cs LazyRich.cs Emergence.cs"
