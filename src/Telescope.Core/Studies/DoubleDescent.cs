@@ -21,7 +21,15 @@ public enum DoubleDescentPreset
     /// </summary>
     Quick,
 
-    /// <summary>About an hour: γ = 0.003 and up to 240,000 steps (the spec's estimate of a gate-passing CPU reproduction: "γ ≤ 0.003 and about 4× more steps").</summary>
+    /// <summary>
+    /// Passes the validity gate (about 45 min on a shared 2-core machine): tanh hidden units, γ = 0.0125 (the spec's
+    /// CPU-variant rate), up to 96,000 steps. The spec's suggestion for a valid CPU run (ReLU, "γ ≤ 0.003 and about 4×
+    /// more steps") does not pass: measured at γ = 0.003 and 240k steps, test mean|f − f̃| falls to 0.024–0.050 but the
+    /// smoother gap stays 0.26–0.35 for h ≤ 16, because the telescoping error on the training rows hardly shrinks with γ
+    /// for ReLU (0.54–2.0 vs 0.97–4.5 at γ = 0.05: pre-activations of memorised rows chatter across the kink, an O(1)
+    /// error per crossing-rich path) and the A3 recursion feeds that error into every prediction. tanh is smooth:
+    /// errors are O(γ) (h = 8: test AE_tel 0.056 at γ = 0.05, 0.010 at γ = 0.0125).
+    /// </summary>
     Full,
 }
 
@@ -61,6 +69,13 @@ public sealed record DoubleDescentConfig
     /// <summary>Validity gate.</summary>
     public double Gate { get; init; } = 0.05;
 
+    /// <summary>
+    /// Hidden nonlinearity (spec §4.2: ReLU). With ReLU the telescoping error on the training rows does not shrink with
+    /// γ (pre-activations of memorised rows chatter across the kink), so the smoother gap keeps the gate closed;
+    /// tanh is smooth and its errors are O(γ).
+    /// </summary>
+    public ActivationKind Activation { get; init; } = ActivationKind.Relu;
+
     /// <summary>cpu or cuda[:N].</summary>
     public string Device { get; init; } = "cpu";
 
@@ -73,9 +88,10 @@ public sealed record DoubleDescentConfig
             ? new DoubleDescentConfig
             {
                 Widths = [2, 4, 8, 16, 32, 128, 512],
-                LearningRate = 0.003,
-                MaxSteps = 240_000,
+                LearningRate = 0.0125,
+                MaxSteps = 96_000,
                 PatienceEpochs = 800,
+                Activation = ActivationKind.Tanh,
             }
             : new DoubleDescentConfig();
 
@@ -140,7 +156,9 @@ public sealed class DoubleDescentStudy : IStudy
         new()
         {
             ["data_source"] = DataSource,
-            ["model"] = "MLP 64–h–1, ReLU, no output sigmoid",
+            ["model"] =
+                $"MLP 64–h–1, {_cfg.Activation.ToString().ToLowerInvariant()}, no output sigmoid",
+            ["activation"] = _cfg.Activation.ToString().ToLowerInvariant(),
             ["widths"] = new JsonArray(_cfg.Widths.Select(w => (JsonNode)w).ToArray()),
             ["train_size"] = _cfg.TrainSize,
             ["test_size"] = _cfg.TestSize,
@@ -189,7 +207,7 @@ public sealed class DoubleDescentStudy : IStudy
         var (clean, test) = _data.Value;
         var (train, flipped) = LabelNoise.Flip(clean, _cfg.LabelNoise, seed);
         var device = Native.TorchRuntime.Device(_cfg.Device);
-        using var net = new ModelSpec(ModelKind.Mlp, [h]).Build(
+        using var net = new ModelSpec(ModelKind.Mlp, [h], Activation: _cfg.Activation).Build(
             train.Shape,
             1,
             seed,
