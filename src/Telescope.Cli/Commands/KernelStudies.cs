@@ -163,7 +163,7 @@ public static class KernelStudies
     {
         var c = new Command(
             "double-descent",
-            "Double descent and effective parameters (paper Fig. 3/9; spec §4.2 CPU variant): M35 with 20% training label noise, n = 200, one hidden layer of width h (ReLU in quick, tanh in full), plain SGD (A3 smoother); final train/test loss and p_train, p_test against h, with the validity gate. --preset quick (γ = 0.05, ≤ 12k steps, minutes; shows the shapes but fails the gate, as in the spec's sim) or full (tanh, γ = 0.0125, up to 96k steps, about 45 min; passes the gate — ReLU at small γ does not, see the note in DoubleDescentPreset)."
+            "Double descent and effective parameters (paper Fig. 3/9; spec §4.2 CPU variant): M35 with 20% training label noise, n = 200, one hidden layer of width h (ReLU in quick, tanh in full), plain SGD (A3 smoother); final train/test loss and p_train, p_test against h, with the validity gate. --preset quick (γ = 0.05, ≤ 12k steps, minutes; shows the shapes but fails the gate, as in the spec's sim) or full (tanh, γ = 0.0125, up to 48k steps, about 25 min; passes the gate — ReLU at small γ does not, see the note in DoubleDescentPreset)."
         );
         var common = new StudyCommand.Common("double-descent");
         common.AddTo(c);
@@ -178,7 +178,7 @@ public static class KernelStudies
         );
         var steps = new Option<int?>("--steps")
         {
-            Description = "Maximum steps (quick 12000, full 96000).",
+            Description = "Maximum steps (quick 12000, full 48000).",
         };
         var lr = new Option<double?>("--lr")
         {
