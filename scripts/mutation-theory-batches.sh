@@ -26,7 +26,7 @@ tests[skills]="MultilinearTests|ScalingTests|DcShotTests"
 files[sigmoid]="Sigmoid.cs LazyRich.cs Emergence.cs"
 tests[sigmoid]="SigmoidTests|LazyRichTests|EmergenceTests"
 files[numerics]="Numerics.cs LinearAlgebra.cs Parity3.cs"
-tests[numerics]="EmergenceTests|MinNormTests|ConservationTests|LinearTests|LinearExactTests|FeatureMetricsTests"
+tests[numerics]="EmergenceTests|MinNormTests|ConservationTests|LinearTests|LinearExactTests|FeatureMetricsTests|SigmoidTests|ScalingTests"
 order=(linear flow skills sigmoid numerics)
 [ $# -gt 0 ] && order=("$@")
 
