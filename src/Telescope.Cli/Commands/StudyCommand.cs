@@ -107,7 +107,11 @@ public static class StudyCommand
             return new RunOptions(every, r.GetValue(Resume));
         }
 
-        /// <summary>A token cancelled by Ctrl-C (the run stops between steps; checkpoints and finished runs stay).</summary>
+        /// <summary>
+        /// A token cancelled by Ctrl-C (SIGINT) or SIGTERM (<c>kill</c>, a Slurm time limit): the run stops between steps;
+        /// checkpoints and finished runs stay, and the command exits 130. SIGTERM matters where SIGINT is ignored
+        /// (a process started in the background of a non-interactive shell inherits SIGINT ignored, and .NET keeps it so).
+        /// </summary>
         public static CancellationToken CtrlC()
         {
             var cts = new CancellationTokenSource();
@@ -116,8 +120,20 @@ public static class StudyCommand
                 e.Cancel = true;
                 cts.Cancel();
             };
+            _sigterm ??= System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM,
+                c =>
+                {
+                    c.Cancel = true;
+                    _onTerm?.Invoke();
+                }
+            );
+            _onTerm = cts.Cancel;
             return cts.Token;
         }
+
+        private static System.Runtime.InteropServices.PosixSignalRegistration? _sigterm;
+        private static Action? _onTerm;
 
         public torch.ScalarType ParseDType(ParseResult r) =>
             r.GetValue(DType)?.ToLowerInvariant() switch
