@@ -72,8 +72,7 @@ public static class FeatureMetrics
     /// </summary>
     public static double[] QualityByProjector(EigenFeatures ef, Matrix<double> targets)
     {
-        int n = targets.RowCount,
-            c = targets.ColumnCount;
+        int c = targets.ColumnCount;
         var q = new double[ef.E.ColumnCount];
         for (int k = 0; k < q.Length; k++)
         {

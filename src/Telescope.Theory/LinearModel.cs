@@ -90,7 +90,7 @@ public static class LinearModel
     public static Func<double, Vector<double>> Simulate(LinearModelProblem pr)
     {
         var ef = EigenFeatures.Of(pr.Phi);
-        var w = Flow(pr);
+        var w = Flow(pr, ef.Rho[0]);
         return t => ef.Coefficients(pr.Phi * w(t));
     }
 
@@ -103,7 +103,10 @@ public static class LinearModel
     }
 
     /// <summary>Gradient flow of w by RK4: <c>dw/dt = −η(Σ_Φ w − ΦᵀF*/n)</c>.</summary>
-    public static Func<double, Vector<double>> Flow(LinearModelProblem pr)
+    public static Func<double, Vector<double>> Flow(LinearModelProblem pr) =>
+        Flow(pr, EigenFeatures.Of(pr.Phi).Rho[0]);
+
+    private static Func<double, Vector<double>> Flow(LinearModelProblem pr, double rhoMax)
     {
         int n = pr.Phi.RowCount,
             p = pr.Phi.ColumnCount;
@@ -120,7 +123,6 @@ public static class LinearModel
                 dw[i] = -eta * g;
             }
         };
-        var rhoMax = EigenFeatures.Of(pr.Phi).Rho[0];
         var traj = new OdeTrajectory(rhs, pr.W0.ToArray(), 0.005 / (eta * rhoMax));
         return t => Vector<double>.Build.DenseOfArray(traj.At(t));
     }

@@ -20,28 +20,10 @@ public sealed class DoubleDescentActivationTests : IDisposable
         catch (IOException) { }
     }
 
-    private static (int code, string stdout, string stderr) Cli(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Environment.SetEnvironmentVariable("CI", "true");
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            return (TelescopeCli.Run(args), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
     private string Run(string activation)
     {
         var outDir = Path.Combine(_dir, activation);
-        var (code, stdout, stderr) = Cli(
+        var (code, stdout, stderr) = Repo.Cli(
             "study",
             "double-descent",
             "--activation",
@@ -81,7 +63,7 @@ public sealed class DoubleDescentActivationTests : IDisposable
     public void AnUnknownActivationIsBadInputAndWritesNothing()
     {
         var outDir = Path.Combine(_dir, "bad");
-        var (code, _, stderr) = Cli(
+        var (code, _, stderr) = Repo.Cli(
             "study",
             "double-descent",
             "--activation",

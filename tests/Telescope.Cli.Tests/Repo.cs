@@ -42,6 +42,28 @@ public static class Repo
         return d;
     }
 
+    /// <summary>
+    /// Run the <c>telescope</c> command line in-process with CI=true (no live progress display); returns (exit code,
+    /// stdout, stderr).
+    /// </summary>
+    public static (int code, string stdout, string stderr) Cli(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Environment.SetEnvironmentVariable("CI", "true");
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            return (TelescopeCli.Run(args), o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
     /// <summary>Run a program to completion; returns (exit code, stdout, stderr).</summary>
     public static (int code, string stdout, string stderr) Exec(
         string file,

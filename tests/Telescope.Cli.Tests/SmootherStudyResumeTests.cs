@@ -103,24 +103,6 @@ public sealed class SmootherStudyResumeTests : IDisposable
             ),
         };
 
-    private static (int code, string stdout, string stderr) Cli(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Environment.SetEnvironmentVariable("CI", "true");
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            return (TelescopeCli.Run(args), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
     private static int Threads()
     {
         TorchRuntime.EnsureLoaded();
@@ -206,7 +188,7 @@ public sealed class SmootherStudyResumeTests : IDisposable
     public void AnInterruptedRunContinuesFromItsCheckpointWithTheSameTable(string study)
     {
         var a = Path.Combine(_dir, "a");
-        var (codeA, _, errA) = Cli(Args(study, a));
+        var (codeA, _, errA) = Repo.Cli(Args(study, a));
         Assert.True(codeA == 0, errA);
         var reference = Path.Combine(a, study + ".csv");
 
@@ -220,7 +202,7 @@ public sealed class SmootherStudyResumeTests : IDisposable
         CopyDir(b, c);
 
         // through the command line
-        var (code, _, err) = Cli([.. Args(study, b), "--checkpoint-every", "10", "--resume"]);
+        var (code, _, err) = Repo.Cli([.. Args(study, b), "--checkpoint-every", "10", "--resume"]);
         Assert.True(code == 0, err);
         AssertSameBytes(reference, Path.Combine(b, study + ".csv"));
         Assert.Empty(Directory.GetFiles(b, "*.partial", SearchOption.AllDirectories));

@@ -78,25 +78,6 @@ public sealed class StudyResumeTests : IDisposable
             _ => throw new ArgumentException(study),
         };
 
-    /// <summary>Run the CLI in-process; returns (exit code, stdout, stderr).</summary>
-    private static (int code, string stdout, string stderr) Cli(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Environment.SetEnvironmentVariable("CI", "true"); // no live progress display
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            return (TelescopeCli.Run(args), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
     private string[] WithData(string study, string[] args)
     {
         if (study != "lmc")
@@ -114,7 +95,7 @@ public sealed class StudyResumeTests : IDisposable
     public void ADryRunValidatesAndWritesNothing(string study)
     {
         var outDir = Path.Combine(_dir, "dry-" + study);
-        var (code, stdout, stderr) = Cli(
+        var (code, stdout, stderr) = Repo.Cli(
             WithData(
                 study,
                 ["study", study, .. Tiny(study), "--threads", "1", "--out", outDir, "--dry-run"]
@@ -135,7 +116,7 @@ public sealed class StudyResumeTests : IDisposable
     public void ADryRunWithABadOptionExitsTwo(string study, string option, string value)
     {
         var outDir = Path.Combine(_dir, "bad-" + study);
-        var (code, _, stderr) = Cli(
+        var (code, _, stderr) = Repo.Cli(
             WithData(
                 study,
                 ["study", study, .. Tiny(study), "--out", outDir, option, value, "--dry-run"]
@@ -148,7 +129,7 @@ public sealed class StudyResumeTests : IDisposable
     [Fact]
     public void CheckpointEveryOnAStudyThatCannotCheckpointSaysSo()
     {
-        var (code, _, stderr) = Cli([
+        var (code, _, stderr) = Repo.Cli([
             "study",
             "gbt-vs-nn",
             .. Tiny("gbt-vs-nn"),
@@ -158,7 +139,7 @@ public sealed class StudyResumeTests : IDisposable
         ]);
         Assert.Equal(0, code);
         Assert.Contains("--checkpoint-every has no effect on study gbt-vs-nn", stderr);
-        var (_, _, quiet) = Cli(["study", "gbt-vs-nn", .. Tiny("gbt-vs-nn"), "--dry-run"]);
+        var (_, _, quiet) = Repo.Cli(["study", "gbt-vs-nn", .. Tiny("gbt-vs-nn"), "--dry-run"]);
         Assert.DoesNotContain("--checkpoint-every", quiet);
     }
 
@@ -167,7 +148,7 @@ public sealed class StudyResumeTests : IDisposable
     [InlineData("double-descent")]
     public void CheckpointEveryOnAStudyThatCheckpointsIsSilent(string study)
     {
-        var (code, _, stderr) = Cli([
+        var (code, _, stderr) = Repo.Cli([
             "study",
             study,
             .. Tiny(study),
@@ -214,9 +195,9 @@ public sealed class StudyResumeTests : IDisposable
     {
         var a = Path.Combine(_dir, "a");
         var b = Path.Combine(_dir, "b");
-        var (codeA, _, errA) = Cli(DoubleDescent(a));
+        var (codeA, _, errA) = Repo.Cli(DoubleDescent(a));
         Assert.True(codeA == 0, errA);
-        var (codeB, _, errB) = Cli(DoubleDescent(b));
+        var (codeB, _, errB) = Repo.Cli(DoubleDescent(b));
         Assert.True(codeB == 0, errB);
         var runs = RunNames(b);
         Assert.Equal(2, runs.Count);
@@ -245,7 +226,7 @@ public sealed class StudyResumeTests : IDisposable
         var firstTime = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(firstCsv, firstTime);
 
-        var (code, _, stderr) = Cli([.. DoubleDescent(b), "--resume"]);
+        var (code, _, stderr) = Repo.Cli([.. DoubleDescent(b), "--resume"]);
         Assert.True(code == 0, stderr);
         Assert.Contains($"{first} already finished; reused", stderr);
         Assert.DoesNotContain($"{second} already finished", stderr);

@@ -8,8 +8,6 @@ open MathNet.Numerics.LinearAlgebra
 open Telescope.Theory
 open Harness
 
-let mmax (m: Matrix<float>) = m.Enumerate() |> Seq.map abs |> Seq.max
-
 /// A small two-layer linear network: n ∈ 2..10, d, p, c ∈ 1..4, seed.
 let net (k: int[]) =
     TwoLayerLinear.Random(intIn 2 10 k[0], intIn 1 4 k[1], intIn 1 4 k[2], intIn 1 4 k[3], 0.5, abs k[4])

@@ -130,5 +130,12 @@ let maxDiff (ts: float seq) (f: float -> float) (g: float -> float) =
 let grid t1 n =
     [ for i in 0..n -> t1 * float i / float n ]
 
+/// Largest |entry| of a matrix.
+let mmax (m: MathNet.Numerics.LinearAlgebra.Matrix<float>) = m.Enumerate() |> Seq.map abs |> Seq.max
+
+/// The premise check rejects this call (ArgumentException or a subclass).
+let bad (f: unit -> obj) =
+    Assert.ThrowsAny<ArgumentException>(fun () -> f () |> ignore) |> ignore
+
 /// Invoke a .NET Func as an F# function.
 let inline fn (f: Func<'a, 'b>) = fun x -> f.Invoke x

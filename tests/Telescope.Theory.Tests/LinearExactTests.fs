@@ -9,12 +9,6 @@ open MathNet.Numerics.LinearAlgebra
 open Telescope.Theory
 open Harness
 
-let bad (f: unit -> obj) =
-    Assert.ThrowsAny<ArgumentException>(fun () -> f () |> ignore) |> ignore
-
-/// Largest |entry| of a matrix.
-let mmax (m: Matrix<float>) = m.Enumerate() |> Seq.map abs |> Seq.max
-
 let close (tol: float) (expected: float) (actual: float) =
     Assert.True(abs (expected - actual) <= tol, sprintf "expected %g, got %g (tolerance %g)" expected actual tol)
 

@@ -117,7 +117,7 @@ public sealed record DoubleDescentConfig
 
 /// <summary>
 /// The double-descent study (paper Fig. 3, 9; spec §4.2 CPU variant): M35 with training label noise,
-/// one hidden ReLU layer of width h, plain SGD (smoother A3). Per width: train/test loss and accuracy,
+/// one hidden layer of width h (ReLU, or tanh in the full preset), plain SGD (smoother A3). Per width: train/test loss and accuracy,
 /// p_train and p_test of the final smoother, the telescoping error and smoother gap, and the validity
 /// gate <c>gate_passed</c> (effective parameters of a run with <c>gate_passed = 0</c> are not to be
 /// trusted, and the figure shows them as such). Expected shape: test loss falls, peaks near the
