@@ -85,16 +85,28 @@ public static class LazyRich
     {
         double s0 = n.S0,
             sg = n.Sigma0,
-            s = n.S,
             om = n.Omega,
             z = n.Z;
+        var (plus, minus) = OmegaPlusMinusS(n);
         return t =>
         {
             double e = Math.Exp(-rate * om * t / z);
-            double num = sg - s0 + s + om + (-sg + s0 - s + om) * e;
-            double den = sg + s0 - s + om + (-sg - s0 + s + om) * e;
+            double num = sg - s0 + plus + (-sg + s0 + minus) * e;
+            double den = sg + s0 + minus + (-sg - s0 + plus) * e;
             return num / den;
         };
+    }
+
+    /// <summary>
+    /// Ω + S and Ω − S without cancellation: one of them loses digits when |S| ≫ Σ₀ (Ω ≈ |S|), so it is taken as
+    /// (Ω² − S²)/(Ω ∓ S) = (Σ₀² − S₀²)/(Ω ∓ S).
+    /// </summary>
+    private static (double Plus, double Minus) OmegaPlusMinusS(ScalarNetwork n)
+    {
+        double s = n.S,
+            om = n.Omega,
+            d = Math.Max(0, n.Sigma0 * n.Sigma0 - n.S0 * n.S0);
+        return s >= 0 ? (om + s, d / (om + s)) : (d / (om - s), om - s);
     }
 
     /// <summary>
@@ -151,7 +163,7 @@ public static class LazyRich
     }
 
     /// <summary>γ₊ = lim γ(t) = (S + Ω)/(Σ₀ + S₀) (R31, Eq 6.14). Larger γ₊ means richer dynamics.</summary>
-    public static double GammaPlus(ScalarNetwork n) => (n.S + n.Omega) / (n.Sigma0 + n.S0);
+    public static double GammaPlus(ScalarNetwork n) => OmegaPlusMinusS(n).Plus / (n.Sigma0 + n.S0);
 
     /// <summary>Lower bound γ₊ ≥ S/Σ₀ for S &gt; 0 (R31), equality iff every aᵢ(0) = bᵢ(0).</summary>
     public static double GammaPlusLowerBound(ScalarNetwork n) => n.S / n.Sigma0;
