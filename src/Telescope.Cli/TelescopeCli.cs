@@ -17,7 +17,7 @@ public static class TelescopeCli
     public const int BadInput = 2;
 
     /// <summary>Exit code when the native tensor library cannot be loaded.</summary>
-    public const int NativeFailure = 3;
+    public const int NativeFailure = TorchRuntime.NativeFailureExitCode;
 
     /// <summary>Build the root command with every sub-command.</summary>
     public static RootCommand Build()

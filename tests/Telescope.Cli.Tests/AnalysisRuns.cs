@@ -6,7 +6,8 @@ using Telescope.Frames;
 namespace Telescope.Cli.Tests;
 
 /// <summary>
-/// Runs every script in analysis/ (top level: .fsx and .csx) once on small settings
+/// Runs every script in analysis/ (top level: .fsx through plain <c>dotnet fsi</c>, .csx through
+/// <c>telescope script</c>) once on small settings
 /// (<c>--steps 20</c>), each into its own folder under one output root, plus a small approximation
 /// study through the CLI, so that the tests can check the outputs and build a report from them.
 /// </summary>
@@ -48,12 +49,17 @@ public sealed class AnalysisRuns : IDisposable
             int code;
             try
             {
-                code = ScriptCommand.Run(
-                    Repo.Path_("analysis", s),
-                    ["--steps", "20", "--out", dir],
-                    o,
-                    e
-                );
+                // .fsx through plain `dotnet fsi`, as the scripts' headers say; .csx through `telescope script`
+                string[] args = ["--steps", "20", "--out", dir];
+                if (s.EndsWith(".fsx", StringComparison.Ordinal))
+                {
+                    var (c, so, se) = Repo.Fsi(Repo.Path_("analysis", s), args);
+                    code = c;
+                    o.Write(so);
+                    e.Write(se);
+                }
+                else
+                    code = ScriptCommand.Run(Repo.Path_("analysis", s), args, o, e);
             }
             catch (Exception ex)
             {

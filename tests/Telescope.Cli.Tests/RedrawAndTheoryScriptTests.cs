@@ -72,14 +72,7 @@ public sealed class RedrawAndTheoryScriptTests : IDisposable
         Assert.True(code == 0, $"telescope study {study} exited {code}");
         var table = Path.Combine(dir, study + ".csv");
         Assert.True(File.Exists(table));
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int rc = ScriptCommand.Run(
-            Repo.Path_("analysis", "redraw", script + ".fsx"),
-            [table],
-            o,
-            e
-        );
+        var (rc, o, e) = Repo.Fsi(Repo.Path_("analysis", "redraw", script + ".fsx"), [table]);
         Assert.True(rc == 0, $"{script}.fsx exited {rc}: {e}\n{o}");
         Assert.True(
             new FileInfo(Path.Combine(dir, html)).Length > 0,
@@ -99,9 +92,7 @@ public sealed class RedrawAndTheoryScriptTests : IDisposable
     [MemberData(nameof(TheoryScripts))]
     public void ThesisChapterScriptRunsGreen(string script)
     {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int rc = ScriptCommand.Run(Repo.Path_("analysis", "theory", script), [], o, e);
+        var (rc, o, e) = Repo.Fsi(Repo.Path_("analysis", "theory", script), []);
         Assert.True(rc == 0, $"{script} exited {rc}: {e}\n{o}");
     }
 }

@@ -68,16 +68,21 @@ public static class Repo
     public static (int code, string stdout, string stderr) Exec(
         string file,
         IEnumerable<string> args,
-        int timeoutMs = 600_000
+        int timeoutMs = 600_000,
+        string? cwd = null,
+        IReadOnlyDictionary<string, string>? env = null
     )
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            WorkingDirectory = cwd ?? Environment.CurrentDirectory,
         };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();
@@ -90,4 +95,15 @@ public static class Repo
         }
         return (p.ExitCode, o.Result, e.Result);
     }
+
+    /// <summary>
+    /// Run an F# script with plain <c>dotnet fsi</c> (no <c>--lib</c>, nothing on the search path but what the
+    /// script's own <c>#I</c>/<c>#r</c> lines name), as a user would.
+    /// </summary>
+    public static (int code, string stdout, string stderr) Fsi(
+        string script,
+        IEnumerable<string> args,
+        string? cwd = null,
+        IReadOnlyDictionary<string, string>? env = null
+    ) => Exec("dotnet", ["fsi", "--quiet", script, .. args], cwd: cwd, env: env);
 }

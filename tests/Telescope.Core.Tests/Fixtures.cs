@@ -1,5 +1,6 @@
 using Telescope.Data;
 using Telescope.Models;
+using Telescope.Tensors;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ public static class Fixtures
                 var v = new double[p.numel()];
                 for (int i = 0; i < v.Length; i++)
                     v[i] = scale * rng.NextGaussian();
-                return torch.tensor(v, p.shape, dtype: p.dtype);
+                return HostArrays.ToTensor(v, p.shape, dtype: p.dtype);
             })
             .ToArray();
     }
@@ -73,6 +74,6 @@ public static class Fixtures
         var v = new double[count];
         for (int i = 0; i < v.Length; i++)
             v[i] = rng.NextGaussian();
-        return torch.tensor(v, [n, .. shape], dtype: ScalarType.Float64);
+        return HostArrays.ToTensor(v, [n, .. shape], dtype: ScalarType.Float64);
     }
 }

@@ -1,5 +1,6 @@
 using Telescope.Data;
 using Telescope.Frames;
+using Telescope.Tensors;
 using TorchSharp;
 using Xunit;
 
@@ -91,7 +92,7 @@ public class FramesTests : IDisposable
         var ours = Images.AdaptiveAvgPool(img, 28, 8);
         var theirs = torch
             .nn.functional.adaptive_avg_pool2d(
-                torch.tensor(img, [1, 1, 28, 28], torch.float64),
+                HostArrays.ToTensor(img, [1, 1, 28, 28], torch.float64),
                 [8, 8]
             )
             .reshape(64);

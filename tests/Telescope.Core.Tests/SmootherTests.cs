@@ -3,6 +3,7 @@ using Telescope.Kernels;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Smoothing;
+using Telescope.Tensors;
 using Telescope.Training;
 using TorchSharp;
 using Xunit;
@@ -50,7 +51,7 @@ public class SmootherTests
         for (int t = 1; t <= steps; t++)
         {
             var b = sampler.Next();
-            var idx = torch.tensor(b.Select(i => (long)i).ToArray());
+            var idx = HostArrays.ToTensor(b.Select(i => (long)i).ToArray());
             var prev = net.Snapshot();
             if (keepKernels)
                 kernels.Add(Ntk.Compute(net, xTrain, xTrain, prev));
@@ -206,7 +207,7 @@ public class SmootherTests
             λ = spec.WeightDecay;
         for (int t = 1; t <= steps; t++)
         {
-            var idx = torch.tensor(sampler.Next().Select(i => (long)i).ToArray());
+            var idx = HostArrays.ToTensor(sampler.Next().Select(i => (long)i).ToArray());
             var jb = j.index_select(0, idx);
             var e = torch.zeros(idx.shape[0], n, dtype: ScalarType.Float64);
             for (int r = 0; r < idx.shape[0]; r++)
@@ -332,7 +333,7 @@ public class SmootherTests
         Assert.True(Math.Abs(pTrain - 6) <= 1e-6, $"p_train = {pTrain:R}");
         var xb = torch.cat(
             [
-                torch.tensor(x, [n, d], dtype: ScalarType.Float64),
+                HostArrays.ToTensor(x, [n, d], dtype: ScalarType.Float64),
                 torch.ones(n, 1, dtype: ScalarType.Float64),
             ],
             1
@@ -365,7 +366,7 @@ public class SmootherTests
             tree[i * n + j] = leaf[i] == leaf[j] ? 1.0 / leaf.Count(l => l == leaf[j]) : 0;
         Assert.Equal(
             4.0,
-            EffectiveParameters.Of(torch.tensor(tree, [n, n], dtype: ScalarType.Float64), n),
+            EffectiveParameters.Of(HostArrays.ToTensor(tree, [n, n], dtype: ScalarType.Float64), n),
             12
         );
         const int k = 3;
@@ -378,7 +379,7 @@ public class SmootherTests
                 knn[i * n + j] = 1.0 / k;
         Assert.Equal(
             (double)n / k,
-            EffectiveParameters.Of(torch.tensor(knn, [n, n], dtype: ScalarType.Float64), n),
+            EffectiveParameters.Of(HostArrays.ToTensor(knn, [n, n], dtype: ScalarType.Float64), n),
             12
         );
     }
@@ -387,7 +388,7 @@ public class SmootherTests
     public void EffectiveParametersUseTheFrobeniusNormAndTheFactorNOverM()
     {
         // T17: n = 2 training labels, S = [[1, 0], [0.5, 0.5] | test: [2, 0], [0, 1], [1, 1]] (m = 3)
-        var s = torch.tensor(
+        var s = HostArrays.ToTensor(
             new double[] { 1, 0, 0.5, 0.5, 2, 0, 0, 1, 1, 1 },
             [5, 2],
             dtype: ScalarType.Float64
@@ -397,7 +398,7 @@ public class SmootherTests
         Assert.Equal(2.0 / 3.0 * (4 + 1 + 2), pTest, 14); // (n/m) Σ_test ‖s‖² = 14/3
         Assert.NotEqual(4 + 1 + 2, pTest); // not the plain sum
         // p is not trace(S) (the classical degrees of freedom): S = [[.9, .1], [.1, .9]] has p = 1.64, trace 1.8
-        var s2 = torch.tensor(
+        var s2 = HostArrays.ToTensor(
             new double[] { 0.9, 0.1, 0.1, 0.9 },
             [2, 2],
             dtype: ScalarType.Float64

@@ -1,5 +1,6 @@
 using Telescope.Kernels;
 using Telescope.Models;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,7 +51,7 @@ public static class NtkBench
         var xs = new double[n * 784];
         for (int i = 0; i < xs.Length; i++)
             xs[i] = rng.NextDouble();
-        var x = torch.tensor(xs, [n, 784], dtype: dtype, device: dev);
+        var x = HostArrays.ToTensor(xs, [n, 784], dtype: dtype, device: dev);
         var theta = net.Snapshot();
         double p = net.ParameterCount;
         int bytes = dtype == ScalarType.Float64 ? 8 : 4;

@@ -31,7 +31,7 @@ public static class TelescopingBench
         var xs = new double[n * 784];
         for (int i = 0; i < xs.Length; i++)
             xs[i] = rng.NextDouble();
-        var x = torch.tensor(xs, [n, 784], dtype: dtype, device: dev);
+        var x = HostArrays.ToTensor(xs, [n, 784], dtype: dtype, device: dev);
         var theta = net.Snapshot();
         var delta = net
             .Parameters.Select(p =>

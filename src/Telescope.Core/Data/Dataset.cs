@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -80,15 +81,20 @@ public sealed record Dataset(
 
     /// <summary>Features as a tensor <c>[n, …Shape]</c>.</summary>
     public Tensor Inputs(ScalarType dtype, Device device) =>
-        torch.tensor(X, [Count, .. Shape.Select(s => (long)s)], dtype: dtype, device: device);
+        HostArrays.ToTensor(
+            X,
+            [Count, .. Shape.Select(s => (long)s)],
+            dtype: dtype,
+            device: device
+        );
 
     /// <summary>Squared-loss targets <c>[n, k]</c>: the value (regression), the 0/1 label (binary), or one-hot.</summary>
     public Tensor Targets(ScalarType dtype, Device device)
     {
         if (TargetValues is not null)
-            return torch.tensor(TargetValues, [Count, 1], dtype: dtype, device: device);
+            return HostArrays.ToTensor(TargetValues, [Count, 1], dtype: dtype, device: device);
         if (Outputs == 1)
-            return torch.tensor(
+            return HostArrays.ToTensor(
                 Labels.Select(l => (double)l).ToArray(),
                 [Count, 1],
                 dtype: dtype,
@@ -97,10 +103,10 @@ public sealed record Dataset(
         var oh = new double[Count * Classes];
         for (int i = 0; i < Count; i++)
             oh[i * Classes + Labels[i]] = 1;
-        return torch.tensor(oh, [Count, Classes], dtype: dtype, device: device);
+        return HostArrays.ToTensor(oh, [Count, Classes], dtype: dtype, device: device);
     }
 
     /// <summary>Labels as an int64 tensor <c>[n]</c>.</summary>
     public Tensor LabelTensor(Device device) =>
-        torch.tensor(Labels.Select(l => (long)l).ToArray(), device: device);
+        HostArrays.ToTensor(Labels.Select(l => (long)l).ToArray(), device: device);
 }

@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,7 +60,7 @@ public sealed class Network : IDisposable
             var shapes = layers[l].ParameterShapes;
             for (int j = 0; j < shapes.Count; j++)
             {
-                var t = torch.tensor(init[j], shapes[j], dtype: dtype, device: device);
+                var t = HostArrays.ToTensor(init[j], shapes[j], dtype: dtype, device: device);
                 ps.Add(new Parameter(t, requires_grad: true));
             }
         }

@@ -17,9 +17,10 @@ public static class TorchRuntime
     private static bool _loaded;
 
     /// <summary>
-    /// Load the native library (idempotent). Throws <see cref="NativeLoadException"/> naming the cause.
-    /// On Debian 12 the cause is almost always an output folder whose <c>libLibTorchSharp.so</c> was not
-    /// patched by the build (it asks for GLIBCXX_3.4.32); rebuild with <c>dotnet build</c>.
+    /// Load the native library (idempotent): <see cref="NativeLibraries.Load"/>, then one tensor as a probe.
+    /// Throws <see cref="NativeLoadException"/> with a one-line message naming the <c>dlopen</c> reason and
+    /// the fix. In a <c>dotnet fsi</c> script run (not interactive) it prints that line to stderr and exits
+    /// with code 3 instead, as the <c>telescope</c> command does, so a script never ends in a native stack trace.
     /// </summary>
     public static void EnsureLoaded()
     {
@@ -29,23 +30,50 @@ public static class TorchRuntime
                 return;
             try
             {
+                NativeLibraries.Load();
                 using var probe = torch.zeros(1);
                 _loaded = true;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not NativeLoadException)
             {
                 var root = e;
                 while (root.InnerException is not null)
                     root = root.InnerException;
-                var hint = root.Message.Contains("GLIBCXX", StringComparison.Ordinal)
-                    ? "libLibTorchSharp.so asks for GLIBCXX_3.4.32, which this libstdc++ lacks; the build marks that requirement weak in every output folder — rebuild with `dotnet build` (build/TorchSharpGlibcxxFix.targets) and run from the build output."
-                    : "check that the TorchSharp-cpu package restored and that runtimes/linux-x64/native is beside TorchSharp.dll.";
-                throw new NativeLoadException(
-                    $"cannot load TorchSharp's native library (libtorch): {root.GetType().Name}: {FirstLine(root.Message)}. Hint: {hint}",
-                    e
+                Fail(
+                    new NativeLoadException(
+                        $"cannot load libtorch: {root.GetType().Name}: {FirstLine(root.Message)}. Fix: check that the TorchSharp-cpu package restored whole, or set {NativeLibraries.DirVariable} to a folder with a working libtorch.",
+                        e
+                    )
                 );
             }
+            catch (NativeLoadException e)
+            {
+                Fail(e);
+            }
         }
+    }
+
+    /// <summary>Exit code of a host that stops because the native library cannot be loaded.</summary>
+    public const int NativeFailureExitCode = 3;
+
+    private static void Fail(NativeLoadException e)
+    {
+        if (IsFsiScript())
+        {
+            Console.Error.WriteLine($"telescope: {e.Message}");
+            Environment.Exit(NativeFailureExitCode);
+        }
+        throw e;
+    }
+
+    /// <summary>Whether this process is <c>dotnet fsi</c> running a script file (not an interactive session).</summary>
+    private static bool IsFsiScript()
+    {
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name;
+        return string.Equals(entry, "fsi", StringComparison.OrdinalIgnoreCase)
+            && Environment
+                .GetCommandLineArgs()
+                .Any(a => a.EndsWith(".fsx", StringComparison.OrdinalIgnoreCase));
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();

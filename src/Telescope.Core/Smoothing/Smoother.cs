@@ -1,6 +1,7 @@
 using Telescope.Kernels;
 using Telescope.Models;
 using Telescope.Optim;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -135,7 +136,7 @@ public sealed class Smoother : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var idx = torch.tensor(batch.Select(i => (long)i).ToArray(), device: _net.Device);
+        var idx = HostArrays.ToTensor(batch.Select(i => (long)i).ToArray(), device: _net.Device);
         int b = batch.Count;
         // R = E_B − S[B, :]  [b, n];   M = [−R | c_B] / b  [b, n+1]  so that G = J_Bᵀ M = [G^S | G^C]
         var r = _s.index_select(0, idx).neg();

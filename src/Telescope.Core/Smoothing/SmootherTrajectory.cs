@@ -3,6 +3,7 @@ using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Telescoping;
+using Telescope.Tensors;
 using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -217,7 +218,7 @@ public static class SmootherTrajectory
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var batch = sampler.Next();
-            var idx = torch.tensor(batch.Select(i => (long)i).ToArray(), device: dev);
+            var idx = HostArrays.ToTensor(batch.Select(i => (long)i).ToArray(), device: dev);
             var thetaPrev = net.Snapshot();
             foreach (var p in net.Parameters)
                 p.grad?.zero_();

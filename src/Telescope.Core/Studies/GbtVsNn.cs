@@ -375,7 +375,11 @@ public sealed class GbtVsNnStudy : IStudy
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var x = torch.tensor(split.Rows(rows), [rows.Length, HousesLike.D], dtype: net.DType);
+        var x = HostArrays.ToTensor(
+            split.Rows(rows),
+            [rows.Length, HousesLike.D],
+            dtype: net.DType
+        );
         var f = net.Forward(x).to_type(ScalarType.Float64).squeeze(1).data<double>().ToArray();
         return Mse(f, split.Targets(rows));
     }
@@ -393,8 +397,8 @@ public sealed class GbtVsNnStudy : IStudy
     )
     {
         int n = rows.Length;
-        var x = torch.tensor(split.Rows(rows), [n, HousesLike.D], dtype: net.DType);
-        var y = torch.tensor(split.Targets(rows), [n, 1], dtype: net.DType);
+        var x = HostArrays.ToTensor(split.Rows(rows), [n, HousesLike.D], dtype: net.DType);
+        var y = HostArrays.ToTensor(split.Targets(rows), [n, 1], dtype: net.DType);
         x.DetachFromDisposeScope();
         y.DetachFromDisposeScope();
         var sampler = new BatchSampler(n, _cfg.Batch, seed);
@@ -411,7 +415,7 @@ public sealed class GbtVsNnStudy : IStudy
                 cancel.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var batch = sampler.Next();
-                var bi = torch.tensor(batch.Select(i => (long)i).ToArray());
+                var bi = HostArrays.ToTensor(batch.Select(i => (long)i).ToArray());
                 if (tracker is not null && (t - 1) % _cfg.KernelEvery == 0)
                     tracker.Record(net, t, bi);
                 foreach (var p in net.Parameters)
@@ -461,7 +465,7 @@ public sealed class GbtVsNnStudy : IStudy
         {
             if (_x is null)
             {
-                _x = torch.tensor(
+                _x = HostArrays.ToTensor(
                     split.Rows(_eval),
                     [_eval.Length, HousesLike.D],
                     dtype: net.DType

@@ -303,11 +303,11 @@ public sealed class LmcStudy : IStudy
                 x[k * 784 + r * 28 + c] = (float)((v - PixelMean) / PixelStd);
             }
         }
-        return torch.tensor(x, [index.Count, 1, 28, 28]);
+        return HostArrays.ToTensor(x, [index.Count, 1, 28, 28]);
     }
 
     private static Tensor Labels(FashionMnist.Split s, IReadOnlyList<int> index) =>
-        torch.tensor(index.Select(i => (long)s.Labels[i]).ToArray());
+        HostArrays.ToTensor(index.Select(i => (long)s.Labels[i]).ToArray());
 
     /// <summary>One heavy-ball step on a batch (train mode); returns the batch loss.</summary>
     private double Step(

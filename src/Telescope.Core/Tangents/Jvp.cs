@@ -107,7 +107,7 @@ public static class Jvp
                 result[i * net.Outputs + k] = s;
             }
         }
-        return torch.tensor(result, [n, net.Outputs], dtype: net.DType, device: net.Device);
+        return HostArrays.ToTensor(result, [n, net.Outputs], dtype: net.DType, device: net.Device);
     }
 
     /// <summary>The explicit Jacobian <c>J ∈ R^{N·k × P}</c> (row i·k + o is ∇f_o(x_i)ᵀ), by per-example backward passes. Memory N·k·P: tests only.</summary>

@@ -153,7 +153,10 @@ public static class Trajectory
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var idx = torch.tensor(sampler.Next().Select(i => (long)i).ToArray(), device: dev);
+            var idx = HostArrays.ToTensor(
+                sampler.Next().Select(i => (long)i).ToArray(),
+                device: dev
+            );
             var thetaPrev = net.Snapshot();
 
             foreach (var p in net.Parameters)

@@ -1,0 +1,314 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace Telescope.Native;
+
+/// <summary>
+/// Finds and loads libtorch and TorchSharp's <c>libLibTorchSharp.so</c> ourselves, before TorchSharp's own
+/// loader runs, so the same code works in every host: a built app (deps.json), <c>dotnet test</c>,
+/// <c>dotnet fsi</c> with <c>#r</c> of built DLLs or <c>#r "nuget:"</c>, a notebook kernel, an installed tool.
+/// <para>
+/// Order: libc10 → libtorch_cpu → libtorch → libLibTorchSharp, each by full path with
+/// <see cref="NativeLibrary.Load(string)"/>. A later <c>dlopen("libLibTorchSharp.so")</c> by TorchSharp then
+/// finds the loaded copy by its soname, and a DllImport resolver on the TorchSharp assembly hands the
+/// same handle to every P/Invoke, so TorchSharp never falls back to copying half a gigabyte of libtorch
+/// into a <c>cpu/</c> folder. Where libLibTorchSharp asks strictly for <c>GLIBCXX_3.4.32</c> (Debian 12's
+/// libstdc++ stops at 3.4.30), a copy with that requirement marked weak is kept in the user cache
+/// (<see cref="CacheRoot"/>), keyed by the original's SHA-256, and loaded instead; the package itself is
+/// never touched.
+/// </para>
+/// </summary>
+public static class NativeLibraries
+{
+    /// <summary>The libstdc++ version requirement that is made weak.</summary>
+    public const string Glibcxx = "GLIBCXX_3.4.32";
+
+    /// <summary>Environment variable naming a folder that holds libtorch (libc10, libtorch_cpu, libtorch) and libLibTorchSharp.</summary>
+    public const string DirVariable = "TELESCOPE_LIBTORCH_DIR";
+
+    /// <summary>Environment variable naming the cache folder for the patched library (default <c>$XDG_CACHE_HOME/telescope/native</c> or <c>~/.cache/telescope/native</c>).</summary>
+    public const string CacheVariable = "TELESCOPE_NATIVE_CACHE";
+
+    private static readonly string[] TorchChain = ["libc10.so", "libtorch_cpu.so", "libtorch.so"];
+    private const string SharpName = "libLibTorchSharp.so";
+    private static readonly object Gate = new();
+    private static IntPtr _sharp;
+    private static string? _error;
+
+    /// <summary>The library files that were loaded, in order (empty before <see cref="Load"/> or off Linux).</summary>
+    public static IReadOnlyList<string> Loaded { get; private set; } = [];
+
+    /// <summary>
+    /// Runs when Telescope.Core is first touched: hands TorchSharp's P/Invokes our loaded library, and makes
+    /// an unhandled <see cref="NativeLoadException"/> end any host as one line on stderr with exit code 3.
+    /// </summary>
+    [ModuleInitializer]
+    internal static void Initialize()
+    {
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (Explain(e.ExceptionObject as Exception) is { } line)
+            {
+                Console.Error.WriteLine($"telescope: {line}");
+                Environment.Exit(TorchRuntime.NativeFailureExitCode);
+            }
+        };
+        if (!OperatingSystem.IsLinux())
+            return;
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(TorchSharp.torch).Assembly, Resolve);
+        }
+        catch (InvalidOperationException)
+        {
+            // another resolver is set for TorchSharp (the host's own); ours would not be asked
+        }
+        try
+        {
+            // before any TorchSharp type initialiser can run its own loader (which, failing, copies
+            // libtorch into a cpu/ folder): once our copy is loaded, its soname satisfies TorchSharp's search
+            Load();
+        }
+        catch (NativeLoadException)
+        {
+            // remembered: TorchRuntime.EnsureLoaded and the unhandled-exception handler report it
+        }
+    }
+
+    /// <summary>Why loading failed (one line), or null when it did not fail or was not tried.</summary>
+    public static string? Failure => _error;
+
+    /// <summary>
+    /// The one line that explains <paramref name="e"/> when it comes from an unloadable native library:
+    /// a <see cref="NativeLoadException"/> anywhere in the chain, or TorchSharp's own type initialiser
+    /// failing after our load failed (then our reason, which names the file and the <c>dlopen</c> error).
+    /// </summary>
+    public static string? Explain(Exception? e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is NativeLoadException n)
+                return n.Message;
+            if (
+                x is TypeInitializationException t
+                && t.TypeName?.StartsWith("TorchSharp", StringComparison.Ordinal) == true
+                && _error is not null
+            )
+                return _error;
+        }
+        return null;
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    {
+        if (name is not ("LibTorchSharp" or "libLibTorchSharp" or SharpName))
+            return IntPtr.Zero;
+        try
+        {
+            return Load();
+        }
+        catch (NativeLoadException)
+        {
+            return IntPtr.Zero; // let the runtime's own search fail; EnsureLoaded reports our reason
+        }
+    }
+
+    /// <summary>
+    /// Load the chain once (idempotent; a failure is remembered). Returns libLibTorchSharp's handle.
+    /// Throws <see cref="NativeLoadException"/> whose one-line message names the file, the <c>dlopen</c>
+    /// reason and the fix. Off Linux it does nothing and returns <see cref="IntPtr.Zero"/>.
+    /// </summary>
+    public static IntPtr Load()
+    {
+        if (!OperatingSystem.IsLinux())
+            return IntPtr.Zero;
+        lock (Gate)
+        {
+            if (_sharp != IntPtr.Zero)
+                return _sharp;
+            if (_error is not null)
+                throw new NativeLoadException(_error, null);
+            try
+            {
+                _sharp = LoadChain();
+                return _sharp;
+            }
+            catch (NativeLoadException e)
+            {
+                _error = e.Message;
+                throw;
+            }
+        }
+    }
+
+    private static IntPtr LoadChain()
+    {
+        var dirs = CandidateDirs().ToList();
+        var torchDir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")));
+        var sharpDir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, SharpName)));
+        if (torchDir is null || sharpDir is null)
+            throw new NativeLoadException(
+                $"cannot find {(torchDir is null ? "libtorch_cpu.so" : SharpName)} in any of: {string.Join(", ", dirs.DefaultIfEmpty("(no candidate folder)"))}. Fix: restore the TorchSharp-cpu package (dotnet restore), or set {DirVariable} to a folder that holds libtorch and {SharpName}.",
+                null
+            );
+        var loaded = new List<string>();
+        foreach (var lib in TorchChain)
+        {
+            var file = Path.Combine(torchDir, lib);
+            if (!File.Exists(file))
+                continue; // a libtorch build may fold libc10 into libtorch_cpu
+            Open(file);
+            loaded.Add(file);
+        }
+        var sharp = Usable(Path.Combine(sharpDir, SharpName));
+        var handle = Open(sharp);
+        loaded.Add(sharp);
+        Loaded = loaded;
+        return handle;
+    }
+
+    private static IntPtr Open(string file)
+    {
+        try
+        {
+            return NativeLibrary.Load(file);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            // .NET wraps dlerror() in advice ("… consider setting the LD_DEBUG environment variable: <dlerror>")
+            var reason = OneLine(e.Message);
+            const string tail = "environment variable: ";
+            var at = reason.LastIndexOf(tail, StringComparison.Ordinal);
+            if (at >= 0)
+                reason = reason[(at + tail.Length)..];
+            var fix = reason.Contains("GLIBCXX", StringComparison.Ordinal)
+                ? $"this libstdc++ lacks a version the library asks for; Telescope marks {Glibcxx} weak in a cached copy — if another version is named, install a newer libstdc++6"
+                : $"check that the TorchSharp-cpu package restored whole, or set {DirVariable} to a folder with a working libtorch";
+            throw new NativeLoadException(
+                $"cannot load libtorch: dlopen {file}: {reason}. Fix: {fix}.",
+                e
+            );
+        }
+    }
+
+    /// <summary>
+    /// The file to load for <paramref name="original"/>: itself when it asks for <see cref="Glibcxx"/> weakly
+    /// or not at all, else a cached copy with that requirement marked weak (written atomically once).
+    /// </summary>
+    internal static string Usable(string original)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(original);
+            if (!ElfVersionNeeds.NeedsStrictly(bytes, Glibcxx))
+                return original;
+        }
+        catch (Exception e)
+            when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new NativeLoadException(
+                $"cannot load libtorch: cannot read {original}: {OneLine(e.Message)}. Fix: restore the TorchSharp-cpu package again (dotnet restore --force).",
+                e
+            );
+        }
+        var key = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
+        var dir = Path.Combine(CacheRoot(), key);
+        var patched = Path.Combine(dir, SharpName);
+        if (File.Exists(patched))
+            return patched;
+        ElfVersionNeeds.MarkWeak(bytes, Glibcxx);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            var tmp = Path.Combine(dir, $"{SharpName}.{Environment.ProcessId}.tmp");
+            File.WriteAllBytes(tmp, bytes);
+            File.Move(tmp, patched, overwrite: true); // atomic; a concurrent writer writes the same bytes
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NativeLoadException(
+                $"cannot load libtorch: cannot write the patched copy of {SharpName} to {dir}: {OneLine(e.Message)}. Fix: set {CacheVariable} to a writable folder.",
+                e
+            );
+        }
+        return patched;
+    }
+
+    /// <summary>Where the patched copy of libLibTorchSharp is kept.</summary>
+    public static string CacheRoot()
+    {
+        var set = Environment.GetEnvironmentVariable(CacheVariable);
+        if (!string.IsNullOrWhiteSpace(set))
+            return set;
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var root =
+            !string.IsNullOrWhiteSpace(xdg) ? xdg
+            : !string.IsNullOrWhiteSpace(home) ? Path.Combine(home, ".cache")
+            : Path.GetTempPath();
+        return Path.Combine(root, "telescope", "native");
+    }
+
+    /// <summary>
+    /// Folders that may hold the native libraries, most specific first: <see cref="DirVariable"/>; the
+    /// runtime's native search folders (deps.json hosts); the TorchSharp assembly's folder and its
+    /// <c>runtimes/linux-x64/native</c>; and, for a TorchSharp loaded from a NuGet cache
+    /// (<c>#r "nuget:"</c>), the native folders of the TorchSharp and libtorch-cpu-linux-x64 packages there.
+    /// </summary>
+    public static IEnumerable<string> CandidateDirs()
+    {
+        var seen = new HashSet<string>();
+        foreach (var d in Raw())
+        {
+            if (string.IsNullOrWhiteSpace(d))
+                continue;
+            var full = Path.GetFullPath(d);
+            if (Directory.Exists(full) && seen.Add(full))
+                yield return full;
+        }
+
+        static IEnumerable<string> Raw()
+        {
+            var over = Environment.GetEnvironmentVariable(DirVariable);
+            if (!string.IsNullOrWhiteSpace(over))
+            {
+                yield return over; // an explicit folder is the only candidate
+                yield break;
+            }
+            const string rid = "runtimes/linux-x64/native";
+            if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string search)
+                foreach (var d in search.Split(Path.PathSeparator))
+                    yield return d;
+            var asm = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location);
+            if (string.IsNullOrEmpty(asm))
+                yield break;
+            yield return asm;
+            yield return Path.Combine(asm, rid);
+            // NuGet layout: <root>/torchsharp/<version>/lib/<tfm>/TorchSharp.dll
+            var pkg = Path.GetFullPath(Path.Combine(asm, "..", ".."));
+            yield return Path.Combine(pkg, rid);
+            var root = Path.GetDirectoryName(Path.GetDirectoryName(pkg));
+            if (root is null)
+                yield break;
+            var libtorch = Path.Combine(root, "libtorch-cpu-linux-x64");
+            if (!Directory.Exists(libtorch))
+                yield break;
+            foreach (var v in Directory.GetDirectories(libtorch).OrderByDescending(VersionOf))
+                yield return Path.Combine(v, rid);
+        }
+
+        static Version VersionOf(string dir) =>
+            Version.TryParse(Path.GetFileName(dir).Split('-')[0], out var v)
+                ? v
+                : new Version(0, 0);
+    }
+
+    private static string OneLine(string s) =>
+        string.Join(
+            " ",
+            s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        );
+}
