@@ -130,15 +130,7 @@ public sealed class LocalFeed : IDisposable
     private static void CopySources(string from, string to)
     {
         Directory.CreateDirectory(to);
-        foreach (
-            var f in new[]
-            {
-                "Directory.Build.props",
-                "Directory.Build.targets",
-                "README.md",
-                "LICENSE",
-            }
-        )
+        foreach (var f in new[] { "Directory.Build.props", "README.md", "LICENSE" })
             File.Copy(Path.Combine(from, f), Path.Combine(to, f));
         CopyTree(Path.Combine(from, "src"), Path.Combine(to, "src"));
         CopyTree(Path.Combine(from, "scripts"), Path.Combine(to, "scripts"));
