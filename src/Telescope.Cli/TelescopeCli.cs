@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Telescope.Cli.Commands;
+using Telescope.Frames;
 using Telescope.Native;
 
 namespace Telescope.Cli;
@@ -25,10 +26,24 @@ public static class TelescopeCli
         var root = new RootCommand(
             "Telescope.Analytics: test claims about how neural networks learn, by experiment (telescoping lens) and in closed form (layerwise linear models)."
         );
+        root.Options.Add(Verbose);
         foreach (var c in Commands())
             root.Subcommands.Add(c);
         return root;
     }
+
+    private static string OneLine(string s) =>
+        string.Join(
+            " ",
+            s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        );
+
+    /// <summary><c>--verbose</c>, on every command: print the stack trace of an unexpected error.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "On an unexpected error, also print its stack trace.",
+        Recursive = true,
+    };
 
     private static IEnumerable<Command> Commands()
     {
@@ -74,8 +89,45 @@ public static class TelescopeCli
             );
             return 130;
         }
+        catch (Exception e)
+            when (e is OutputFolderException or InvalidDataException or ArgumentException)
+        {
+            // bad input found before any output: a folder that cannot be used, a malformed file
+            // (the message names file:line), a parameter outside its range
+            Console.Error.WriteLine($"telescope: {OneLine(e.Message)}");
+            return BadInput;
+        }
+        catch (Exception e) when (NativeLibraries.Explain(e) is { } line)
+        {
+            Console.Error.WriteLine($"telescope: {line}");
+            return NativeFailure;
+        }
+        catch (RunFailedException e)
+        {
+            Console.Error.WriteLine($"telescope: {OneLine(e.Message)}");
+            if (parse.GetValue(Verbose) && e.InnerException is not null)
+                Console.Error.WriteLine(e.InnerException);
+            return RunFailed;
+        }
+        catch (Exception e)
+        {
+            // the one error path: never an unhandled exception with a stack trace unless asked for
+            var what = e is IOException or UnauthorizedAccessException
+                ? e.Message
+                : $"unexpected {e.GetType().Name}: {e.Message}";
+            Console.Error.WriteLine(
+                $"telescope: {OneLine(what)}{(parse.GetValue(Verbose) ? "" : " (--verbose prints the stack trace)")}"
+            );
+            if (parse.GetValue(Verbose))
+                Console.Error.WriteLine(e);
+            return RunFailed;
+        }
     }
 }
 
 /// <summary>Bad input from the user (option, file, configuration): reported as one line, exit code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A run failed after output was started (finished work kept, run.json says failed): one line, exit code 1.</summary>
+public sealed class RunFailedException(string message, Exception? inner = null)
+    : Exception(message, inner);

@@ -10,16 +10,20 @@ public static class AtomicFile
     /// <summary>The temporary name used while <paramref name="path"/> is being written.</summary>
     public static string PartialPath(string path) => path + ".partial";
 
-    /// <summary>Write all text atomically.</summary>
-    public static void WriteAllText(string path, string contents)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir))
-            Directory.CreateDirectory(dir);
-        var tmp = PartialPath(path);
-        File.WriteAllText(tmp, contents);
-        File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>Write all text atomically and durably (flushed to disk before the rename); nothing partial is left on failure.</summary>
+    public static void WriteAllText(string path, string contents) =>
+        Write(
+            path,
+            fs =>
+            {
+                using var w = new StreamWriter(
+                    fs,
+                    new System.Text.UTF8Encoding(false),
+                    leaveOpen: true
+                );
+                w.Write(contents);
+            }
+        );
 
     /// <summary>Write through a stream callback atomically; on an exception the partial file is removed.</summary>
     public static void Write(string path, Action<Stream> write)

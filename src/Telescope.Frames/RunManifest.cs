@@ -10,8 +10,32 @@ public sealed record RunStatus(
     long Seed,
     string? Failure = null,
     double? FailedAtStep = null,
-    double Seconds = 0
+    double Seconds = 0,
+    TableDigest? Table = null
 );
+
+/// <summary>
+/// What a finished per-run table must still be for <c>--resume</c> to reuse it: its data rows (lines after
+/// the header) and the SHA-256 of its bytes.
+/// </summary>
+public sealed record TableDigest(long Rows, string Sha256)
+{
+    /// <summary>The digest of the file at <paramref name="path"/>.</summary>
+    public static TableDigest Of(string path)
+    {
+        using var fs = File.OpenRead(path);
+        var sha = System.Security.Cryptography.SHA256.HashData(fs);
+        fs.Position = 0;
+        long lines = 0;
+        var buf = new byte[1 << 16];
+        for (int n; (n = fs.Read(buf, 0, buf.Length)) > 0; )
+            lines += buf.AsSpan(0, n).Count((byte)'\n');
+        return new TableDigest(Math.Max(0, lines - 1), Convert.ToHexString(sha).ToLowerInvariant());
+    }
+
+    /// <summary>Whether the file at <paramref name="path"/> still has this digest.</summary>
+    public bool Matches(string path) => File.Exists(path) && Of(path) == this;
+}
 
 /// <summary>
 /// <c>run.json</c>: what made an output — study, command line, full config, seed(s), data source,
@@ -73,6 +97,11 @@ public sealed class RunManifest
                 o["failure"] = r.Failure;
             if (r.FailedAtStep is not null)
                 o["failed_at_step"] = r.FailedAtStep;
+            if (r.Table is not null)
+            {
+                o["rows"] = r.Table.Rows;
+                o["sha256"] = r.Table.Sha256;
+            }
             runs.Add(o);
         }
         var versions = new JsonObject();

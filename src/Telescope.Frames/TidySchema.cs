@@ -90,6 +90,71 @@ public static class Csv
     /// <summary>Empty for null.</summary>
     public static string Number(double? x) => x is { } v ? Number(v) : "";
 
+    /// <summary>
+    /// The records of a CSV text, RFC 4180: a quoted cell may hold commas, doubled quotes, CR and LF, which
+    /// are kept as they are; records end at LF or CRLF outside quotes. Yields (first line number, cells).
+    /// </summary>
+    public static IEnumerable<(int line, List<string> cells)> Records(
+        TextReader r,
+        string source = ""
+    )
+    {
+        var cells = new List<string>();
+        var sb = new System.Text.StringBuilder();
+        bool quoted = false,
+            any = false;
+        int line = 1,
+            start = 1;
+        for (int c; (c = r.Read()) >= 0; )
+        {
+            var ch = (char)c;
+            any = true;
+            if (quoted)
+            {
+                if (ch == '"' && r.Peek() == '"')
+                {
+                    sb.Append('"');
+                    r.Read();
+                }
+                else if (ch == '"')
+                    quoted = false;
+                else
+                {
+                    if (ch == '\n')
+                        line++;
+                    sb.Append(ch);
+                }
+            }
+            else if (ch == '"')
+                quoted = true;
+            else if (ch == ',')
+            {
+                cells.Add(sb.ToString());
+                sb.Clear();
+            }
+            else if (ch == '\r' && r.Peek() == '\n')
+                continue;
+            else if (ch == '\n')
+            {
+                cells.Add(sb.ToString());
+                yield return (start, cells);
+                cells = new List<string>();
+                sb.Clear();
+                any = false;
+                start = ++line;
+            }
+            else
+                sb.Append(ch);
+        }
+        if (quoted)
+            throw new InvalidDataException($"{source}:{start}: a quoted cell is not closed");
+        if (any)
+        {
+            cells.Add(sb.ToString());
+            yield return (start, cells);
+        }
+    }
+
     /// <summary>Split one CSV line into cells (handles quoted cells).</summary>
     public static List<string> Split(string line)
     {

@@ -16,42 +16,46 @@ public static class TidyTable
             path,
             stream =>
             {
-                using var w = new StreamWriter(
-                    stream,
-                    new System.Text.UTF8Encoding(false),
-                    1 << 16,
-                    leaveOpen: true
-                )
-                {
-                    NewLine = "\n",
-                };
-                string? header = null;
+                byte[]? header = null;
                 string? headerFile = null;
                 foreach (var file in files)
                 {
-                    using var r = new StreamReader(file);
+                    // rows are copied byte for byte: a quoted cell may hold CR or LF
+                    using var r = File.OpenRead(file);
                     var h =
-                        r.ReadLine()
+                        HeaderLine(r)
                         ?? throw new InvalidDataException($"{file}: empty table (no header)");
                     if (header is null)
                     {
                         header = h;
                         headerFile = file;
-                        w.WriteLine(h);
+                        stream.Write(h);
                     }
-                    else if (h != header)
+                    else if (!h.AsSpan().SequenceEqual(header))
                         throw new InvalidDataException(
-                            $"cannot merge {file}: its columns differ from {headerFile}'s\n  {h}\n  {header}"
+                            $"cannot merge {file}: its columns differ from {headerFile}'s\n  {Text(h)}\n  {Text(header)}"
                         );
-                    string? line;
-                    while ((line = r.ReadLine()) is not null)
-                        if (line.Length > 0)
-                            w.WriteLine(line);
+                    r.CopyTo(stream);
                 }
-                w.Flush();
             }
         );
     }
+
+    /// <summary>The header line of a table, with its line end (null when the file is empty).</summary>
+    private static byte[]? HeaderLine(Stream s)
+    {
+        var bytes = new List<byte>();
+        for (int b; (b = s.ReadByte()) >= 0; )
+        {
+            bytes.Add((byte)b);
+            if (b == '\n')
+                return bytes.ToArray();
+        }
+        return bytes.Count == 0 ? null : [.. bytes, (byte)'\n'];
+    }
+
+    private static string Text(byte[] line) =>
+        System.Text.Encoding.UTF8.GetString(line).TrimEnd('\r', '\n');
 
     /// <summary>Load a tidy CSV as a Deedle frame (row keys 0..n−1; typed columns inferred).</summary>
     public static Frame<int, string> Load(string path)
@@ -65,17 +69,16 @@ public static class TidyTable
     public static IEnumerable<IReadOnlyDictionary<string, string>> ReadRows(string path)
     {
         using var r = new StreamReader(path);
-        var header = Csv.Split(
-            r.ReadLine() ?? throw new InvalidDataException($"{path}: empty table")
-        );
-        string? line;
-        int lineNo = 1;
-        while ((line = r.ReadLine()) is not null)
+        List<string>? header = null;
+        foreach (var (lineNo, cells) in Csv.Records(r, path))
         {
-            lineNo++;
-            if (line.Length == 0)
+            if (header is null)
+            {
+                header = cells;
                 continue;
-            var cells = Csv.Split(line);
+            }
+            if (cells.Count == 1 && cells[0].Length == 0)
+                continue;
             if (cells.Count != header.Count)
                 throw new InvalidDataException(
                     $"{path}:{lineNo}: {cells.Count} cells where the header has {header.Count}"
@@ -85,5 +88,7 @@ public static class TidyTable
                 row[header[i]] = cells[i];
             yield return row;
         }
+        if (header is null)
+            throw new InvalidDataException($"{path}: empty table");
     }
 }

@@ -238,10 +238,17 @@ public sealed class SmootherStudyResumeTests : IDisposable
     {
         var dir = Path.Combine(_dir, "other");
         Interrupt(Study("double-descent"), dir, at: 35);
-        // same run name (h2_s0), more steps: the checkpoint belongs to a different run
-        var e = Assert.Throws<InvalidDataException>(() =>
+        // same run name (h2_s0), more steps: run.json's configuration already refuses the resume …
+        var u = Assert.Throws<UsageException>(() =>
             Resume(Study("double-descent", steps: 80), dir)
         );
-        Assert.Contains("does not match", e.Message);
+        Assert.Contains("different configuration", u.Message);
+        // … and without run.json the checkpoint's own fingerprint refuses it
+        File.Delete(Path.Combine(dir, "run.json"));
+        var e = Assert.Throws<RunFailedException>(() =>
+            Resume(Study("double-descent", steps: 80), dir)
+        );
+        Assert.IsType<InvalidDataException>(e.InnerException);
+        Assert.Contains("does not match", e.InnerException!.Message);
     }
 }

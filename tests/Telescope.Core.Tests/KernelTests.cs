@@ -9,25 +9,36 @@ namespace Telescope.Tests;
 /// <summary>Empirical tangent kernels (spec §1.5; invariants T8, T15).</summary>
 public class KernelTests
 {
-    private static Network Mlp(int outputs = 1, bool sigmoid = false, long seed = 3) =>
+    private static Network Mlp(
+        int outputs = 1,
+        bool sigmoid = false,
+        long seed = 3,
+        ActivationKind activation = ActivationKind.Relu
+    ) =>
         Fixtures.Net(
-            new ModelSpec(ModelKind.Mlp, [12, 9], OutputSigmoid: sigmoid),
+            new ModelSpec(ModelKind.Mlp, [12, 9], activation, OutputSigmoid: sigmoid),
             [6],
             outputs,
             seed
         );
 
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(1, true)]
-    [InlineData(3, false)]
+    [InlineData(1, false, ActivationKind.Relu)]
+    [InlineData(1, true, ActivationKind.Relu)]
+    [InlineData(3, false, ActivationKind.Relu)]
+    [InlineData(1, false, ActivationKind.Tanh)]
+    [InlineData(3, false, ActivationKind.Tanh)]
+    [InlineData(1, true, ActivationKind.Sigmoid)]
+    [InlineData(3, false, ActivationKind.Sigmoid)]
     public void StructuredKernelEqualsJacobianContractionAndPerExampleLoop(
         int outputs,
-        bool sigmoid
+        bool sigmoid,
+        ActivationKind activation
     )
     {
-        // T8: factorised kernel = J_A J_Bᵀ (≤ 1e-10 relative), for traced and full output handling
-        using var net = Mlp(outputs, sigmoid);
+        // T8: factorised kernel = J_A J_Bᵀ (≤ 1e-10 relative), for traced and full output handling;
+        // every hidden activation (a wrong φ′ in the kernel rule of one must fail here)
+        using var net = Mlp(outputs, sigmoid, activation: activation);
         var xa = Fixtures.Inputs(1, 7, 6);
         var xb = Fixtures.Inputs(2, 5, 6);
         foreach (var outs in new[] { NtkOutputs.Trace, NtkOutputs.Full })

@@ -120,16 +120,24 @@ public class SmootherTests
     }
 
     [Theory]
-    [InlineData("sgd", SmootherMethod.SgdKernel)]
-    [InlineData("sgd", SmootherMethod.General)]
-    [InlineData("momentum+wd", SmootherMethod.General)]
-    [InlineData("adamw", SmootherMethod.General)]
-    public void SmootherEqualsTelescopedModelAfterOneStep(string optimiser, SmootherMethod method)
+    [InlineData("sgd", SmootherMethod.SgdKernel, ActivationKind.Relu)]
+    [InlineData("sgd", SmootherMethod.General, ActivationKind.Relu)]
+    [InlineData("momentum+wd", SmootherMethod.General, ActivationKind.Relu)]
+    [InlineData("adamw", SmootherMethod.General, ActivationKind.Relu)]
+    [InlineData("sgd", SmootherMethod.SgdKernel, ActivationKind.Tanh)]
+    [InlineData("adamw", SmootherMethod.General, ActivationKind.Tanh)]
+    [InlineData("sgd", SmootherMethod.SgdKernel, ActivationKind.Sigmoid)]
+    [InlineData("momentum+wd", SmootherMethod.General, ActivationKind.Sigmoid)]
+    public void SmootherEqualsTelescopedModelAfterOneStep(
+        string optimiser,
+        SmootherMethod method,
+        ActivationKind activation
+    )
     {
-        // T4: f̂_1 = f̃_1 (≤ 1e-12) for a ReLU MLP with an output sigmoid
+        // T4: f̂_1 = f̃_1 (≤ 1e-12) for an MLP with an output sigmoid, ReLU, tanh and sigmoid hidden units
         var (train, test) = Fixtures.Data(30, 10);
         using var net = Fixtures.Net(
-            new ModelSpec(ModelKind.Mlp, [10, 8], OutputSigmoid: true),
+            new ModelSpec(ModelKind.Mlp, [10, 8], activation, OutputSigmoid: true),
             train.Shape
         );
         var o = Train(net, train, test, Opt(optimiser), 1, 12, method);

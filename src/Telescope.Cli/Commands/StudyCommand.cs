@@ -164,8 +164,8 @@ public static class StudyCommand
                 throw new UsageException($"--device: {e.Message}");
             }
             int threads = r.GetValue(Threads);
-            if (threads < 0)
-                throw new UsageException($"--threads must be ≥ 0, got {threads}");
+            if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
+                throw new UsageException($"--threads {bad}");
             return TorchRuntime.SetThreads(threads);
         }
     }
@@ -306,7 +306,7 @@ public static class StudyCommand
                         $"--lr: learning rate must be positive, got {x.ToString(CultureInfo.InvariantCulture)}"
                     );
             var settings = Settings(
-                OptionParsing.Words(r.GetValue(optimizer)),
+                OptionParsing.Words("--optimizer", r.GetValue(optimizer)),
                 lrs,
                 r.GetValue(wd),
                 r.GetValue(sigmoid)

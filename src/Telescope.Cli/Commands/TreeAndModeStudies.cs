@@ -330,7 +330,7 @@ public static class LmcCommand
                 GradientLag = r.GetValue(lag),
                 GradientSteps = Ints("--gradient-steps", gradSteps, d.GradientSteps),
                 Channels = Ints("--channels", channels, d.Channels),
-                Models = OptionParsing.Words(r.GetValue(models)) is { Length: > 0 } m
+                Models = OptionParsing.Words("--models", r.GetValue(models)) is { Length: > 0 } m
                     ? m
                     : d.Models,
                 Augment = !r.GetValue(noAugment),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Telescope.Studies;
 
 namespace Telescope.Cli.Hosting;
 
@@ -10,7 +11,7 @@ public static class OptionParsing
     public static double[] Numbers(string option, IEnumerable<string>? values)
     {
         var result = new List<double>();
-        foreach (var v in values ?? [])
+        foreach (var v in NonEmpty(option, values))
         foreach (
             var part in v.Split(
                 ',',
@@ -28,8 +29,8 @@ public static class OptionParsing
     }
 
     /// <summary>Parse a list of words (repeated or comma-separated), lower-cased.</summary>
-    public static string[] Words(IEnumerable<string>? values) =>
-        (values ?? [])
+    public static string[] Words(string option, IEnumerable<string>? values) =>
+        NonEmpty(option, values)
             .SelectMany(v =>
                 v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             )
@@ -40,7 +41,7 @@ public static class OptionParsing
     public static long[] Seeds(string option, IEnumerable<string>? values)
     {
         var result = new List<long>();
-        foreach (var v in values ?? [])
+        foreach (var v in NonEmpty(option, values))
         foreach (
             var part in v.Split(
                 ',',
@@ -55,8 +56,21 @@ public static class OptionParsing
                 && long.TryParse(range[1], out var b)
                 && a <= b
             )
+            {
+                if (
+                    b - a >= StudyLimits.MaxSeeds
+                    || result.Count + (b - a + 1) > StudyLimits.MaxSeeds
+                )
+                    throw new UsageException(
+                        $"{option}: '{part}' asks for {(decimal)b - a + 1} seeds; at most {StudyLimits.MaxSeeds} in one command"
+                    );
                 for (long s = a; s <= b; s++)
                     result.Add(s);
+            }
+            else if (range.Length == 2)
+                throw new UsageException(
+                    $"{option}: '{part}' is not a seed range (two integers, the first ≤ the second, like 0..3)"
+                );
             else if (
                 long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s1)
             )
@@ -66,7 +80,22 @@ public static class OptionParsing
                     $"{option}: '{part}' is not a seed (an integer, or a range like 0..3)"
                 );
         }
+        if (result.Count > StudyLimits.MaxSeeds)
+            throw new UsageException(
+                $"{option}: {result.Count} seeds; at most {StudyLimits.MaxSeeds} in one command"
+            );
         return result.Distinct().ToArray();
+    }
+
+    /// <summary>The values given, refusing an empty one (<c>--lr ""</c> must not silently mean the default).</summary>
+    public static IEnumerable<string> NonEmpty(string option, IEnumerable<string>? values)
+    {
+        foreach (var v in values ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(v) || v.Split(',').Any(p => string.IsNullOrWhiteSpace(p)))
+                throw new UsageException($"{option}: empty value in '{v}'");
+            yield return v;
+        }
     }
 
     /// <summary>An option that takes one or more values per token.</summary>

@@ -60,13 +60,15 @@ public static class StudyRunner
         options ??= new RunOptions();
         var runs = study.Runs();
         bool checkpointing = options.CheckpointEvery > 0 && runs.Any(r => r.Checkpointed);
-        Directory.CreateDirectory(outDir);
+        using var folder = Lock(outDir);
         var runsDir = Path.Combine(outDir, "runs");
-        Directory.CreateDirectory(runsDir);
         var schema = new TidySchema(study.ParameterNames);
         var config = study.Config;
         config["checkpoint_every"] = checkpointing ? options.CheckpointEvery : 0;
-        var previous = options.Resume ? PreviousStatuses(outDir) : new Dictionary<string, string>();
+        var previous = options.Resume
+            ? Previous(outDir, study.Name, config, study.DataSource, seeds, threads)
+            : new Dictionary<string, RunStatus>();
+        Directory.CreateDirectory(runsDir);
         var manifest = new RunManifest
         {
             Study = study.Name,
@@ -94,14 +96,15 @@ public static class StudyRunner
                         var store = new FileCheckpointStore(
                             Path.Combine(runsDir, run.Key.Run + ".ckpt")
                         );
-                        if (
-                            options.Resume
-                            && File.Exists(path)
-                            && previous.GetValueOrDefault(run.Key.Run) == "completed"
-                        )
+                        var prev = previous.GetValueOrDefault(run.Key.Run);
+                        if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
+                            Console.Error.WriteLine(
+                                $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
+                            );
+                        else if (prev is { Status: "completed" })
                         {
                             store.Delete();
-                            var reused = new RunStatus(run.Key.Run, "completed", run.Key.Seed);
+                            var reused = prev;
                             statuses.Add(reused);
                             manifest.Runs.Add(reused);
                             manifest.Save(outDir); // a second interruption still knows it is done
@@ -136,12 +139,14 @@ public static class StudyRunner
                             );
                         writer.Complete();
                         store.Delete();
+                        var digest = TableDigest.Of(path);
                         var status = result.Succeeded
                             ? new RunStatus(
                                 run.Key.Run,
                                 "completed",
                                 run.Key.Seed,
-                                Seconds: sw.Elapsed.TotalSeconds
+                                Seconds: sw.Elapsed.TotalSeconds,
+                                Table: digest
                             )
                             : new RunStatus(
                                 run.Key.Run,
@@ -149,7 +154,8 @@ public static class StudyRunner
                                 run.Key.Seed,
                                 result.Failure,
                                 result.FailedAtStep,
-                                sw.Elapsed.TotalSeconds
+                                sw.Elapsed.TotalSeconds,
+                                digest
                             );
                         current = null;
                         statuses.Add(status);
@@ -175,6 +181,22 @@ public static class StudyRunner
             manifest.Status = "interrupted";
             manifest.Save(outDir);
             throw;
+        }
+        catch (Exception e) when (e is not UsageException)
+        {
+            // anything else (a full disk, a native error): finished runs stay, run.json says why
+            var why = $"{e.GetType().Name}: {e.Message}";
+            if (current is not null)
+                manifest.Runs.Add(new RunStatus(current.Key.Run, "failed", current.Key.Seed, why));
+            manifest.Status = "failed";
+            manifest.Finished = DateTime.UtcNow.ToString("o");
+            TrySave(manifest, outDir);
+            throw new RunFailedException(
+                current is null
+                    ? $"study {study.Name} failed: {why}"
+                    : $"run {current.Key.Run} failed: {why} (finished runs are kept in {runsDir}; run.json says failed)",
+                e
+            );
         }
         var table = Path.Combine(outDir, study.Name + ".csv");
         TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);
@@ -211,8 +233,16 @@ public static class StudyRunner
     )
     {
         var options = common.ParseRunOptions(r);
-        if (r.GetValue(common.Threads) is var t and < 0)
-            throw new UsageException($"--threads must be ≥ 0, got {t}");
+        if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
+            throw new UsageException($"--threads {bad}");
+        try
+        {
+            OutputFolder.Check(r.GetValue(common.Out)!);
+        }
+        catch (OutputFolderException e)
+        {
+            throw new UsageException(e.Message);
+        }
         var runs = study.Runs();
         long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
         var size =
@@ -259,25 +289,111 @@ public static class StudyRunner
         return outcome.Failed ? 1 : 0;
     }
 
-    /// <summary>Run → status from an earlier run.json in <paramref name="outDir"/> (empty when there is none).</summary>
-    private static Dictionary<string, string> PreviousStatuses(string outDir)
+    /// <summary>Hold <paramref name="outDir"/> for this process (bad folder or another holder: bad input).</summary>
+    private static OutputFolder Lock(string outDir)
     {
-        var d = new Dictionary<string, string>();
+        try
+        {
+            return OutputFolder.Acquire(outDir);
+        }
+        catch (OutputFolderException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>Save run.json if the disk still lets us (the error being reported may be a full disk).</summary>
+    private static void TrySave(RunManifest manifest, string outDir)
+    {
+        try
+        {
+            manifest.Save(outDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine(
+                $"telescope: could not update {Path.Combine(outDir, "run.json")}: {e.Message}"
+            );
+        }
+    }
+
+    /// <summary>
+    /// The runs of an earlier run.json in <paramref name="outDir"/>, by name (empty when there is none), after
+    /// checking that it was made by the same study, configuration, data source, seeds and thread count: a
+    /// resume that would mix two configurations is refused (bad input), naming what differs.
+    /// <c>checkpoint_every</c> may change between a run and its resume.
+    /// </summary>
+    private static Dictionary<string, RunStatus> Previous(
+        string outDir,
+        string studyName,
+        JsonObject config,
+        string dataSource,
+        IReadOnlyList<long> seeds,
+        int threads
+    )
+    {
+        var d = new Dictionary<string, RunStatus>();
         var path = Path.Combine(outDir, "run.json");
         if (!File.Exists(path))
             return d;
+        JsonNode? old;
         try
         {
-            foreach (var r in JsonNode.Parse(File.ReadAllText(path))?["runs"]?.AsArray() ?? [])
-                if (
-                    r?["run"]?.GetValue<string>() is { } name
-                    && r["status"]?.GetValue<string>() is { } status
-                )
-                    d[name] = status;
+            old = JsonNode.Parse(File.ReadAllText(path));
         }
-        catch (System.Text.Json.JsonException) { }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException(
+                $"--resume: {path} is not valid JSON ({e.Message}); move it away to start afresh"
+            );
+        }
+        var now = new JsonObject
+        {
+            ["study"] = studyName,
+            ["data_source"] = dataSource,
+            ["seeds"] = new JsonArray(seeds.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
+            ["threads"] = threads,
+        };
+        foreach (var (k, v) in config)
+            if (k != "checkpoint_every")
+                now["config." + k] = v?.DeepClone();
+        var then = new JsonObject
+        {
+            ["study"] = old?["study"]?.DeepClone(),
+            ["data_source"] = old?["data_source"]?.DeepClone(),
+            ["seeds"] = old?["seeds"]?.DeepClone(),
+            ["threads"] = old?["threads"]?.DeepClone(),
+        };
+        foreach (var (k, v) in old?["config"]?.AsObject() ?? [])
+            if (k != "checkpoint_every")
+                then["config." + k] = v?.DeepClone();
+        var differ = now.Select(p => p.Key)
+            .Union(then.Select(p => p.Key))
+            .Where(k => !JsonNode.DeepEquals(now[k], then[k]))
+            .Select(k => $"{k}: {Show(then[k])} → {Show(now[k])}")
+            .ToList();
+        if (differ.Count > 0)
+            throw new UsageException(
+                $"--resume: {path} was made by a different configuration ({string.Join("; ", differ)}); use the original options, or another --out"
+            );
+        foreach (var r in old?["runs"]?.AsArray() ?? [])
+            if (
+                r?["run"]?.GetValue<string>() is { } name
+                && r["status"]?.GetValue<string>() is { } status
+            )
+                d[name] = new RunStatus(
+                    name,
+                    status,
+                    r["seed"]?.GetValue<long>() ?? 0,
+                    Seconds: r["seconds"]?.GetValue<double>() ?? 0,
+                    Table: r["rows"] is { } rows && r["sha256"] is { } sha
+                        ? new TableDigest(rows.GetValue<long>(), sha.GetValue<string>())
+                        : null
+                );
         return d;
     }
+
+    private static string Show(JsonNode? v) => v?.ToJsonString() ?? "(none)";
 
     /// <summary>Package and runtime versions for run.json.</summary>
     public static IReadOnlyDictionary<string, string> Versions()

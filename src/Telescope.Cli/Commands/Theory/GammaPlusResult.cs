@@ -45,14 +45,17 @@ public sealed class GammaPlusResult : ITheoryResult
         }
         double horizon = 12 * net.Z / (2 * net.Omega);
         var grid = Rows.Grid(horizon, 100);
-        rows.AddRange(Rows.Curve("gamma", grid, LazyRich.Gamma(net), gammaSim, 1e-8));
+        rows.AddRange(
+            Rows.Curve("gamma", grid, LazyRich.Gamma(net), gammaSim, 1e-8, relative: true)
+        );
         rows.AddRange(
             Rows.Curve(
                 "theta",
                 grid,
                 LazyRich.Theta(net),
                 t => LazyRich.Moments(net, sim(t)).Theta,
-                1e-8
+                1e-8,
+                relative: true
             )
         );
         rows.AddRange(
@@ -61,7 +64,8 @@ public sealed class GammaPlusResult : ITheoryResult
                 grid,
                 LazyRich.Sigma(net),
                 t => LazyRich.Moments(net, sim(t)).Sigma,
-                1e-8
+                1e-8,
+                relative: true
             )
         );
         for (int i = 0; i < width; i++)
@@ -74,7 +78,8 @@ public sealed class GammaPlusResult : ITheoryResult
                     t => state(t)[k],
                     t => sim(t)[k],
                     1e-8,
-                    output: k + 1
+                    output: k + 1,
+                    relative: true
                 )
             );
             rows.AddRange(
@@ -84,13 +89,22 @@ public sealed class GammaPlusResult : ITheoryResult
                     t => state(t)[width + k],
                     t => sim(t)[width + k],
                     1e-8,
-                    output: k + 1
+                    output: k + 1,
+                    relative: true
                 )
             );
         }
         // R31: gamma_plus = lim gamma, Sigma(inf) = Omega at a long finite horizon (tolerance 1e-6), Sigma^2 - theta^2 conserved
         double far = 40 * net.Z / (2 * net.Omega);
-        rows.Add(new Comparison("gamma_plus", far, LazyRich.GammaPlus(net), gammaSim(far), 1e-6));
+        rows.Add(
+            new Comparison(
+                "gamma_plus",
+                far,
+                LazyRich.GammaPlus(net),
+                gammaSim(far),
+                Rows.Relative(1e-6, LazyRich.GammaPlus(net))
+            )
+        );
         rows.Add(
             new Comparison(
                 "Sigma_inf_equals_Omega",
@@ -110,7 +124,8 @@ public sealed class GammaPlusResult : ITheoryResult
                     var (th, sg) = LazyRich.Moments(net, sim(t));
                     return sg * sg - th * th;
                 },
-                1e-8
+                1e-8,
+                relative: true
             )
         );
         // R31 lower bound gamma_plus >= S/Sigma0 (simulated side: S/Sigma0; bound side: gamma_plus)
@@ -144,7 +159,8 @@ public sealed class GammaPlusResult : ITheoryResult
                 LazyRich.GammaThesisEq612(net),
                 gammaSim,
                 1e-8,
-                control: true
+                control: true,
+                relative: true
             )
         );
         return new TheoryReport(

@@ -85,7 +85,11 @@ internal static class Rows
     public static double[] Grid(double t1, int n) =>
         Enumerable.Range(0, n + 1).Select(i => t1 * i / n).ToArray();
 
-    /// <summary>Rows for a scalar function of t compared on a grid.</summary>
+    /// <summary>
+    /// Rows for a scalar function of t compared on a grid. With <paramref name="relative"/> the tolerance of
+    /// each row is <c>tol · max(1, |closed form|)</c>: for quantities that grow (γ reaches hundreds near the
+    /// a + b = 0 saddle), an absolute round-off bound would reject a correct closed form.
+    /// </summary>
     public static IEnumerable<Comparison> Curve(
         string quantity,
         IEnumerable<double> ts,
@@ -93,15 +97,23 @@ internal static class Rows
         Func<double, double> simulated,
         double tol,
         bool control = false,
-        int? output = null
+        int? output = null,
+        bool relative = false
     ) =>
-        ts.Select(t => new Comparison(
-            quantity,
-            t,
-            closedForm(t),
-            simulated(t),
-            tol,
-            control,
-            output
-        ));
+        ts.Select(t =>
+        {
+            var c = closedForm(t);
+            return new Comparison(
+                quantity,
+                t,
+                c,
+                simulated(t),
+                relative ? Relative(tol, c) : tol,
+                control,
+                output
+            );
+        });
+
+    /// <summary><c>tol · max(1, |value|)</c>.</summary>
+    public static double Relative(double tol, double value) => tol * Math.Max(1, Math.Abs(value));
 }
