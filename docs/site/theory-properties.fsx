@@ -1,0 +1,74 @@
+(**
+---
+title: Theory checks as properties
+category: Concepts
+categoryindex: 2
+index: 3
+---
+*)
+(*** hide ***)
+// Evaluated by `fsdocs build --eval` against the Release build of this repository
+// (`dotnet build src/Telescope.Cli -c Release` first); a user would write the #r "nuget:" lines shown below.
+#I "../../src/Telescope.Cli/bin/Release/net10.0"
+#r "TorchSharp.dll"
+#r "MathNet.Numerics.dll"
+#r "Deedle.dll"
+#r "Telescope.Schema.dll"
+#r "Telescope.Core.dll"
+#r "Telescope.Frames.dll"
+#r "Telescope.Frames.Parquet.dll"
+#r "Telescope.Theory.dll"
+#r "Telescope.FSharp.dll"
+(**
+# Theory checks as properties
+
+`Telescope.Theory` holds the closed forms of the thesis chapters next to simulators with the same signature, so each
+result is checked as a **property**: for every premise drawn at random, closed form and simulation agree. For the
+sigmoid of a balanced two-layer mode (R10), R(t) = S / (1 + (S/R₀ − 1)e^(−2λSt)):
+*)
+open Telescope.Theory
+
+let rng = System.Random 7
+
+let draws =
+    [
+        for _ in 1..25 ->
+            let s, lambda, r0 =
+                0.2 + 4.8 * rng.NextDouble(), 0.05 + rng.NextDouble(), 1e-4 + 1e-2 * rng.NextDouble()
+
+            BalancedMode(s, lambda, r0)
+    ]
+
+let worst (m: BalancedMode) =
+    let cf, sim = Sigmoid.Balanced m, Sigmoid.SimulateBalanced m
+    let horizon = 3.0 * log (m.S / m.R0) / (2.0 * m.Lambda * m.S)
+
+    [
+        for i in 0..20 -> let t = horizon * float i / 20.0 in abs (cf.Invoke t - sim.Invoke t) / abs m.S
+    ]
+    |> List.max
+
+let failures = draws |> List.filter (fun m -> worst m > 1e-6)
+
+printfn
+    "%d premises drawn, %d counterexamples, largest relative error %.2g"
+    draws.Length
+    failures.Length
+    (draws |> List.map worst |> List.max)
+(*** include-output ***)
+(**
+The premises are checked too: an invalid mode is refused with the premise it violates.
+*)
+let refused =
+    try
+        BalancedMode(1.0, -1.0, 0.1).Validate() |> ignore
+        "accepted"
+    with :? System.ArgumentException as e ->
+        e.Message
+
+printfn "λ = −1: %s" refused
+(*** include-output ***)
+(**
+The test suite (`tests/Telescope.Theory.Tests`) runs such properties with FsCheck for every chapter, and
+`telescope theory <name>` runs one result against simulation from the command line (`telescope theory list`); `analysis/theory/*.fsx` draws the comparisons.
+*)
