@@ -32,6 +32,20 @@ public static class TelescopeCli
         return root;
     }
 
+    private static string Plain(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            OneLine(message),
+            @"as expected type '(System\.Nullable`1\[)?System\.(\w+)\]?'",
+            m =>
+                m.Groups[2].Value switch
+                {
+                    "Double" or "Single" => "as a number",
+                    "Int32" or "Int64" => "as a whole number (in range)",
+                    "Boolean" => "as true or false",
+                    var t => $"as {t}",
+                }
+        );
+
     private static string OneLine(string s) =>
         string.Join(
             " ",
@@ -61,9 +75,10 @@ public static class TelescopeCli
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors)
-                Console.Error.WriteLine($"telescope: {e.Message}");
-            Console.Error.WriteLine("telescope: see `telescope --help`");
+            // one line: every parse error, with .NET type names spelled as a reader says them
+            Console.Error.WriteLine(
+                $"telescope: {string.Join("; ", parse.Errors.Select(e => Plain(e.Message)))} (see `telescope --help`)"
+            );
             return BadInput;
         }
         try

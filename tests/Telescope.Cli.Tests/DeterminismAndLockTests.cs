@@ -165,4 +165,55 @@ public sealed class DeterminismAndLockTests : IDisposable
         Assert.False(File.Exists(lockFile), "the lock was not released");
         _ = po.Result;
     }
+
+    [Fact]
+    public void SigtermToASweepStopsItsJobsAndStartsNoOther()
+    {
+        var dir = Path.Combine(_root, "sweep");
+        var spec = Path.Combine(_root, "long.json");
+        File.WriteAllText(
+            spec,
+            """
+            {"name":"long","command":["study","approximation"],
+             "base":{"--dataset":"synthetic","--train":100,"--test":60,"--width":"32,32","--steps":4000,"--checkpoint-every":200},
+             "grid":{"--lr":[0.01,0.02]},"seeds":[0],"threads_per_job":1}
+            """
+        );
+        var psi = new ProcessStartInfo(
+            "dotnet",
+            [TelescopeDll, "sweep", spec, "--workers", "1", "--out", dir]
+        )
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["CI"] = "true";
+        using var p = Process.Start(psi)!;
+        var pe = p.StandardError.ReadToEndAsync();
+        var po = p.StandardOutput.ReadToEndAsync();
+        var jobLock = Path.Combine(dir, "jobs", "job0000", ".telescope.lock.json");
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(jobLock) && sw.Elapsed < TimeSpan.FromSeconds(90) && !p.HasExited)
+            Thread.Sleep(50);
+        Assert.True(File.Exists(jobLock), "the first job never started");
+        // a second sweep into the same folder is refused while the first holds it
+        var (second, _, secondErr) = Repo.Exec(
+            "dotnet",
+            [TelescopeDll, "sweep", spec, "--out", dir]
+        );
+        Assert.True(second == 2, $"a second sweep exited {second}: {secondErr}");
+        Assert.Contains($"pid {p.Id}", secondErr);
+        Thread.Sleep(1500);
+        Repo.Exec("kill", ["-TERM", p.Id.ToString()]);
+        Assert.True(p.WaitForExit(120_000), "the sweep did not stop after SIGTERM");
+        Assert.True(p.ExitCode == 130, $"the sweep exited {p.ExitCode}, expected 130: {pe.Result}");
+        Assert.False(File.Exists(jobLock), "the job still holds its folder: it was not stopped");
+        var job0 = File.ReadAllText(Path.Combine(dir, "jobs", "job0000", "run.json"));
+        Assert.Contains("\"status\": \"interrupted\"", job0);
+        Assert.False(
+            File.Exists(Path.Combine(dir, "jobs", "job0001", "run.json")),
+            "a new job started after SIGTERM"
+        );
+        _ = po.Result;
+    }
 }

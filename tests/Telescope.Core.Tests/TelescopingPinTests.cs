@@ -61,7 +61,8 @@ public sealed class TelescopingPinTests
             cfg,
             sink,
             // after each real step (inside the step's dispose scope, so the copies are taken out of it)
-            progress: _ => thetas.Add(net.Snapshot().Select(t => t.DetachFromDisposeScope()).ToArray())
+            progress: _ =>
+                thetas.Add(net.Snapshot().Select(t => t.DetachFromDisposeScope()).ToArray())
         );
         Assert.True(result.Succeeded, result.Failure);
         Assert.Equal(steps + 1, thetas.Count);

@@ -67,7 +67,7 @@ public static class BenchCommand
             "Record a long trajectory (default 100,000 steps) of a small model, streaming to disk, and show that resident memory stays flat."
         );
         var common = new StudyCommand.Common("bench/soak");
-        common.AddTo(c);
+        common.AddBenchTo(c);
         var steps = new Option<int>("--steps")
         {
             Description = "Steps.",
@@ -134,7 +134,7 @@ public static class BenchCommand
             "Batched telescoped update (forward-mode JVP) vs one forward pass vs a per-example autograd loop; N points, MLP 784–256–256–10."
         );
         var common = new StudyCommand.Common("bench/telescoping", "float32");
-        common.AddTo(c);
+        common.AddBenchTo(c);
         var n = new Option<int>("--points")
         {
             Description = "Probe points N.",

@@ -16,7 +16,7 @@ public static class NtkBenchCommand
             "Empirical tangent kernel K(X, X) (traced over 10 outputs) of an MLP 784–256–256–10 on N points: structured (per-layer) vs Jacobian contraction vs per-example loop, against a plain GEMM as the machine's ceiling."
         );
         var common = new StudyCommand.Common("bench/ntk", "float32");
-        common.AddTo(c);
+        common.AddBenchTo(c);
         var n = new Option<int>("--points")
         {
             Description = "Points N.",

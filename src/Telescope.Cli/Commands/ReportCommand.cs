@@ -43,6 +43,16 @@ public static class ReportCommand
                 if (!Directory.Exists(dir))
                     throw new UsageException($"--in: folder not found: {dir}");
                 var file = r.GetValue(output) ?? Path.Combine(dir, "report.html");
+                if (Directory.Exists(file))
+                    throw new UsageException($"--out '{file}' is a folder; name the HTML file");
+                try
+                {
+                    Frames.OutputFolder.Check(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                }
+                catch (Frames.OutputFolderException e)
+                {
+                    throw new UsageException(e.Message);
+                }
                 var (sections, figures) = Telescope
                     .Plots.Report.write(dir, file, r.GetValue(title)!)
                     .ToValueTuple();

@@ -199,7 +199,7 @@ public static class ScriptCommand
             );
             stderr.WriteLine(inner.StackTrace);
             stderr.WriteLine(
-                $"telescope: {Path.GetFileName(path)} failed at line {line?.ToString(CultureInfo.InvariantCulture) ?? "?"}"
+                $"telescope: {Path.GetFileName(path)} failed at line {line?.ToString(CultureInfo.InvariantCulture) ?? "?"}: {inner.GetType().Name}: {inner.Message.Split('\n')[0].Trim()}"
             );
             return 1;
         }

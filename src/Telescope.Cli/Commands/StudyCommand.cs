@@ -86,6 +86,18 @@ public static class StudyCommand
                 DefaultValueFactory = _ => Path.Combine("out", study),
             };
 
+        /// <summary>
+        /// The options a benchmark uses: out, device, dtype, threads. A benchmark has no seeds, runs nothing
+        /// to resume and checkpoints nothing, so it does not accept those options (rather than ignore them).
+        /// </summary>
+        public void AddBenchTo(Command c)
+        {
+            c.Options.Add(Out);
+            c.Options.Add(Device);
+            c.Options.Add(DType);
+            c.Options.Add(Threads);
+        }
+
         public void AddTo(Command c)
         {
             c.Options.Add(Out);
@@ -151,8 +163,8 @@ public static class StudyCommand
             return s.Length == 0 ? [0] : s;
         }
 
-        /// <summary>Load libtorch, check the device, fix threads; every failure is a one-line usage error.</summary>
-        public int Prepare(ParseResult r)
+        /// <summary>The device exists in this build (loads libtorch to ask); otherwise a one-line usage error.</summary>
+        public void CheckDevice(ParseResult r)
         {
             try
             {
@@ -163,6 +175,12 @@ public static class StudyCommand
             {
                 throw new UsageException($"--device: {e.Message}");
             }
+        }
+
+        /// <summary>Load libtorch, check the device, fix threads; every failure is a one-line usage error.</summary>
+        public int Prepare(ParseResult r)
+        {
+            CheckDevice(r);
             int threads = r.GetValue(Threads);
             if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
                 throw new UsageException($"--threads {bad}");

@@ -98,6 +98,7 @@ public sealed record SweepSpec(
                 {
                     CommentHandling = JsonCommentHandling.Skip,
                     AllowTrailingCommas = true,
+                    AllowDuplicateProperties = false, // "name" twice is a mistake, not "the last one wins"
                 }
             );
         }
@@ -127,10 +128,11 @@ public sealed record SweepSpec(
             name = n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>() : "";
             if (
                 name.Length == 0
+                || name[0] == '.'
                 || name.Any(ch => !(char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.'))
             )
                 problems.Add(
-                    "\"name\" must be a non-empty string of letters, digits, '-', '_' or '.'"
+                    "\"name\" must be a non-empty string of letters, digits, '-', '_' or '.', not starting with '.' (it names a folder under out/sweeps)"
                 );
         }
         string[] command = [];
@@ -166,7 +168,14 @@ public sealed record SweepSpec(
                 if (!k.StartsWith("--"))
                     problems.Add($"grid key \"{k}\" must be an option such as \"--lr\"");
                 if (v is JsonArray va && va.Count > 0 && va.All(x => Scalar(x) is not null))
-                    grid.Add(new(k, va.Select(x => Scalar(x)!).ToArray()));
+                {
+                    var values = va.Select(x => Scalar(x)!).ToArray();
+                    foreach (var dup in values.GroupBy(x => x).Where(x => x.Count() > 1))
+                        problems.Add(
+                            $"\"grid\".\"{k}\" lists {dup.Key} {dup.Count()} times (each value once)"
+                        );
+                    grid.Add(new(k, values));
+                }
                 else
                     problems.Add(
                         $"\"grid\".\"{k}\" must be a non-empty array of strings or numbers"
@@ -296,7 +305,8 @@ public static class SweepCommand
             if (w < 0)
                 throw new UsageException($"--workers must be ≥ 0, got {w}");
             Preflight(s, jobs);
-            Directory.CreateDirectory(outDir);
+            using var folder = Hold(outDir);
+            var cancel = StudyCommand.Common.CtrlC();
             Console.Error.WriteLine(
                 $"telescope: sweep {s.Name}: {jobs.Count} jobs ({be}) → {outDir}"
             );
@@ -306,7 +316,8 @@ public static class SweepCommand
                     pending,
                     s,
                     w > 0 ? w : Math.Max(1, Environment.ProcessorCount / s.ThreadsPerJob),
-                    outDir
+                    outDir,
+                    cancel
                 );
             else
                 RunSlurm(
@@ -413,11 +424,30 @@ public static class SweepCommand
         return (host, [dll]);
     }
 
+    /// <summary>Hold the sweep folder for this process (a second sweep into it is bad input, naming the holder).</summary>
+    private static OutputFolder Hold(string outDir)
+    {
+        try
+        {
+            return OutputFolder.Acquire(outDir);
+        }
+        catch (OutputFolderException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    private const int Sigterm = 15;
+
     private static void RunLocal(
         IReadOnlyList<SweepSpec.Job> jobs,
         SweepSpec s,
         int workers,
-        string outDir
+        string outDir,
+        CancellationToken cancel
     )
     {
         var (file, prefix) = Self();
@@ -431,6 +461,8 @@ public static class SweepCommand
                     new ParallelOptions { MaxDegreeOfParallelism = workers },
                     j =>
                     {
+                        if (cancel.IsCancellationRequested)
+                            return; // stopped: start no new job
                         var dir = JobDir(j, outDir);
                         Directory.CreateDirectory(dir);
                         var psi = new ProcessStartInfo(file)
@@ -456,7 +488,10 @@ public static class SweepCommand
                         };
                         p.BeginOutputReadLine();
                         p.BeginErrorReadLine();
-                        p.WaitForExit();
+                        // SIGTERM/Ctrl-C on the sweep: pass SIGTERM on, so each job stops between steps,
+                        // keeps its checkpoints and finished runs, and a later sweep resumes it
+                        using (cancel.Register(() => SendSignal(p.Id, Sigterm)))
+                            p.WaitForExit();
                         AtomicFile.WriteAllText(Path.Combine(dir, "job.log"), log.ToString());
                         int n = Interlocked.Increment(ref done);
                         report("jobs", n, jobs.Count);
@@ -469,6 +504,7 @@ public static class SweepCommand
                 return 0;
             }
         );
+        cancel.ThrowIfCancellationRequested(); // exit 130: finished jobs and checkpoints are kept
     }
 
     private static (int code, string output) Shell(string file, params string[] args)

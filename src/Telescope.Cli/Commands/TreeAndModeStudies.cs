@@ -175,7 +175,6 @@ public static class TreeAndModeStudies
                 "nn_lr",
                 "gbt_validation_mse",
                 "nn_validation_mse",
-                "seconds",
             }
         )
         {

@@ -243,6 +243,7 @@ public static class StudyRunner
         {
             throw new UsageException(e.Message);
         }
+        common.CheckDevice(r); // --dry-run gives the same verdict on the device
         var runs = study.Runs();
         long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
         var size =

@@ -109,9 +109,9 @@ public sealed record DoubleDescentConfig
         if (!(LabelNoise >= 0 && LabelNoise <= 0.5))
             yield return $"label noise must be in [0, 0.5], got {LabelNoise}";
         if (MaxSteps < 1 || BatchSize < 1)
-            yield return "steps and batch size must be ≥ 1";
-        if (!(LearningRate > 0))
-            yield return $"learning rate must be positive, got {LearningRate}";
+            yield return $"--steps and the batch size must be ≥ 1, got {MaxSteps} and {BatchSize}";
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            yield return $"learning rate must be a positive finite number, got {LearningRate}";
     }
 }
 

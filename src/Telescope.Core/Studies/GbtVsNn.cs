@@ -219,7 +219,7 @@ public sealed class GbtVsNnStudy : IStudy
         CancellationToken cancel
     )
     {
-        var watch = Stopwatch.StartNew();
+        // (wall-clock time is not written to the table, which must repeat byte for byte: run.json has it per run)
         var split = HousesLike.Split(
             _cfg.Rows,
             _cfg.Train,
@@ -367,7 +367,6 @@ public sealed class GbtVsNnStudy : IStudy
             final[$"{s}/r_nn"] = nnR[k];
             final[$"{s}/r_gbt"] = gbtR[k];
         }
-        sink.Write(new Observation("seconds", watch.Elapsed.TotalSeconds));
         return new TrajectoryResult(_cfg.Epochs * StepsPerEpoch, null, null, final);
     }
 

@@ -114,6 +114,16 @@ public sealed record GrokkingConfig
             yield return $"M35 holds 1,895 images; --train {N} + --test {M} is more";
         if (Task == GrokkingTask.Polynomial && Epsilons.Count == 0)
             yield return "no ε to run";
+        if (Task == GrokkingTask.Polynomial && Epsilons.Any(e => !(e >= 0) || double.IsInfinity(e)))
+            yield return $"--epsilon must be finite and ≥ 0, got {string.Join(",", Epsilons)}";
+        if (Task == GrokkingTask.Polynomial && Dim < 1)
+            yield return $"--dim must be ≥ 1, got {Dim}";
+        if (Task == GrokkingTask.Polynomial && Units < 1)
+            yield return $"--units must be ≥ 1, got {Units}";
+        if (ProbeTest is { } pt && (pt < 1 || pt > M))
+            yield return $"--probe-test must be in [1, --test = {M}], got {pt}";
+        if (RecordEvery < 0)
+            yield return $"--record-every must be ≥ 0, got {RecordEvery}";
         if (Task == GrokkingTask.Mnist && (Alphas.Count == 0 || Alphas.Any(a => !(a > 0))))
             yield return "α must be positive (and at least one given)";
         foreach (var p in Optimizer.Problems())

@@ -162,7 +162,9 @@ public sealed record LmcConfig
         if (Channels.Length != 2 || Channels.Any(c => c < 1))
             yield return "--channels needs two positive numbers";
         if (Models.Count == 0 || Models.Any(m => m is not ("cnn" or "cnn+bn")))
-            yield return "--models: expected cnn and/or cnn+bn";
+            yield return $"--models: unknown '{string.Join(",", Models.Where(m => m is not ("cnn" or "cnn+bn")))}': expected cnn and/or cnn+bn";
+        if (DataDirectory is { } dir && !Directory.Exists(dir))
+            yield return $"--data: no folder {dir} (the Fashion-MNIST IDX files; Debian package dataset-fashion-mnist)";
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
     }

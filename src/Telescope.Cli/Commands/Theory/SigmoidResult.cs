@@ -144,7 +144,13 @@ public sealed class SigmoidResult : ITheoryResult
         }
         // Controls: balanced formula with R0 = a0 b0 for an unequal init; linear-model exponential; thesis rate 4 Omega
         var wrongBalanced = new BalancedMode(s, lam, Math.Max(1e-12, a0 * b0));
-        if (a0 * b0 > 0 && a0 * b0 < s && Math.Abs(a0 - b0) > 1e-9)
+        bool balancedControl = a0 * b0 > 0 && a0 * b0 < s && Math.Abs(a0 - b0) > 1e-9;
+        var notes = new List<string>();
+        if (!balancedControl)
+            notes.Add(
+                $"control_balanced_formula_unequal_init not run: it needs 0 < a0*b0 < S and a0 != b0 (here a0 = {a0:G6}, b0 = {b0:G6})"
+            );
+        if (balancedControl)
         {
             var wb = Sigmoid.Balanced(wrongBalanced);
             rows.AddRange(
@@ -186,6 +192,7 @@ public sealed class SigmoidResult : ITheoryResult
             "synthetic: population loss of one mode, no sampling",
             [
                 $"K = S/R0 - 1 = {m.K:G6}; GD eta = {eta:G6} ({steps} steps); R12(d) bound = {bound / s:G4}*S; worst GD error {worstErr / s:G4}*S at step {worst}",
+                .. notes,
             ]
         );
     }

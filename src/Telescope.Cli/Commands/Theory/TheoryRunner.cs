@@ -106,12 +106,17 @@ public static class TheoryRunner
             seed,
             [
                 new("result", r.Name),
-                .. r.Parameters.Select(p => new KeyValuePair<string, string>(
-                    p.Name,
-                    Csv.Number(values[p.Name])
-                )),
+                .. ColumnParameters(r)
+                    .Select(p => new KeyValuePair<string, string>(
+                        p.Name,
+                        Csv.Number(values[p.Name])
+                    )),
             ]
         );
+
+    /// <summary>The parameters that get a column of their own: all but <c>seed</c>, which is the table's <c>seed</c> column.</summary>
+    private static IEnumerable<ParamSpec> ColumnParameters(ITheoryResult r) =>
+        r.Parameters.Where(p => p.Name != "seed");
 
     /// <summary>Write <c>&lt;name&gt;.csv</c>, <c>&lt;name&gt;.html</c> and <c>run.json</c> into <paramref name="outDir"/>.</summary>
     public static void Write(
@@ -126,7 +131,7 @@ public static class TheoryRunner
         long seed = report.Seeds.Count > 0 ? report.Seeds[0] : 0;
         var key = Key(r, values, seed);
         var schema = new TidySchema(
-            ["result", .. r.Parameters.Select(p => p.Name)],
+            ["result", .. ColumnParameters(r).Select(p => p.Name)],
             TheoryColumns: true
         );
         string csv = Path.Combine(outDir, r.Name + ".csv");
@@ -277,11 +282,13 @@ public static class TheoryRunner
     {
         var r = Find(name);
         var values = ParseParams(r, overrides);
+        string dir = outDir ?? Path.Combine("out", "theory", r.Name);
+        OutputFolder.Check(dir); // before any work: a bad --out is bad input
         var sw = Stopwatch.StartNew();
         var report = Compute(r, values);
         bool pass = Print(r, report, o);
-        string dir = outDir ?? Path.Combine("out", "theory", r.Name);
-        Write(r, values, report, dir, sw.Elapsed.TotalSeconds);
+        using (OutputFolder.Acquire(dir))
+            Write(r, values, report, dir, sw.Elapsed.TotalSeconds);
         o.WriteLine(
             $"wrote {Path.Combine(dir, r.Name + ".csv")}, {Path.Combine(dir, r.Name + ".html")}, {Path.Combine(dir, "run.json")} ({sw.Elapsed.TotalSeconds:F1} s)"
         );
