@@ -31,6 +31,17 @@ public static class DcShot
     /// </summary>
     public static double ExpectedStrength(int d, int dc) => Math.Min(d, dc) / (double)dc;
 
+    /// <summary>
+    /// R27 for a design whose rows can be linearly dependent (independent ±1 bits: 22% of 12×12 ±1 matrices
+    /// are singular): <c>E[R_k]/S = E[rank]/D_c</c>. The law of the row span is invariant under signed
+    /// permutations of the coordinates, so E[P_span] commutes with all of them and is (rank/D_c)·I; the
+    /// projection of the fixed skill direction therefore has expected squared length rank/D_c. For a
+    /// Gaussian design rank = min(d, D_c) almost surely and this is <see cref="ExpectedStrength"/>.
+    /// </summary>
+    /// <param name="meanRank">E[rank] of the d rows (for a Monte Carlo check: the trials' mean rank).</param>
+    /// <param name="dc">D_c.</param>
+    public static double ExpectedStrengthGivenRank(double meanRank, int dc) => meanRank / dc;
+
     /// <summary>R27: <c>E[L_k] = (S²/2)(1 − min(d_k, D_c)/D_c)</c> (thesis B.42, correct).</summary>
     public static double ExpectedLoss(int d, int dc, double s) =>
         0.5 * s * s * (1 - ExpectedStrength(d, dc));

@@ -89,6 +89,52 @@ public class TheoryCliTests : IDisposable
     }
 
     [Fact]
+    public void TheoryTablesHaveOneSeedColumn()
+    {
+        Assert.Equal(
+            0,
+            Fixtures.RunCli("theory", "dc-shot", "--param", "trials=100", "--out", _dir).code
+        );
+        var header = File.ReadLines(Path.Combine(_dir, "dc-shot.csv")).First().Split(',');
+        Assert.Single(header, c => c == "seed");
+    }
+
+    [Fact]
+    public void DcShotWithPlusMinusOneBitsComparesWithTheExpectedRankNotMinDDc()
+    {
+        // at d = D_c = 12 about a fifth of the ±1 designs are singular: E[R/S] = E[rank]/D_c < 1
+        var (code, stdout, stderr) = Fixtures.RunCli(
+            "theory",
+            "dc-shot",
+            "--param",
+            "bits=1",
+            "D_c=12",
+            "trials=400",
+            "--out",
+            _dir
+        );
+        Assert.True(code == 0, stdout + stderr);
+        var row = Telescope
+            .Frames.TidyTable.ReadRows(Path.Combine(_dir, "dc-shot.csv"))
+            .Single(r => r["quantity"] == "mean_R_over_S" && r["step"] == "12");
+        double closed = double.Parse(
+                row["closed_form"],
+                System.Globalization.CultureInfo.InvariantCulture
+            ),
+            sim = double.Parse(row["simulated"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(
+            closed < 0.995,
+            $"E[rank]/D_c = {closed}: no singular design among the trials?"
+        );
+        // the old reading min(d, D_c)/D_c = 1 is far outside the Monte Carlo error; E[rank]/D_c is not
+        Assert.True(Math.Abs(1 - sim) > 0.005, $"simulated {sim}");
+        Assert.True(
+            Math.Abs(closed - sim) < Math.Abs(1 - sim) / 3,
+            $"closed {closed}, simulated {sim}"
+        );
+    }
+
+    [Fact]
     public void LinearWritesTheTidyTableFigureAndManifest()
     {
         var (code, stdout, stderr) = Fixtures.RunCli(

@@ -51,20 +51,17 @@ public sealed class DcShotResult : ITheoryResult
                 (design == DcShotDesign.Gaussian ? varClosed : sampleVar) / trials
             );
             double seL = Math.Sqrt(l.Sum(x => (x - ml) * (x - ml)) / (trials - 1) / trials);
-            rows.Add(
-                new Comparison(
-                    "mean_R_over_S",
-                    d,
-                    DcShot.ExpectedStrength(d, dc),
-                    mr,
-                    4 * seR + 1e-9
-                )
-            );
+            // ±1 rows can be dependent: the expectation is E[rank]/D_c (the trials' mean rank), not min(d, D_c)/D_c
+            double strength =
+                design == DcShotDesign.Gaussian
+                    ? DcShot.ExpectedStrength(d, dc)
+                    : DcShot.ExpectedStrengthGivenRank(fits.Average(f => f.Rank), dc);
+            rows.Add(new Comparison("mean_R_over_S", d, strength, mr, 4 * seR + 1e-9));
             rows.Add(
                 new Comparison(
                     "mean_L",
                     d,
-                    DcShot.ExpectedLoss(d, dc, s),
+                    0.5 * s * s * (1 - strength),
                     ml,
                     4 * seL + 1e-9 * s * s
                 )
