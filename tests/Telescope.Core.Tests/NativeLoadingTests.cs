@@ -102,6 +102,21 @@ public sealed class NativeLoadingTests
     }
 
     [Fact]
+    public void OpenMpThreadsWaitPassivelyUnlessTheEnvironmentSaysOtherwise()
+    {
+        Native.TorchRuntime.EnsureLoaded();
+        var set = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        Assert.Equal(
+            set ?? NativeLibraries.OmpWaitPolicy,
+            NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY")
+        );
+        Assert.Equal(
+            NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY"),
+            Native.TorchRuntime.Versions()["OMP_WAIT_POLICY"]
+        );
+    }
+
+    [Fact]
     public void NotAnElfFileIsRefused() =>
         Assert.Throws<FormatException>(() =>
             ElfVersionNeeds.Read(

@@ -143,8 +143,28 @@ public static class NativeLibraries
         }
     }
 
+    /// <summary>
+    /// OpenMP's wait policy for libtorch's intra-op threads, set before libgomp starts unless the environment
+    /// already names one. libgomp's default spins idle threads for a while; on a shared machine they compete
+    /// with other work (a 300-step approximation run on 2 threads took 107 s spinning and 22 s passive with
+    /// both cores loaded by other processes; the table is the same byte for byte).
+    /// </summary>
+    public const string OmpWaitPolicy = "PASSIVE";
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetNativeEnvironment(string name, string value, int overwrite);
+
+    [DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr GetNativeEnvironment(string name);
+
+    /// <summary>A variable as native code (libgomp, MKL) sees it; .NET's own environment copy can differ.</summary>
+    public static string? NativeEnvironment(string name) =>
+        Marshal.PtrToStringAnsi(GetNativeEnvironment(name));
+
     private static IntPtr LoadChain()
     {
+        // .NET's Environment.SetEnvironmentVariable does not reach native getenv on Unix: set it in libc
+        SetNativeEnvironment("OMP_WAIT_POLICY", OmpWaitPolicy, overwrite: 0);
         var dirs = CandidateDirs().ToList();
         var torchDir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")));
         var sharpDir = dirs.FirstOrDefault(d => File.Exists(Path.Combine(d, SharpName)));

@@ -121,6 +121,8 @@ public static class TorchRuntime
         {
             ["TorchSharp"] = info?.Split('+')[0] ?? ts.GetName().Version?.ToString() ?? "?",
             ["libtorch"] = "2.10 (TorchSharp-cpu 0.107.0)",
+            ["OMP_WAIT_POLICY"] =
+                NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY") ?? "(libgomp default)",
             ["os"] = RuntimeInformation.OSDescription,
         };
     }
