@@ -127,19 +127,10 @@ public sealed class DeterminismAndLockTests : IDisposable
             "--out",
             dir,
         ];
-        var psi = new ProcessStartInfo("dotnet", [TelescopeDll, .. first])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["CI"] = "true";
-        using var p = Process.Start(psi)!;
-        var pe = p.StandardError.ReadToEndAsync();
-        var po = p.StandardOutput.ReadToEndAsync();
+        var (proc, po, pe) = Repo.StartTelescope(first);
+        using var p = proc;
         var lockFile = Path.Combine(dir, ".telescope.lock.json");
-        var sw = Stopwatch.StartNew();
-        while (!File.Exists(lockFile) && sw.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited)
-            Thread.Sleep(50);
+        Repo.WaitFor(lockFile, p, 60);
         Assert.True(File.Exists(lockFile), "the first process never held its folder");
         var (code, _, err) = Repo.Exec(
             "dotnet",
@@ -179,22 +170,10 @@ public sealed class DeterminismAndLockTests : IDisposable
              "grid":{"--lr":[0.01,0.02]},"seeds":[0],"threads_per_job":1}
             """
         );
-        var psi = new ProcessStartInfo(
-            "dotnet",
-            [TelescopeDll, "sweep", spec, "--workers", "1", "--out", dir]
-        )
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment["CI"] = "true";
-        using var p = Process.Start(psi)!;
-        var pe = p.StandardError.ReadToEndAsync();
-        var po = p.StandardOutput.ReadToEndAsync();
+        var (proc, po, pe) = Repo.StartTelescope(["sweep", spec, "--workers", "1", "--out", dir]);
+        using var p = proc;
         var jobLock = Path.Combine(dir, "jobs", "job0000", ".telescope.lock.json");
-        var sw = Stopwatch.StartNew();
-        while (!File.Exists(jobLock) && sw.Elapsed < TimeSpan.FromSeconds(90) && !p.HasExited)
-            Thread.Sleep(50);
+        Repo.WaitFor(jobLock, p, 90);
         Assert.True(File.Exists(jobLock), "the first job never started");
         // a second sweep into the same folder is refused while the first holds it
         var (second, _, secondErr) = Repo.Exec(

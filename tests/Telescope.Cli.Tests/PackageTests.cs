@@ -154,13 +154,7 @@ public sealed class LocalFeed : IDisposable
         }
         catch (IOException) { }
         // the unique prerelease must not pile up in the package cache
-        var cache =
-            Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(
-                Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
-                ".nuget",
-                "packages"
-            );
+        var cache = Repo.NugetCache;
         foreach (
             var id in Directory.Exists(cache) ? Directory.GetDirectories(cache, "telescope*") : []
         )
@@ -303,13 +297,7 @@ public sealed class PackageTests(LocalFeed feed) : IClassFixture<LocalFeed>
 
     private static void NoConsolidatedCopies()
     {
-        var cache =
-            Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(
-                Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
-                ".nuget",
-                "packages"
-            );
+        var cache = Repo.NugetCache;
         var ts = Path.Combine(cache, "torchsharp");
         if (!Directory.Exists(ts))
             return;

@@ -106,4 +106,43 @@ public static class Repo
         string? cwd = null,
         IReadOnlyDictionary<string, string>? env = null
     ) => Exec("dotnet", ["fsi", "--quiet", script, .. args], cwd: cwd, env: env);
+
+    /// <summary>The NuGet global packages folder (NUGET_PACKAGES, else ~/.nuget/packages).</summary>
+    public static string NugetCache =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+        ?? Path.Combine(
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+            ".nuget",
+            "packages"
+        );
+
+    /// <summary>
+    /// Start <c>telescope</c> (the built CLI) in the background with CI=true, reading its output; returns the
+    /// process and its pending stdout and stderr.
+    /// </summary>
+    public static (Process p, Task<string> stdout, Task<string> stderr) StartTelescope(
+        IEnumerable<string> args
+    )
+    {
+        var psi = new ProcessStartInfo(
+            "dotnet",
+            [Path_("src", "Telescope.Cli", "bin", "Release", "net10.0", "telescope.dll"), .. args]
+        )
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["CI"] = "true";
+        var p = Process.Start(psi)!;
+        return (p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
+    }
+
+    /// <summary>Wait until <paramref name="file"/> exists, the process ends, or <paramref name="seconds"/> pass.</summary>
+    public static bool WaitFor(string file, Process p, double seconds)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!File.Exists(file) && sw.Elapsed < TimeSpan.FromSeconds(seconds) && !p.HasExited)
+            Thread.Sleep(50);
+        return File.Exists(file);
+    }
 }
