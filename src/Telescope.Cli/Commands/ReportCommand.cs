@@ -45,14 +45,7 @@ public static class ReportCommand
                 var file = r.GetValue(output) ?? Path.Combine(dir, "report.html");
                 if (Directory.Exists(file))
                     throw new UsageException($"--out '{file}' is a folder; name the HTML file");
-                try
-                {
-                    Frames.OutputFolder.Check(Path.GetDirectoryName(Path.GetFullPath(file))!);
-                }
-                catch (Frames.OutputFolderException e)
-                {
-                    throw new UsageException(e.Message);
-                }
+                Frames.OutputFolder.Check(Path.GetDirectoryName(Path.GetFullPath(file))!);
                 var (sections, figures) = Telescope
                     .Plots.Report.write(dir, file, r.GetValue(title)!)
                     .ToValueTuple();

@@ -305,7 +305,7 @@ public static class SweepCommand
             if (w < 0)
                 throw new UsageException($"--workers must be ≥ 0, got {w}");
             Preflight(s, jobs);
-            using var folder = Hold(outDir);
+            using var folder = OutputFolder.Acquire(outDir); // refused: bad input (TelescopeCli, exit 2)
             var cancel = StudyCommand.Common.CtrlC();
             Console.Error.WriteLine(
                 $"telescope: sweep {s.Name}: {jobs.Count} jobs ({be}) → {outDir}"
@@ -422,19 +422,6 @@ public static class SweepCommand
                 ? exe
                 : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         return (host, [dll]);
-    }
-
-    /// <summary>Hold the sweep folder for this process (a second sweep into it is bad input, naming the holder).</summary>
-    private static OutputFolder Hold(string outDir)
-    {
-        try
-        {
-            return OutputFolder.Acquire(outDir);
-        }
-        catch (OutputFolderException e)
-        {
-            throw new UsageException(e.Message);
-        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

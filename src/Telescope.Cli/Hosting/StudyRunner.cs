@@ -60,7 +60,7 @@ public static class StudyRunner
         options ??= new RunOptions();
         var runs = study.Runs();
         bool checkpointing = options.CheckpointEvery > 0 && runs.Any(r => r.Checkpointed);
-        using var folder = Lock(outDir);
+        using var folder = OutputFolder.Acquire(outDir); // refused: bad input (TelescopeCli, exit 2)
         var runsDir = Path.Combine(outDir, "runs");
         var schema = new TidySchema(study.ParameterNames);
         var config = study.Config;
@@ -235,14 +235,7 @@ public static class StudyRunner
         var options = common.ParseRunOptions(r);
         if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
             throw new UsageException($"--threads {bad}");
-        try
-        {
-            OutputFolder.Check(r.GetValue(common.Out)!);
-        }
-        catch (OutputFolderException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        OutputFolder.Check(r.GetValue(common.Out)!); // before --dry-run answers, as a real run would
         common.CheckDevice(r); // --dry-run gives the same verdict on the device
         var runs = study.Runs();
         long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
@@ -290,19 +283,6 @@ public static class StudyRunner
         return outcome.Failed ? 1 : 0;
     }
 
-    /// <summary>Hold <paramref name="outDir"/> for this process (bad folder or another holder: bad input).</summary>
-    private static OutputFolder Lock(string outDir)
-    {
-        try
-        {
-            return OutputFolder.Acquire(outDir);
-        }
-        catch (OutputFolderException e)
-        {
-            throw new UsageException(e.Message);
-        }
-    }
-
     /// <summary>Save run.json if the disk still lets us (the error being reported may be a full disk).</summary>
     private static void TrySave(RunManifest manifest, string outDir)
     {
@@ -348,26 +328,20 @@ public static class StudyRunner
                 $"--resume: {path} is not valid JSON ({e.Message}); move it away to start afresh"
             );
         }
-        var now = new JsonObject
-        {
-            ["study"] = studyName,
-            ["data_source"] = dataSource,
-            ["seeds"] = new JsonArray(seeds.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
-            ["threads"] = threads,
-        };
-        foreach (var (k, v) in config)
-            if (k != "checkpoint_every")
-                now["config." + k] = v?.DeepClone();
-        var then = new JsonObject
-        {
-            ["study"] = old?["study"]?.DeepClone(),
-            ["data_source"] = old?["data_source"]?.DeepClone(),
-            ["seeds"] = old?["seeds"]?.DeepClone(),
-            ["threads"] = old?["threads"]?.DeepClone(),
-        };
-        foreach (var (k, v) in old?["config"]?.AsObject() ?? [])
-            if (k != "checkpoint_every")
-                then["config." + k] = v?.DeepClone();
+        var now = Fingerprint(
+            studyName,
+            dataSource,
+            new JsonArray(seeds.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
+            threads,
+            config
+        );
+        var then = Fingerprint(
+            old?["study"],
+            old?["data_source"],
+            old?["seeds"],
+            old?["threads"],
+            old?["config"] as JsonObject
+        );
         var differ = now.Select(p => p.Key)
             .Union(then.Select(p => p.Key))
             .Where(k => !JsonNode.DeepEquals(now[k], then[k]))
@@ -392,6 +366,28 @@ public static class StudyRunner
                         : null
                 );
         return d;
+    }
+
+    /// <summary>What a resume must share with the run it continues: flat keys, config entries as <c>config.&lt;key&gt;</c>, less <c>checkpoint_every</c>.</summary>
+    private static JsonObject Fingerprint(
+        JsonNode? study,
+        JsonNode? dataSource,
+        JsonNode? seeds,
+        JsonNode? threads,
+        JsonObject? config
+    )
+    {
+        var f = new JsonObject
+        {
+            ["study"] = study?.DeepClone(),
+            ["data_source"] = dataSource?.DeepClone(),
+            ["seeds"] = seeds?.DeepClone(),
+            ["threads"] = threads?.DeepClone(),
+        };
+        foreach (var (k, v) in config ?? [])
+            if (k != "checkpoint_every")
+                f["config." + k] = v?.DeepClone();
+        return f;
     }
 
     private static string Show(JsonNode? v) => v?.ToJsonString() ?? "(none)";
