@@ -1,5 +1,6 @@
 using System.Globalization;
 using Telescope.Frames;
+using Telescope.Studies;
 
 namespace Telescope.Cli.Hosting;
 
@@ -28,8 +29,14 @@ public static class KernelReports
     )
     {
         var html = Path.Combine(outDir, study + ".html");
+        var verdict =
+            study == "double-descent"
+                ? DoubleDescentSummary
+                    .Verdict(DoubleDescentSummary.Widths(TidyTable.ReadRows(table)))
+                    .Sentence + "\n"
+                : "";
         var caption =
-            $"Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\n{GateNote}";
+            $"{verdict}Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\n{GateNote}";
         if (study == "grokking")
             Telescope.Plots.KernelFigures.grokking(table, html, caption);
         else
@@ -89,42 +96,23 @@ public static class KernelReports
         }
     }
 
-    /// <summary>Double descent: one row per width (final step of each run, averaged over seeds).</summary>
+    /// <summary>Double descent: one row per width (final step of each run, averaged over seeds), then the verdict.</summary>
     public static void PrintDoubleDescent(string table, TextWriter w)
     {
-        var rows = TidyTable.ReadRows(table).ToList();
+        var widths = DoubleDescentSummary.Widths(TidyTable.ReadRows(table));
         w.WriteLine();
         w.WriteLine(GateNote);
         w.WriteLine(
             $"{"width", 6} {"P", 7} {"steps", 7} {"acc tr", 7} {"loss tr", 9} {"loss te", 9} {"acc te", 7} {"p_train", 9} {"p_test", 9} {"AE_tel te", 10} {"gap te", 9} {"gate", 5}"
         );
-        foreach (
-            var g in rows.GroupBy(r => int.Parse(r["width"], CultureInfo.InvariantCulture))
-                .OrderBy(g => g.Key)
-        )
-        {
-            var finals = g.GroupBy(r => r["run"])
-                .Select(run =>
-                {
-                    double last = run.Select(r => Num(r, "step"))
-                        .Where(s => !double.IsNaN(s))
-                        .Max();
-                    return Index(run.Where(r => Num(r, "step") == last));
-                })
-                .ToList();
-            double V(string q, string split = "") =>
-                finals
-                    .Select(ix =>
-                        ix.FirstOrDefault(kv => kv.Key.q == q && kv.Key.split == split).Value
-                    )
-                    .DefaultIfEmpty(double.NaN)
-                    .Average();
+        foreach (var x in widths)
             w.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{g.Key, 6} {g.First()["parameters"], 7} {V("steps_run"), 7:0} {V("accuracy", "train"), 7:0.000} {V("loss", "train"), 9:0.0000} {V("loss", "test"), 9:0.0000} {V("accuracy", "test"), 7:0.000} {V("effective_parameters", "train"), 9:0.0} {V("effective_parameters", "test"), 9:0.0} {V("telescoping_error", "test"), 10:0.000e+0} {V("smoother_gap", "test"), 9:0.000} {V("gate_passed"), 5:0.##}"
+                    $"{x.Width, 6} {x.Parameters, 7} {x.Steps, 7:0} {x.TrainAccuracy, 7:0.000} {x.TrainLoss, 9:0.0000} {x.TestLoss, 9:0.0000} {x.TestAccuracy, 7:0.000} {x.PTrain, 9:0.0} {x.PTest, 9:0.0} {x.TestTelescopingError, 10:0.000e+0} {x.TestSmootherGap, 9:0.000} {x.GatePassed, 5:0.##}"
                 )
             );
-        }
+        w.WriteLine();
+        w.WriteLine(DoubleDescentSummary.Verdict(widths).Sentence);
     }
 }
