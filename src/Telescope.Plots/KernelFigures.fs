@@ -177,3 +177,54 @@ module KernelFigures =
 
         Offline.save html "Telescoping lens: double descent and effective parameters (Fig. 3)" caption charts
         Path.GetFileName html
+
+    /// The map of double-descent settings (issue 16), from its CSV (one row per setting tried): the largest
+    /// width's train accuracy against the worst width's gate value (max of test mean|f − f̃| and mean|f̂ − f̃|,
+    /// log y), one marker per setting labelled with its column `setting`; the goal is the corner right of
+    /// train accuracy 0.99 and below the gate.
+    let doubleDescentMap (table: string) (html: string) (caption: string) =
+        let rows = TidyFrame.read table
+
+        let worst r =
+            max (num "worst_test_telescoping_error" r) (num "worst_test_smoother_gap" r)
+
+        let gate = rows |> List.map (num "gate") |> List.max
+
+        let traces =
+            [
+                for shown, name in [ false, "settings"; true, "double descent shown with a valid lens" ] do
+                    let pts = rows |> List.filter (fun r -> (cell "shown" r = "1") = shown)
+
+                    if not (List.isEmpty pts) then
+                        yield
+                            Scatter(
+                                x = List.map (num "largest_width_train_accuracy") pts,
+                                y = List.map worst pts,
+                                text = List.map (cell "setting") pts,
+                                name = name,
+                                mode = "markers+text",
+                                textposition = "top center"
+                            )
+                yield
+                    Scatter(
+                        x = [ 0.5; 1.0 ],
+                        y = [ gate; gate ],
+                        name = sprintf "validity gate %g" gate,
+                        mode = "lines"
+                    )
+                yield Scatter(x = [ 0.99; 0.99 ], y = [ 1e-5; 10.0 ], name = "train accuracy 0.99", mode = "lines")
+            ]
+
+        let chart =
+            Chart.Plot(
+                traces,
+                layout
+                    "Where the lens holds and where the networks interpolate"
+                    "train accuracy of the largest width"
+                    "worst width: max(test mean|f − f̃|, mean|f̂ − f̃|)"
+                    false
+                    true
+            )
+
+        Offline.save html "Double descent: the map of settings" caption [ chart ]
+        Path.GetFileName html

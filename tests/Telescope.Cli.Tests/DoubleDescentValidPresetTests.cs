@@ -78,6 +78,24 @@ public sealed class DoubleDescentValidPresetTests : IDisposable
         );
         var html = File.ReadAllText(Path.Combine(outDir, "double-descent.html"));
         Assert.Contains("Double descent with a valid lens NOT shown", html);
+
+        // the map script turns the folder into one row of the map of settings
+        var mapDir = Path.Combine(_dir, "map");
+        var (rc, o, e) = Repo.Fsi(
+            Repo.Path_("analysis", "redraw", "double-descent-map.fsx"),
+            ["--out", mapDir, outDir]
+        );
+        Assert.True(rc == 0, $"double-descent-map.fsx exited {rc}: {e}\n{o}");
+        var map = File.ReadAllLines(Path.Combine(mapDir, "double-descent-map.csv"));
+        Assert.Equal(2, map.Length);
+        var cols = map[0].Split(',');
+        var cells = map[1].Split(',');
+        string Cell(string c) => cells[Array.IndexOf(cols, c)];
+        Assert.Equal("tanh γ=0.025 T=30 n=20", Cell("setting"));
+        Assert.Equal("4", Cell("largest_width"));
+        Assert.Equal(all ? "1" : "0", Cell("gate_everywhere"));
+        Assert.Equal("0", Cell("shown"));
+        Assert.True(new FileInfo(Path.Combine(mapDir, "double-descent-map.html")).Length > 0);
     }
 
     [Fact]

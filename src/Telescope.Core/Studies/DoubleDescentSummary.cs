@@ -48,6 +48,21 @@ public sealed record DoubleDescentVerdict(
     public bool Shown => GateEverywhere && Interpolates && LossPeak && PTestPeak && PTrainRises;
 }
 
+/// <summary>
+/// A double-descent run as one point of the map of settings (issue 16): how far the largest width got towards
+/// interpolation, and how far the worst width was from the validity gate (test mean|f − f̃| and mean|f̂ − f̃|, which
+/// must both be ≤ the gate).
+/// </summary>
+public sealed record DoubleDescentMapPoint(
+    int LargestWidth,
+    double LargestWidthTrainAccuracy,
+    int? FirstInterpolatingWidth,
+    double WorstTestTelescopingError,
+    double WorstTestSmootherGap,
+    bool GateEverywhere,
+    bool Shown
+);
+
 /// <summary>The per-width summary and the verdict of the double-descent study, from its tidy rows.</summary>
 public static class DoubleDescentSummary
 {
@@ -198,6 +213,22 @@ public static class DoubleDescentSummary
             pTestOk,
             pTrainOk,
             $"{head}: {string.Join("; ", facts)}."
+        );
+    }
+
+    /// <summary>The run's point on the map of settings.</summary>
+    public static DoubleDescentMapPoint MapPoint(IReadOnlyList<DoubleDescentWidth> widths)
+    {
+        var v = Verdict(widths);
+        var first = widths.FirstOrDefault(w => w.TrainAccuracy >= Interpolation);
+        return new(
+            widths[^1].Width,
+            widths[^1].TrainAccuracy,
+            first?.Width,
+            widths.Max(w => w.TestTelescopingError),
+            widths.Max(w => w.TestSmootherGap),
+            v.GateEverywhere,
+            v.Shown
         );
     }
 

