@@ -41,6 +41,91 @@ public static class TidyTable
         );
     }
 
+    /// <summary>
+    /// Concatenate tidy CSV files into <paramref name="path"/> (atomically), giving each part's rows the columns of
+    /// its <c>extra</c> coordinates (name → value), inserted after <c>output</c> (or at the end when there is no
+    /// <c>output</c>); a coordinate the part's table already has as a column is left to that column. The resulting
+    /// headers must agree: a part whose columns differ is an error naming it. Cells are parsed as RFC 4180 records
+    /// (a quoted cell may hold a newline) and written back with <see cref="Csv.Escape"/>; with no extra coordinates
+    /// this is <see cref="Merge(IEnumerable{string}, string)"/>, byte for byte.
+    /// </summary>
+    public static void Merge(
+        IEnumerable<(string file, IReadOnlyList<KeyValuePair<string, string>> extra)> parts,
+        string path
+    )
+    {
+        var list = parts.ToList();
+        if (list.All(p => p.extra.Count == 0))
+        {
+            Merge(list.Select(p => p.file), path);
+            return;
+        }
+        AtomicFile.Write(
+            path,
+            stream =>
+            {
+                using var w = new StreamWriter(
+                    stream,
+                    new System.Text.UTF8Encoding(false),
+                    1 << 16,
+                    leaveOpen: true
+                )
+                {
+                    NewLine = "\n",
+                };
+                string? header = null,
+                    headerFile = null;
+                foreach (var (file, coordinates) in list)
+                {
+                    using var r = new StreamReader(file);
+                    List<string>? cols = null;
+                    List<KeyValuePair<string, string>> extra = [];
+                    int at = 0;
+                    foreach (var (_, cells) in Csv.Records(r, file))
+                    {
+                        if (cols is null)
+                        {
+                            cols = cells;
+                            int output = cols.IndexOf("output");
+                            at = output >= 0 ? output + 1 : cols.Count;
+                            extra = coordinates.Where(e => !cols.Contains(e.Key)).ToList();
+                            var h = Join(
+                                cols.Take(at).Concat(extra.Select(e => e.Key)).Concat(cols.Skip(at))
+                            );
+                            if (header is null)
+                            {
+                                header = h;
+                                headerFile = file;
+                                w.WriteLine(h);
+                            }
+                            else if (h != header)
+                                throw new InvalidDataException(
+                                    $"cannot merge {file}: its columns differ from {headerFile}'s\n  {h}\n  {header}"
+                                );
+                            continue;
+                        }
+                        if (cells.Count == 1 && cells[0].Length == 0)
+                            continue;
+                        w.WriteLine(
+                            Join(
+                                cells
+                                    .Take(at)
+                                    .Concat(extra.Select(e => e.Value))
+                                    .Concat(cells.Skip(at))
+                            )
+                        );
+                    }
+                    if (cols is null)
+                        throw new InvalidDataException($"{file}: empty table (no header)");
+                }
+                w.Flush();
+            }
+        );
+    }
+
+    private static string Join(IEnumerable<string> cells) =>
+        string.Join(',', cells.Select(Csv.Escape));
+
     /// <summary>The header line of a table, with its line end (null when the file is empty).</summary>
     private static byte[]? HeaderLine(Stream s)
     {

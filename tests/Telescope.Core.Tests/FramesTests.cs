@@ -96,6 +96,54 @@ public class FramesTests : IDisposable
     }
 
     [Fact]
+    public void MergeWithCoordinatesInsertsThemAfterOutputAndKeepsQuotedNewlines()
+    {
+        var a = Path.Combine(_dir, "a.csv");
+        var b = Path.Combine(_dir, "b.csv");
+        File.WriteAllText(a, "study,run,output,lr,quantity,value\ns,r0,,0.1,\"two\nlines\",1\n\n");
+        File.WriteAllText(b, "study,run,output,lr,quantity,value\ns,r1,,0.2,loss,2\n");
+        var merged = Path.Combine(_dir, "m.csv");
+        TidyTable.Merge(
+            [
+                (
+                    a,
+                    (IReadOnlyList<KeyValuePair<string, string>>)[new("job", "j,0"), new("lr", "9")]
+                ),
+                (b, [new("job", "j1"), new("lr", "9")]),
+            ],
+            merged
+        );
+        // lr is already a column of both tables, so only job is inserted; the empty line is dropped
+        Assert.Equal(
+            "study,run,output,job,lr,quantity,value\n"
+                + "s,r0,,\"j,0\",0.1,\"two\nlines\",1\n"
+                + "s,r1,,j1,0.2,loss,2\n",
+            File.ReadAllText(merged)
+        );
+    }
+
+    [Fact]
+    public void MergeWithCoordinatesRejectsPartsWhoseColumnsDiffer()
+    {
+        var a = Path.Combine(_dir, "a.csv");
+        var b = Path.Combine(_dir, "b.csv");
+        File.WriteAllText(a, "study,output,value\ns,,1\n");
+        File.WriteAllText(b, "study,output,value\ns,,2\n");
+        var merged = Path.Combine(_dir, "m.csv");
+        var e = Assert.Throws<InvalidDataException>(() =>
+            TidyTable.Merge(
+                [
+                    (a, (IReadOnlyList<KeyValuePair<string, string>>)[new("job", "j0")]),
+                    (b, [new("job", "j1"), new("width", "4")]),
+                ],
+                merged
+            )
+        );
+        Assert.Contains("b.csv", e.Message);
+        Assert.False(File.Exists(merged));
+    }
+
+    [Fact]
     public void AnUnclosedQuoteIsAnErrorNamingTheFileAndLine()
     {
         var path = Path.Combine(_dir, "bad.csv");

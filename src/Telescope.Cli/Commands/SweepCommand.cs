@@ -588,69 +588,19 @@ public static class SweepCommand
     public static string Merge(SweepSpec s, IReadOnlyList<SweepSpec.Job> jobs, string outDir)
     {
         var path = Path.Combine(outDir, s.Name + ".csv");
-        AtomicFile.Write(
-            path,
-            stream =>
-            {
-                using var w = new StreamWriter(
-                    stream,
-                    new UTF8Encoding(false),
-                    1 << 16,
-                    leaveOpen: true
+        TidyTable.Merge(
+            jobs.Select(j =>
+                (
+                    Directory
+                        .GetFiles(JobDir(j, outDir), "*.csv")
+                        .Where(f => Path.GetFileName(f) != "job.csv")
+                        .OrderBy(f => f, StringComparer.Ordinal)
+                        .FirstOrDefault()
+                        ?? throw new InvalidDataException($"job {j.Id} has no table"),
+                    (IReadOnlyList<KeyValuePair<string, string>>)[new("job", j.Id), .. j.Values]
                 )
-                {
-                    NewLine = "\n",
-                };
-                string? header = null;
-                foreach (var j in jobs)
-                {
-                    var table =
-                        Directory
-                            .GetFiles(JobDir(j, outDir), "*.csv")
-                            .Where(f => Path.GetFileName(f) != "job.csv")
-                            .OrderBy(f => f, StringComparer.Ordinal)
-                            .FirstOrDefault()
-                        ?? throw new InvalidDataException($"job {j.Id} has no table");
-                    using var r = new StreamReader(table);
-                    var cols = Csv.Split(
-                        r.ReadLine() ?? throw new InvalidDataException($"{table}: empty")
-                    );
-                    int at = cols.IndexOf("output") + 1;
-                    var extra = new List<KeyValuePair<string, string>> { new("job", j.Id) };
-                    extra.AddRange(j.Values.Where(v => !cols.Contains(v.Key)));
-                    var h = string.Join(
-                        ',',
-                        cols.Take(at)
-                            .Concat(extra.Select(e => e.Key))
-                            .Concat(cols.Skip(at))
-                            .Select(Csv.Escape)
-                    );
-                    if (header is null)
-                        w.WriteLine(header = h);
-                    else if (header != h)
-                        throw new InvalidDataException(
-                            $"job {j.Id}'s table has different columns; cannot merge"
-                        );
-                    string? line;
-                    while ((line = r.ReadLine()) is not null)
-                    {
-                        if (line.Length == 0)
-                            continue;
-                        var cells = Csv.Split(line);
-                        w.WriteLine(
-                            string.Join(
-                                ',',
-                                cells
-                                    .Take(at)
-                                    .Select(Csv.Escape)
-                                    .Concat(extra.Select(e => Csv.Escape(e.Value)))
-                                    .Concat(cells.Skip(at).Select(Csv.Escape))
-                            )
-                        );
-                    }
-                }
-                w.Flush();
-            }
+            ),
+            path
         );
         return path;
     }
