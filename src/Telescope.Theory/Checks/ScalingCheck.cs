@@ -1,11 +1,11 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
 /// <summary><c>scaling</c>: R21–R24 exponents (time, data, parameters, compute) with the finite-n_s completion, and R22's increment.</summary>
-public sealed class ScalingResult : ITheoryResult
+public sealed class ScalingCheck : ITheoryCheck
 {
     public string Name => "scaling";
 

@@ -1,9 +1,9 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 /// <summary><c>sigmoid</c>: R9–R13, two-layer scalar network — balanced and unequal saturation, GD stability and tracking, times.</summary>
-public sealed class SigmoidResult : ITheoryResult
+public sealed class SigmoidCheck : ITheoryCheck
 {
     public string Name => "sigmoid";
 
