@@ -39,6 +39,9 @@ public sealed class ScalingCheck : ITheoryCheck
     public const double AlphaMin = 0.1,
         AlphaMax = 1.5;
 
+    /// <summary>Largest α at which the fits without the completion L_C are off (the must-fail control's range).</summary>
+    public const double CompletionControlAlpha = 0.2;
+
     /// <summary>The spec's set of α (parameter alpha = 0).</summary>
     public static IReadOnlyList<double> SpecAlphas { get; } = [0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5];
 
@@ -115,7 +118,7 @@ public sealed class ScalingCheck : ITheoryCheck
         );
     }
 
-    /// <summary>Must-fail control of R21 (it fails at α ≤ 0.2): the time exponent fitted without the completion L_C.</summary>
+    /// <summary>Must-fail control of R21 (rejected at α ≤ <see cref="CompletionControlAlpha"/>): the time exponent fitted without the completion L_C.</summary>
     public static Comparison TimeScalingWithoutCompletionControl(
         SkillFrequencies freq,
         double s,
@@ -285,7 +288,7 @@ public sealed class ScalingCheck : ITheoryCheck
                 .. compute.Exponents,
             ]);
             rows.AddRange([time.Prefactor, data.Prefactor, parameters.Prefactor]);
-            if (al <= 0.2)
+            if (al <= CompletionControlAlpha)
                 rows.Add(TimeScalingWithoutCompletionControl(freq, s, r0, tol));
             if (al == AlphaMax || alphas.Count == 1)
                 rows.Add(compute.OneHalfControl);
