@@ -187,7 +187,26 @@ public sealed class ScalingCheck : ITheoryCheck
         );
     }
 
-    /// <summary>R21 (b): discrete GD (η = 0.1/(p₁S)) on the decoupled model recovers the time exponent on a window.</summary>
+    /// <summary>
+    /// R21 (b): the time-law fit of discrete GD (η = 0.1/(p₁S), balanced init a0) on the decoupled model with n_s skills,
+    /// 10 points up to the emergence of skill k_max (one of <see cref="GdWindows"/>).
+    /// </summary>
+    public static ExponentFit FitTimeGd(double alpha, int ns, int kMax, double s, double a0)
+    {
+        var freq = new SkillFrequencies(alpha, ns);
+        double etaGd = 0.1 / (freq[1] * s);
+        return Scaling.FitTime(
+            freq,
+            s,
+            a0 * a0,
+            Eta,
+            ts => Scaling.TimeLossGd(freq, s, a0, etaGd, ts),
+            points: 10,
+            kMax: kMax
+        );
+    }
+
+    /// <summary>R21 (b): discrete GD on the decoupled model recovers the time exponent on a window (<see cref="FitTimeGd"/>).</summary>
     public static Comparison TimeScalingGd(
         double alpha,
         int ns,
@@ -197,17 +216,7 @@ public sealed class ScalingCheck : ITheoryCheck
         double tol
     )
     {
-        var freq = new SkillFrequencies(alpha, ns);
-        double etaGd = 0.1 / (freq[1] * s);
-        var fit = Scaling.FitTime(
-            freq,
-            s,
-            a0 * a0,
-            Eta,
-            ts => Scaling.TimeLossGd(freq, s, a0, etaGd, ts),
-            points: 10,
-            kMax: kMax
-        );
+        var fit = FitTimeGd(alpha, ns, kMax, s, a0);
         return new Comparison("time_exponent_gd", alpha, fit.ClosedForm, fit.Measured, tol);
     }
 
