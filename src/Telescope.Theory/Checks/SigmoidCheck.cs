@@ -72,23 +72,25 @@ public sealed class SigmoidCheck : ITheoryCheck
 
     /// <summary>R10: balanced sigmoid against RK4 on the horizon, tolerance 1e-8·S.</summary>
     public static IEnumerable<Comparison> Balanced(BalancedMode m) =>
-        Rows.Curve(
-            "R_balanced",
-            Rows.Grid(Horizon(m), Points),
-            Sigmoid.Balanced(m),
-            Sigmoid.SimulateBalanced(m),
-            1e-8 * m.S
-        );
+        AgainstRk4("R_balanced", m, Sigmoid.Balanced(m), false);
 
     /// <summary>Must-fail control of R10: the linear model's exponential (no delay) against the same RK4 run.</summary>
     public static IEnumerable<Comparison> LinearExponentialControl(BalancedMode m) =>
+        AgainstRk4("control_linear_exponential", m, Sigmoid.LinearModel(m), true);
+
+    private static IEnumerable<Comparison> AgainstRk4(
+        string quantity,
+        BalancedMode m,
+        Func<double, double> closedForm,
+        bool control
+    ) =>
         Rows.Curve(
-            "control_linear_exponential",
+            quantity,
             Rows.Grid(Horizon(m), Points),
-            Sigmoid.LinearModel(m),
+            closedForm,
             Sigmoid.SimulateBalanced(m),
             1e-8 * m.S,
-            true
+            control
         );
 
     /// <summary>R11: unequal init against RK4 (closed form = R30 with p = Z = 1, rate 2Ω), a then b, tolerance 1e-8.</summary>
