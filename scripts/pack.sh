@@ -12,7 +12,7 @@ mkdir -p "$feed"
 version=()
 [ -n "${2:-}" ] && version=("-p:Version=$2")
 libs=(Telescope.Schema Telescope.Core Telescope.Frames Telescope.Frames.Parquet Telescope.Theory Telescope.Plots
-  Telescope.FSharp Telescope.Analytics)
+  Telescope.Experiments Telescope.FSharp Telescope.Analytics)
 for p in "${libs[@]}"; do
   dotnet pack "src/$p" -c Release -o "$feed" --nologo -v quiet "${version[@]}"
 done

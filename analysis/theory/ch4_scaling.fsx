@@ -65,24 +65,11 @@ let rows =
             yield point "exponent_compute_loss" a 0 fc[0].ClosedForm fc[0].Measured
     ]
 
-// discrete GD on the decoupled model (spec R21(b) windows)
+// discrete GD on the decoupled model (spec R21(b) windows, as the `scaling` check declares them)
 let gdRows =
     [
-        for i, (a, gns, kmax) in
-            List.indexed [ 0.3, 2000, 100; 0.5, 2000, 100; 0.8, 1000, 50; 1.0, 1000, 40; 1.5, 500, 20 ] do
-            let p = SkillFrequencies(a, gns)
-            let etaGd = 0.1 / (p[1] * s)
-
-            let f =
-                Scaling.FitTime(
-                    p,
-                    s,
-                    r0,
-                    eta,
-                    (fun ts -> Scaling.TimeLossGd(p, s, sqrt r0, etaGd, ts)),
-                    points = 10,
-                    kMax = kmax
-                )
+        for i, struct (a, gns, kmax) in List.indexed (List.ofSeq Checks.ScalingCheck.GdWindows) do
+            let f = Checks.ScalingCheck.FitTimeGd(a, gns, kmax, s, sqrt r0)
 
             printfn "GD alpha=%.1f time exponent %.4f (closed form %.4f)" a f.Measured f.ClosedForm
             yield! lawRows "time_law_gd_L_plus_LC" i f

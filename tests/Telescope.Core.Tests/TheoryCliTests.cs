@@ -1,4 +1,5 @@
-using Telescope.Cli.Commands.Theory;
+using Telescope.Experiments;
+using Telescope.Theory.Checks;
 using Xunit;
 
 namespace Telescope.Tests;
@@ -24,7 +25,7 @@ public class TheoryCliTests : IDisposable
     public static TheoryData<string> Names()
     {
         var d = new TheoryData<string>();
-        foreach (var r in TheoryRunner.All)
+        foreach (var r in TheoryCatalog.All)
             d.Add(r.Name);
         return d;
     }
@@ -59,8 +60,8 @@ public class TheoryCliTests : IDisposable
     [MemberData(nameof(Names))]
     public void DefaultsAgreeAndEveryControlIsRejected(string name)
     {
-        var r = TheoryRunner.Find(name);
-        var report = TheoryRunner.Compute(r, TheoryRunner.ParseParams(r, []));
+        var r = TheoryCatalog.Find(name);
+        var report = TheoryCatalog.Compute(r, TheoryCatalog.Defaults(r));
         var failing = report
             .Rows.Where(x => !x.Control && !x.Accepted)
             .Select(x => $"{x.Quantity} at {x.X}: |{x.Simulated} − {x.ClosedForm}| > {x.Tolerance}")
@@ -71,7 +72,28 @@ public class TheoryCliTests : IDisposable
         Assert.NotEmpty(controls);
         foreach (var g in controls)
             Assert.True(g.Any(x => !x.Accepted), $"control {g.Key} was accepted on every row");
-        Assert.True(TheoryRunner.Passes(report));
+        Assert.True(TheoryCatalog.Passes(report));
+    }
+
+    /// <summary>
+    /// Parity: the CLI is a thin face. The table <c>telescope theory &lt;name&gt;</c> writes at the defaults is, byte for
+    /// byte, the one the library API writes (<see cref="TheoryCatalog"/> + <see cref="TheoryRun.Write"/>).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void CliTableIsTheLibraryTableByteForByte(string name)
+    {
+        var check = TheoryCatalog.Find(name);
+        var values = TheoryCatalog.Defaults(check);
+        string library = Path.Combine(_dir, "library"),
+            cli = Path.Combine(_dir, "cli");
+        TheoryRun.Write(check, values, TheoryCatalog.Compute(check, values), library, 0);
+        var (code, stdout, stderr) = Fixtures.RunCli("theory", name, "--out", cli);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(library, name + ".csv")),
+            File.ReadAllBytes(Path.Combine(cli, name + ".csv"))
+        );
     }
 
     [Fact]
@@ -81,10 +103,10 @@ public class TheoryCliTests : IDisposable
         var controlRejected = new Comparison("control_q", 0, 1, 2, 1e-9, true);
         var controlAccepted = new Comparison("control_q", 0, 1, 1, 1e-9, true);
         TheoryReport Report(params Comparison[] rows) => new(rows, "x", [0], "test", []);
-        Assert.True(TheoryRunner.Passes(Report(ok, controlRejected)));
-        Assert.False(TheoryRunner.Passes(Report(ok, controlAccepted)));
+        Assert.True(TheoryCatalog.Passes(Report(ok, controlRejected)));
+        Assert.False(TheoryCatalog.Passes(Report(ok, controlAccepted)));
         Assert.False(
-            TheoryRunner.Passes(Report(new Comparison("q", 0, 1, 2, 1e-9), controlRejected))
+            TheoryCatalog.Passes(Report(new Comparison("q", 0, 1, 2, 1e-9), controlRejected))
         );
     }
 

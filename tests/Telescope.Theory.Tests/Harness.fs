@@ -6,6 +6,9 @@
 ///   together with FsCheck's replay line ("Replay: (seed, gamma, size)").
 /// * `check` runs a property (THEORY_MAXTEST cases, default 100); `mustFail` runs the SAME predicate on a control
 ///   (misprinted formula or parameters outside the theorem's range) and asserts that FsCheck finds a counterexample.
+/// * `fromSpec` draws a case from a theory check's own declared `ParamSpec` ranges (knob 0 = the declared default), and
+///   `claims` / `controls` turn the `Comparison` rows of the check's builders into a verdict, so a property states the
+///   claim with the check's own grid, horizon and tolerance.
 /// * Monte Carlo properties use `checkWith seeded`: a fixed FsCheck seed, so a statistical tolerance (4 standard errors)
 ///   cannot make CI flaky; the simulation seeds are knobs of the case.
 module Harness
@@ -14,6 +17,7 @@ open System
 open FsCheck
 open FsCheck.FSharp
 open global.Xunit
+open Telescope.Theory.Checks
 
 /// Cases per property: THEORY_MAXTEST (e.g. a smaller number under mutation testing) or 100.
 let maxTest =
@@ -92,6 +96,78 @@ type Verdict =
 /// Error within tolerance.
 let within (err: float) (tol: float) = { Error = err; Tolerance = tol }
 
+/// Knob → value of one declared parameter: knob 0 → its default, +100 → its Max, −100 → its Min; geometric over a
+/// positive range spanning at least a decade, linear otherwise; integers rounded.
+let specValue (p: ParamSpec) (k: int) =
+    let v =
+        if p.Min > 0.0 && p.Max >= 10.0 * p.Min then
+            geo p.Min p.Default p.Max k
+        else
+            lin p.Min p.Default p.Max k
+
+    if p.Integer then Math.Round v else v
+
+/// A generator over a check's parameters: how many knobs it needs and the case (every parameter by name) they map to.
+type SpecCase =
+    {
+        Knobs: int
+        Case: int[] -> Map<string, float>
+    }
+
+/// The named parameters drawn from knobs (in order) over their declared ranges, every other parameter at its default.
+let fromSpec (specs: ParamSpec seq) (names: string list) =
+    let specs = List.ofSeq specs
+
+    let drawn =
+        names
+        |> List.map (fun n ->
+            match specs |> List.tryFind (fun p -> p.Name = n) with
+            | Some p -> p
+            | None -> invalidArg "names" $"no declared parameter '{n}'")
+
+    let defaults = specs |> List.map (fun p -> p.Name, p.Default) |> Map.ofList
+
+    {
+        Knobs = drawn.Length
+        Case =
+            fun ks ->
+                drawn
+                |> List.indexed
+                |> List.fold (fun m (i, p) -> Map.add p.Name (specValue p ks[i]) m) defaults
+    }
+
+/// The same case with a premise map applied (a map, never a filter).
+let mapCase (f: Map<string, float> -> Map<string, float>) (g: SpecCase) = { g with Case = g.Case >> f }
+
+let private rowError (c: Comparison) =
+    let e =
+        if c.Relation = Relation.Within then
+            abs (c.Simulated - c.ClosedForm)
+        else
+            c.Simulated - c.ClosedForm
+
+    if Double.IsNaN e then infinity else e
+
+/// The verdict of comparison rows: the first rejected row, else the row nearest its tolerance; `empty` for no rows.
+let private verdictOf (empty: Verdict) (rows: Comparison seq) =
+    let rows = List.ofSeq rows
+
+    match rows |> List.tryFind (fun c -> not c.Accepted), rows with
+    | Some c, _ -> within (rowError c) c.Tolerance
+    | None, [] -> empty
+    | None, _ ->
+        let c = rows |> List.maxBy (fun c -> rowError c / max c.Tolerance 1e-300)
+        within (rowError c) c.Tolerance
+
+/// Verdict over a builder's claim rows (controls are left out): every row accepted; no rows at all fails.
+let claims (rows: Comparison seq) =
+    rows |> Seq.filter (fun c -> not c.Control) |> verdictOf (within infinity 0.0)
+
+/// Verdict over a builder's must-fail control rows, for `mustFail`: no control rows counts as accepted (so `mustFail`
+/// cannot pass on a control that was never built).
+let controls (rows: Comparison seq) =
+    rows |> Seq.filter (fun c -> c.Control) |> verdictOf (within 0.0 1.0)
+
 /// The property: for all generated knobs, the mapped case satisfies the verdict; the label shows case and verdict.
 let property n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) =
     Prop.forAll (knobs n) (fun ks ->
@@ -121,6 +197,12 @@ let mustFailWith (cfg: Config) n (toCase: int[] -> 'c) (verdict: 'c -> Verdict) 
 
 /// MUST-FAIL CONTROL with the default config.
 let mustFail n toCase verdict = mustFailWith config n toCase verdict
+
+/// Run a property over a check's declared ranges.
+let checkSpec (g: SpecCase) verdict = check g.Knobs g.Case verdict
+
+/// MUST-FAIL CONTROL over a check's declared ranges.
+let mustFailSpec (g: SpecCase) verdict = mustFail g.Knobs g.Case verdict
 
 /// Largest absolute difference of two curves sampled at the same times.
 let maxDiff (ts: float seq) (f: float -> float) (g: float -> float) =

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Telescope.Cli.Commands.Theory;
+using Telescope.Experiments;
+using Telescope.Theory.Checks;
 
 namespace Telescope.Cli.Commands;
 
@@ -45,12 +46,12 @@ public static class TheoryCommand
                 {
                     if (ps.Length > 0)
                         throw new UsageException("theory list: takes no --param");
-                    TheoryRunner.List(Console.Out);
+                    TheoryRun.List(Console.Out);
                     return 0;
                 }
-                return TheoryRunner.RunOne(n, ps, parse.GetValue(outDir), Console.Out);
+                return TheoryRun.RunOne(n, ps, parse.GetValue(outDir), Console.Out);
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or TheoryParameterException)
             {
                 // handled here as well as in TelescopeCli.Run: the default invocation pipeline catches exceptions itself
                 Console.Error.WriteLine($"telescope: {e.Message}");

@@ -1,9 +1,9 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 /// <summary><c>emergence</c>: R14 stage-like ε* (corrected), R26 time emergence with B (corrected), R28 parameter emergence.</summary>
-public sealed class EmergenceResult : ITheoryResult
+public sealed class EmergenceCheck : ITheoryCheck
 {
     public string Name => "emergence";
 

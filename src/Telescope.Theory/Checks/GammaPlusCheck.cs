@@ -1,11 +1,11 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
 /// <summary><c>gamma-plus</c>: R29–R32, exact γ(t) (corrected rate 2Ω), γ₊, its lower bound, the conserved Σ² − θ², laziness.</summary>
-public sealed class GammaPlusResult : ITheoryResult
+public sealed class GammaPlusCheck : ITheoryCheck
 {
     public string Name => "gamma-plus";
 

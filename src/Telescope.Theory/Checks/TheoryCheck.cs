@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 /// <summary>One parameter of a theory result: name, default, the theorem's range (inclusive), and meaning.</summary>
 public sealed record ParamSpec(
@@ -15,7 +15,8 @@ public sealed record ParamSpec(
     /// <summary>Range as text, e.g. <c>0.2 ≤ S ≤ 5</c>.</summary>
     public string Range => $"{Fmt(Min)} ≤ {Name} ≤ {Fmt(Max)}" + (Integer ? ", integer" : "");
 
-    internal static string Fmt(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
+    /// <summary>A number as the listing and messages print it (G6, invariant).</summary>
+    public static string Fmt(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
 }
 
 /// <summary>How a row's simulated value is judged against its closed form.</summary>
@@ -63,7 +64,7 @@ public sealed record TheoryReport(
 );
 
 /// <summary>A named theory result: closed form against simulation with the spec tolerance.</summary>
-public interface ITheoryResult
+public interface ITheoryCheck
 {
     /// <summary>Command-line name (e.g. <c>sigmoid</c>).</summary>
     string Name { get; }

@@ -1,9 +1,9 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 /// <summary><c>min-norm</c>: R4, gradient flow from zero init reaches F⁺y; from w(0) ≠ 0 it keeps the null-space part.</summary>
-public sealed class MinNormResult : ITheoryResult
+public sealed class MinNormCheck : ITheoryCheck
 {
     public string Name => "min-norm";
 

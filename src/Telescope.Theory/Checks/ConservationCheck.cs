@@ -1,11 +1,11 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
 /// <summary><c>conservation</c>: R16 W₁ᵀW₁ − W₂W₂ᵀ, R9 a² − b², R27 Lemma 3 a² − ‖B‖², R31 Σ² − θ²; GD one-step drift.</summary>
-public sealed class ConservationResult : ITheoryResult
+public sealed class ConservationCheck : ITheoryCheck
 {
     public string Name => "conservation";
 

@@ -1,11 +1,11 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
 /// <summary><c>dc-shot</c>: R27, the D_c-shot learner — E[R]/S = d/D_c (reading A), E[L], Beta law; reading B as control.</summary>
-public sealed class DcShotResult : ITheoryResult
+public sealed class DcShotCheck : ITheoryCheck
 {
     public string Name => "dc-shot";
 

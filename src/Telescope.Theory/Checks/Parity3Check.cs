@@ -1,11 +1,11 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
 /// <summary><c>parity3</c>: R33, the weight-shared ReLU network on 3-bit parity — corrected ODEs (Errata E13) vs the network.</summary>
-public sealed class Parity3Result : ITheoryResult
+public sealed class Parity3Check : ITheoryCheck
 {
     public string Name => "parity3";
 

@@ -1,11 +1,11 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
 /// <summary><c>multilinear</c>: R18–R20, the multilinear model trained by GD (and RK4) on sampled multitask sparse parity.</summary>
-public sealed class MultilinearResult : ITheoryResult
+public sealed class MultilinearCheck : ITheoryCheck
 {
     public string Name => "multilinear";
 

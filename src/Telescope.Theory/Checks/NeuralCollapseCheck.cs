@@ -1,12 +1,12 @@
 using Telescope.Theory;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Theory.Checks;
 
 /// <summary>
 /// <c>neural-collapse</c>: R17, the UFM end point HHᵀ → √(C/n)YYᵀ, WᵀW → √(n/C)I (NC1–NC3); R8, the minimum-projection
 /// operator's features collapse (simplex ETF, zero within-class scatter, κ_CKA = 0) with the corrected constants.
 /// </summary>
-public sealed class NeuralCollapseResult : ITheoryResult
+public sealed class NeuralCollapseCheck : ITheoryCheck
 {
     public string Name => "neural-collapse";
 

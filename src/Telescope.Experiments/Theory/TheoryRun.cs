@@ -4,99 +4,20 @@ using System.Text.Json.Nodes;
 using Microsoft.FSharp.Collections;
 using Telescope.Frames;
 using Telescope.Plots;
+using Telescope.Theory.Checks;
 
-namespace Telescope.Cli.Commands.Theory;
+namespace Telescope.Experiments;
 
-/// <summary>The registry of theory results and the run → table → files pipeline behind <c>telescope theory</c>.</summary>
-public static class TheoryRunner
+/// <summary>
+/// A theory check run into files: its tidy CSV, offline figure and run.json, and the text a face prints about it
+/// (the whole <c>telescope theory</c> action). Which checks exist, their parameters and verdicts are
+/// <see cref="TheoryCatalog"/>'s.
+/// </summary>
+public static class TheoryRun
 {
-    /// <summary>Every result, in listing order.</summary>
-    public static IReadOnlyList<ITheoryResult> All { get; } =
-    [
-        new SigmoidResult(),
-        new GammaPlusResult(),
-        new MultilinearResult(),
-        new ScalingResult(),
-        new EmergenceResult(),
-        new DcShotResult(),
-        new ConservationResult(),
-        new MinNormResult(),
-        new NeuralCollapseResult(),
-        new Parity3Result(),
-        new LinearResult(),
-    ];
-
-    /// <summary>Find a result by name or throw a <see cref="UsageException"/> listing the names.</summary>
-    public static ITheoryResult Find(string name) =>
-        All.FirstOrDefault(r => r.Name == name)
-        ?? throw new UsageException(
-            $"theory: unknown result '{name}' (known: {string.Join(", ", All.Select(r => r.Name))})"
-        );
-
-    /// <summary>
-    /// Parse <c>key=value</c> overrides against the result's parameters: unknown key, non-number, non-integer where an
-    /// integer is needed, or a value outside the theorem's range → <see cref="UsageException"/> naming the problem.
-    /// </summary>
-    public static Dictionary<string, double> ParseParams(
-        ITheoryResult r,
-        IEnumerable<string> overrides
-    )
-    {
-        var values = r.Parameters.ToDictionary(p => p.Name, p => p.Default);
-        foreach (var kv in overrides)
-        {
-            int eq = kv.IndexOf('=');
-            if (eq <= 0)
-                throw new UsageException(
-                    $"theory {r.Name}: --param '{kv}' is not of the form key=value"
-                );
-            string key = kv[..eq].Trim(),
-                text = kv[(eq + 1)..].Trim();
-            var spec =
-                r.Parameters.FirstOrDefault(p => p.Name == key)
-                ?? throw new UsageException(
-                    $"theory {r.Name}: unknown parameter '{key}' (known: {string.Join(", ", r.Parameters.Select(p => p.Name))})"
-                );
-            if (
-                !double.TryParse(
-                    text,
-                    NumberStyles.Float,
-                    CultureInfo.InvariantCulture,
-                    out double v
-                ) || !double.IsFinite(v)
-            )
-                throw new UsageException($"theory {r.Name}: --param {key}={text} is not a number");
-            if (spec.Integer && v != Math.Round(v))
-                throw new UsageException(
-                    $"theory {r.Name}: --param {key}={text} must be an integer"
-                );
-            if (v < spec.Min || v > spec.Max)
-                throw new UsageException(
-                    $"theory {r.Name}: --param {key}={text} is outside the theorem's range ({spec.Range}: {spec.Description})"
-                );
-            values[key] = v;
-        }
-        return values;
-    }
-
-    /// <summary>Run a result and compute its report; premise violations of the library become usage errors.</summary>
-    public static TheoryReport Compute(ITheoryResult r, IReadOnlyDictionary<string, double> values)
-    {
-        try
-        {
-            return r.Run(values);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"theory {r.Name}: {FirstLine(e.Message)}");
-        }
-    }
-
-    private static string FirstLine(string s) => s.Split('\n')[0].Split(" (Parameter")[0].Trim();
-
     /// <summary>The run key of a result's table: study "theory", run = name, parameter columns result + parameters.</summary>
     public static RunKey Key(
-        ITheoryResult r,
+        ITheoryCheck r,
         IReadOnlyDictionary<string, double> values,
         long seed
     ) =>
@@ -115,12 +36,12 @@ public static class TheoryRunner
         );
 
     /// <summary>The parameters that get a column of their own: all but <c>seed</c>, which is the table's <c>seed</c> column.</summary>
-    private static IEnumerable<ParamSpec> ColumnParameters(ITheoryResult r) =>
+    private static IEnumerable<ParamSpec> ColumnParameters(ITheoryCheck r) =>
         r.Parameters.Where(p => p.Name != "seed");
 
     /// <summary>Write <c>&lt;name&gt;.csv</c>, <c>&lt;name&gt;.html</c> and <c>run.json</c> into <paramref name="outDir"/>.</summary>
     public static void Write(
-        ITheoryResult r,
+        ITheoryCheck r,
         IReadOnlyDictionary<string, double> values,
         TheoryReport report,
         string outDir,
@@ -179,14 +100,14 @@ public static class TheoryRunner
         config["notes"] = new JsonArray(
             report.Notes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()
         );
-        bool pass = Passes(report);
+        bool pass = TheoryCatalog.Passes(report);
         var manifest = new RunManifest
         {
             Study = r.Name,
             Config = config,
             DataSource = report.DataSource,
             Seeds = report.Seeds.ToList(),
-            Versions = RunManifest.VersionsOf(typeof(Telescope.Theory.Rk4), typeof(TheoryRunner)),
+            Versions = RunManifest.VersionsOf(typeof(Telescope.Theory.Rk4), typeof(TheoryRun)),
             Threads = 1,
             Status = "completed",
             Finished = DateTime.UtcNow.ToString("o"),
@@ -204,19 +125,8 @@ public static class TheoryRunner
         manifest.Save(outDir);
     }
 
-    /// <summary>
-    /// Whether a report passes: every closed-form row is accepted, and every must-fail control quantity has at least one
-    /// rejected row (a control the check accepts everywhere means the check cannot tell right from wrong).
-    /// </summary>
-    public static bool Passes(TheoryReport report) =>
-        report.Rows.Where(x => !x.Control).All(x => x.Accepted)
-        && report
-            .Rows.Where(x => x.Control)
-            .GroupBy(x => x.Quantity)
-            .All(g => g.Any(x => !x.Accepted));
-
     /// <summary>Print the per-quantity summary (and a few sample rows) and return whether every check passed.</summary>
-    public static bool Print(ITheoryResult r, TheoryReport report, TextWriter o)
+    public static bool Print(ITheoryCheck r, TheoryReport report, TextWriter o)
     {
         o.WriteLine($"theory {r.Name}: {r.Summary}");
         foreach (var n in report.Notes)
@@ -260,7 +170,7 @@ public static class TheoryRunner
             o.WriteLine(
                 $"FAIL: {controlsAccepted} must-fail control(s) NOT rejected: at these parameters the check cannot tell the misprinted form (or out-of-range case) from the theorem"
             );
-        return Passes(report);
+        return TheoryCatalog.Passes(report);
     }
 
     private static double Excess(Comparison x) =>
@@ -280,12 +190,12 @@ public static class TheoryRunner
         TextWriter o
     )
     {
-        var r = Find(name);
-        var values = ParseParams(r, overrides);
+        var r = TheoryCatalog.Find(name);
+        var values = TheoryCatalog.Validate(r, overrides);
         string dir = outDir ?? Path.Combine("out", "theory", r.Name);
         OutputFolder.Check(dir); // before any work: a bad --out is bad input
         var sw = Stopwatch.StartNew();
-        var report = Compute(r, values);
+        var report = TheoryCatalog.Compute(r, values);
         bool pass = Print(r, report, o);
         using (OutputFolder.Acquire(dir))
             Write(r, values, report, dir, sw.Elapsed.TotalSeconds);
@@ -298,7 +208,7 @@ public static class TheoryRunner
     /// <summary>The listing printed by <c>telescope theory list</c>.</summary>
     public static void List(TextWriter o)
     {
-        foreach (var r in All)
+        foreach (var r in TheoryCatalog.All)
         {
             o.WriteLine($"{r.Name, -16} {r.Summary}");
             o.WriteLine(
