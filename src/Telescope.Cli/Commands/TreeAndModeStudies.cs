@@ -141,6 +141,7 @@ public static class TreeAndModeStudies
             var study = new GbtVsNnStudy(cfg);
             return StudyRunner.RunAndReport(
                 study,
+                r.GetValue(common.Device) ?? "cpu",
                 common,
                 r,
                 cfg.Seeds,
@@ -345,6 +346,7 @@ public static class LmcCommand
                 throw new UsageException(string.Join("; ", problems));
             return StudyRunner.RunAndReport(
                 new LmcStudy(cfg),
+                r.GetValue(common.Device) ?? "cpu",
                 common,
                 r,
                 cfg.Seeds,

@@ -218,6 +218,7 @@ public static class StudyRunner
     /// summary and what was written. Returns the exit code: 0, or 1 when a run failed.
     /// </summary>
     /// <param name="study">The study, built from already validated options (its data not yet loaded).</param>
+    /// <param name="device">Its device.</param>
     /// <param name="common">The options every study shares.</param>
     /// <param name="r">The parsed command line.</param>
     /// <param name="seeds">The seeds, for run.json.</param>
@@ -225,6 +226,7 @@ public static class StudyRunner
     /// <param name="print">Prints the summary of a table.</param>
     public static int RunAndReport(
         IStudy study,
+        string device,
         StudyCommand.Common common,
         ParseResult r,
         IReadOnlyList<long> seeds,
@@ -236,7 +238,7 @@ public static class StudyRunner
         if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
             throw new UsageException($"--threads {bad}");
         OutputFolder.Check(r.GetValue(common.Out)!); // before --dry-run answers, as a real run would
-        common.CheckDevice(r); // --dry-run gives the same verdict on the device
+        StudyCommand.Common.CheckDevice(device); // --dry-run gives the same verdict on the device
         var runs = study.Runs();
         long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
         var size =
@@ -253,7 +255,7 @@ public static class StudyRunner
             Console.WriteLine($"valid: study {study.Name}, {size}");
             return 0;
         }
-        int threads = common.Prepare(r);
+        int threads = common.Prepare(r, device);
         var outDir = r.GetValue(common.Out)!;
         string source;
         try

@@ -76,6 +76,71 @@ public sealed record ApproximationConfig
     /// <summary>Seed of the train/test split (fixed across runs).</summary>
     public long DataSeed { get; init; }
 
+    /// <summary>The spec's §4.1 learning-rate grid of the SGD family: 1e-2, 1e-1, 1.</summary>
+    public static IReadOnlyList<double> SgdRates { get; } = [1e-2, 1e-1, 1.0];
+
+    /// <summary>The spec's §4.1 learning-rate grid of Adam and AdamW: 1e-4, 1e-3, 1e-2.</summary>
+    public static IReadOnlyList<double> AdamRates { get; } = [1e-4, 1e-3, 1e-2];
+
+    /// <summary>
+    /// The settings a user asks for: no <paramref name="optimizers"/> → the spec's grid (<see cref="DefaultSettings"/>),
+    /// each family at <paramref name="rates"/> when given; otherwise each named optimiser (AdamW with λ = 0.1 and
+    /// β₂ = 0.99, Adam with β₂ = 0.99) at <paramref name="rates"/> or its family's grid, with weight decay
+    /// <paramref name="weightDecay"/> when given and an output sigmoid when <paramref name="sigmoid"/>.
+    /// An unknown optimiser name is an <see cref="ArgumentException"/>.
+    /// </summary>
+    public static IReadOnlyList<OptimizerSetting> SettingsFor(
+        IReadOnlyList<string> optimizers,
+        IReadOnlyList<double> rates,
+        double? weightDecay,
+        bool sigmoid
+    )
+    {
+        if (optimizers.Count == 0)
+        {
+            var defaults = DefaultSettings();
+            if (rates.Count == 0)
+                return defaults;
+            // the default families, each at the given rates
+            return defaults
+                .GroupBy(s => s.Name)
+                .SelectMany(g =>
+                    rates.Select(x =>
+                        g.First() with
+                        {
+                            Optimizer = g.First().Optimizer with { LearningRate = x },
+                        }
+                    )
+                )
+                .ToList();
+        }
+        var result = new List<OptimizerSetting>();
+        foreach (var name in optimizers)
+        {
+            var kind = OptimizerSpec.ParseKind(name);
+            var (grid, baseSpec) = kind switch
+            {
+                OptimizerKind.AdamW => (
+                    AdamRates,
+                    new OptimizerSpec(kind, 1, WeightDecay: 0.1, Beta2: 0.99)
+                ),
+                OptimizerKind.Adam => (AdamRates, new OptimizerSpec(kind, 1, Beta2: 0.99)),
+                _ => (SgdRates, new OptimizerSpec(kind, 1)),
+            };
+            if (weightDecay is { } λ)
+                baseSpec = baseSpec with { WeightDecay = λ };
+            var label =
+                baseSpec.Name
+                + (baseSpec.WeightDecay != 0 && kind != OptimizerKind.AdamW ? "+wd" : "")
+                + (sigmoid ? "+sigmoid" : "");
+            foreach (var x in rates.Count > 0 ? rates : grid)
+                result.Add(
+                    new OptimizerSetting(label, baseSpec with { LearningRate = x }, sigmoid)
+                );
+        }
+        return result;
+    }
+
     /// <summary>
     /// Spec §4.1 grid: SGD {1e-2, 1e-1, 1}, AdamW {1e-4, 1e-3, 1e-2}; momentum 0.9, weight decay 0.1 and
     /// an output σ at the middle rate 1e-1 (the spec's one run each) and also at 1e-2, so that every
@@ -83,11 +148,11 @@ public sealed record ApproximationConfig
     /// </summary>
     public static IReadOnlyList<OptimizerSetting> DefaultSettings() =>
         [
-            .. new[] { 1e-2, 1e-1, 1.0 }.Select(lr => new OptimizerSetting(
+            .. SgdRates.Select(lr => new OptimizerSetting(
                 "sgd",
                 new OptimizerSpec(OptimizerKind.Sgd, lr)
             )),
-            .. new[] { 1e-4, 1e-3, 1e-2 }.Select(lr => new OptimizerSetting(
+            .. AdamRates.Select(lr => new OptimizerSetting(
                 "adamw",
                 new OptimizerSpec(
                     OptimizerKind.AdamW,

@@ -37,7 +37,7 @@ public sealed record GrokkingConfig
     /// <summary>Swept initialisation scale α (MNIST task; Fig. 12 uses 5, 6, 7; α = 1 is panel 3).</summary>
     public IReadOnlyList<double> Alphas { get; init; } = [6];
 
-    /// <summary>T (null: 4000 polynomial, 12,000 MNIST).</summary>
+    /// <summary>T (null: the task's default, <see cref="T"/>: 2000 polynomial, 12,000 MNIST).</summary>
     public int? Steps { get; init; }
 
     /// <summary>Seeds (initialisation and batch order).</summary>
@@ -82,11 +82,20 @@ public sealed record GrokkingConfig
     /// <summary>Seed of the data (β and x for the polynomial task; the split for M35).</summary>
     public long DataSeed { get; init; }
 
-    internal int T => Steps ?? (Task == GrokkingTask.Polynomial ? 2000 : 12000);
-    internal int N => TrainSize ?? (Task == GrokkingTask.Polynomial ? 550 : 300);
-    internal int M => TestSize ?? (Task == GrokkingTask.Polynomial ? 500 : 300);
-    internal int MProbe => Math.Min(ProbeTest ?? (Task == GrokkingTask.Polynomial ? 200 : M), M);
-    internal double Lr => LearningRate ?? (Task == GrokkingTask.Polynomial ? 500 : 1e-4);
+    /// <summary>Steps: <see cref="Steps"/>, or the task's default (2000 polynomial, 12000 mnist).</summary>
+    public int T => Steps ?? (Task == GrokkingTask.Polynomial ? 2000 : 12000);
+
+    /// <summary>Training rows: <see cref="TrainSize"/>, or the task's default.</summary>
+    public int N => TrainSize ?? (Task == GrokkingTask.Polynomial ? 550 : 300);
+
+    /// <summary>Test rows: <see cref="TestSize"/>, or the task's default.</summary>
+    public int M => TestSize ?? (Task == GrokkingTask.Polynomial ? 500 : 300);
+
+    /// <summary>Test rows tracked by the smoother: <see cref="ProbeTest"/>, or the task's default (all rows for mnist).</summary>
+    public int MProbe => Math.Min(ProbeTest ?? (Task == GrokkingTask.Polynomial ? 200 : M), M);
+
+    /// <summary>γ: <see cref="LearningRate"/>, or the task's default.</summary>
+    public double Lr => LearningRate ?? (Task == GrokkingTask.Polynomial ? 500 : 1e-4);
 
     /// <summary>The optimiser: full-batch GD (polynomial) or AdamW with warm-up 100 (MNIST).</summary>
     public OptimizerSpec Optimizer =>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Telescope.Frames;
 
-namespace Telescope.Cli.Hosting;
+namespace Telescope.Experiments.Studies;
 
 /// <summary>The approximation study's figure and printed summary, both from its saved table.</summary>
 public static class ApproximationReport

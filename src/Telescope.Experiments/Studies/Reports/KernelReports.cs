@@ -2,7 +2,7 @@ using System.Globalization;
 using Telescope.Frames;
 using Telescope.Studies;
 
-namespace Telescope.Cli.Hosting;
+namespace Telescope.Experiments.Studies;
 
 /// <summary>Figures and printed summaries of the kernel studies (grokking, double descent), from their saved tables.</summary>
 public static class KernelReports

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Telescope.Cli.Hosting;
+using Telescope.Experiments.Parameters;
+using Telescope.Experiments.Studies;
+
+namespace Telescope.Cli.Commands;
+
+/// <summary>
+/// One command per catalog entry, generated: an option <c>--name</c> per parameter (help and default from the
+/// library), the host options, and an action that hands the given values, as text, to the definition.
+/// </summary>
+public static class StudyCommands
+{
+    /// <summary>The command of <paramref name="d"/>.</summary>
+    public static Command For(IStudyDefinition d)
+    {
+        var c = new Command(d.Name, d.Summary);
+        var host = new StudyCommand.Common(d.Name);
+        host.AddHostTo(c);
+        var options = d.Parameters.Select(p => (p, o: OptionFor(p))).ToList();
+        foreach (var (_, o) in options)
+            c.Options.Add(o);
+        c.SetAction(r =>
+        {
+            var values = options
+                .Where(x => r.GetResult(x.o) is { Implicit: false })
+                .Select(x => new KeyValuePair<string, string>(x.p.Name, Text(r, x.o)))
+                .ToList();
+            var plan = d.Plan(values, m => Console.Error.WriteLine($"telescope: {m}"));
+            return StudyRunner.RunAndReport(
+                plan.Study,
+                plan.Device,
+                host,
+                r,
+                plan.Seeds,
+                d.Figures,
+                d.Summarise
+            );
+        });
+        return c;
+    }
+
+    private static Option OptionFor(IParameter p) =>
+        p.Kind switch
+        {
+            ParameterKind.Flag => new Option<bool>("--" + p.Name) { Description = p.Help },
+            _ when p.IsList => OptionParsing.Many("--" + p.Name, p.Help),
+            _ => new Option<string>("--" + p.Name) { Description = p.Help },
+        };
+
+    private static string Text(ParseResult r, Option o) =>
+        o switch
+        {
+            Option<bool> b => r.GetValue(b) ? "true" : "false",
+            Option<string[]> m => string.Join(",", r.GetValue(m) ?? []),
+            Option<string> s => r.GetValue(s) ?? "",
+            _ => throw new InvalidOperationException(o.Name),
+        };
+}

@@ -1,0 +1,425 @@
+using System.Globalization;
+using Telescope.Studies;
+
+namespace Telescope.Experiments.Parameters;
+
+/// <summary>
+/// Bad input for a study or check, found before any work: one line naming the parameter
+/// (<c>--steps must be ≥ 1, got 0</c>). Faces map it to their bad-input path (the CLI: exit 2).
+/// </summary>
+public sealed class ParameterException(string message) : ArgumentException(message);
+
+/// <summary>What kind of value a parameter takes (faces choose their widget or option type from it).</summary>
+public enum ParameterKind
+{
+    /// <summary>One integer.</summary>
+    Int,
+
+    /// <summary>One real number.</summary>
+    Double,
+
+    /// <summary>A list of integers, <c>2,4,8</c> (a swept coordinate).</summary>
+    Ints,
+
+    /// <summary>A list of real numbers, <c>0.01,0.1</c> (a swept coordinate).</summary>
+    Doubles,
+
+    /// <summary>A list of words, <c>sgd,adam</c>.</summary>
+    Words,
+
+    /// <summary>Seeds, <c>0,1</c> or <c>0..3</c>.</summary>
+    Seeds,
+
+    /// <summary>One of <see cref="IParameter.Choices"/>.</summary>
+    Choice,
+
+    /// <summary>On when given.</summary>
+    Flag,
+
+    /// <summary>One word checked later (a device name).</summary>
+    Text,
+}
+
+/// <summary>
+/// A study parameter as a face sees it: name (the CLI's <c>--name</c>, the F# face's key), kind, the default as text
+/// (or a sentence where the default depends on other parameters), allowed choices and a description. Values are
+/// always given as text, so every face parses them the same way: here.
+/// </summary>
+public interface IParameter
+{
+    /// <summary>Name: lower-case words joined by <c>-</c>.</summary>
+    string Name { get; }
+
+    /// <summary>What it means (one sentence, without the default).</summary>
+    string Description { get; }
+
+    /// <summary>The kind of value.</summary>
+    ParameterKind Kind { get; }
+
+    /// <summary>The allowed values of a <see cref="ParameterKind.Choice"/> (empty otherwise).</summary>
+    IReadOnlyList<string> Choices { get; }
+
+    /// <summary>The default, as text a face prints (e.g. <c>600</c>, <c>200,200</c>, <c>the spec's grid per optimiser</c>).</summary>
+    string DefaultText { get; }
+
+    /// <summary>Whether the parameter is a list of values (a coordinate a study runs over).</summary>
+    bool IsList { get; }
+
+    /// <summary>The help line: description and default.</summary>
+    string Help { get; }
+}
+
+/// <summary>A parameter of configuration <typeparamref name="TConfig"/>: parse text, set it on a copy of the config.</summary>
+public sealed class Parameter<TConfig> : IParameter
+{
+    private readonly Func<TConfig, string, TConfig> _set;
+
+    internal Parameter(
+        string name,
+        string description,
+        ParameterKind kind,
+        string defaultText,
+        Func<TConfig, string, TConfig> set,
+        IReadOnlyList<string>? choices = null
+    )
+    {
+        Name = name;
+        Description = description;
+        Kind = kind;
+        DefaultText = defaultText;
+        _set = set;
+        Choices = choices ?? [];
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <inheritdoc />
+    public ParameterKind Kind { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Choices { get; }
+
+    /// <inheritdoc />
+    public string DefaultText { get; }
+
+    /// <inheritdoc />
+    public bool IsList =>
+        Kind
+            is ParameterKind.Ints
+                or ParameterKind.Doubles
+                or ParameterKind.Words
+                or ParameterKind.Seeds;
+
+    /// <inheritdoc />
+    public string Help =>
+        DefaultText.Length == 0 ? Description : $"{Description} Default: {DefaultText}.";
+
+    /// <summary>The config with this parameter set from <paramref name="text"/>; bad text → <see cref="ParameterException"/>.</summary>
+    public TConfig Set(TConfig config, string text) => _set(config, text);
+}
+
+/// <summary>Builders of typed parameters. Every value is parsed here, with one error line naming the parameter.</summary>
+public static class Parameter
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <summary>Invariant text of a number (<c>R</c> format).</summary>
+    public static string Text(double x) => x.ToString("R", C);
+
+    /// <summary>Invariant text of a list of numbers, comma-separated.</summary>
+    public static string Text<T>(IEnumerable<T> xs)
+        where T : IFormattable => string.Join(",", xs.Select(x => x.ToString(null, C)));
+
+    private static string Opt(string name) => "--" + name;
+
+    /// <summary>The comma-separated parts of a value, refusing empty ones (<c>--lr ""</c> must not mean the default).</summary>
+    public static string[] Parts(string name, string text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Split(',').Any(string.IsNullOrWhiteSpace))
+            throw new ParameterException($"{Opt(name)}: empty value in '{text}'");
+        return text.Split(',', StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>A number, finite.</summary>
+    public static double Number(string name, string part)
+    {
+        if (!double.TryParse(part, NumberStyles.Float, C, out var x))
+            throw new ParameterException($"{Opt(name)}: '{part}' is not a number");
+        if (!double.IsFinite(x))
+            throw new ParameterException($"{Opt(name)}: {part} is not a finite number");
+        return x;
+    }
+
+    /// <summary>An integer.</summary>
+    public static int Integer(string name, string part) =>
+        int.TryParse(part, NumberStyles.Integer, C, out var x)
+            ? x
+            : throw new ParameterException($"{Opt(name)}: '{part}' is not an integer");
+
+    /// <summary>One integer, at least <paramref name="min"/>.</summary>
+    public static Parameter<T> Int<T>(
+        string name,
+        string description,
+        Func<T, int> get,
+        Func<T, int, T> set,
+        T defaults,
+        int min = int.MinValue
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Int,
+            get(defaults).ToString(C),
+            (c, text) =>
+            {
+                int v = Integer(name, text.Trim());
+                return v < min
+                    ? throw new ParameterException($"{Opt(name)} must be ≥ {min}, got {v}")
+                    : set(c, v);
+            }
+        );
+
+    /// <summary>
+    /// One integer that may be left unset (null), when the default depends on other parameters (a preset, a task);
+    /// <paramref name="defaultText"/> says what it is then.
+    /// </summary>
+    public static Parameter<T> OptionalInt<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, int, T> set,
+        int min = int.MinValue
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Int,
+            defaultText,
+            (c, text) =>
+            {
+                int v = Integer(name, text.Trim());
+                return v < min
+                    ? throw new ParameterException($"{Opt(name)} must be ≥ {min}, got {v}")
+                    : set(c, v);
+            }
+        );
+
+    /// <summary>One real number (range checks belong to the config's <c>Problems()</c>, which sees every value).</summary>
+    public static Parameter<T> Double<T>(
+        string name,
+        string description,
+        Func<T, double> get,
+        Func<T, double, T> set,
+        T defaults
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Double,
+            Text(get(defaults)),
+            (c, text) => set(c, Number(name, text.Trim()))
+        );
+
+    /// <summary>One real number with a default that depends on other parameters.</summary>
+    public static Parameter<T> OptionalDouble<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, double, T> set
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Double,
+            defaultText,
+            (c, text) => set(c, Number(name, text.Trim()))
+        );
+
+    /// <summary>A list of positive integers (<c>2,4,8</c>).</summary>
+    public static Parameter<T> PositiveInts<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, int[], T> set,
+        string what
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Ints,
+            defaultText,
+            (c, text) =>
+            {
+                var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
+                if (xs.Any(x => x < 1 || x != Math.Floor(x) || x > int.MaxValue))
+                    throw new ParameterException($"{Opt(name)}: {what} must be positive integers");
+                return set(c, xs.Select(x => (int)x).ToArray());
+            }
+        );
+
+    /// <summary>A list of real numbers (<c>0.01,0.1</c>); <paramref name="check"/> names a bad one.</summary>
+    public static Parameter<T> Doubles<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, double[], T> set,
+        Func<double, string?>? check = null
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Doubles,
+            defaultText,
+            (c, text) =>
+            {
+                var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
+                foreach (var x in xs)
+                    if (check?.Invoke(x) is { } bad)
+                        throw new ParameterException($"{Opt(name)}: {bad}");
+                return set(c, xs);
+            }
+        );
+
+    /// <summary>A list of lower-cased words (<c>sgd,adam</c>).</summary>
+    public static Parameter<T> Words<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, string[], T> set
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Words,
+            defaultText,
+            (c, text) => set(c, Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray())
+        );
+
+    /// <summary>Seeds: <c>0,1,2</c> or an inclusive range <c>0..3</c>; at most <see cref="StudyLimits.MaxSeeds"/>.</summary>
+    public static Parameter<T> Seeds<T>(
+        string name,
+        Func<T, IReadOnlyList<long>> get,
+        Func<T, long[], T> set,
+        T defaults,
+        string? defaultText = null
+    ) =>
+        new(
+            name,
+            "Seed(s): 0,1 or 0..3.",
+            ParameterKind.Seeds,
+            defaultText ?? Text(get(defaults)),
+            (c, text) => set(c, ParseSeeds(name, text))
+        );
+
+    /// <summary>Parse seeds (see <see cref="Seeds{T}"/>).</summary>
+    public static long[] ParseSeeds(string name, string text)
+    {
+        var result = new List<long>();
+        foreach (var part in Parts(name, text))
+        {
+            var range = part.Split("..");
+            if (
+                range.Length == 2
+                && long.TryParse(range[0], out var a)
+                && long.TryParse(range[1], out var b)
+                && a <= b
+            )
+            {
+                if (
+                    b - a >= StudyLimits.MaxSeeds
+                    || result.Count + (b - a + 1) > StudyLimits.MaxSeeds
+                )
+                    throw new ParameterException(
+                        $"{Opt(name)}: '{part}' asks for {(decimal)b - a + 1} seeds; at most {StudyLimits.MaxSeeds} in one command"
+                    );
+                for (long s = a; s <= b; s++)
+                    result.Add(s);
+            }
+            else if (range.Length == 2)
+                throw new ParameterException(
+                    $"{Opt(name)}: '{part}' is not a seed range (two integers, the first ≤ the second, like 0..3)"
+                );
+            else if (long.TryParse(part, NumberStyles.Integer, C, out var s1))
+                result.Add(s1);
+            else
+                throw new ParameterException(
+                    $"{Opt(name)}: '{part}' is not a seed (an integer, or a range like 0..3)"
+                );
+        }
+        if (result.Count > StudyLimits.MaxSeeds)
+            throw new ParameterException(
+                $"{Opt(name)}: {result.Count} seeds; at most {StudyLimits.MaxSeeds} in one command"
+            );
+        return result.Distinct().ToArray();
+    }
+
+    /// <summary>One of a fixed set of words, each standing for a value.</summary>
+    public static Parameter<T> Choice<T, TValue>(
+        string name,
+        string description,
+        string defaultText,
+        IReadOnlyList<(string word, TValue value)> choices,
+        Func<T, TValue, T> set,
+        string noun = ""
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Choice,
+            defaultText,
+            (c, text) =>
+            {
+                var w = text.Trim().ToLowerInvariant();
+                foreach (var (word, value) in choices)
+                    if (word == w)
+                        return set(c, value);
+                var expected = choices.Select(x => x.word).ToList();
+                var list =
+                    expected.Count <= 1
+                        ? string.Join("", expected)
+                        : string.Join(", ", expected.Take(expected.Count - 1))
+                            + " or "
+                            + expected[^1];
+                throw new ParameterException(
+                    $"{Opt(name)}: unknown {(noun.Length > 0 ? noun + " " : "")}'{w}': expected {list}"
+                );
+            },
+            choices.Select(x => x.word).ToList()
+        );
+
+    /// <summary>One word, checked where it is used (a device: <c>cpu</c>, <c>cuda:1</c>).</summary>
+    public static Parameter<T> Word<T>(
+        string name,
+        string description,
+        Func<T, string> get,
+        Func<T, string, T> set,
+        T defaults
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Text,
+            get(defaults),
+            (c, text) =>
+                string.IsNullOrWhiteSpace(text)
+                    ? throw new ParameterException($"{Opt(name)}: empty value")
+                    : set(c, text.Trim().ToLowerInvariant())
+        );
+
+    /// <summary>A flag: on when given (text <c>true</c>/<c>false</c> in the F# face; the CLI passes <c>true</c>).</summary>
+    public static Parameter<T> Flag<T>(string name, string description, Func<T, bool, T> set) =>
+        new(
+            name,
+            description,
+            ParameterKind.Flag,
+            "",
+            (c, text) =>
+                bool.TryParse(text.Trim(), out var on)
+                    ? set(c, on)
+                    : throw new ParameterException($"{Opt(name)}: '{text}' is not true or false")
+        );
+}
