@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Telescope.Cli.Commands;
+using Telescope.Experiments.Hosting;
 using Telescope.Frames;
 using Telescope.Native;
 
@@ -142,7 +143,3 @@ public static class TelescopeCli
 
 /// <summary>Bad input from the user (option, file, configuration): reported as one line, exit code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
-
-/// <summary>A run failed after output was started (finished work kept, run.json says failed): one line, exit code 1.</summary>
-public sealed class RunFailedException(string message, Exception? inner = null)
-    : Exception(message, inner);

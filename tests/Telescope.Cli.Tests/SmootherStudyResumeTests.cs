@@ -1,4 +1,5 @@
 using Telescope.Cli.Hosting;
+using Telescope.Experiments.Hosting;
 using Telescope.Native;
 using Telescope.Studies;
 using Xunit;
@@ -239,7 +240,7 @@ public sealed class SmootherStudyResumeTests : IDisposable
         var dir = Path.Combine(_dir, "other");
         Interrupt(Study("double-descent"), dir, at: 35);
         // same run name (h2_s0), more steps: run.json's configuration already refuses the resume …
-        var u = Assert.Throws<UsageException>(() =>
+        var u = Assert.Throws<ResumeException>(() =>
             Resume(Study("double-descent", steps: 80), dir)
         );
         Assert.Contains("different configuration", u.Message);

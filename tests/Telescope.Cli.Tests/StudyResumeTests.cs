@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Telescope.Cli.Hosting;
+using Telescope.Experiments.Hosting;
 using Telescope.Frames;
 using Telescope.Native;
 using Telescope.Studies;

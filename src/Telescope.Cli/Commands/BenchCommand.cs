@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Telescope.Benchmarks;
 using Telescope.Cli.Hosting;
+using Telescope.Experiments.Hosting;
 using Telescope.Frames;
 
 namespace Telescope.Cli.Commands;
@@ -51,7 +52,7 @@ public static class BenchCommand
             DataSource = source,
             Seeds = [0],
             Threads = threads,
-            Versions = StudyRunner.Versions(),
+            Versions = StudyRunner.Versions([typeof(System.CommandLine.RootCommand)]),
             Status = "completed",
             Finished = DateTime.UtcNow.ToString("o"),
         };

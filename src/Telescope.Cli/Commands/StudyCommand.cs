@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Telescope.Cli.Hosting;
+using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
 using Telescope.Frames;
 using Telescope.Models;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Telescope.Cli.Hosting;
+using Telescope.Experiments.Hosting;
 using Telescope.Frames;
 using Telescope.Studies;
 using TorchSharp;
@@ -139,7 +140,7 @@ public static class TreeAndModeStudies
             if ((r.GetValue(common.Device) ?? "cpu") != "cpu")
                 throw new UsageException("--device: gbt-vs-nn runs on the CPU only");
             var study = new GbtVsNnStudy(cfg);
-            return StudyRunner.RunAndReport(
+            return StudyFace.RunAndReport(
                 study,
                 r.GetValue(common.Device) ?? "cpu",
                 common,
@@ -344,7 +345,7 @@ public static class LmcCommand
                 problems.Add("--device: the lmc study runs on the CPU only");
             if (problems.Count > 0)
                 throw new UsageException(string.Join("; ", problems));
-            return StudyRunner.RunAndReport(
+            return StudyFace.RunAndReport(
                 new LmcStudy(cfg),
                 r.GetValue(common.Device) ?? "cpu",
                 common,

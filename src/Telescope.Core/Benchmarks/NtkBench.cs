@@ -158,7 +158,7 @@ public static class NtkBench
             var kj = jm!.matmul(jm.t());
             Put(
                 "max_rel_diff_structured_vs_jacobian",
-                ks.sub(kj).abs().max().item<float>() / kj.abs().max().item<float>()
+                ks.Minus(kj).abs().max().item<float>() / kj.abs().max().item<float>()
             );
         }
         jm!.Dispose();
@@ -185,7 +185,7 @@ public static class NtkBench
             var ks = Ntk.Compute(net, xq, x, theta, NtkMethod.Structured);
             Put(
                 "max_rel_diff_structured_vs_per_example",
-                ks.sub(kq!).abs().max().item<float>() / ks.abs().max().item<float>()
+                ks.Minus(kq!).abs().max().item<float>() / ks.abs().max().item<float>()
             );
         }
         return r;

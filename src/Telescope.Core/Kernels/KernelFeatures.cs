@@ -1,4 +1,5 @@
 using Telescope.Models;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -89,7 +90,7 @@ public sealed class KernelFeatures
                     var z = layer.Forward(a, p);
                     var e = torch.zeros_like(z).requires_grad_(true);
                     probes.Add(e);
-                    a = z.add(e);
+                    a = z.Plus(e);
                 }
                 else
                     a = layer.Forward(a, p);
@@ -169,9 +170,10 @@ public sealed class KernelFeatures
                     var z = ins[l];
                     Tensor slope = act.Kind switch
                     {
-                        ActivationKind.Relu => z.gt(0).to_type(z.dtype),
-                        ActivationKind.Tanh => z.tanh().square().neg_().add_(1),
-                        ActivationKind.Sigmoid => z.sigmoid().mul(z.sigmoid().neg().add_(1)),
+                        ActivationKind.Relu => z.GreaterThan(0).to_type(z.dtype),
+                        ActivationKind.Tanh => z.tanh().Squared().neg_().PlusConstInPlace(1),
+                        ActivationKind.Sigmoid => z.sigmoid()
+                            .mul(z.sigmoid().neg().PlusConstInPlace(1)),
                         _ => torch.ones_like(z),
                     };
                     delta = delta.mul(slope.unsqueeze(1));
@@ -249,7 +251,7 @@ public sealed class KernelFeatures
                     trace
                 ),
             };
-            k = k is null ? term : k.add_(term);
+            k = k is null ? term : k.PlusInPlace(term);
         }
         if (k is not null)
             return k;
@@ -268,7 +270,7 @@ public sealed class KernelFeatures
             k = dA.shape[1];
         var gram = aA.matmul(aB.t()); // A^A A^Bᵀ  [Na, Nb]
         if (d.Bias)
-            gram = gram.add_(1);
+            gram = gram.PlusConstInPlace(1);
         if (trace)
             return dA.reshape(na, -1).matmul(dB.reshape(nb, -1).t()).mul_(gram); // Σ_o Δ_o Δ_oᵀ
         var dd = dA.reshape(na * k, -1)

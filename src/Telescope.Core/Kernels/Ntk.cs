@@ -1,4 +1,5 @@
 using Telescope.Models;
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -157,7 +158,7 @@ public static class Ntk
                 var row = net.Tangent(xb, plain, g).jvp; // [Nb, k] = J_B g
                 using var _ = torch.no_grad();
                 if (trace)
-                    result[i].add_(row[.., o]);
+                    result[i].PlusInPlace(row[.., o]);
                 else
                     result[i, .., o, ..].copy_(row);
             }

@@ -59,7 +59,7 @@ public sealed class Activation(ActivationKind kind) : ILayer
         Tensor dz = Kind switch
         {
             ActivationKind.Relu => da.mul(a.GreaterThan(0).to_type(da.dtype)),
-            ActivationKind.Tanh => da.mul(z.square().neg_().PlusConstInPlace(1)),
+            ActivationKind.Tanh => da.mul(z.Squared().neg_().PlusConstInPlace(1)),
             ActivationKind.Sigmoid => da.mul(z.mul(z.neg().PlusConstInPlace(1))),
             _ => da.alias(),
         };

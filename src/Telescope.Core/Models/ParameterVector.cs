@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,7 +54,7 @@ public static class ParameterVector
     {
         double s = 0;
         foreach (var t in tensors)
-            s += t.to_type(ScalarType.Float64).square().sum().item<double>();
+            s += t.to_type(ScalarType.Float64).Squared().sum().item<double>();
         return Math.Sqrt(s);
     }
 }

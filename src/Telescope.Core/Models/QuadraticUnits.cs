@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -51,7 +52,7 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
     public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p)
     {
         var h = a.matmul(p[0].t()); // [N, n_h]
-        return h.add(h.square().mul_(Epsilon / 2)).mean([1], keepdim: true);
+        return h.Plus(h.Squared().TimesInPlace(Epsilon / 2)).mean([1], keepdim: true);
     }
 
     /// <inheritdoc />
@@ -63,11 +64,11 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
     )
     {
         var h = a.matmul(p[0].t());
-        var z = h.add(h.square().mul_(Epsilon / 2)).mean([1], keepdim: true);
+        var z = h.Plus(h.Squared().TimesInPlace(Epsilon / 2)).mean([1], keepdim: true);
         var dh = a.matmul(dp[0].t());
         if (da is not null)
-            dh = dh.add_(da.matmul(p[0].t()));
-        var dz = h.mul(Epsilon).add_(1).mul_(dh).mean([1], keepdim: true);
+            dh = dh.PlusInPlace(da.matmul(p[0].t()));
+        var dz = h.Times(Epsilon).PlusConstInPlace(1).mul_(dh).mean([1], keepdim: true);
         return (z, dz);
     }
 
@@ -76,7 +77,7 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
     {
         long n = a.shape[0],
             k = delta.shape[1];
-        var g = a.matmul(p[0].t()).mul_(Epsilon).add_(1).div_(Units); // [N, n_h]
+        var g = a.matmul(p[0].t()).TimesInPlace(Epsilon).PlusConstInPlace(1).DivideInPlace(Units); // [N, n_h]
         var per = g.unsqueeze(2).mul(a.unsqueeze(1)).reshape(n, 1, -1); // [N, 1, n_h·d]
         return per.mul(delta.reshape(n, k, 1)); // [N, k, P]
     }
@@ -91,9 +92,9 @@ public sealed class QuadraticUnits(int inputs, int units, double epsilon) : ILay
         bool trace
     )
     {
-        var gA = aA.matmul(p[0].t()).mul_(Epsilon).add_(1);
-        var gB = aB.matmul(p[0].t()).mul_(Epsilon).add_(1);
-        var k0 = aA.matmul(aB.t()).mul_(gA.matmul(gB.t())).div_((double)Units * Units); // [Na, Nb]
+        var gA = aA.matmul(p[0].t()).TimesInPlace(Epsilon).PlusConstInPlace(1);
+        var gB = aB.matmul(p[0].t()).TimesInPlace(Epsilon).PlusConstInPlace(1);
+        var k0 = aA.matmul(aB.t()).mul_(gA.matmul(gB.t())).DivideInPlace((double)Units * Units); // [Na, Nb]
         long na = aA.shape[0],
             nb = aB.shape[0],
             k = deltaA.shape[1];

@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ public static class EffectiveParameters
             return double.NaN;
         return (double)n
             / rows.shape[0]
-            * rows.to_type(ScalarType.Float64).square().sum().item<double>();
+            * rows.to_type(ScalarType.Float64).Squared().sum().item<double>();
     }
 
     /// <summary>(p_train, p_test) from the stacked smoother <c>S [N, n]</c> whose first n rows are the training points.</summary>

@@ -141,7 +141,7 @@ public sealed class Smoother : IDisposable
         // R = E_B − S[B, :]  [b, n];   M = [−R | c_B] / b  [b, n+1]  so that G = J_Bᵀ M = [G^S | G^C]
         var r = _s.index_select(0, idx).neg();
         r.index_put_(
-            r.index(torch.arange(b, device: _net.Device), idx).add(1),
+            r.index(torch.arange(b, device: _net.Device), idx).PlusConst(1),
             torch.arange(b, device: _net.Device),
             idx
         );
@@ -151,7 +151,7 @@ public sealed class Smoother : IDisposable
         {
             var feats = KernelFeatures.Of(_net, _xAll, thetaPrev);
             var kb = feats.Contract(feats.Rows(idx)).to_type(ScalarType.Float64); // K_{t−1}(X_all, X_B)  [N, b]
-            upd = kb.matmul(torch.cat([r, cB.neg().unsqueeze(1)], 1)).mul_(lr / b);
+            upd = kb.matmul(torch.cat([r, cB.neg().unsqueeze(1)], 1)).TimesInPlace(lr / b);
         }
         else
         {
@@ -168,18 +168,19 @@ public sealed class Smoother : IDisposable
                 var gi = g.narrow(0, off, _sizes[i]).reshape(shape);
                 var ip = invPhi?[i]?.to_type(ScalarType.Float64).unsqueeze(-1);
                 var delta = _ops[i].Delta(t, lr, gi, _w[i], ip); // the optimiser's own rule, applied to [G^S | G^C]
-                _w[i].add_(delta);
+                _w[i].PlusInPlace(delta);
                 parts[i] = delta.reshape(_sizes[i], -1);
                 off += _sizes[i];
             }
             upd = j.matmul(torch.cat(parts, 0));
         }
-        _s.add_(upd.narrow(1, 0, _n));
-        _c.add_(upd.select(1, _n));
+        _s.PlusInPlace(upd.narrow(1, 0, _n));
+        _c.PlusInPlace(upd.select(1, _n));
     }
 
     /// <summary>f̂_t = S_t y + c_t for every tracked point, <c>[N]</c> float64; <paramref name="y"/> is the n training labels.</summary>
-    public Tensor Predict(Tensor y) => _s.matmul(y.to_type(ScalarType.Float64).reshape(-1)).add(_c);
+    public Tensor Predict(Tensor y) =>
+        _s.matmul(y.to_type(ScalarType.Float64).reshape(-1)).Plus(_c);
 
     /// <summary>(p_train, p_test) of the current smoother (spec §3.4).</summary>
     public (double train, double test) EffectiveParameters() =>

@@ -150,19 +150,28 @@ public static class SmootherTrajectory
                 var hs = fHat.narrow(0, start, count);
                 var ys = yAll.narrow(0, start, count);
                 var (fl, yl) = split == "train" ? (fs, ys) : (fe, yEval);
-                Put(t, "loss", fl.sub(yl).square().mean().mul(0.5).item<double>(), split);
+                Put(t, "loss", fl.Minus(yl).Squared().mean().Times(0.5).item<double>(), split);
                 if (!regression)
                     Put(
                         t,
                         "accuracy",
-                        fl.gt(0.5).eq(yl.gt(0.5)).to_type(ScalarType.Float64).mean().item<double>(),
+                        fl.GreaterThan(0.5)
+                            .eq(yl.GreaterThan(0.5))
+                            .to_type(ScalarType.Float64)
+                            .mean()
+                            .item<double>(),
                         split
                     );
-                double tel = fs.sub(ts).abs().mean().item<double>();
-                double gap = hs.sub(ts).abs().mean().item<double>();
+                double tel = fs.Minus(ts).abs().mean().item<double>();
+                double gap = hs.Minus(ts).abs().mean().item<double>();
                 Put(t, "telescoping_error", tel, split);
                 Put(t, "smoother_gap", gap, split);
-                Put(t, "smoother_loss", hs.sub(ys).square().mean().mul(0.5).item<double>(), split);
+                Put(
+                    t,
+                    "smoother_loss",
+                    hs.Minus(ys).Squared().mean().Times(0.5).item<double>(),
+                    split
+                );
                 Put(t, "effective_parameters", split == "train" ? pTrain : pTest, split);
                 if (split == "test" && !(tel <= cfg.Gate * scale && gap <= cfg.Gate * scale))
                     valid = false;
@@ -223,7 +232,7 @@ public static class SmootherTrajectory
             foreach (var p in net.Parameters)
                 p.grad?.zero_();
             var fb = net.Forward(xTrain.index_select(0, idx));
-            var loss = fb.sub(yTrain.index_select(0, idx)).square().sum(1).mean().mul(0.5);
+            var loss = fb.Minus(yTrain.index_select(0, idx)).Squared().sum(1).mean().Times(0.5);
             double batchLoss = loss.item<double>();
             if (!double.IsFinite(batchLoss))
                 return new TrajectoryResult(
@@ -236,8 +245,8 @@ public static class SmootherTrajectory
             double lr = opt.Apply(paramTensors);
             Tensor[] delta;
             using (torch.no_grad())
-                delta = paramTensors.Select((p, i) => p.detach().sub(thetaPrev[i])).ToArray();
-            fTel.add_(
+                delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();
+            fTel.PlusInPlace(
                 net.Tangent(xAll, thetaPrev, delta).jvp.to_type(ScalarType.Float64).reshape(-1)
             );
             smoother.Step(t, lr, thetaPrev, batch, opt.LastInvPhi);
@@ -248,9 +257,12 @@ public static class SmootherTrajectory
             {
                 using var _ = torch.no_grad();
                 var ft = net.Forward(xTrain).to_type(ScalarType.Float64).reshape(-1);
-                if (cfg.StopWhenInterpolating && ft.gt(0.5).eq(yTrain64.gt(0.5)).all().item<bool>())
+                if (
+                    cfg.StopWhenInterpolating
+                    && ft.GreaterThan(0.5).eq(yTrain64.GreaterThan(0.5)).all().item<bool>()
+                )
                     stop = true;
-                double full = ft.sub(yTrain64).square().mean().mul(0.5).item<double>();
+                double full = ft.Minus(yTrain64).Squared().mean().Times(0.5).item<double>();
                 if (full < bestLoss - cfg.MinImprovement)
                     (bestLoss, sinceBest) = (full, 0);
                 else if (cfg.PatienceEpochs > 0 && ++sinceBest >= cfg.PatienceEpochs)

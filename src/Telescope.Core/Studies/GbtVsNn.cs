@@ -420,7 +420,7 @@ public sealed class GbtVsNnStudy : IStudy
                 foreach (var p in net.Parameters)
                     p.grad?.zero_();
                 var f = net.Forward(x.index_select(0, bi));
-                var loss = f.Minus(y.index_select(0, bi)).square().mean().Times(0.5);
+                var loss = f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5);
                 loss.backward();
                 if (!double.IsFinite(loss.item<double>()))
                     return false;
@@ -486,7 +486,7 @@ public sealed class GbtVsNnStudy : IStudy
             using var b = all.Select(batch);
             var k = all.Kernel(b); // [E, b]
             double bt = batch.shape[0];
-            var norms = k.square()
+            var norms = k.Squared()
                 .sum(1)
                 .sqrt_()
                 .DivideInPlace(bt)

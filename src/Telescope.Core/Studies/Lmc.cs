@@ -451,7 +451,7 @@ public sealed class LmcStudy : IStudy
                     using var scope = torch.NewDisposeScope();
                     double change = after[layer]
                         .Minus(g0)
-                        .square()
+                        .Squared()
                         .mean()
                         .to_type(ScalarType.Float64)
                         .item<double>();

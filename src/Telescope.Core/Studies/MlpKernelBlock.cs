@@ -78,7 +78,7 @@ public sealed class MlpKernelBlock : IDisposable
             deltas[l] = acts[l] switch
             {
                 ActivationKind.Relu => back.mul(z.GreaterThan(0).to_type(z.dtype)),
-                ActivationKind.Tanh => back.mul(z.tanh().square().neg_().PlusConstInPlace(1)),
+                ActivationKind.Tanh => back.mul(z.tanh().Squared().neg_().PlusConstInPlace(1)),
                 ActivationKind.Sigmoid => back.mul(
                     z.sigmoid().mul(z.sigmoid().neg().PlusConstInPlace(1))
                 ),

@@ -279,7 +279,7 @@ public static class Trajectory
         private double LossOf(Tensor f, Tensor y, Tensor l)
         {
             if (cfg.Loss == LossKind.Squared)
-                return f.Minus(y).square().sum(1).mean().Times(0.5).item<double>();
+                return f.Minus(y).Squared().sum(1).mean().Times(0.5).item<double>();
             return Loss.Compute(cfg.Loss, f, y, l).item<double>();
         }
 

@@ -16,6 +16,7 @@ public static class ScalarSafe
 {
     private static readonly Scalar One = 1.0.ToScalar();
     private static readonly Scalar MinusOne = (-1.0).ToScalar();
+    private static readonly Scalar Two = 2.0.ToScalar();
 
     /// <summary>Apply <paramref name="op"/> to a Scalar of value <paramref name="c"/> that stays alive until it returns.</summary>
     private static Tensor Keep(double c, Func<Scalar, Tensor> op)
@@ -25,6 +26,9 @@ public static class ScalarSafe
         GC.KeepAlive(s);
         return r;
     }
+
+    /// <summary>a² elementwise (libtorch's <c>pow(a, 2)</c>, which is what <c>square()</c> calls with a temporary Scalar).</summary>
+    public static Tensor Squared(this Tensor a) => a.pow(Two);
 
     /// <summary>a + b.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
@@ -51,6 +55,9 @@ public static class ScalarSafe
 
     /// <summary>a ← c·a (in place).</summary>
     public static Tensor TimesInPlace(this Tensor a, double c) => Keep(c, s => a.mul_(s));
+
+    /// <summary>a + c.</summary>
+    public static Tensor PlusConst(this Tensor a, double c) => Keep(c, s => a.add(s));
 
     /// <summary>a ← a + c (in place).</summary>
     public static Tensor PlusConstInPlace(this Tensor a, double c) => Keep(c, s => a.add_(s));

@@ -21,7 +21,7 @@ public static class Loss
     public static Tensor Compute(LossKind kind, Tensor f, Tensor targets, Tensor labels) =>
         kind switch
         {
-            LossKind.Squared => f.Minus(targets).square().sum(1).mean().Times(0.5),
+            LossKind.Squared => f.Minus(targets).Squared().sum(1).mean().Times(0.5),
             _ when f.shape[1] == 1 => nn.functional.binary_cross_entropy_with_logits(
                 f.squeeze(1),
                 targets.squeeze(1)

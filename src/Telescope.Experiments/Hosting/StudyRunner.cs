@@ -1,13 +1,53 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Telescope.Cli.Commands;
 using Telescope.Frames;
 using Telescope.Native;
 using Telescope.Studies;
 using Telescope.Telescoping;
 
-namespace Telescope.Cli.Hosting;
+namespace Telescope.Experiments.Hosting;
+
+/// <summary>
+/// A run failed after output began (a full disk, a native error): finished runs are kept and run.json says
+/// failed. Faces report it as a failed run (the CLI: exit 1), not as bad input.
+/// </summary>
+public sealed class RunFailedException(string message, Exception? inner = null)
+    : Exception(message, inner);
+
+/// <summary>
+/// A resume refused before any work: the folder's run.json was made by another configuration, or cannot be read.
+/// </summary>
+public sealed class ResumeException(string message) : ArgumentException(message);
+
+/// <summary>What a host shows while a study runs: progress and one-line messages.</summary>
+public interface IRunObserver
+{
+    /// <summary>Run <paramref name="work"/> with a progress callback <c>(label, done, total)</c>.</summary>
+    T Progress<T>(string title, Func<Action<string, long, long>, T> work);
+
+    /// <summary>A message line (a run finished, a checkpoint skipped); <paramref name="routine"/> lines may be left out where progress is drawn live.</summary>
+    void Message(string line, bool routine = false);
+
+    /// <summary>Types whose assembly versions run.json records besides the library's (the host's own packages).</summary>
+    IEnumerable<Type> HostTypes { get; }
+}
+
+/// <summary>The default observer: messages to standard error, no progress bars.</summary>
+public sealed class ConsoleObserver : IRunObserver
+{
+    /// <summary>The shared instance.</summary>
+    public static ConsoleObserver Instance { get; } = new();
+
+    /// <inheritdoc />
+    public T Progress<T>(string title, Func<Action<string, long, long>, T> work) =>
+        work((_, _, _) => { });
+
+    /// <inheritdoc />
+    public void Message(string line, bool routine = false) => Console.Error.WriteLine(line);
+
+    /// <inheritdoc />
+    public IEnumerable<Type> HostTypes => [];
+}
 
 /// <summary>What a finished study left on disk.</summary>
 public sealed record StudyOutcome(
@@ -22,7 +62,11 @@ public sealed record StudyOutcome(
 /// (<see cref="StudyRun.Checkpointed"/>) use it.</param>
 /// <param name="Resume">Reuse finished runs' tables; continue an interrupted run from its last checkpoint
 /// when it has one, else restart it from scratch.</param>
-public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false);
+public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false)
+{
+    /// <summary>The checkpoint interval hosts offer by default (steps).</summary>
+    public const int DefaultCheckpointEvery = 100;
+}
 
 /// <summary>
 /// Runs a study's runs one after another: each streams into <c>runs/&lt;run&gt;.csv</c> (atomic: written
@@ -54,10 +98,12 @@ public static class StudyRunner
         IReadOnlyList<long> seeds,
         Func<string, IEnumerable<string>>? finish = null,
         CancellationToken cancel = default,
-        RunOptions? options = null
+        RunOptions? options = null,
+        IRunObserver? observer = null
     )
     {
         options ??= new RunOptions();
+        observer ??= ConsoleObserver.Instance;
         var runs = study.Runs();
         bool checkpointing = options.CheckpointEvery > 0 && runs.Any(r => r.Checkpointed);
         using var folder = OutputFolder.Acquire(outDir); // refused: bad input (TelescopeCli, exit 2)
@@ -76,14 +122,14 @@ public static class StudyRunner
             DataSource = study.DataSource,
             Seeds = seeds,
             Threads = threads,
-            Versions = Versions(),
+            Versions = Versions(observer.HostTypes),
         };
         manifest.Save(outDir);
         var statuses = new List<RunStatus>();
         StudyRun? current = null;
         try
         {
-            ProgressDisplay.Run(
+            observer.Progress(
                 study.Name,
                 report =>
                 {
@@ -98,7 +144,7 @@ public static class StudyRunner
                         );
                         var prev = previous.GetValueOrDefault(run.Key.Run);
                         if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
-                            Console.Error.WriteLine(
+                            observer.Message(
                                 $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
                             );
                         else if (prev is { Status: "completed" })
@@ -108,8 +154,7 @@ public static class StudyRunner
                             statuses.Add(reused);
                             manifest.Runs.Add(reused);
                             manifest.Save(outDir); // a second interruption still knows it is done
-                            if (!ProgressDisplay.Interactive)
-                                Console.Error.WriteLine($"  {label} already finished; reused");
+                            observer.Message($"  {label} already finished; reused", routine: true);
                             continue;
                         }
                         // Continue the partial table only when this run checkpoints and left a
@@ -134,9 +179,7 @@ public static class StudyRunner
                         );
                         var result = run.Run(ctx);
                         foreach (var bad in store.Skipped)
-                            Console.Error.WriteLine(
-                                $"telescope: skipped a damaged checkpoint {bad}"
-                            );
+                            observer.Message($"telescope: skipped a damaged checkpoint {bad}");
                         writer.Complete();
                         store.Delete();
                         var digest = TableDigest.Of(path);
@@ -162,12 +205,13 @@ public static class StudyRunner
                         manifest.Runs.Add(status);
                         manifest.Save(outDir);
                         if (!result.Succeeded)
-                            Console.Error.WriteLine(
+                            observer.Message(
                                 $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
                             );
-                        else if (!ProgressDisplay.Interactive)
-                            Console.Error.WriteLine(
-                                $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s"
+                        else
+                            observer.Message(
+                                $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
+                                routine: true
                             );
                     }
                     return 0;
@@ -182,7 +226,7 @@ public static class StudyRunner
             manifest.Save(outDir);
             throw;
         }
-        catch (Exception e) when (e is not UsageException)
+        catch (Exception e) when (e is not ResumeException)
         {
             // anything else (a full disk, a native error): finished runs stay, run.json says why
             var why = $"{e.GetType().Name}: {e.Message}";
@@ -190,7 +234,7 @@ public static class StudyRunner
                 manifest.Runs.Add(new RunStatus(current.Key.Run, "failed", current.Key.Seed, why));
             manifest.Status = "failed";
             manifest.Finished = DateTime.UtcNow.ToString("o");
-            TrySave(manifest, outDir);
+            TrySave(manifest, outDir, observer);
             throw new RunFailedException(
                 current is null
                     ? $"study {study.Name} failed: {why}"
@@ -211,82 +255,8 @@ public static class StudyRunner
         return new StudyOutcome(table, Path.Combine(outDir, "run.json"), statuses, failed);
     }
 
-    /// <summary>
-    /// The tail every <c>telescope study</c> command shares, after its own option checks: validate the run
-    /// options; answer <c>--dry-run</c> with one <c>valid: …</c> line (no data loaded, nothing written);
-    /// load the data (bad or missing data is a usage error); <see cref="Run"/> with Ctrl-C; print the
-    /// summary and what was written. Returns the exit code: 0, or 1 when a run failed.
-    /// </summary>
-    /// <param name="study">The study, built from already validated options (its data not yet loaded).</param>
-    /// <param name="device">Its device.</param>
-    /// <param name="common">The options every study shares.</param>
-    /// <param name="r">The parsed command line.</param>
-    /// <param name="seeds">The seeds, for run.json.</param>
-    /// <param name="figures">(table, output folder, data source) → figure files written beside the table.</param>
-    /// <param name="print">Prints the summary of a table.</param>
-    public static int RunAndReport(
-        IStudy study,
-        string device,
-        StudyCommand.Common common,
-        ParseResult r,
-        IReadOnlyList<long> seeds,
-        Func<string, string, string, IEnumerable<string>> figures,
-        Action<string, TextWriter> print
-    )
-    {
-        var options = common.ParseRunOptions(r);
-        if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
-            throw new UsageException($"--threads {bad}");
-        OutputFolder.Check(r.GetValue(common.Out)!); // before --dry-run answers, as a real run would
-        StudyCommand.Common.CheckDevice(device); // --dry-run gives the same verdict on the device
-        var runs = study.Runs();
-        long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
-        var size =
-            $"{runs.Count} runs × {(runs.All(x => x.Steps == steps) ? "" : "≤ ")}{steps} steps";
-        if (
-            !runs.Any(x => x.Checkpointed)
-            && r.GetResult(common.CheckpointEvery) is { Implicit: false }
-        )
-            Console.Error.WriteLine(
-                $"telescope: --checkpoint-every has no effect on study {study.Name}: its runs do not checkpoint; --resume reuses finished runs and restarts the others"
-            );
-        if (r.GetValue(common.DryRun))
-        {
-            Console.WriteLine($"valid: study {study.Name}, {size}");
-            return 0;
-        }
-        int threads = common.Prepare(r, device);
-        var outDir = r.GetValue(common.Out)!;
-        string source;
-        try
-        {
-            source = study.DataSource; // loads (and on first use fetches) the data before any output exists
-        }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-        {
-            throw new UsageException(e.Message);
-        }
-        Console.Error.WriteLine(
-            $"telescope: study {study.Name} — {size}, data: {source}, {threads} threads → {outDir}"
-        );
-        var outcome = Run(
-            study,
-            outDir,
-            threads,
-            seeds,
-            table => figures(table, outDir, source),
-            StudyCommand.Common.CtrlC(),
-            options
-        );
-        print(outcome.Table, Console.Out);
-        Console.WriteLine(
-            $"\nwrote {outcome.Table}, {Path.Combine(outDir, study.Name + ".html")}, {outcome.Manifest}"
-        );
-        return outcome.Failed ? 1 : 0;
-    }
-
     /// <summary>Save run.json if the disk still lets us (the error being reported may be a full disk).</summary>
-    private static void TrySave(RunManifest manifest, string outDir)
+    private static void TrySave(RunManifest manifest, string outDir, IRunObserver observer)
     {
         try
         {
@@ -294,7 +264,7 @@ public static class StudyRunner
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine(
+            observer.Message(
                 $"telescope: could not update {Path.Combine(outDir, "run.json")}: {e.Message}"
             );
         }
@@ -326,7 +296,7 @@ public static class StudyRunner
         }
         catch (System.Text.Json.JsonException e)
         {
-            throw new UsageException(
+            throw new ResumeException(
                 $"--resume: {path} is not valid JSON ({e.Message}); move it away to start afresh"
             );
         }
@@ -350,7 +320,7 @@ public static class StudyRunner
             .Select(k => $"{k}: {Show(then[k])} → {Show(now[k])}")
             .ToList();
         if (differ.Count > 0)
-            throw new UsageException(
+            throw new ResumeException(
                 $"--resume: {path} was made by a different configuration ({string.Join("; ", differ)}); use the original options, or another --out"
             );
         foreach (var r in old?["runs"]?.AsArray() ?? [])
@@ -395,12 +365,9 @@ public static class StudyRunner
     private static string Show(JsonNode? v) => v?.ToJsonString() ?? "(none)";
 
     /// <summary>Package and runtime versions for run.json.</summary>
-    public static IReadOnlyDictionary<string, string> Versions()
+    public static IReadOnlyDictionary<string, string> Versions(IEnumerable<Type>? host = null)
     {
-        var d = RunManifest.VersionsOf(
-            typeof(XPlot.Plotly.Chart),
-            typeof(System.CommandLine.RootCommand)
-        );
+        var d = RunManifest.VersionsOf([typeof(XPlot.Plotly.Chart), .. host ?? []]);
         foreach (var (k, v) in TorchRuntime.Versions())
             d[k] = v;
         return d;

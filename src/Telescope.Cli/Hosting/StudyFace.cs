@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Telescope.Cli.Commands;
+using Telescope.Experiments.Hosting;
+using Telescope.Frames;
+using Telescope.Studies;
+
+namespace Telescope.Cli.Hosting;
+
+/// <summary>The command line as a run observer: live bars on a terminal, plain lines otherwise.</summary>
+public sealed class CliObserver : IRunObserver
+{
+    /// <summary>The shared instance.</summary>
+    public static CliObserver Instance { get; } = new();
+
+    /// <inheritdoc />
+    public T Progress<T>(string title, Func<Action<string, long, long>, T> work) =>
+        ProgressDisplay.Run(title, work);
+
+    /// <inheritdoc />
+    public void Message(string line, bool routine = false)
+    {
+        if (!(routine && ProgressDisplay.Interactive))
+            Console.Error.WriteLine(line);
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<Type> HostTypes => [typeof(RootCommand)];
+}
+
+/// <summary>The tail every <c>telescope study</c> command shares.</summary>
+public static class StudyFace
+{
+    /// <summary>
+    /// The tail every <c>telescope study</c> command shares, after its own option checks: validate the run
+    /// options; answer <c>--dry-run</c> with one <c>valid: …</c> line (no data loaded, nothing written);
+    /// load the data (bad or missing data is a usage error); <see cref="Run"/> with Ctrl-C; print the
+    /// summary and what was written. Returns the exit code: 0, or 1 when a run failed.
+    /// </summary>
+    /// <param name="study">The study, built from already validated options (its data not yet loaded).</param>
+    /// <param name="device">Its device.</param>
+    /// <param name="common">The options every study shares.</param>
+    /// <param name="r">The parsed command line.</param>
+    /// <param name="seeds">The seeds, for run.json.</param>
+    /// <param name="figures">(table, output folder, data source) → figure files written beside the table.</param>
+    /// <param name="print">Prints the summary of a table.</param>
+    public static int RunAndReport(
+        IStudy study,
+        string device,
+        StudyCommand.Common common,
+        ParseResult r,
+        IReadOnlyList<long> seeds,
+        Func<string, string, string, IEnumerable<string>> figures,
+        Action<string, TextWriter> print
+    )
+    {
+        var options = common.ParseRunOptions(r);
+        if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
+            throw new UsageException($"--threads {bad}");
+        OutputFolder.Check(r.GetValue(common.Out)!); // before --dry-run answers, as a real run would
+        StudyCommand.Common.CheckDevice(device); // --dry-run gives the same verdict on the device
+        var runs = study.Runs();
+        long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
+        var size =
+            $"{runs.Count} runs × {(runs.All(x => x.Steps == steps) ? "" : "≤ ")}{steps} steps";
+        if (
+            !runs.Any(x => x.Checkpointed)
+            && r.GetResult(common.CheckpointEvery) is { Implicit: false }
+        )
+            Console.Error.WriteLine(
+                $"telescope: --checkpoint-every has no effect on study {study.Name}: its runs do not checkpoint; --resume reuses finished runs and restarts the others"
+            );
+        if (r.GetValue(common.DryRun))
+        {
+            Console.WriteLine($"valid: study {study.Name}, {size}");
+            return 0;
+        }
+        int threads = common.Prepare(r, device);
+        var outDir = r.GetValue(common.Out)!;
+        string source;
+        try
+        {
+            source = study.DataSource; // loads (and on first use fetches) the data before any output exists
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            throw new UsageException(e.Message);
+        }
+        Console.Error.WriteLine(
+            $"telescope: study {study.Name} — {size}, data: {source}, {threads} threads → {outDir}"
+        );
+        var outcome = StudyRunner.Run(
+            study,
+            outDir,
+            threads,
+            seeds,
+            table => figures(table, outDir, source),
+            StudyCommand.Common.CtrlC(),
+            options,
+            CliObserver.Instance
+        );
+        print(outcome.Table, Console.Out);
+        Console.WriteLine(
+            $"\nwrote {outcome.Table}, {Path.Combine(outDir, study.Name + ".html")}, {outcome.Manifest}"
+        );
+        return outcome.Failed ? 1 : 0;
+    }
+}
