@@ -36,3 +36,49 @@ module Study =
             |> List.map (fun (k, obs, _) ->
                 struct (k, (ResizeArray obs :> System.Collections.Generic.IReadOnlyList<_>)))
         )
+
+    // ---- the catalog: every study that is a catalog entry, by name, with the CLI's parameter names ----
+
+    /// The names of the catalog's studies (`telescope study NAME`).
+    let list () =
+        Telescope.Experiments.Studies.StudyCatalog.All
+        |> Seq.map (fun d -> d.Name)
+        |> List.ofSeq
+
+    /// The catalog entry named `name` (a `ParameterException` lists the names when there is none).
+    let definition (name: string) =
+        Telescope.Experiments.Studies.StudyCatalog.Find name
+
+    /// A study's parameters: name (the CLI's `--name`), kind, default (as text) and help.
+    let parametersOf (name: string) =
+        (definition name).Parameters
+        |> Seq.map (fun p -> p.Name, p.Kind, p.DefaultText, p.Description)
+        |> List.ofSeq
+
+    let private pairs (values: (string * string) list) =
+        values |> List.map (fun (k, v) -> System.Collections.Generic.KeyValuePair(k, v))
+
+    /// The study configured by `values` (parameter name, value as text, as on the command line:
+    /// `["steps", "40"; "lr", "0.01,0.1"]`), validated; no data is loaded.
+    let plan (name: string) (values: (string * string) list) = (definition name).Plan(pairs values)
+
+    /// What `telescope study NAME --dry-run` answers: `N runs × T steps`.
+    let dryRun (name: string) (values: (string * string) list) = (plan name values).Size
+
+    /// Run a catalog study in memory and return its tidy frame.
+    let runNamed (name: string) (values: (string * string) list) = run (plan name values).Study
+
+    /// Run a catalog study to `dir` as `telescope study` does (streamed tables, run.json, checkpoints every
+    /// `checkpointEvery` steps), without its figure; with `resume`, reuse finished runs and continue
+    /// interrupted ones. Returns the outcome (table path, manifest, run statuses).
+    let toDisk (dir: string) (checkpointEvery: int) (resume: bool) (name: string) (values: (string * string) list) =
+        let p = plan name values
+        let threads = Telescope.Native.TorchRuntime.SetThreads 0
+
+        Telescope.Experiments.Hosting.StudyRunner.Run(
+            p.Study,
+            dir,
+            threads,
+            p.Seeds,
+            options = Telescope.Experiments.Hosting.RunOptions(checkpointEvery, resume)
+        )
