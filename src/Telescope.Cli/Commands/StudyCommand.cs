@@ -25,8 +25,6 @@ public static class StudyCommand
         );
         foreach (var d in StudyCatalog.All)
             cmd.Subcommands.Add(StudyCommands.For(d));
-        cmd.Subcommands.Add(TreeAndModeStudies.GbtVsNn());
-        cmd.Subcommands.Add(LmcCommand.Build());
         return cmd;
     }
 

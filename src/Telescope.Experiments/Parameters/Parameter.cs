@@ -261,6 +261,64 @@ public static class Parameter
             }
         );
 
+    /// <summary>A list of whole numbers (<c>0,10,40</c>); ranges belong to the config's <c>Problems()</c>.</summary>
+    public static Parameter<T> Ints<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, int[], T> set
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Ints,
+            defaultText,
+            (c, text) =>
+            {
+                var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
+                if (xs.Any(x => x != Math.Floor(x) || Math.Abs(x) > int.MaxValue))
+                    throw new ParameterException($"{Opt(name)}: whole numbers expected");
+                return set(c, xs.Select(x => (int)x).ToArray());
+            }
+        );
+
+    /// <summary>A file or folder path, kept as given.</summary>
+    public static Parameter<T> Path<T>(
+        string name,
+        string description,
+        string defaultText,
+        Func<T, string, T> set
+    ) =>
+        new(
+            name,
+            description,
+            ParameterKind.Text,
+            defaultText,
+            (c, text) =>
+                string.IsNullOrWhiteSpace(text)
+                    ? throw new ParameterException($"{Opt(name)}: empty value")
+                    : set(c, text)
+        );
+
+    /// <summary>
+    /// A requirement stated as a parameter (a study that runs on one device or in one dtype): the accepted word
+    /// passes, the others are refused with <paramref name="why"/>.
+    /// </summary>
+    public static Parameter<T> Only<T>(
+        string name,
+        string description,
+        string accepted,
+        IReadOnlyList<string> refused,
+        string why
+    ) =>
+        Choice<T, bool>(
+            name,
+            description,
+            accepted,
+            [(accepted, true), .. refused.Select(r => (r, false))],
+            (c, ok) => ok ? c : throw new ParameterException($"{Opt(name)}: {why}")
+        );
+
     /// <summary>A list of real numbers (<c>0.01,0.1</c>); <paramref name="check"/> names a bad one.</summary>
     public static Parameter<T> Doubles<T>(
         string name,

@@ -141,16 +141,11 @@ public static class SmootherDType
 {
     /// <summary>The <c>dtype</c> parameter: float64 accepted, float32 refused with the reason.</summary>
     public static Parameter<T> Parameter<T>() =>
-        Choice<T, bool>(
+        Only<T>(
             "dtype",
             "float64 only (the smoother studies accumulate S, c and f̃ over thousands of steps; spec §0).",
             "float64",
-            [("float64", true), ("float32", false)],
-            (c, ok) =>
-                ok
-                    ? c
-                    : throw new ParameterException(
-                        "--dtype: the smoother studies run in float64 only (S, c and f̃ accumulate over thousands of steps; spec §0)"
-                    )
+            ["float32"],
+            "the smoother studies run in float64 only (S, c and f̃ accumulate over thousands of steps; spec §0)"
         );
 }

@@ -10,7 +10,13 @@ public static class StudyCatalog
 {
     /// <summary>The entries.</summary>
     public static IReadOnlyList<IStudyDefinition> All { get; } =
-    [new ApproximationDefinition(), new GrokkingDefinition(), new DoubleDescentDefinition()];
+    [
+        new ApproximationDefinition(),
+        new GrokkingDefinition(),
+        new DoubleDescentDefinition(),
+        new GbtVsNnDefinition(),
+        new LmcDefinition(),
+    ];
 
     /// <summary>The entry named <paramref name="name"/>, or a <see cref="ParameterException"/> listing the names.</summary>
     public static IStudyDefinition Find(string name) =>

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Telescope.Frames;
+
+namespace Telescope.Experiments.Studies;
+
+/// <summary>The figures and printed summaries of gbt-vs-nn (paper Fig. 5) and lmc (paper Fig. 6), from their saved tables.</summary>
+public static class TreeAndModeReports
+{
+    private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
+        double.TryParse(r[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : double.NaN;
+
+    private static double Mean(IEnumerable<double> xs)
+    {
+        var list = xs.Where(double.IsFinite).ToList();
+        return list.Count == 0 ? double.NaN : list.Average();
+    }
+
+    /// <summary>Write <c>gbt-vs-nn.html</c> beside the table; returns the files written.</summary>
+    public static IEnumerable<string> GbtVsNnFigures(string table, string outDir, string source)
+    {
+        var html = Path.Combine(outDir, "gbt-vs-nn.html");
+        var caption =
+            $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nR(p) = mean_t max_test ‖k_t‖ / mean_t max_train ‖k_t‖; NN: plain tangent kernel at θ_(t−1), ‖K(x, X_B)‖/b; GBT: 1/√n_leaf.";
+        Telescope.Plots.TreeAndModeFigures.gbtVsNn(table, html, caption);
+        return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
+    }
+
+    /// <summary>Write <c>lmc.html</c> beside the table; returns the files written.</summary>
+    public static IEnumerable<string> LmcFigures(string table, string outDir, string source)
+    {
+        var html = Path.Combine(outDir, "lmc.html");
+        var caption =
+            $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nBarrier = max over α (and at α = ½) of [error(αθ₁+(1−α)θ₂) − (α·error(θ₁)+(1−α)·error(θ₂))]; BN statistics interpolated like weights.";
+        Telescope.Plots.TreeAndModeFigures.lmc(table, html, caption);
+        return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
+    }
+
+    /// <summary>Print, per irregular share p, the means over seeds of the MSEs, ΔMSE(p)/ΔMSE(0), R_NN and R_GBT.</summary>
+    public static void PrintGbtSummary(string table, TextWriter w)
+    {
+        var rows = TidyTable.ReadRows(table).ToList();
+        w.WriteLine();
+        w.WriteLine(
+            "GBT vs NN on irregular inputs [synthetic houses-like table, a SUBSTITUTE] — means over seeds"
+        );
+        foreach (
+            var q in new[]
+            {
+                "gbt_depth",
+                "gbt_eta",
+                "gbt_trees",
+                "nn_lr",
+                "gbt_validation_mse",
+                "nn_validation_mse",
+            }
+        )
+        {
+            var vals = rows.Where(r => r["quantity"] == q)
+                .Select(r => (r["seed"], Num(r, "value")))
+                .ToList();
+            w.WriteLine(
+                $"  {q, -20} "
+                    + string.Join(
+                        "  ",
+                        vals.Select(v =>
+                            string.Create(CultureInfo.InvariantCulture, $"s{v.Item1}: {v.Item2:G4}")
+                        )
+                    )
+            );
+        }
+        w.WriteLine(
+            $"{"p", 6} {"MSE_NN", 9} {"MSE_GBT", 9} {"ΔMSE/ΔMSE(0)", 13} {"R_NN", 8} {"R_GBT", 8}"
+        );
+        foreach (var g in rows.Where(r => r["split"].StartsWith("p=")).GroupBy(r => r["split"]))
+        {
+            double M(string q) =>
+                Mean(g.Where(r => r["quantity"] == q).Select(r => Num(r, "value")));
+            w.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{g.Key[2..], 6} {M("mse_nn"), 9:0.0000} {M("mse_gbt"), 9:0.0000} {M("relative_mse"), 13:0.000} {M("r_nn"), 8:0.000} {M("r_gbt"), 8:0.000}"
+                )
+            );
+        }
+    }
+
+    /// <summary>Per model: barrier (max and α = ½) and child error against t′, and the gradient change per layer against t′ (means over seeds).</summary>
+    public static void PrintLmcSummary(string table, TextWriter w)
+    {
+        var rows = TidyTable.ReadRows(table).ToList();
+        w.WriteLine();
+        w.WriteLine(
+            "Linear mode connectivity on Fashion-MNIST (test error barrier between two children spawned at t′; means over seeds)"
+        );
+        foreach (var m in rows.GroupBy(r => r["model"]))
+        {
+            double trunk = m.Where(r => r["quantity"] == "test_error")
+                .Select(r => Num(r, "value"))
+                .DefaultIfEmpty(double.NaN)
+                .Average();
+            w.WriteLine(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"model {m.Key}: trunk test error {trunk:0.000}"
+                )
+            );
+            w.WriteLine(
+                $"  {"t′", 6} {"err barrier max", 16} {"err barrier ½", 14} {"loss barrier max", 17} {"child error", 12}"
+            );
+            foreach (
+                var g in m.Where(r => r["quantity"] == "error_barrier_max")
+                    .GroupBy(r => Num(r, "step"))
+                    .OrderBy(g => g.Key)
+            )
+            {
+                double Q(string q) =>
+                    m.Where(r => r["quantity"] == q && Num(r, "step") == g.Key)
+                        .Select(r => Num(r, "value"))
+                        .DefaultIfEmpty(double.NaN)
+                        .Average();
+                w.WriteLine(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"  {g.Key, 6} {Q("error_barrier_max"), 16:0.0000} {Q("error_barrier_half"), 14:0.0000} {Q("loss_barrier_max"), 17:0.0000} {Q("child_error"), 12:0.0000}"
+                    )
+                );
+            }
+            var grads = m.Where(r => r["quantity"] == "gradient_change").ToList();
+            var layers = grads.Select(r => r["split"]).Distinct().ToList();
+            w.WriteLine(
+                $"  gradient change of the true-class logit (rows t′; columns layers): {string.Join(", ", layers)}"
+            );
+            foreach (var g in grads.GroupBy(r => Num(r, "step")).OrderBy(g => g.Key))
+                w.WriteLine(
+                    string.Create(CultureInfo.InvariantCulture, $"  {g.Key, 6} ")
+                        + string.Join(
+                            " ",
+                            layers.Select(l =>
+                                g.Where(r => r["split"] == l)
+                                    .Select(r => Num(r, "value"))
+                                    .DefaultIfEmpty(double.NaN)
+                                    .Average()
+                                    .ToString("0.000e+00", CultureInfo.InvariantCulture)
+                                    .PadLeft(11)
+                            )
+                        )
+                );
+        }
+    }
+}
