@@ -72,3 +72,16 @@ let ``closed forms are F# functions that agree with their simulators, and the mi
     Assert.True(err r <= 1e-8 * m.S, $"balanced: {err r}")
     // must-fail control: the linear model's exponential is far from the simulation
     Assert.True(err (Theory.Sigmoid.linearModel m) > 1e-2 * m.S)
+
+/// Every catalog name (the same list the CLI's `theory list` prints).
+let names: obj[] seq = TheoryCatalog.All |> Seq.map (fun c -> [| box c.Name |])
+
+[<Theory>]
+[<MemberData(nameof names)>]
+let ``the F# face runs every check at its defaults to the catalog's rows and verdict`` (name: string) =
+    let o = Theory.check name []
+    let c = TheoryCatalog.Find name
+    let direct = TheoryCatalog.Compute(c, TheoryCatalog.Defaults c)
+    Assert.Equal<Comparison list>(List.ofSeq direct.Rows, o.Rows)
+    Assert.Equal(TheoryCatalog.Passes direct, o.Passed)
+    Assert.True(o.Passed, sprintf "%s: %A" name (o.Failures |> List.truncate 5))

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Telescope.Experiments;
-using Telescope.Theory.Checks;
 
 namespace Telescope.Cli.Commands;
 
@@ -51,9 +50,10 @@ public static class TheoryCommand
                 }
                 return TheoryRun.RunOne(n, ps, parse.GetValue(outDir), Console.Out);
             }
-            catch (Exception e) when (e is UsageException or TheoryParameterException)
+            catch (Exception e) when (e is UsageException or ArgumentException)
             {
-                // handled here as well as in TelescopeCli.Run: the default invocation pipeline catches exceptions itself
+                // bad input, one line (the library's TheoryParameterException is an ArgumentException); handled here as
+                // well as in TelescopeCli.Run: the default invocation pipeline catches exceptions itself
                 Console.Error.WriteLine($"telescope: {e.Message}");
                 return 2;
             }
