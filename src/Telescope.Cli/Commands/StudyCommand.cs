@@ -32,8 +32,6 @@ public static class StudyCommand
     public sealed class Common
     {
         public Option<string> Out { get; }
-        public Option<string[]> Seed { get; } =
-            OptionParsing.Many("--seed", "Seed(s): 0,1 or 0..3. Default: 0.");
         public Option<string> Device { get; } =
             new("--device")
             {
@@ -63,7 +61,7 @@ public static class StudyCommand
             {
                 Description =
                     "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Studies approximation, grokking and double-descent checkpoint within a run; gbt-vs-nn and lmc resume whole runs.",
-                DefaultValueFactory = _ => 100,
+                DefaultValueFactory = _ => RunOptions.DefaultCheckpointEvery,
             };
         public Option<bool> DryRun { get; } =
             new("--dry-run")
@@ -101,18 +99,6 @@ public static class StudyCommand
         public void AddHostTo(Command c)
         {
             c.Options.Add(Out);
-            c.Options.Add(Threads);
-            c.Options.Add(CheckpointEvery);
-            c.Options.Add(Resume);
-            c.Options.Add(DryRun);
-        }
-
-        public void AddTo(Command c)
-        {
-            c.Options.Add(Out);
-            c.Options.Add(Seed);
-            c.Options.Add(Device);
-            c.Options.Add(DType);
             c.Options.Add(Threads);
             c.Options.Add(CheckpointEvery);
             c.Options.Add(Resume);
@@ -165,12 +151,6 @@ public static class StudyCommand
                     $"--dtype: unknown '{d}': expected float64 or float32"
                 ),
             };
-
-        public long[] ParseSeeds(ParseResult r)
-        {
-            var s = OptionParsing.Seeds("--seed", r.GetValue(Seed));
-            return s.Length == 0 ? [0] : s;
-        }
 
         /// <summary>The device exists in this build (loads libtorch to ask); otherwise a one-line usage error.</summary>
         public void CheckDevice(ParseResult r) => CheckDevice(r.GetValue(Device) ?? "cpu");

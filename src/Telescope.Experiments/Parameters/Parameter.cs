@@ -160,6 +160,15 @@ public static class Parameter
             ? x
             : throw new ParameterException($"{Opt(name)}: '{part}' is not an integer");
 
+    private static Func<T, string, T> AtLeast<T>(string name, int min, Func<T, int, T> set) =>
+        (c, text) =>
+        {
+            int v = Integer(name, text.Trim());
+            return v < min
+                ? throw new ParameterException($"{Opt(name)} must be ≥ {min}, got {v}")
+                : set(c, v);
+        };
+
     /// <summary>One integer, at least <paramref name="min"/>.</summary>
     public static Parameter<T> Int<T>(
         string name,
@@ -174,13 +183,7 @@ public static class Parameter
             description,
             ParameterKind.Int,
             get(defaults).ToString(C),
-            (c, text) =>
-            {
-                int v = Integer(name, text.Trim());
-                return v < min
-                    ? throw new ParameterException($"{Opt(name)} must be ≥ {min}, got {v}")
-                    : set(c, v);
-            }
+            AtLeast(name, min, set)
         );
 
     /// <summary>
@@ -193,20 +196,7 @@ public static class Parameter
         string defaultText,
         Func<T, int, T> set,
         int min = int.MinValue
-    ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Int,
-            defaultText,
-            (c, text) =>
-            {
-                int v = Integer(name, text.Trim());
-                return v < min
-                    ? throw new ParameterException($"{Opt(name)} must be ≥ {min}, got {v}")
-                    : set(c, v);
-            }
-        );
+    ) => new(name, description, ParameterKind.Int, defaultText, AtLeast(name, min, set));
 
     /// <summary>One real number (range checks belong to the config's <c>Problems()</c>, which sees every value).</summary>
     public static Parameter<T> Double<T>(
