@@ -76,13 +76,18 @@ let row (dir: string) =
         manifest.["runs"].AsArray()
         |> Seq.sumBy (fun r -> r.["seconds"].GetValue<float>())
 
+    let stops = (text c.["stopping"]).Contains "100% train accuracy"
+
     let setting =
         sprintf
-            "%s γ=%s T=%s n=%s"
+            "%s γ=%s T=%s n=%s h≤%d seeds=%d%s"
             (text c.["activation"])
             (text c.["lr"])
             (text c.["max_steps"])
             (text c.["train_size"])
+            p.LargestWidth
+            (c.["seeds"].AsArray().Count)
+            (if stops then " stop@100%" else "")
 
     [
         setting

@@ -192,19 +192,20 @@ module KernelFigures =
 
         let traces =
             [
-                for shown, name in [ false, "settings"; true, "double descent shown with a valid lens" ] do
-                    let pts = rows |> List.filter (fun r -> (cell "shown" r = "1") = shown)
-
-                    if not (List.isEmpty pts) then
-                        yield
-                            Scatter(
-                                x = List.map (num "largest_width_train_accuracy") pts,
-                                y = List.map worst pts,
-                                text = List.map (cell "setting") pts,
-                                name = name,
-                                mode = "markers+text",
-                                textposition = "top center"
-                            )
+                // one trace per setting, so the legend names them (labels on the plot would overlap)
+                for r in rows do
+                    yield
+                        Scatter(
+                            x = [ num "largest_width_train_accuracy" r ],
+                            y = [ worst r ],
+                            name =
+                                (if cell "shown" r = "1" then
+                                     cell "setting" r + " — SHOWN"
+                                 else
+                                     cell "setting" r),
+                            mode = "markers",
+                            marker = Marker(size = 10.)
+                        )
                 yield
                     Scatter(
                         x = [ 0.5; 1.0 ],

@@ -37,7 +37,11 @@ public enum DoubleDescentPreset
     /// <summary>
     /// Double descent through a lens that holds (issue 16): tanh, γ = 0.025, n = 100 training rows (so batch 100 is
     /// full-batch gradient descent and interpolation comes at small widths), up to 48,000 steps, widths 2–256, seeds
-    /// 0 and 1. VALID_MEASURED
+    /// 0 and 1, trained past 100% train accuracy (<see cref="DoubleDescentConfig.StopAtInterpolation"/> off). Measured
+    /// (seed means, <c>--threads 1</c>, 2,133 s on the 2-core machine while other work ran): the gate passes at every width
+    /// (test mean|f − f̃| ≤ 5.4e-4 against 0.05), train accuracy 1.000 from h = 8, the test loss peaks there (0.3005) and is
+    /// lower at h = 256 (0.2910), p_test peaks there (201.2) and is lower at h = 256 (190.1) — but p_train stays flat past
+    /// the threshold (78.1 at h = 8, 77.0 at h = 256), so the verdict's last criterion fails narrowly.
     /// </summary>
     Valid,
 }

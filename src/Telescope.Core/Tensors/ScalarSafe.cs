@@ -10,7 +10,8 @@ namespace Telescope.Tensors;
 /// can then be finalised by the GC during the call, and libtorch fails with "Expected false to be
 /// true … toDouble" (seen here after minutes of training). Every scalar the engine passes goes through
 /// these helpers: constants are static (always reachable), others are held in a local until after the
-/// call.
+/// call. That includes the α = 1 TorchSharp adds itself to <c>add_(Scalar)</c> (a run died in
+/// THSTensor_add_scalar_ before <see cref="PlusConstInPlace"/> passed its own).
 /// </summary>
 public static class ScalarSafe
 {
@@ -57,10 +58,10 @@ public static class ScalarSafe
     public static Tensor TimesInPlace(this Tensor a, double c) => Keep(c, s => a.mul_(s));
 
     /// <summary>a + c.</summary>
-    public static Tensor PlusConst(this Tensor a, double c) => Keep(c, s => a.add(s));
+    public static Tensor PlusConst(this Tensor a, double c) => Keep(c, s => a.add(s, One));
 
     /// <summary>a ← a + c (in place).</summary>
-    public static Tensor PlusConstInPlace(this Tensor a, double c) => Keep(c, s => a.add_(s));
+    public static Tensor PlusConstInPlace(this Tensor a, double c) => Keep(c, s => a.add_(s, One));
 
     /// <summary>a ← a / c (in place).</summary>
     public static Tensor DivideInPlace(this Tensor a, double c) => Keep(c, s => a.div_(s));
