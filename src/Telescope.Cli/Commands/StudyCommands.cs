@@ -27,15 +27,7 @@ public static class StudyCommands
                 .Select(x => new KeyValuePair<string, string>(x.p.Name, Text(r, x.o)))
                 .ToList();
             var plan = d.Plan(values, m => Console.Error.WriteLine($"telescope: {m}"));
-            return StudyFace.RunAndReport(
-                plan.Study,
-                plan.Device,
-                host,
-                r,
-                plan.Seeds,
-                d.Figures,
-                d.Summarise
-            );
+            return StudyFace.RunAndReport(d, plan, host, r);
         });
         return c;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Telescope.Cli.Commands;
 using Telescope.Experiments.Hosting;
+using Telescope.Experiments.Studies;
 using Telescope.Frames;
 using Telescope.Studies;
 
@@ -33,37 +34,29 @@ public static class StudyFace
     /// <summary>
     /// The tail every <c>telescope study</c> command shares, after its own option checks: validate the run
     /// options; answer <c>--dry-run</c> with one <c>valid: …</c> line (no data loaded, nothing written);
-    /// load the data (bad or missing data is a usage error); <see cref="Run"/> with Ctrl-C; print the
-    /// summary and what was written. Returns the exit code: 0, or 1 when a run failed.
+    /// load the data (bad or missing data is a usage error); <see cref="StudyRunner.Run"/> with Ctrl-C; print
+    /// the definition's summary and what was written. Returns the exit code: 0, or 1 when a run failed.
     /// </summary>
-    /// <param name="study">The study, built from already validated options (its data not yet loaded).</param>
-    /// <param name="device">Its device.</param>
-    /// <param name="common">The options every study shares.</param>
+    /// <param name="d">The catalog entry (figures, summary).</param>
+    /// <param name="plan">The study it planned from validated values (its data not yet loaded).</param>
+    /// <param name="common">The host options.</param>
     /// <param name="r">The parsed command line.</param>
-    /// <param name="seeds">The seeds, for run.json.</param>
-    /// <param name="figures">(table, output folder, data source) → figure files written beside the table.</param>
-    /// <param name="print">Prints the summary of a table.</param>
     public static int RunAndReport(
-        IStudy study,
-        string device,
+        IStudyDefinition d,
+        StudyPlan plan,
         StudyCommand.Common common,
-        ParseResult r,
-        IReadOnlyList<long> seeds,
-        Func<string, string, string, IEnumerable<string>> figures,
-        Action<string, TextWriter> print
+        ParseResult r
     )
     {
+        var (study, device) = (plan.Study, plan.Device);
         var options = common.ParseRunOptions(r);
         if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
             throw new UsageException($"--threads {bad}");
         OutputFolder.Check(r.GetValue(common.Out)!); // before --dry-run answers, as a real run would
         StudyCommand.Common.CheckDevice(device); // --dry-run gives the same verdict on the device
-        var runs = study.Runs();
-        long steps = runs.Count == 0 ? 0 : runs.Max(x => x.Steps);
-        var size =
-            $"{runs.Count} runs × {(runs.All(x => x.Steps == steps) ? "" : "≤ ")}{steps} steps";
+        var size = plan.Size;
         if (
-            !runs.Any(x => x.Checkpointed)
+            !study.Runs().Any(x => x.Checkpointed)
             && r.GetResult(common.CheckpointEvery) is { Implicit: false }
         )
             Console.Error.WriteLine(
@@ -92,13 +85,13 @@ public static class StudyFace
             study,
             outDir,
             threads,
-            seeds,
-            table => figures(table, outDir, source),
+            plan.Seeds,
+            table => d.Figures(table, outDir, source),
             StudyCommand.Common.CtrlC(),
             options,
             CliObserver.Instance
         );
-        print(outcome.Table, Console.Out);
+        d.Summarise(outcome.Table, Console.Out);
         Console.WriteLine(
             $"\nwrote {outcome.Table}, {Path.Combine(outDir, study.Name + ".html")}, {outcome.Manifest}"
         );

@@ -229,6 +229,21 @@ public static class Parameter
             (c, text) => set(c, Number(name, text.Trim()))
         );
 
+    /// <summary>The whole numbers of a list value; <paramref name="bad"/> rejects a number with <paramref name="message"/>.</summary>
+    private static Func<T, string, T> IntList<T>(
+        string name,
+        Func<double, bool> bad,
+        string message,
+        Func<T, int[], T> set
+    ) =>
+        (c, text) =>
+        {
+            var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
+            if (xs.Any(x => x != Math.Floor(x) || Math.Abs(x) > int.MaxValue || bad(x)))
+                throw new ParameterException($"{Opt(name)}: {message}");
+            return set(c, xs.Select(x => (int)x).ToArray());
+        };
+
     /// <summary>A list of positive integers (<c>2,4,8</c>).</summary>
     public static Parameter<T> PositiveInts<T>(
         string name,
@@ -242,13 +257,7 @@ public static class Parameter
             description,
             ParameterKind.Ints,
             defaultText,
-            (c, text) =>
-            {
-                var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
-                if (xs.Any(x => x < 1 || x != Math.Floor(x) || x > int.MaxValue))
-                    throw new ParameterException($"{Opt(name)}: {what} must be positive integers");
-                return set(c, xs.Select(x => (int)x).ToArray());
-            }
+            IntList(name, x => x < 1, $"{what} must be positive integers", set)
         );
 
     /// <summary>A list of whole numbers (<c>0,10,40</c>); ranges belong to the config's <c>Problems()</c>.</summary>
@@ -263,13 +272,7 @@ public static class Parameter
             description,
             ParameterKind.Ints,
             defaultText,
-            (c, text) =>
-            {
-                var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
-                if (xs.Any(x => x != Math.Floor(x) || Math.Abs(x) > int.MaxValue))
-                    throw new ParameterException($"{Opt(name)}: whole numbers expected");
-                return set(c, xs.Select(x => (int)x).ToArray());
-            }
+            IntList(name, _ => false, "whole numbers expected", set)
         );
 
     /// <summary>A file or folder path, kept as given.</summary>
