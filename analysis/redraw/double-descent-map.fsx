@@ -112,7 +112,16 @@ let row (dir: string) =
         v.Sentence
     ]
 
-let rows = config.Runs |> List.map row
+// a folder that is not a finished double-descent run is bad input: one line, exit 2, nothing written
+let rows =
+    config.Runs
+    |> List.map (fun dir ->
+        try
+            row dir
+        with e ->
+            eprintfn "double-descent-map: %s is not a finished double-descent run folder: %s" dir e.Message
+            exit 2)
+
 Directory.CreateDirectory config.Out |> ignore
 let csv = Path.Combine(config.Out, "double-descent-map.csv")
 
