@@ -70,15 +70,19 @@ module Study =
 
     /// Run a catalog study to `dir` as `telescope study` does (streamed tables, run.json, checkpoints every
     /// `checkpointEvery` steps), without its figure; with `resume`, reuse finished runs and continue
-    /// interrupted ones. Returns the outcome (table path, manifest, run statuses).
+    /// interrupted ones. Threads and parallel runs follow the library's default plan
+    /// (`ThreadPlan.For`: one thread per run and as many runs at once as cores on a multi-run study).
+    /// Returns the outcome (table path, manifest, run statuses).
     let toDisk (dir: string) (checkpointEvery: int) (resume: bool) (name: string) (values: (string * string) list) =
         let p = plan name values
-        let threads = Telescope.Native.TorchRuntime.SetThreads 0
+        let threadPlan = Telescope.Experiments.Hosting.ThreadPlan.For(p.Study)
+        let threads = Telescope.Native.TorchRuntime.SetThreads threadPlan.Threads
 
         Telescope.Experiments.Hosting.StudyRunner.Run(
             p.Study,
             dir,
             threads,
             p.Seeds,
-            options = Telescope.Experiments.Hosting.RunOptions(checkpointEvery, resume)
+            options =
+                Telescope.Experiments.Hosting.RunOptions(checkpointEvery, resume, threadPlan.Parallel)
         )

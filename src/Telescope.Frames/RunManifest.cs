@@ -65,6 +65,9 @@ public sealed class RunManifest
     /// <summary>Intra-op thread count used for tensor work.</summary>
     public int Threads { get; init; }
 
+    /// <summary>Runs executed at once (each with <see cref="Threads"/> intra-op threads); the tables do not depend on it.</summary>
+    public int ParallelRuns { get; init; } = 1;
+
     /// <summary>Overall status: <c>running</c>, <c>completed</c> or <c>failed</c>.</summary>
     public string Status { get; set; } = "running";
 
@@ -116,6 +119,7 @@ public sealed class RunManifest
             ["data_source"] = DataSource,
             ["seeds"] = new JsonArray(Seeds.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
             ["threads"] = Threads,
+            ["parallel_runs"] = ParallelRuns,
             ["versions"] = versions,
             ["machine"] = new JsonObject
             {

@@ -78,6 +78,40 @@ module Offline =
 
         sb.Append("</body></html>\n").ToString()
 
+    /// A page of sections: (heading, as a grid, charts). Grid sections lay their (small) charts side by side,
+    /// wrapping; other sections stack them.
+    let pageSections (title: string) (caption: string) (sections: (string * bool * PlotlyChart list) list) =
+        let body = StringBuilder()
+
+        for heading, grid, charts in sections do
+            if heading <> "" then
+                body.Append("<h2>").Append(escape heading).Append("</h2>\n") |> ignore
+
+            body.Append(if grid then "<div class=\"grid\">\n" else "<div>\n") |> ignore
+
+            for c in charts do
+                body.Append("<div class=\"figure\">").Append(chartDiv c).Append("</div>\n")
+                |> ignore
+
+            body.Append("</div>\n") |> ignore
+
+        let page = page title caption false []
+        let at = page.LastIndexOf "</body>"
+
+        page
+            .Insert(at, body.ToString())
+            .Replace(
+                "</style>",
+                " .grid{display:flex;flex-wrap:wrap;gap:4px;} h2{font-size:1.1em;margin-top:1.5em;}</style>"
+            )
+
+    /// Write a page of sections (see `pageSections`) to `path` (atomically) with `plotly.min.js` beside it.
+    let saveSections (path: string) (title: string) (caption: string) sections =
+        let dir = Path.GetDirectoryName(Path.GetFullPath path)
+        Directory.CreateDirectory dir |> ignore
+        ensurePlotlyIn dir
+        writeAtomic path (pageSections title caption sections)
+
     /// Write a page of charts to `path` (atomically) with `plotly.min.js` beside it.
     let save (path: string) (title: string) (caption: string) (charts: PlotlyChart seq) =
         let dir = Path.GetDirectoryName(Path.GetFullPath path)

@@ -99,7 +99,7 @@ public sealed class DoubleDescentValidPresetTests : IDisposable
     }
 
     [Fact]
-    public void TheValidPresetsDefaultsAreSixteenRunsOnAHundredRows()
+    public void TheValidPresetsDefaultsAreEighteenRunsOnAHundredRows()
     {
         var (code, stdout, stderr) = Repo.Cli(
             "study",
@@ -109,6 +109,6 @@ public sealed class DoubleDescentValidPresetTests : IDisposable
             "--dry-run"
         );
         Assert.True(code == 0, stdout + stderr);
-        Assert.Contains("16 runs × 48000 steps", stdout);
+        Assert.Contains("18 runs × 96000 steps", stdout);
     }
 }

@@ -53,8 +53,15 @@ public static class StudyCommand
             new("--threads")
             {
                 Description =
-                    "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.",
-                DefaultValueFactory = _ => 0,
+                    "Intra-op threads of each run (recorded in run.json; same seed + threads ⇒ same numbers). Default (0): the cores left per run when as many runs as cores run at once — 1 on a multi-run study.",
+                DefaultValueFactory = _ => ThreadPlan.Auto,
+            };
+        public Option<int> Parallel { get; } =
+            new("--parallel")
+            {
+                Description =
+                    "Runs executed at once, each on its own threads (the tables do not depend on it). Default (0): cores ÷ threads, at most the number of runs.",
+                DefaultValueFactory = _ => ThreadPlan.Auto,
             };
         public Option<int> CheckpointEvery { get; } =
             new("--checkpoint-every")
@@ -95,11 +102,12 @@ public static class StudyCommand
             c.Options.Add(Threads);
         }
 
-        /// <summary>The options of the host, not the study: out, threads, checkpoint interval, resume, dry run.</summary>
+        /// <summary>The options of the host, not the study: out, threads, parallel runs, checkpoint interval, resume, dry run.</summary>
         public void AddHostTo(Command c)
         {
             c.Options.Add(Out);
             c.Options.Add(Threads);
+            c.Options.Add(Parallel);
             c.Options.Add(CheckpointEvery);
             c.Options.Add(Resume);
             c.Options.Add(DryRun);
@@ -173,13 +181,26 @@ public static class StudyCommand
         public int Prepare(ParseResult r) => Prepare(r, r.GetValue(Device) ?? "cpu");
 
         /// <summary>Load libtorch, check <paramref name="device"/>, fix threads; every failure is a one-line usage error.</summary>
-        public int Prepare(ParseResult r, string device)
+        public int Prepare(ParseResult r, string device) =>
+            Prepare(device, r.GetValue(Threads));
+
+        /// <summary>Load libtorch, check <paramref name="device"/>, fix <paramref name="threads"/> intra-op threads.</summary>
+        public static int Prepare(string device, int threads)
         {
             CheckDevice(device);
-            int threads = r.GetValue(Threads);
             if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
                 throw new UsageException($"--threads {bad}");
             return TorchRuntime.SetThreads(threads);
+        }
+
+        /// <summary>The study's thread plan from <c>--threads</c> and <c>--parallel</c>; a bad count is a usage error.</summary>
+        public ThreadPlan PlanThreads(ParseResult r, IStudy study)
+        {
+            int threads = r.GetValue(Threads),
+                parallel = r.GetValue(Parallel);
+            if (ThreadPlan.Problems(threads, parallel).FirstOrDefault() is { } bad)
+                throw new UsageException(bad);
+            return ThreadPlan.For(study, threads, parallel);
         }
     }
 }

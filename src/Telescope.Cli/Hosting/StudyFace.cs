@@ -49,9 +49,8 @@ public static class StudyFace
     )
     {
         var (study, device) = (plan.Study, plan.Device);
-        var options = common.ParseRunOptions(r);
-        if (StudyLimits.ThreadProblems(r.GetValue(common.Threads)).FirstOrDefault() is { } bad)
-            throw new UsageException($"--threads {bad}");
+        var threadPlan = common.PlanThreads(r, study);
+        var options = common.ParseRunOptions(r) with { Parallel = threadPlan.Parallel };
         OutputFolder.Check(r.GetValue(common.Out)!); // before --dry-run answers, as a real run would
         StudyCommand.Common.CheckDevice(device); // --dry-run gives the same verdict on the device
         var size = plan.Size;
@@ -67,7 +66,7 @@ public static class StudyFace
             Console.WriteLine($"valid: study {study.Name}, {size}");
             return 0;
         }
-        int threads = common.Prepare(r, device);
+        int threads = StudyCommand.Common.Prepare(device, threadPlan.Threads);
         var outDir = r.GetValue(common.Out)!;
         string source;
         try
@@ -79,7 +78,7 @@ public static class StudyFace
             throw new UsageException(e.Message);
         }
         Console.Error.WriteLine(
-            $"telescope: study {study.Name} — {size}, data: {source}, {threads} threads → {outDir}"
+            $"telescope: study {study.Name} — {size}, data: {source}, {threadPlan} → {outDir}"
         );
         var outcome = StudyRunner.Run(
             study,

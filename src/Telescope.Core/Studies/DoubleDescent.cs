@@ -115,11 +115,11 @@ public sealed record DoubleDescentConfig
             },
             DoubleDescentPreset.Valid => new DoubleDescentConfig
             {
-                Widths = [2, 4, 8, 16, 32, 64, 128, 256],
+                Widths = [1, 2, 4, 8, 16, 32, 64, 128, 256],
                 Seeds = [0, 1],
                 TrainSize = 100,
                 LearningRate = 0.025,
-                MaxSteps = 48_000,
+                MaxSteps = 96_000,
                 PatienceEpochs = 800,
                 Activation = ActivationKind.Tanh,
                 StopAtInterpolation = false,

@@ -209,6 +209,9 @@ public sealed class LmcStudy : IStudy
     /// <inheritdoc />
     public string Name => "lmc";
 
+    /// <summary>False: the CNNs are initialised from libtorch's global generator (<c>torch.manual_seed</c>).</summary>
+    public bool RunsInParallel => false;
+
     /// <inheritdoc />
     public string DataSource => _data.Value.train.Source + "; " + _data.Value.test.Source;
 

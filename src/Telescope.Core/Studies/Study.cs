@@ -61,4 +61,10 @@ public interface IStudy
 
     /// <summary>The runs, in a fixed order.</summary>
     IReadOnlyList<StudyRun> Runs();
+
+    /// <summary>
+    /// Whether runs may execute at once on separate threads with the same results as one after another (true unless
+    /// they share global state, such as libtorch's global generator).
+    /// </summary>
+    bool RunsInParallel => true;
 }

@@ -48,7 +48,8 @@ public sealed record Probe(Dataset Train, Dataset Test)
 /// <param name="StepsCompleted">Steps finished (T unless it failed).</param>
 /// <param name="Failure">Null on success; otherwise what went wrong (for example "training loss is NaN").</param>
 /// <param name="FailedAtStep">The step at which the failure was detected.</param>
-/// <param name="Final">The last recorded summary values, by <c>split/quantity</c>.</param>
+/// <param name="Final">The last recorded summary values, by <c>split/quantity</c>, and the values at step 0 under
+/// <c>start:split/quantity</c> (<see cref="StartPrefix"/>).</param>
 public sealed record TrajectoryResult(
     long StepsCompleted,
     string? Failure,
@@ -56,6 +57,15 @@ public sealed record TrajectoryResult(
     IReadOnlyDictionary<string, double> Final
 )
 {
+    /// <summary>The key prefix of the step-0 values in <see cref="Final"/>.</summary>
+    public const string StartPrefix = "start:";
+
+    /// <summary>A value recorded at step 0 (<c>split/quantity</c>), NaN when absent.</summary>
+    public double Start(string key) => Final.GetValueOrDefault(StartPrefix + key, double.NaN);
+
+    /// <summary>A last recorded value (<c>split/quantity</c>), NaN when absent.</summary>
+    public double Last(string key) => Final.GetValueOrDefault(key, double.NaN);
+
     /// <summary>Whether the run finished all steps.</summary>
     public bool Succeeded => Failure is null;
 }
@@ -273,7 +283,10 @@ public static class Trajectory
         private void Put(double step, string quantity, double value, string? split = null)
         {
             sink.Write(new Observation(quantity, value, step, split));
-            Last[split is null ? quantity : $"{split}/{quantity}"] = value;
+            var key = split is null ? quantity : $"{split}/{quantity}";
+            Last[key] = value;
+            if (step == 0)
+                Last[TrajectoryResult.StartPrefix + key] = value; // checkpointed with the rest of Last
         }
 
         private double LossOf(Tensor f, Tensor y, Tensor l)

@@ -62,7 +62,9 @@ public sealed record StudyOutcome(
 /// (<see cref="StudyRun.Checkpointed"/>) use it.</param>
 /// <param name="Resume">Reuse finished runs' tables; continue an interrupted run from its last checkpoint
 /// when it has one, else restart it from scratch.</param>
-public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false)
+/// <param name="Parallel">Runs executed at once, each on its own thread (1: one after another). The tables are the
+/// same either way; see <see cref="ThreadPlan"/> for the default.</param>
+public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false, int Parallel = 1)
 {
     /// <summary>The checkpoint interval hosts offer by default (steps).</summary>
     public const int DefaultCheckpointEvery = 100;
@@ -115,6 +117,14 @@ public static class StudyRunner
             ? Previous(outDir, study.Name, config, study.DataSource, seeds, threads)
             : new Dictionary<string, RunStatus>();
         Directory.CreateDirectory(runsDir);
+        int parallel = Math.Clamp(options.Parallel, 1, Math.Max(1, runs.Count));
+        if (parallel > 1 && !study.RunsInParallel)
+        {
+            observer.Message(
+                $"telescope: study {study.Name} runs one run at a time (its runs share global state); {parallel} parallel runs asked for"
+            );
+            parallel = 1;
+        }
         var manifest = new RunManifest
         {
             Study = study.Name,
@@ -122,40 +132,50 @@ public static class StudyRunner
             DataSource = study.DataSource,
             Seeds = seeds,
             Threads = threads,
+            ParallelRuns = parallel,
             Versions = Versions(observer.HostTypes),
         };
         manifest.Save(outDir);
-        var statuses = new List<RunStatus>();
-        StudyRun? current = null;
+        var statuses = new RunStatus?[runs.Count];
+        var gate = new object(); // manifest, statuses, observer and progress are touched by one run at a time
+        void Record(int index, RunStatus status)
+        {
+            statuses[index] = status;
+            manifest.Runs.Clear();
+            manifest.Runs.AddRange(statuses.OfType<RunStatus>()); // run order, whatever order they finish in
+            manifest.Save(outDir);
+        }
+        var inFlight = new Dictionary<int, StudyRun>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         try
         {
             observer.Progress(
                 study.Name,
                 report =>
                 {
-                    int i = 0;
-                    foreach (var run in runs)
+                    void RunAt(int i)
                     {
-                        i++;
-                        var label = $"[{i}/{runs.Count}] {run.Key.Run}";
+                        var run = runs[i];
+                        var label = $"[{i + 1}/{runs.Count}] {run.Key.Run}";
                         var path = Path.Combine(runsDir, run.Key.Run + ".csv");
                         var store = new FileCheckpointStore(
                             Path.Combine(runsDir, run.Key.Run + ".ckpt")
                         );
                         var prev = previous.GetValueOrDefault(run.Key.Run);
                         if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
-                            observer.Message(
-                                $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
-                            );
+                            lock (gate)
+                                observer.Message(
+                                    $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
+                                );
                         else if (prev is { Status: "completed" })
                         {
                             store.Delete();
-                            var reused = prev;
-                            statuses.Add(reused);
-                            manifest.Runs.Add(reused);
-                            manifest.Save(outDir); // a second interruption still knows it is done
-                            observer.Message($"  {label} already finished; reused", routine: true);
-                            continue;
+                            lock (gate)
+                            {
+                                Record(i, prev); // a second interruption still knows it is done
+                                observer.Message($"  {label} already finished; reused", routine: true);
+                            }
+                            return;
                         }
                         // Continue the partial table only when this run checkpoints and left a
                         // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
@@ -164,7 +184,8 @@ public static class StudyRunner
                         bool reopen = options.Resume && resumable && store.Exists;
                         if (!reopen)
                             store.Delete();
-                        current = run;
+                        lock (gate)
+                            inFlight[i] = run;
                         var sw = Stopwatch.StartNew();
                         using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
                         {
@@ -172,14 +193,19 @@ public static class StudyRunner
                         };
                         var ctx = new RunContext(
                             writer,
-                            t => report(label, t, run.Steps),
-                            cancel,
+                            t =>
+                            {
+                                lock (gate)
+                                    report(label, t, run.Steps);
+                            },
+                            stop.Token,
                             resumable ? new Store(store) : null,
                             resumable ? options.CheckpointEvery : 0
                         );
                         var result = run.Run(ctx);
                         foreach (var bad in store.Skipped)
-                            observer.Message($"telescope: skipped a damaged checkpoint {bad}");
+                            lock (gate)
+                                observer.Message($"telescope: skipped a damaged checkpoint {bad}");
                         writer.Complete();
                         store.Delete();
                         var digest = TableDigest.Of(path);
@@ -200,28 +226,32 @@ public static class StudyRunner
                                 sw.Elapsed.TotalSeconds,
                                 digest
                             );
-                        current = null;
-                        statuses.Add(status);
-                        manifest.Runs.Add(status);
-                        manifest.Save(outDir);
-                        if (!result.Succeeded)
-                            observer.Message(
-                                $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
-                            );
-                        else
-                            observer.Message(
-                                $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
-                                routine: true
-                            );
+                        lock (gate)
+                        {
+                            inFlight.Remove(i);
+                            Record(i, status);
+                            if (!result.Succeeded)
+                                observer.Message(
+                                    $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
+                                );
+                            else
+                                observer.Message(
+                                    $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
+                                    routine: true
+                                );
+                        }
                     }
+                    RunAll(runs.Count, parallel, RunAt, stop);
                     return 0;
                 }
             );
         }
         catch (OperationCanceledException)
         {
-            if (current is not null)
-                manifest.Runs.Add(new RunStatus(current.Key.Run, "interrupted", current.Key.Seed));
+            foreach (var (i, run) in inFlight)
+                statuses[i] = new RunStatus(run.Key.Run, "interrupted", run.Key.Seed);
+            manifest.Runs.Clear();
+            manifest.Runs.AddRange(statuses.OfType<RunStatus>());
             manifest.Status = "interrupted";
             manifest.Save(outDir);
             throw;
@@ -230,21 +260,24 @@ public static class StudyRunner
         {
             // anything else (a full disk, a native error): finished runs stay, run.json says why
             var why = $"{e.GetType().Name}: {e.Message}";
-            if (current is not null)
-                manifest.Runs.Add(new RunStatus(current.Key.Run, "failed", current.Key.Seed, why));
+            foreach (var (i, run) in inFlight)
+                statuses[i] = new RunStatus(run.Key.Run, "failed", run.Key.Seed, why);
+            manifest.Runs.Clear();
+            manifest.Runs.AddRange(statuses.OfType<RunStatus>());
             manifest.Status = "failed";
             manifest.Finished = DateTime.UtcNow.ToString("o");
             TrySave(manifest, outDir, observer);
+            var first = inFlight.Values.FirstOrDefault();
             throw new RunFailedException(
-                current is null
+                first is null
                     ? $"study {study.Name} failed: {why}"
-                    : $"run {current.Key.Run} failed: {why} (finished runs are kept in {runsDir}; run.json says failed)",
+                    : $"run {first.Key.Run} failed: {why} (finished runs are kept in {runsDir}; run.json says failed)",
                 e
             );
         }
         var table = Path.Combine(outDir, study.Name + ".csv");
         TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);
-        bool failed = statuses.Any(s => s.Status != "completed");
+        bool failed = statuses.Any(s => s?.Status != "completed");
         manifest.Status = failed ? "failed" : "completed";
         manifest.Finished = DateTime.UtcNow.ToString("o");
         manifest.Outputs.Add(Path.GetFileName(table));
@@ -252,7 +285,66 @@ public static class StudyRunner
         if (finish is not null)
             manifest.Outputs.AddRange(finish(table));
         manifest.Save(outDir);
-        return new StudyOutcome(table, Path.Combine(outDir, "run.json"), statuses, failed);
+        return new StudyOutcome(
+            table,
+            Path.Combine(outDir, "run.json"),
+            statuses.OfType<RunStatus>().ToList(),
+            failed
+        );
+    }
+
+    /// <summary>
+    /// Call <paramref name="work"/> for every index below <paramref name="count"/>: in order on this thread when
+    /// <paramref name="parallel"/> is 1, else on that many threads taking indices in order. The first exception
+    /// cancels <paramref name="stop"/> (the other runs stop at their next step) and is rethrown once all threads
+    /// have ended; a user's cancellation is rethrown as such.
+    /// </summary>
+    private static void RunAll(
+        int count,
+        int parallel,
+        Action<int> work,
+        CancellationTokenSource stop
+    )
+    {
+        if (parallel <= 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                stop.Token.ThrowIfCancellationRequested();
+                work(i);
+            }
+            return;
+        }
+        int next = -1;
+        Exception? first = null;
+        var threads = Enumerable
+            .Range(0, parallel)
+            .Select(_ => new Thread(
+                () =>
+                {
+                    int i;
+                    while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < count)
+                        try
+                        {
+                            work(i);
+                        }
+                        catch (Exception e)
+                        {
+                            // a run stopped by another's failure reports the failure, not its own cancellation
+                            if (Interlocked.CompareExchange(ref first, e, null) is null)
+                                stop.Cancel();
+                        }
+                },
+                maxStackSize: 16 << 20
+            ))
+            .ToList();
+        foreach (var t in threads)
+            t.Start();
+        foreach (var t in threads)
+            t.Join();
+        if (first is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        stop.Token.ThrowIfCancellationRequested();
     }
 
     /// <summary>Save run.json if the disk still lets us (the error being reported may be a full disk).</summary>
