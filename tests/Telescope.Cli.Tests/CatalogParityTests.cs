@@ -16,6 +16,7 @@ public sealed class CatalogParityTests
     [
         "--out",
         "--threads",
+        "--parallel",
         "--checkpoint-every",
         "--resume",
         "--dry-run",

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Telescope.Frames;
 using Telescope.Native;
@@ -147,6 +148,7 @@ public static class StudyRunner
         }
         var inFlight = new Dictionary<int, StudyRun>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var failedAt = new StrongBox<int>(-1); // the run whose exception stopped the study
         try
         {
             observer.Progress(
@@ -241,7 +243,7 @@ public static class StudyRunner
                                 );
                         }
                     }
-                    RunAll(runs.Count, parallel, RunAt, stop);
+                    RunAll(runs.Count, parallel, RunAt, stop, failedAt);
                     return 0;
                 }
             );
@@ -258,20 +260,24 @@ public static class StudyRunner
         }
         catch (Exception e) when (e is not ResumeException)
         {
-            // anything else (a full disk, a native error): finished runs stay, run.json says why
+            // anything else (a full disk, a native error): finished runs stay, run.json says why; runs stopped
+            // because of it are interrupted (a resume runs them again)
             var why = $"{e.GetType().Name}: {e.Message}";
             foreach (var (i, run) in inFlight)
-                statuses[i] = new RunStatus(run.Key.Run, "failed", run.Key.Seed, why);
+                statuses[i] =
+                    i == failedAt.Value || failedAt.Value < 0
+                        ? new RunStatus(run.Key.Run, "failed", run.Key.Seed, why)
+                        : new RunStatus(run.Key.Run, "interrupted", run.Key.Seed);
             manifest.Runs.Clear();
             manifest.Runs.AddRange(statuses.OfType<RunStatus>());
             manifest.Status = "failed";
             manifest.Finished = DateTime.UtcNow.ToString("o");
             TrySave(manifest, outDir, observer);
-            var first = inFlight.Values.FirstOrDefault();
+            var culprit = failedAt.Value >= 0 ? runs[failedAt.Value] : inFlight.Values.FirstOrDefault();
             throw new RunFailedException(
-                first is null
+                culprit is null
                     ? $"study {study.Name} failed: {why}"
-                    : $"run {first.Key.Run} failed: {why} (finished runs are kept in {runsDir}; run.json says failed)",
+                    : $"run {culprit.Key.Run} failed: {why} (finished runs are kept in {runsDir}; run.json says failed)",
                 e
             );
         }
@@ -303,7 +309,8 @@ public static class StudyRunner
         int count,
         int parallel,
         Action<int> work,
-        CancellationTokenSource stop
+        CancellationTokenSource stop,
+        StrongBox<int> failedAt
     )
     {
         if (parallel <= 1)
@@ -311,7 +318,15 @@ public static class StudyRunner
             for (int i = 0; i < count; i++)
             {
                 stop.Token.ThrowIfCancellationRequested();
-                work(i);
+                try
+                {
+                    work(i);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    failedAt.Value = i;
+                    throw;
+                }
             }
             return;
         }
@@ -332,7 +347,11 @@ public static class StudyRunner
                         {
                             // a run stopped by another's failure reports the failure, not its own cancellation
                             if (Interlocked.CompareExchange(ref first, e, null) is null)
+                            {
+                                if (e is not OperationCanceledException)
+                                    failedAt.Value = i;
                                 stop.Cancel();
+                            }
                         }
                 },
                 maxStackSize: 16 << 20
