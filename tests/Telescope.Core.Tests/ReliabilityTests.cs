@@ -39,6 +39,7 @@ public sealed class ReliabilityTests : IDisposable
             ("--optimizer", "sgd"),
             ("--lr", "0.1"),
             ("--steps", "4"),
+            ("--seed", "0"),
             ("--threads", "1"),
             ("--out", outDir),
         };

@@ -347,7 +347,7 @@ public sealed class ApproximationStudy : IStudy
             result.Last("test/telescoping_error"),
             failed: !result.Succeeded
         );
-        double end = result.FailedAtStep ?? result.StepsCompleted;
+        double end = result.StepsCompleted; // the last finished step (a failed run keeps only those)
         ctx.Sink.Write(new Observation(RunHealth.DidNotLearnQuantity, health.DidNotLearn ? 1 : 0, end));
         ctx.Sink.Write(new Observation(RunHealth.DivergedQuantity, health.Diverged ? 1 : 0, end));
         ctx.Sink.Write(
