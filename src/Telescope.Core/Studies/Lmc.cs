@@ -177,10 +177,10 @@ public sealed record LmcConfig
 /// orders and augmentation; along the linear path between two children's final states (BN statistics
 /// interpolated like weights) the test error and loss are compared with the straight line between the
 /// endpoints. Rows (step = t′): <c>error_barrier_max</c>, <c>error_barrier_half</c> (α = ½),
-/// <c>loss_barrier_max</c>, <c>loss_barrier_half</c>, <c>child_error</c>; per α (split <c>alpha=…</c>)
-/// <c>path_error</c> and <c>path_loss</c>; on the trunk, <c>gradient_change</c> per layer (split = layer) =
-/// <c>mean_{x, params}(∇f_{t′+k}(x) − ∇f_{t′}(x))²</c> of the true-class logit in eval mode (spec A13),
-/// and <c>train_loss</c>, <c>test_error</c>.
+/// <c>loss_barrier_max</c>, <c>loss_barrier_half</c>, <c>child_error</c>; per α (column <c>alpha</c>, split
+/// <c>test</c>) <c>path_error</c> and <c>path_loss</c>; on the trunk, <c>gradient_change</c> per layer (column
+/// <c>layer</c>, split <c>test</c>) = <c>mean_{x, params}(∇f_{t′+k}(x) − ∇f_{t′}(x))²</c> of the true-class
+/// logit in eval mode (spec A13), and <c>train_loss</c>, <c>test_error</c>.
 /// </summary>
 public sealed class LmcStudy : IStudy
 {
@@ -213,7 +213,7 @@ public sealed class LmcStudy : IStudy
     public string DataSource => _data.Value.train.Source + "; " + _data.Value.test.Source;
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ParameterNames => ["dataset", "model", "steps"];
+    public IReadOnlyList<string> ParameterNames => ["dataset", "model", "steps", "alpha", "layer"];
 
     private long ChildSteps => _cfg.Spawns.Sum(s => (long)(_cfg.Steps - s)) * _cfg.Children;
 
@@ -456,7 +456,10 @@ public sealed class LmcStudy : IStudy
                         .to_type(ScalarType.Float64)
                         .item<double>();
                     sink.Write(
-                        new Observation("gradient_change", change, t - _cfg.GradientLag, layer)
+                        new Observation("gradient_change", change, t - _cfg.GradientLag, "test").At(
+                            "layer",
+                            layer
+                        )
                     );
                 }
                 foreach (var g in before.Values.Concat(after.Values))
@@ -547,9 +550,8 @@ public sealed class LmcStudy : IStudy
                     path[k] = (alpha, l, e);
                     if (a == 0)
                     {
-                        string s = "alpha=" + alpha.ToString("0.###", CultureInfo.InvariantCulture);
-                        sink.Write(new Observation("path_error", e, t0, s));
-                        sink.Write(new Observation("path_loss", l, t0, s));
+                        sink.Write(new Observation("path_error", e, t0, "test").At("alpha", alpha));
+                        sink.Write(new Observation("path_loss", l, t0, "test").At("alpha", alpha));
                     }
                 }
                 // endpoints: α = 1 is child a, α = 0 is child a+1
