@@ -1,15 +1,13 @@
 // Fig. 5 (CPU variant, synthetic houses-like table — a SUBSTITUTE for OpenML houses): redraw the
-// gbt-vs-nn study from its saved tidy table with Deedle.
+// gbt-vs-nn study from its saved tidy table (means over seeds from the library's TidyQueries.MeanOverSeeds).
 // Run: dotnet build src/Telescope.Cli -c Release && telescope study gbt-vs-nn --out out/gbt-vs-nn
 //      dotnet fsi analysis/redraw/fig5_gbt_vs_nn.fsx [out/gbt-vs-nn/gbt-vs-nn.csv]
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Deedle.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
 
 open System.IO
-open Deedle
 open XPlot.Plotly
 
 /// Run header and configuration (written into the output page).
@@ -28,22 +26,12 @@ let config =
 
 printfn "fig5_gbt_vs_nn.fsx: %A" config
 
-let frame: Frame<int, string> = Telescope.Frames.TidyTable.Load config.Table
-
-/// Rows whose split is "p=<share>", as (quantity, p, value), averaged over seeds.
+/// The rows of the test sets (column p = their irregular share) as (quantity, p, value), means over seeds.
 let byShare =
-    let split = frame.GetColumn<string> "split"
-    let quantity = frame.GetColumn<string> "quantity"
-    let value = frame.GetColumn<float> "value"
-
-    frame.RowKeys
-    |> Seq.choose (fun k ->
-        match split.TryGet k with
-        | OptionalValue.Present s when s.StartsWith "p=" ->
-            Some(quantity.[k], float (s.Substring 2), value.TryGet(k).ValueOrDefault)
-        | _ -> None)
-    |> Seq.groupBy (fun (q, p, _) -> q, p)
-    |> Seq.map (fun ((q, p), vs) -> q, p, vs |> Seq.averageBy (fun (_, _, v) -> v))
+    Telescope.Frames.TidyTable.ReadRows config.Table
+    |> Seq.filter (fun r -> r.ContainsKey "p" && r.["p"] <> "")
+    |> Telescope.Frames.TidyQueries.MeanOverSeeds
+    |> Seq.map (fun r -> r.["quantity"], float r.["p"], float r.["value"])
     |> Seq.toList
 
 let curve q =

@@ -1,15 +1,13 @@
-// Fig. 6 (CPU variant, Fashion-MNIST): redraw the lmc study from its saved tidy table with Deedle —
+// Fig. 6 (CPU variant, Fashion-MNIST): redraw the lmc study from its saved tidy table —
 // the error barrier against the spawn step t′ per model, and the per-layer gradient change.
 // Run: dotnet build src/Telescope.Cli -c Release && telescope study lmc --out out/lmc
 //      dotnet fsi analysis/redraw/fig6_lmc.fsx [out/lmc/lmc.csv]
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Deedle.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
 #r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
 
 open System.IO
-open Deedle
 open XPlot.Plotly
 
 /// Run header and configuration (written into the output page).
@@ -28,21 +26,18 @@ let config =
 
 printfn "fig6_lmc.fsx: %A" config
 
-let frame: Frame<int, string> = Telescope.Frames.TidyTable.Load config.Table
-
-/// (model, split, step, value) of one quantity, averaged over seeds.
+/// (model, layer, step, value) of one quantity, means over seeds (layer: "" for whole-model quantities).
 let rowsOf (q: string) =
-    let col name = frame.GetColumn<string> name
-    let quantity, model, split = col "quantity", col "model", col "split"
-    let step = frame.GetColumn<float> "step"
-    let value = frame.GetColumn<float> "value"
+    let cell (r: System.Collections.Generic.IReadOnlyDictionary<string, string>) c =
+        match r.TryGetValue c with
+        | true, v -> v
+        | _ -> ""
 
-    frame.RowKeys
-    |> Seq.filter (fun k -> quantity.[k] = q)
-    |> Seq.map (fun k -> model.[k], split.TryGet(k).ValueOrDefault, step.[k], value.[k])
-    |> Seq.groupBy (fun (m, s, t, _) -> m, s, t)
-    |> Seq.map (fun ((m, s, t), vs) -> m, s, t, vs |> Seq.averageBy (fun (_, _, _, v) -> v))
-    |> Seq.sortBy (fun (m, s, t, _) -> m, s, t)
+    Telescope.Frames.TidyTable.ReadRows config.Table
+    |> Seq.filter (fun r -> r.["quantity"] = q)
+    |> Telescope.Frames.TidyQueries.MeanOverSeeds
+    |> Seq.map (fun r -> r.["model"], cell r "layer", float r.["step"], float r.["value"])
+    |> Seq.sortBy (fun (m, l, t, _) -> m, l, t)
     |> Seq.toList
 
 let traces q label =
@@ -53,7 +48,7 @@ let traces q label =
             x = (pts |> List.map (fun (_, _, t, _) -> t)),
             y = (pts |> List.map (fun (_, _, _, v) -> v)),
             name =
-                (if isNull s || s = "" then
+                (if s = "" then
                      sprintf "%s %s" label m
                  else
                      sprintf "%s %s %s" label m s)

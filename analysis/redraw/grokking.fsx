@@ -1,5 +1,5 @@
 // Grokking and effective parameters (paper Fig. 4; spec §4.3): load the tidy table written by
-// `telescope study grokking` as a Deedle frame, print p_train − p_test and the test loss at the logged
+// `telescope study grokking`, print p_train − p_test and the test loss at the logged
 // steps, and redraw the figure.
 // Run after `dotnet build src/Telescope.Cli -c Release` (its output folder holds every dependency):
 //   dotnet fsi analysis/redraw/grokking.fsx [path/to/grokking.csv]   (default: out/grokking/grokking.csv)
@@ -7,12 +7,10 @@
 #r "Telescope.Schema.dll"
 #r "Telescope.Frames.dll"
 #r "Telescope.Plots.dll"
-#r "Deedle.dll"
 #r "XPlot.Plotly.dll"
 #r "Newtonsoft.Json.dll"
 
 open System.IO
-open Deedle
 open Telescope.Frames
 open Telescope.Plots
 
@@ -30,16 +28,19 @@ let config =
     }
 
 
-/// A cell as text ("" when missing), whatever type Deedle inferred for its column.
-let cellOf (r: ObjectSeries<string>) (c: string) =
-    let v = r.TryGet(c)
-    if v.HasValue then string v.Value else ""
+type Row = System.Collections.Generic.IReadOnlyDictionary<string, string>
+
+/// A cell as text ("" when the column is missing).
+let cell (r: Row) (c: string) =
+    match r.TryGetValue c with
+    | true, v -> v
+    | _ -> ""
 
 /// A cell as a number (NaN when missing or not a number).
-let numOf (r: ObjectSeries<string>) (c: string) =
+let num (r: Row) (c: string) =
     match
         System.Double.TryParse(
-            cellOf r c,
+            cell r c,
             System.Globalization.NumberStyles.Float,
             System.Globalization.CultureInfo.InvariantCulture
         )
@@ -48,16 +49,14 @@ let numOf (r: ObjectSeries<string>) (c: string) =
     | _ -> nan
 
 printfn "config: %A" config
-let frame: Frame<int, string> = TidyTable.Load config.Table
+let rows = TidyTable.ReadRows config.Table |> Seq.toList
 
-/// Mean value of `quantity` on `split` per (panel, step), from the frame.
+/// Mean over seeds (the library's TidyQueries.MeanOverSeeds) of `quantity` on `split` per (panel, step).
 let series quantity split =
-    frame
-    |> Frame.filterRowValues (fun r -> cellOf r "quantity" = quantity && cellOf r "split" = split)
-    |> fun f -> f.Rows.Values
-    |> Seq.map (fun r -> (cellOf r "task", cellOf r "epsilon", cellOf r "alpha", numOf r "step"), numOf r "value")
-    |> Seq.groupBy fst
-    |> Seq.map (fun (k, g) -> k, g |> Seq.averageBy snd)
+    rows
+    |> List.filter (fun r -> cell r "quantity" = quantity && cell r "split" = split)
+    |> TidyQueries.MeanOverSeeds
+    |> Seq.map (fun r -> (cell r "task", cell r "epsilon", cell r "alpha", num r "step"), num r "value")
     |> Map.ofSeq
 
 let pTrain = series "effective_parameters" "train"

@@ -13,7 +13,7 @@ module Study =
     /// `ApproximationConfig(Steps = 100, TrainSize = 200, TestSize = 200)`.
     let approximation (config: ApproximationConfig) : IStudy = ApproximationStudy(config) :> IStudy
 
-    /// The study's swept hyper-parameter columns.
+    /// The study's coordinate columns: its swept hyper-parameters and row-level coordinates (lmc's `alpha`, `layer`).
     let parameters (study: IStudy) = List.ofSeq study.ParameterNames
 
     /// Run every run of the study in order; returns each run's key, observations and failure (if any).
@@ -34,7 +34,8 @@ module Study =
         Telescope.Frames.TidyFrames.FromRuns(
             rs
             |> List.map (fun (k, obs, _) ->
-                struct (k, (ResizeArray obs :> System.Collections.Generic.IReadOnlyList<_>)))
+                struct (k, (ResizeArray obs :> System.Collections.Generic.IReadOnlyList<_>))),
+            columns = study.ParameterNames
         )
 
     // ---- the catalog: every study that is a catalog entry, by name, with the CLI's parameter names ----

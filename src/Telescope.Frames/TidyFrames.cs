@@ -15,13 +15,26 @@ public static class TidyFrames
     /// <summary>The frame of the observations of several runs (one row per observation, runs in order).</summary>
     /// <param name="runs">Each run's key and its observations.</param>
     /// <param name="theoryColumns">Add <c>closed_form, simulated, abs_error, rel_error</c> (theory tables).</param>
+    /// <param name="columns">The coordinate columns between <c>output</c> and <c>quantity</c>, in order (a study's
+    /// <c>ParameterNames</c>, as its CSV has them); null: the runs' swept hyper-parameters, then the
+    /// observations' row-level coordinates in order of first appearance.</param>
     public static Frame<int, string> FromRuns(
         IEnumerable<(RunKey Key, IReadOnlyList<Observation> Observations)> runs,
-        bool theoryColumns = false
+        bool theoryColumns = false,
+        IReadOnlyList<string>? columns = null
     )
     {
         var list = runs.ToList();
-        var parameters = list.SelectMany(r => r.Key.ParameterNames).Distinct().ToList();
+        var parameters =
+            columns?.ToList()
+            ?? list.SelectMany(r => r.Key.ParameterNames)
+                .Concat(
+                    list.SelectMany(r =>
+                        r.Observations.SelectMany(o => o.Coordinates ?? []).Select(c => c.Key)
+                    )
+                )
+                .Distinct()
+                .ToList();
         var study = new List<string>();
         var run = new List<string>();
         var seed = new List<long>();
@@ -44,7 +57,7 @@ public static class TidyFrames
             example.Add(o.Example ?? double.NaN);
             output.Add(o.Output ?? double.NaN);
             foreach (var p in parameters)
-                pars[p].Add(key[p]);
+                pars[p].Add(o.Coordinate(p) ?? key[p]);
             quantity.Add(o.Quantity);
             value.Add(o.Value);
             closed.Add(o.ClosedForm ?? double.NaN);

@@ -87,6 +87,58 @@ public static class TidyQueries
     }
 
     /// <summary>
+    /// The one "mean over seeds" of tidy rows (as read by <see cref="TidyTable.ReadRows"/>), for reports,
+    /// figures and scripts: rows are grouped by every coordinate column (every column but <c>run</c>,
+    /// <c>seed</c> and the measures, so a table's own columns such as <c>p</c>, <c>alpha</c> or <c>layer</c>
+    /// keep their groups apart), and each group gives one row with those coordinates, <c>value</c> = the mean
+    /// of its finite values (NaN when none: every seed diverged) and <c>n</c> = their number. Groups keep the
+    /// order of their first row. <see cref="AggregateOverSeeds"/> adds the standard deviation and a
+    /// confidence interval, on Deedle frames.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, string>> MeanOverSeeds(
+        IEnumerable<IReadOnlyDictionary<string, string>> rows
+    )
+    {
+        var groups =
+            new Dictionary<
+                string,
+                (IReadOnlyDictionary<string, string> first, double sum, int n)
+            >();
+        var order = new List<string>();
+        foreach (var r in rows)
+        {
+            var key = string.Join(
+                '\u001f',
+                r.Where(kv => IsCoordinate(kv.Key))
+                    .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => kv.Key + "\u001e" + kv.Value)
+            );
+            if (!groups.TryGetValue(key, out var acc))
+            {
+                acc = (r, 0, 0);
+                order.Add(key);
+            }
+            double v = TidyFrames.ToNumber(r.TryGetValue("value", out var cell) ? cell : null);
+            groups[key] = double.IsFinite(v) ? (acc.first, acc.sum + v, acc.n + 1) : acc;
+        }
+        return order
+            .Select(k =>
+            {
+                var (first, sum, n) = groups[k];
+                var row = first
+                    .Where(kv => IsCoordinate(kv.Key))
+                    .ToDictionary(kv => kv.Key, kv => kv.Value);
+                row["value"] = Csv.Number(n == 0 ? double.NaN : sum / n);
+                row["n"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return (IReadOnlyDictionary<string, string>)row;
+            })
+            .ToList();
+    }
+
+    private static bool IsCoordinate(string column) =>
+        !ReplicateColumns.Contains(column) && !MeasureColumns.Contains(column);
+
+    /// <summary>
     /// One quantity as a step × hyper-parameter table: row keys are the steps (ascending), one column per
     /// value of <paramref name="column"/> (named <c>column=value</c>, in order of first appearance), each
     /// cell the mean of <c>value</c> over every other coordinate (seeds, examples, other parameters —

@@ -6,7 +6,11 @@ namespace Telescope.Frames;
 /// The one long format of the project. Columns, in order:
 /// <c>study, run, seed, step, split, example, output, &lt;parameters…&gt;, quantity, value</c>, and for
 /// theory tables also <c>closed_form, simulated, abs_error, rel_error</c>. Empty cells mean "not
-/// applicable". Anything that varies across rows is a column, never part of a file name.
+/// applicable". Anything that varies across rows is a column, never part of a file name, a split or a
+/// quantity name. <see cref="ParameterNames"/> are the coordinate columns between <c>output</c> and
+/// <c>quantity</c>: a cell is the row's own coordinate (<see cref="Observation.Coordinates"/>, e.g. a path's
+/// <c>alpha</c> or a quantity's <c>layer</c>) when it sets one, else the run's swept hyper-parameter
+/// (<see cref="RunKey"/>), else empty.
 /// </summary>
 public sealed record TidySchema(IReadOnlyList<string> ParameterNames, bool TheoryColumns = false)
 {
@@ -58,7 +62,7 @@ public sealed record TidySchema(IReadOnlyList<string> ParameterNames, bool Theor
             o.Output?.ToString(CultureInfo.InvariantCulture) ?? "",
         };
         foreach (var name in ParameterNames)
-            cells.Add(Csv.Escape(key[name] ?? ""));
+            cells.Add(Csv.Escape(o.Coordinate(name) ?? key[name] ?? ""));
         cells.Add(Csv.Escape(o.Quantity));
         cells.Add(Csv.Number(o.Value));
         if (TheoryColumns)

@@ -7,21 +7,18 @@ open System.IO
 [<RequireQualifiedAccess>]
 module TreeAndModeFigures =
 
-    /// A copy of `row` with a numeric column `name` parsed from the text after `prefix` in `column`.
-    let private withNumber (column: string) (prefix: string) (name: string) (row: Row) : Row =
-        let d = Dictionary<string, string>(row)
-        d.[name] <- (TidyFrame.cell column row).Substring(prefix.Length)
-        d :> Row
+    /// Means over seeds of the rows (`TidyQueries.MeanOverSeeds`: every other coordinate kept apart).
+    let private meanOverSeeds (rows: Row list) : Row list =
+        Telescope.Frames.TidyQueries.MeanOverSeeds rows |> List.ofSeq
 
     /// GBT vs NN on irregular inputs (paper Fig. 5): ΔMSE(p)/ΔMSE(0), R_NN(p) and R_GBT(p), the two
     /// models' test MSE against p (means over seeds), then the per-step maximum kernel-weight norms.
     let gbtVsNn (table: string) (html: string) (caption: string) =
         let rows = TidyFrame.read table
 
+        // rows of a test set carry its irregular share in column p
         let byShare =
-            rows
-            |> List.filter (fun r -> (TidyFrame.cell "split" r).StartsWith "p=")
-            |> List.map (withNumber "split" "p=" "p")
+            rows |> List.filter (fun r -> TidyFrame.cell "p" r <> "") |> meanOverSeeds
 
         let overP title quantities ytitle =
             Figures.lines
@@ -90,7 +87,7 @@ module TreeAndModeFigures =
                 { Figures.lineSpec
                       "Gradient change of the true-class logit over the next steps, per layer"
                       [ "gradient_change" ] with
-                    GroupBy = [ "model"; "split" ]
+                    GroupBy = [ "model"; "layer" ]
                     LogY = true
                     XTitle = "step t′"
                     YTitle = "mean (∇f_{t′+k} − ∇f_{t′})²"

@@ -12,6 +12,13 @@ namespace Telescope;
 /// <param name="Example">Index of the example within its split, for per-example quantities; otherwise null.</param>
 /// <param name="Output">Index of the network output, for per-output quantities; otherwise null.</param>
 /// <param name="ClosedForm">Theory tables only: the closed-form prediction that <paramref name="Value"/> is compared with.</param>
+/// <param name="Coordinates">
+/// Row-level coordinates beyond the fixed ones — a coordinate that varies across the rows of one run, such as
+/// the interpolation coefficient <c>alpha</c> of a path or the <c>layer</c> of a per-layer quantity — as
+/// (column, cell text) pairs; null when there are none. Each names a column of the table (the study lists it
+/// beside its swept hyper-parameters), so a coordinate is never spelled into <paramref name="Split"/> or
+/// <paramref name="Quantity"/>. Add them with <see cref="At(string, double)"/>.
+/// </param>
 public readonly record struct Observation(
     string Quantity,
     double Value,
@@ -19,12 +26,54 @@ public readonly record struct Observation(
     string? Split = null,
     int? Example = null,
     int? Output = null,
-    double? ClosedForm = null
-);
+    double? ClosedForm = null,
+    IReadOnlyList<KeyValuePair<string, string>>? Coordinates = null
+)
+{
+    /// <summary>This observation with the row-level coordinate <paramref name="column"/> = <paramref name="value"/> added.</summary>
+    public Observation At(string column, string value) =>
+        this with
+        {
+            Coordinates = [.. Coordinates ?? [], new KeyValuePair<string, string>(column, value)],
+        };
+
+    /// <summary>
+    /// This observation with a numeric row-level coordinate, written as the table writes numbers (round-trip,
+    /// invariant culture), so that readers parse the column rather than a string.
+    /// </summary>
+    public Observation At(string column, double value) =>
+        At(column, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Equal when every field is, coordinates compared by value (as the other fields are).</summary>
+    public bool Equals(Observation other) =>
+        Quantity == other.Quantity
+        && Value.Equals(other.Value)
+        && Step.Equals(other.Step)
+        && Split == other.Split
+        && Example == other.Example
+        && Output == other.Output
+        && ClosedForm.Equals(other.ClosedForm)
+        && (Coordinates ?? []).SequenceEqual(other.Coordinates ?? []);
+
+    /// <inheritdoc />
+    public override int GetHashCode() =>
+        HashCode.Combine(Quantity, Value, Step, Split, Example, Output, ClosedForm);
+
+    /// <summary>The cell of the row-level coordinate <paramref name="column"/>, or null when this row does not set it.</summary>
+    public string? Coordinate(string column)
+    {
+        if (Coordinates is { } cs)
+            foreach (var kv in cs)
+                if (kv.Key == column)
+                    return kv.Value;
+        return null;
+    }
+}
 
 /// <summary>
 /// The identifying columns shared by every row of one run: <c>study, run, seed</c> and every swept
-/// hyper-parameter by name (in a fixed order, so that all runs of a study share one header).
+/// hyper-parameter by name (in a fixed order, so that all runs of a study share one header). Coordinates that
+/// vary within a run are the observations' own (<see cref="Observation.Coordinates"/>).
 /// </summary>
 public sealed record RunKey(
     string Study,

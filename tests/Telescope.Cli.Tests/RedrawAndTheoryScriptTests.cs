@@ -6,7 +6,7 @@ namespace Telescope.Cli.Tests;
 /// <summary>
 /// The scripts that redraw a study's figure from its saved table (analysis/redraw/) and the thesis
 /// chapter scripts (analysis/theory/) run green on a fresh build: each study is run at a tiny size
-/// through the CLI, then its redraw script loads the table (a Deedle frame) and writes the figure.
+/// through the CLI, then its redraw script loads the table and writes the figure.
 /// </summary>
 public sealed class RedrawAndTheoryScriptTests : IDisposable
 {

@@ -45,6 +45,77 @@ public class FramesTests : IDisposable
         Assert.Equal(2, frame.RowCount);
     }
 
+    [Fact]
+    public void RowCoordinatesAreColumnsBesideTheRunsParameters()
+    {
+        var path = Path.Combine(_dir, "coords.csv");
+        var schema = new TidySchema(["lr", "note", "alpha", "layer"]);
+        var alpha = new Observation("path_error", 0.25, 4, "test").At("alpha", 0.5);
+        var layer = new Observation("gradient_change", 1e-3, 0, "test").At("layer", "conv1");
+        var lr = new Observation("mse", 2, Split: "validation").At("lr", 0.03);
+        using (var w = new TidyCsvWriter(path, schema, Key))
+        {
+            w.Write(alpha);
+            w.Write(layer);
+            w.Write(lr);
+            w.Complete();
+        }
+        var rows = TidyTable.ReadRows(path).ToList();
+        Assert.Equal(["0.5", "", ""], rows.Select(r => r["alpha"]));
+        Assert.Equal(["", "conv1", ""], rows.Select(r => r["layer"]));
+        // a row's own coordinate wins over the run's parameter of the same name
+        Assert.Equal(["0.1", "0.1", "0.03"], rows.Select(r => r["lr"]));
+        Assert.Equal(["test", "test", "validation"], rows.Select(r => r["split"]));
+        var frame = TidyFrames.FromRuns([(Key, [alpha, layer, lr])]);
+        Assert.Equal(
+            [
+                "study",
+                "run",
+                "seed",
+                "step",
+                "split",
+                "example",
+                "output",
+                "lr",
+                "note",
+                "alpha",
+                "layer",
+                "quantity",
+                "value",
+            ],
+            frame.ColumnKeys
+        );
+        Assert.Equal(["", "conv1", ""], TidyFrames.Cells(frame, "layer"));
+    }
+
+    [Fact]
+    public void MeanOverSeedsKeepsEveryCoordinateApartAndSkipsNonFiniteValues()
+    {
+        Dictionary<string, string> Row(string seed, string alpha, string value) =>
+            new()
+            {
+                ["study"] = "s",
+                ["run"] = "r" + seed,
+                ["seed"] = seed,
+                ["step"] = "1",
+                ["alpha"] = alpha,
+                ["quantity"] = "q",
+                ["value"] = value,
+            };
+        var means = TidyQueries.MeanOverSeeds([
+            Row("0", "0", "1"),
+            Row("0", "1", "10"),
+            Row("1", "0", "3"),
+            Row("1", "1", "NaN"),
+            Row("2", "0", "Infinity"),
+        ]);
+        Assert.Equal(2, means.Count);
+        Assert.Equal(("0", "2", "2"), (means[0]["alpha"], means[0]["value"], means[0]["n"]));
+        Assert.Equal(("1", "10", "1"), (means[1]["alpha"], means[1]["value"], means[1]["n"]));
+        Assert.False(means[0].ContainsKey("seed") || means[0].ContainsKey("run"));
+        Assert.Equal("NaN", TidyQueries.MeanOverSeeds([Row("0", "0", "NaN")])[0]["value"]);
+    }
+
     [Theory]
     [InlineData("comma", "a,b")]
     [InlineData("quotes", "say \"hi\", \"\"twice\"\"")]

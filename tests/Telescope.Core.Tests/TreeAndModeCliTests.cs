@@ -178,7 +178,7 @@ public class TreeAndModeCliTests : IDisposable
         Assert.Equal(3, rows.Count(r => r["quantity"] == "r_nn" && V(r) > 0));
         Assert.Equal(
             1.0,
-            V(rows.Single(r => r["quantity"] == "relative_mse" && r["split"] == "p=0")),
+            V(rows.Single(r => r["quantity"] == "relative_mse" && r["p"] == "0")),
             12
         );
         Assert.True(File.Exists(Path.Combine(dir, "gbt-vs-nn.html")));
@@ -205,7 +205,7 @@ public class TreeAndModeCliTests : IDisposable
                 )
         );
         var layers = rows.Where(r => r["quantity"] == "gradient_change")
-            .Select(r => r["split"])
+            .Select(r => r["layer"])
             .Distinct()
             .Order()
             .ToArray();

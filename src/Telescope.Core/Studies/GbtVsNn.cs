@@ -121,8 +121,11 @@ public sealed record GbtVsNnConfig
 /// irregular rows it records <c>mse_nn</c>, <c>mse_gbt</c>, <c>relative_mse</c> = ΔMSE(p)/ΔMSE(0),
 /// and the normalised maximum kernel-weight norms <c>r_nn</c> (plain tangent kernel,
 /// <c>‖K_{t−1}(x, X_{B_t})‖/b_t</c>, every step) and <c>r_gbt</c> (<c>1/√n_leaf</c>, every tree). Rows
-/// carrying p use split <c>p=&lt;p&gt;</c>. Per-step curves: <c>nn_max_weight_norm</c> (step = SGD step)
-/// and <c>gbt_max_weight_norm</c> (step = tree index) for splits train, regular and irregular.
+/// of a test set carry its share in column <c>p</c> (split <c>test</c>). Model selection: <c>nn_validation_mse</c>
+/// per rate of the grid (column <c>lr</c>) and at the selected rate (<c>lr</c> empty; the rate is <c>nn_lr</c>),
+/// <c>gbt_validation_mse</c> at the selected <c>gbt_depth</c>, <c>gbt_eta</c>, <c>gbt_trees</c>. Per-step curves:
+/// <c>nn_max_weight_norm</c> (step = SGD step) and <c>gbt_max_weight_norm</c> (step = tree index) for splits
+/// train, regular and irregular.
 /// </summary>
 public sealed class GbtVsNnStudy : IStudy
 {
@@ -145,7 +148,7 @@ public sealed class GbtVsNnStudy : IStudy
         HousesLike.Source(_cfg.Rows, _cfg.Seeds[0]) + " (one table per seed)";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ParameterNames => ["dataset", "nn_steps"];
+    public IReadOnlyList<string> ParameterNames => ["dataset", "nn_steps", "p", "lr"];
 
     private int StepsPerEpoch => (_cfg.Train + _cfg.Batch - 1) / _cfg.Batch;
 
@@ -209,8 +212,6 @@ public sealed class GbtVsNnStudy : IStudy
 
     private static double Mse(double[] f, double[] y) =>
         f.Zip(y, (a, b) => (a - b) * (a - b)).Average();
-
-    private static string P(double p) => "p=" + p.ToString("0.###", CultureInfo.InvariantCulture);
 
     private TrajectoryResult RunOne(
         long seed,
@@ -315,13 +316,7 @@ public sealed class GbtVsNnStudy : IStudy
             using var net = spec.Build([HousesLike.D], 1, seed, _cfg.DType, device);
             bool ok = TrainNn(net, split, fit, lr, seed, null, cancel);
             double mse = ok ? PredictMse(net, split, split.Validation) : double.PositiveInfinity;
-            sink.Write(
-                new Observation(
-                    "nn_validation_mse_at_lr_" + lr.ToString("R", CultureInfo.InvariantCulture),
-                    mse,
-                    Split: "validation"
-                )
-            );
+            sink.Write(new Observation("nn_validation_mse", mse, Split: "validation").At("lr", lr));
             if (mse < bestNn.mse)
                 bestNn = (mse, lr);
         }
@@ -349,20 +344,23 @@ public sealed class GbtVsNnStudy : IStudy
         double delta0 = double.NaN;
         for (int k = 0; k < testSets.Length; k++)
         {
-            string s = P(_cfg.Shares[k]);
+            double p = _cfg.Shares[k];
+            void Write(string quantity, double value) =>
+                sink.Write(new Observation(quantity, value, Split: "test").At("p", p));
             double nnMse = PredictMse(model, split, testSets[k]);
             double delta = nnMse - gbtMse[k];
             if (k == 0)
                 delta0 = delta;
-            sink.Write(new Observation("mse_nn", nnMse, Split: s));
-            sink.Write(new Observation("mse_gbt", gbtMse[k], Split: s));
-            sink.Write(new Observation("delta_mse", delta, Split: s));
+            Write("mse_nn", nnMse);
+            Write("mse_gbt", gbtMse[k]);
+            Write("delta_mse", delta);
             // guard (spec §4.4): the ratio only means something when GBT is better at p = 0 by a visible
             // margin (ΔMSE(0) > 0.1% of MSE_GBT(0)); otherwise NaN, and delta_mse is still written
             double rel = delta0 > 1e-3 * Math.Max(gbtMse[0], 1e-12) ? delta / delta0 : double.NaN;
-            sink.Write(new Observation("relative_mse", rel, Split: s));
-            sink.Write(new Observation("r_nn", nnR[k], Split: s));
-            sink.Write(new Observation("r_gbt", gbtR[k], Split: s));
+            Write("relative_mse", rel);
+            Write("r_nn", nnR[k]);
+            Write("r_gbt", gbtR[k]);
+            string s = "p=" + p.ToString("0.###", CultureInfo.InvariantCulture); // run.json's final-value keys
             final[$"{s}/relative_mse"] = rel;
             final[$"{s}/r_nn"] = nnR[k];
             final[$"{s}/r_gbt"] = gbtR[k];

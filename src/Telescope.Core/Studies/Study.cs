@@ -53,7 +53,12 @@ public interface IStudy
     /// <summary>Where the data came from; recorded in run.json and printed.</summary>
     string DataSource { get; }
 
-    /// <summary>Swept hyper-parameter column names, in column order.</summary>
+    /// <summary>
+    /// The coordinate columns between <c>output</c> and <c>quantity</c>, in column order: the swept
+    /// hyper-parameters (each run's <see cref="RunKey"/> sets them) and the row-level coordinates that vary
+    /// within a run (each observation's <see cref="Observation.Coordinates"/>, e.g. lmc's <c>alpha</c> and
+    /// <c>layer</c>).
+    /// </summary>
     IReadOnlyList<string> ParameterNames { get; }
 
     /// <summary>The full configuration as JSON (for run.json).</summary>

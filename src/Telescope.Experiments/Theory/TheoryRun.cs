@@ -51,8 +51,15 @@ public static class TheoryRun
         Directory.CreateDirectory(outDir);
         long seed = report.Seeds.Count > 0 ? report.Seeds[0] : 0;
         var key = Key(r, values, seed);
+        var parameterColumns = ColumnParameters(r).Select(p => p.Name).ToList();
+        // row coordinates (a data-increment row's alpha, …): a column of their own unless a parameter has it
+        var coordinates = report
+            .Rows.SelectMany(x => x.Coordinates ?? [])
+            .Select(c => c.Key)
+            .Distinct()
+            .ToList();
         var schema = new TidySchema(
-            ["result", .. ColumnParameters(r).Select(p => p.Name)],
+            ["result", .. parameterColumns, .. coordinates.Except(parameterColumns)],
             TheoryColumns: true
         );
         string csv = Path.Combine(outDir, r.Name + ".csv");
@@ -65,7 +72,8 @@ public static class TheoryRun
                         row.Simulated,
                         row.X,
                         Output: row.Output,
-                        ClosedForm: row.ClosedForm
+                        ClosedForm: row.ClosedForm,
+                        Coordinates: row.Coordinates
                     )
                 );
             w.Complete();
@@ -76,7 +84,7 @@ public static class TheoryRun
             $"theory {r.Name}",
             ListModule.OfSeq(quantities),
             "step",
-            ListModule.OfSeq(new[] { "output" }),
+            ListModule.OfSeq(new[] { "output" }.Concat(coordinates)),
             FSharpList<string>.Empty,
             false,
             report.LogX,
@@ -94,7 +102,7 @@ public static class TheoryRun
         foreach (var p in r.Parameters)
             config[p.Name] = values[p.Name];
         var tolerances = new JsonObject();
-        foreach (var g in report.Rows.GroupBy(x => x.Quantity))
+        foreach (var g in report.Rows.GroupBy(x => x.Claim))
             tolerances[g.Key] = g.Max(x => x.Tolerance);
         config["tolerance_max_by_quantity"] = tolerances;
         config["notes"] = new JsonArray(
@@ -137,7 +145,7 @@ public static class TheoryRun
         );
         bool pass = true;
         int controlsAccepted = 0;
-        foreach (var g in report.Rows.GroupBy(x => x.Quantity))
+        foreach (var g in report.Rows.GroupBy(x => x.Claim))
         {
             var rows = g.ToList();
             bool control = rows[0].Control;

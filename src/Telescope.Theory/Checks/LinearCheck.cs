@@ -207,9 +207,7 @@ public sealed class LinearCheck : ITheoryCheck
                 )
             );
         const int d = 5;
-        foreach (
-            var (name, tail) in new[] { ("thesis_tail", (double)n), ("small_tail", 0.05 * (n - d)) }
-        )
+        foreach (var (name, tail) in new[] { ("thesis", (double)n), ("small", 0.05 * (n - d)) })
         {
             var two = new LearnabilityProblem(
                 Eigenlearning.TwoLevel(d, width, tail / (width - d)),
@@ -219,23 +217,23 @@ public sealed class LinearCheck : ITheoryCheck
             var (m, e) = Eigenlearning.Simulate(two, [1, d + 1], trials, seed + 7);
             rows.Add(
                 new Comparison(
-                    $"learnability_{name}_top",
+                    "learnability_two_level",
                     1,
                     l[0],
                     m[0],
                     Eigenlearning.Tolerance(0.05, e[0])
-                )
+                ).At("tail_mass", tail)
             );
             rows.Add(
                 new Comparison(
-                    $"learnability_{name}_tail",
+                    "learnability_two_level",
                     d + 1,
                     l[d],
                     m[1],
                     Eigenlearning.Tolerance(0.05, e[1])
-                )
+                ).At("tail_mass", tail)
             );
-            if (name == "thesis_tail")
+            if (name == "thesis")
                 rows.Add(
                     new Comparison(
                         "control_L_top_is_1_thesis_tail",

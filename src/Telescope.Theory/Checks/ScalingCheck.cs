@@ -229,15 +229,15 @@ public sealed class ScalingCheck : ITheoryCheck
         double inc = Scaling.DataIncrementByQuadrature(alpha, a, d);
         double cf = Scaling.DataIncrement(alpha, d);
         return new IncrementRows(
-            new Comparison($"data_increment_alpha_{alpha}", d, cf, inc, 1e-4 * Math.Abs(cf)),
+            new Comparison("data_increment", d, cf, inc, 1e-4 * Math.Abs(cf)).At("alpha", alpha),
             new Comparison(
-                $"control_data_increment_thesis_alpha_{alpha}",
+                "control_data_increment_thesis",
                 d,
                 Scaling.DataIncrementThesisEq433(alpha, d),
                 inc,
                 1e-4 * Math.Abs(cf),
                 true
-            )
+            ).At("alpha", alpha)
         );
     }
 

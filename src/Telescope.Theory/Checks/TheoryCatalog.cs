@@ -138,12 +138,13 @@ public static class TheoryCatalog
 
     /// <summary>
     /// Whether a report passes: every closed-form row is accepted, and every must-fail control quantity has at least one
-    /// rejected row (a control the check accepts everywhere means the check cannot tell right from wrong).
+    /// rejected row (a control the check accepts everywhere means the check cannot tell right from wrong); a control
+    /// with coordinates (<see cref="Comparison.Claim"/>) must be rejected at each of them.
     /// </summary>
     public static bool Passes(TheoryReport report) =>
         report.Rows.Where(x => !x.Control).All(x => x.Accepted)
         && report
             .Rows.Where(x => x.Control)
-            .GroupBy(x => x.Quantity)
+            .GroupBy(x => x.Claim)
             .All(g => g.Any(x => !x.Accepted));
 }

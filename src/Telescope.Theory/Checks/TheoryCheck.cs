@@ -32,7 +32,9 @@ public enum Relation
 /// <summary>
 /// One row of a theory table: a quantity at coordinate x (time t, or the swept resource), its closed form and simulated
 /// value, and the spec tolerance. Control rows carry a must-fail control (misprinted form or parameters outside the
-/// theorem's range): they are expected to be rejected by the same check.
+/// theorem's range): they are expected to be rejected by the same check. A coordinate other than x that varies across
+/// the rows of one quantity (the α of a data-increment row, say) is one of its <paramref name="Coordinates"/>, a column
+/// of the table, never part of the quantity's name; add it with <see cref="At"/>.
 /// </summary>
 public sealed record Comparison(
     string Quantity,
@@ -42,9 +44,47 @@ public sealed record Comparison(
     double Tolerance,
     bool Control = false,
     int? Output = null,
-    Relation Relation = Relation.Within
+    Relation Relation = Relation.Within,
+    IReadOnlyList<KeyValuePair<string, string>>? Coordinates = null
 )
 {
+    /// <summary>This row with the coordinate <paramref name="column"/> = <paramref name="value"/> (a table column).</summary>
+    public Comparison At(string column, string value) =>
+        this with
+        {
+            Coordinates = [.. Coordinates ?? [], new KeyValuePair<string, string>(column, value)],
+        };
+
+    /// <summary>This row with a numeric coordinate, written as the tables write numbers (round-trip, invariant).</summary>
+    public Comparison At(string column, double value) =>
+        At(column, value.ToString("R", CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// What a verdict is given for: the quantity and, when the row has coordinates, their values
+    /// (<c>data_increment alpha=0.5</c>). Printed summaries and <see cref="TheoryCatalog.Passes"/> group rows by it.
+    /// </summary>
+    public string Claim =>
+        Coordinates is { Count: > 0 } cs
+            ? Quantity + " " + string.Join(" ", cs.Select(c => $"{c.Key}={c.Value}"))
+            : Quantity;
+
+    /// <summary>Equal when every field is, coordinates compared by value (as the other fields are).</summary>
+    public bool Equals(Comparison? other) =>
+        other is not null
+        && Quantity == other.Quantity
+        && X.Equals(other.X)
+        && ClosedForm.Equals(other.ClosedForm)
+        && Simulated.Equals(other.Simulated)
+        && Tolerance.Equals(other.Tolerance)
+        && Control == other.Control
+        && Output == other.Output
+        && Relation == other.Relation
+        && (Coordinates ?? []).SequenceEqual(other.Coordinates ?? []);
+
+    /// <inheritdoc />
+    public override int GetHashCode() =>
+        HashCode.Combine(Quantity, X, ClosedForm, Simulated, Tolerance, Control, Output, Relation);
+
     /// <summary>Whether the check accepts the row.</summary>
     public bool Accepted =>
         Relation == Relation.Within

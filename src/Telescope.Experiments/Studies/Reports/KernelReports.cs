@@ -44,13 +44,16 @@ public static class KernelReports
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }
 
+    // the means over seeds of one setting's rows, by (step, quantity, split)
     private static Dictionary<(double step, string q, string split), double> Index(
         IEnumerable<IReadOnlyDictionary<string, string>> rows
     ) =>
-        rows.GroupBy(r =>
+        TidyQueries
+            .MeanOverSeeds(rows)
+            .GroupBy(r =>
                 (Num(r, "step"), r["quantity"], r.TryGetValue("split", out var s) ? s : "")
             )
-            .ToDictionary(g => g.Key, g => g.Select(r => Num(r, "value")).Average());
+            .ToDictionary(g => g.Key, g => Num(g.First(), "value"));
 
     /// <summary>Grokking: per setting, a row per selected logged step (about 10, log-spaced), averaged over seeds.</summary>
     public static void PrintGrokking(string table, TextWriter w)

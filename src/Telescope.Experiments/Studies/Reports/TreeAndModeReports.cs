@@ -7,15 +7,12 @@ namespace Telescope.Experiments.Studies;
 public static class TreeAndModeReports
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
-        double.TryParse(r[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+        double.TryParse(Cell(r, c), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
             ? v
             : double.NaN;
 
-    private static double Mean(IEnumerable<double> xs)
-    {
-        var list = xs.Where(double.IsFinite).ToList();
-        return list.Count == 0 ? double.NaN : list.Average();
-    }
+    private static string Cell(IReadOnlyDictionary<string, string> r, string c) =>
+        r.TryGetValue(c, out var v) ? v : "";
 
     /// <summary>Write <c>gbt-vs-nn.html</c> beside the table; returns the files written.</summary>
     public static IEnumerable<string> GbtVsNnFigures(string table, string outDir, string source)
@@ -57,7 +54,8 @@ public static class TreeAndModeReports
             }
         )
         {
-            var vals = rows.Where(r => r["quantity"] == q)
+            // the selected model's rows (nn_validation_mse also has one row per rate of the grid, column lr)
+            var vals = rows.Where(r => r["quantity"] == q && Cell(r, "lr") == "")
                 .Select(r => (r["seed"], Num(r, "value")))
                 .ToList();
             w.WriteLine(
@@ -73,14 +71,18 @@ public static class TreeAndModeReports
         w.WriteLine(
             $"{"p", 6} {"MSE_NN", 9} {"MSE_GBT", 9} {"ΔMSE/ΔMSE(0)", 13} {"R_NN", 8} {"R_GBT", 8}"
         );
-        foreach (var g in rows.Where(r => r["split"].StartsWith("p=")).GroupBy(r => r["split"]))
+        var means = TidyQueries.MeanOverSeeds(rows.Where(r => Cell(r, "p") != ""));
+        foreach (var g in means.GroupBy(r => r["p"]))
         {
             double M(string q) =>
-                Mean(g.Where(r => r["quantity"] == q).Select(r => Num(r, "value")));
+                g.Where(r => r["quantity"] == q)
+                    .Select(r => Num(r, "value"))
+                    .DefaultIfEmpty(double.NaN)
+                    .First();
             w.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{g.Key[2..], 6} {M("mse_nn"), 9:0.0000} {M("mse_gbt"), 9:0.0000} {M("relative_mse"), 13:0.000} {M("r_nn"), 8:0.000} {M("r_gbt"), 8:0.000}"
+                    $"{g.Key, 6} {M("mse_nn"), 9:0.0000} {M("mse_gbt"), 9:0.0000} {M("relative_mse"), 13:0.000} {M("r_nn"), 8:0.000} {M("r_gbt"), 8:0.000}"
                 )
             );
         }
@@ -94,41 +96,40 @@ public static class TreeAndModeReports
         w.WriteLine(
             "Linear mode connectivity on Fashion-MNIST (test error barrier between two children spawned at t′; means over seeds)"
         );
-        foreach (var m in rows.GroupBy(r => r["model"]))
-        {
-            double trunk = m.Where(r => r["quantity"] == "test_error")
+        var means = TidyQueries.MeanOverSeeds(rows);
+        double Q(
+            IEnumerable<IReadOnlyDictionary<string, string>> m,
+            string q,
+            double? step = null
+        ) =>
+            m.Where(r => r["quantity"] == q && (step is null || Num(r, "step") == step))
                 .Select(r => Num(r, "value"))
                 .DefaultIfEmpty(double.NaN)
-                .Average();
+                .First();
+        foreach (var m in means.GroupBy(r => r["model"]))
+        {
             w.WriteLine(
                 string.Create(
                     CultureInfo.InvariantCulture,
-                    $"model {m.Key}: trunk test error {trunk:0.000}"
+                    $"model {m.Key}: trunk test error {Q(m, "test_error"):0.000}"
                 )
             );
             w.WriteLine(
                 $"  {"t′", 6} {"err barrier max", 16} {"err barrier ½", 14} {"loss barrier max", 17} {"child error", 12}"
             );
             foreach (
-                var g in m.Where(r => r["quantity"] == "error_barrier_max")
-                    .GroupBy(r => Num(r, "step"))
-                    .OrderBy(g => g.Key)
+                var t in m.Where(r => r["quantity"] == "error_barrier_max")
+                    .Select(r => Num(r, "step"))
+                    .Order()
             )
-            {
-                double Q(string q) =>
-                    m.Where(r => r["quantity"] == q && Num(r, "step") == g.Key)
-                        .Select(r => Num(r, "value"))
-                        .DefaultIfEmpty(double.NaN)
-                        .Average();
                 w.WriteLine(
                     string.Create(
                         CultureInfo.InvariantCulture,
-                        $"  {g.Key, 6} {Q("error_barrier_max"), 16:0.0000} {Q("error_barrier_half"), 14:0.0000} {Q("loss_barrier_max"), 17:0.0000} {Q("child_error"), 12:0.0000}"
+                        $"  {t, 6} {Q(m, "error_barrier_max", t), 16:0.0000} {Q(m, "error_barrier_half", t), 14:0.0000} {Q(m, "loss_barrier_max", t), 17:0.0000} {Q(m, "child_error", t), 12:0.0000}"
                     )
                 );
-            }
             var grads = m.Where(r => r["quantity"] == "gradient_change").ToList();
-            var layers = grads.Select(r => r["split"]).Distinct().ToList();
+            var layers = grads.Select(r => Cell(r, "layer")).Distinct().ToList();
             w.WriteLine(
                 $"  gradient change of the true-class logit (rows t′; columns layers): {string.Join(", ", layers)}"
             );
@@ -138,10 +139,10 @@ public static class TreeAndModeReports
                         + string.Join(
                             " ",
                             layers.Select(l =>
-                                g.Where(r => r["split"] == l)
+                                g.Where(r => Cell(r, "layer") == l)
                                     .Select(r => Num(r, "value"))
                                     .DefaultIfEmpty(double.NaN)
-                                    .Average()
+                                    .First()
                                     .ToString("0.000e+00", CultureInfo.InvariantCulture)
                                     .PadLeft(11)
                             )
