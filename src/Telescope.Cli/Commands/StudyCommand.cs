@@ -1,15 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
-using Telescope.Cli.Hosting;
+using System.Runtime.InteropServices;
 using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
-using Telescope.Frames;
-using Telescope.Models;
-using Telescope.Native;
-using Telescope.Optim;
-using Telescope.Studies;
-using Telescope.Tangents;
-using TorchSharp;
 
 namespace Telescope.Cli.Commands;
 
@@ -28,34 +20,28 @@ public static class StudyCommand
         return cmd;
     }
 
-    /// <summary>Options every study shares.</summary>
-    public sealed class Common
+    /// <summary>The host's options (not the study's): out, threads, checkpoint interval, resume, dry run.</summary>
+    /// <param name="name">What <c>--out</c> defaults to under <c>out/</c> (<c>approximation</c>, <c>bench/ntk</c>).</param>
+    public sealed class Common(string name)
     {
-        public Option<string> Out { get; }
-        public Option<string> Device { get; } =
-            new("--device")
+        /// <summary><c>--out</c>.</summary>
+        public Option<string> Out { get; } =
+            new("--out")
             {
-                Description = "cpu, cuda or cuda:N (tensors are created on the model's device).",
-                DefaultValueFactory = _ => "cpu",
-            };
-        public Option<string> DType { get; } =
-            new("--dtype")
-            {
-                Description = "float64 (default: exactness) or float32.",
-                DefaultValueFactory = _ => "float64",
+                Description = $"Output folder. Default: out/{name}.",
+                DefaultValueFactory = _ => StudyHost.DefaultDir(name),
             };
 
-        /// <summary>Options with a different default dtype (benchmarks: float32).</summary>
-        public Common(string study, string dtype)
-            : this(study) => DType.DefaultValueFactory = _ => dtype;
-
+        /// <summary><c>--threads</c>.</summary>
         public Option<int> Threads { get; } =
             new("--threads")
             {
                 Description =
                     "Intra-op threads (recorded in run.json; same seed + threads ⇒ same numbers). Default: all cores.",
-                DefaultValueFactory = _ => 0,
+                DefaultValueFactory = _ => StudyHost.DefaultThreads,
             };
+
+        /// <summary><c>--checkpoint-every</c>.</summary>
         public Option<int> CheckpointEvery { get; } =
             new("--checkpoint-every")
             {
@@ -63,12 +49,16 @@ public static class StudyCommand
                     "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Studies approximation, grokking and double-descent checkpoint within a run; gbt-vs-nn and lmc resume whole runs.",
                 DefaultValueFactory = _ => RunOptions.DefaultCheckpointEvery,
             };
+
+        /// <summary><c>--dry-run</c>.</summary>
         public Option<bool> DryRun { get; } =
             new("--dry-run")
             {
                 Description =
                     "Validate every option and exit (0 when valid) without loading data or writing anything.",
             };
+
+        /// <summary><c>--resume</c>.</summary>
         public Option<bool> Resume { get; } =
             new("--resume")
             {
@@ -76,42 +66,11 @@ public static class StudyCommand
                     "Continue in --out: reuse finished runs; an interrupted run continues from its last checkpoint (approximation, grokking, double-descent: same final table, byte for byte) or, without one, starts again.",
             };
 
-        public Common(string study) =>
-            Out = new Option<string>("--out")
-            {
-                Description = $"Output folder. Default: out/{study}.",
-                DefaultValueFactory = _ => Path.Combine("out", study),
-            };
-
-        /// <summary>
-        /// The options a benchmark uses: out, device, dtype, threads. A benchmark has no seeds, runs nothing
-        /// to resume and checkpoints nothing, so it does not accept those options (rather than ignore them).
-        /// </summary>
-        public void AddBenchTo(Command c)
-        {
-            c.Options.Add(Out);
-            c.Options.Add(Device);
-            c.Options.Add(DType);
-            c.Options.Add(Threads);
-        }
-
-        /// <summary>The options of the host, not the study: out, threads, checkpoint interval, resume, dry run.</summary>
+        /// <summary>Add every host option to <paramref name="c"/>.</summary>
         public void AddHostTo(Command c)
         {
-            c.Options.Add(Out);
-            c.Options.Add(Threads);
-            c.Options.Add(CheckpointEvery);
-            c.Options.Add(Resume);
-            c.Options.Add(DryRun);
-        }
-
-        /// <summary>Checkpoint interval and resume flag, validated.</summary>
-        public RunOptions ParseRunOptions(ParseResult r)
-        {
-            int every = r.GetValue(CheckpointEvery);
-            if (every < 0)
-                throw new UsageException($"--checkpoint-every must be ≥ 0, got {every}");
-            return new RunOptions(every, r.GetValue(Resume));
+            foreach (var o in new Option[] { Out, Threads, CheckpointEvery, Resume, DryRun })
+                c.Options.Add(o);
         }
 
         /// <summary>
@@ -127,8 +86,8 @@ public static class StudyCommand
                 e.Cancel = true;
                 cts.Cancel();
             };
-            _sigterm ??= System.Runtime.InteropServices.PosixSignalRegistration.Create(
-                System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            _sigterm ??= PosixSignalRegistration.Create(
+                PosixSignal.SIGTERM,
                 c =>
                 {
                     c.Cancel = true;
@@ -139,47 +98,7 @@ public static class StudyCommand
             return cts.Token;
         }
 
-        private static System.Runtime.InteropServices.PosixSignalRegistration? _sigterm;
+        private static PosixSignalRegistration? _sigterm;
         private static Action? _onTerm;
-
-        public torch.ScalarType ParseDType(ParseResult r) =>
-            r.GetValue(DType)?.ToLowerInvariant() switch
-            {
-                "float64" or "double" or "f64" => torch.ScalarType.Float64,
-                "float32" or "float" or "f32" => torch.ScalarType.Float32,
-                var d => throw new UsageException(
-                    $"--dtype: unknown '{d}': expected float64 or float32"
-                ),
-            };
-
-        /// <summary>The device exists in this build (loads libtorch to ask); otherwise a one-line usage error.</summary>
-        public void CheckDevice(ParseResult r) => CheckDevice(r.GetValue(Device) ?? "cpu");
-
-        /// <summary>The device exists in this build (loads libtorch to ask); otherwise a one-line usage error.</summary>
-        public static void CheckDevice(string device)
-        {
-            try
-            {
-                TorchRuntime.EnsureLoaded();
-                TorchRuntime.Device(device);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException($"--device: {e.Message}");
-            }
-        }
-
-        /// <summary>Load libtorch, check the device, fix threads; every failure is a one-line usage error.</summary>
-        public int Prepare(ParseResult r) => Prepare(r, r.GetValue(Device) ?? "cpu");
-
-        /// <summary>Load libtorch, check <paramref name="device"/>, fix threads; every failure is a one-line usage error.</summary>
-        public int Prepare(ParseResult r, string device)
-        {
-            CheckDevice(device);
-            int threads = r.GetValue(Threads);
-            if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
-                throw new UsageException($"--threads {bad}");
-            return TorchRuntime.SetThreads(threads);
-        }
     }
 }
