@@ -12,16 +12,12 @@ namespace Telescope.Cli.Commands;
 public static class BenchCommand
 {
     /// <summary>Build the command.</summary>
-    public static Command Build()
-    {
-        var cmd = new Command(
+    public static Command Build() =>
+        StudyCommands.Group(
             "bench",
-            "Benchmarks: ratios against a baseline measured in the same run (never timed tests)."
+            "Benchmarks: ratios against a baseline measured in the same run (never timed tests).",
+            BenchCatalog.All.Select(For)
         );
-        foreach (var b in BenchCatalog.All)
-            cmd.Subcommands.Add(For(b));
-        return cmd;
-    }
 
     /// <summary>
     /// The command of <paramref name="b"/>. A bench has no seeds, runs nothing to resume and checkpoints nothing, so

@@ -43,7 +43,7 @@ public static class ReportCommand
                 var dir = r.GetValue(input)!;
                 if (!Directory.Exists(dir))
                     throw new UsageException($"--in: folder not found: {dir}");
-                var file = r.GetValue(output) ?? Path.Combine(dir, "report.html");
+                var file = r.GetValue(output) ?? FolderReport.DefaultFile(dir);
                 if (Directory.Exists(file))
                     throw new UsageException($"--out '{file}' is a folder; name the HTML file");
                 Frames.OutputFolder.Check(Path.GetDirectoryName(Path.GetFullPath(file))!);

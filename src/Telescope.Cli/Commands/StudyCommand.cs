@@ -9,16 +9,12 @@ namespace Telescope.Cli.Commands;
 public static class StudyCommand
 {
     /// <summary>Build the command and its sub-commands.</summary>
-    public static Command Build()
-    {
-        var cmd = new Command(
+    public static Command Build() =>
+        StudyCommands.Group(
             "study",
-            "Run a study: tidy CSV + offline HTML figure + run.json + printed summary."
+            "Run a study: tidy CSV + offline HTML figure + run.json + printed summary.",
+            StudyCatalog.All.Select(StudyCommands.For)
         );
-        foreach (var d in StudyCatalog.All)
-            cmd.Subcommands.Add(StudyCommands.For(d));
-        return cmd;
-    }
 
     /// <summary>The host's options (not the study's): out, threads, checkpoint interval, resume, dry run.</summary>
     /// <param name="name">What <c>--out</c> defaults to under <c>out/</c> (<c>approximation</c>, <c>bench/ntk</c>).</param>

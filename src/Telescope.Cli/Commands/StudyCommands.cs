@@ -26,6 +26,15 @@ public static class StudyCommands
         return c;
     }
 
+    /// <summary>A command <paramref name="name"/> whose sub-commands are <paramref name="commands"/>.</summary>
+    public static Command Group(string name, string description, IEnumerable<Command> commands)
+    {
+        var group = new Command(name, description);
+        foreach (var c in commands)
+            group.Subcommands.Add(c);
+        return group;
+    }
+
     /// <summary>Add an option per parameter to <paramref name="c"/>; returns them, paired with their parameters.</summary>
     public static IReadOnlyList<(IParameter p, Option o)> Add(
         Command c,

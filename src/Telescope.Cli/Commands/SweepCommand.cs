@@ -14,10 +14,6 @@ public static class SweepCommand
     /// <summary>Build the command.</summary>
     public static Command Build()
     {
-        var c = new Command(
-            "sweep",
-            "Run a grid (options × seeds) as independent jobs — locally or as a Slurm job array — and merge their tables."
-        );
         var spec = new Argument<string>("SPEC")
         {
             Description = "Sweep file (JSON): name, command, base, grid, seeds, threads_per_job.",
@@ -54,11 +50,20 @@ public static class SweepCommand
         {
             Description = "Slurm partition (default: the cluster's default).",
         };
-        c.Arguments.Add(spec);
-        foreach (
-            var o in new Option[] { outOpt, backend, workers, task, retries, timeout, partition }
+        var c = new Command(
+            "sweep",
+            "Run a grid (options × seeds) as independent jobs — locally or as a Slurm job array — and merge their tables."
         )
-            c.Options.Add(o);
+        {
+            spec,
+            outOpt,
+            backend,
+            workers,
+            task,
+            retries,
+            timeout,
+            partition,
+        };
         c.SetAction(r =>
         {
             var path = r.GetValue(spec)!;

@@ -6,6 +6,9 @@ public static class FolderReport
     /// <summary>The page's title when none is given.</summary>
     public const string DefaultTitle = "Telescope.Analytics report";
 
+    /// <summary>The page written for <paramref name="root"/> when no file is given: <c>ROOT/report.html</c>.</summary>
+    public static string DefaultFile(string root) => Path.Combine(root, "report.html");
+
     /// <summary>
     /// Write the report of every output folder under <paramref name="root"/> (run.json, table summaries, figures
     /// redrawn from the tables) to <paramref name="file"/>, atomically; returns the sections and figures written.
