@@ -2,7 +2,6 @@ using System.CommandLine;
 using Telescope.Cli.Commands;
 using Telescope.Experiments.Hosting;
 using Telescope.Frames;
-using Telescope.Native;
 
 namespace Telescope.Cli;
 
@@ -19,7 +18,7 @@ public static class TelescopeCli
     public const int BadInput = 2;
 
     /// <summary>Exit code when the native tensor library cannot be loaded.</summary>
-    public const int NativeFailure = TorchRuntime.NativeFailureExitCode;
+    public const int NativeFailure = StudyHost.NativeFailureExitCode;
 
     /// <summary>Build the root command with every sub-command.</summary>
     public static RootCommand Build()
@@ -93,7 +92,7 @@ public static class TelescopeCli
             Console.Error.WriteLine($"telescope: {e.Message}");
             return BadInput;
         }
-        catch (NativeLoadException e)
+        catch (Exception e) when (StudyHost.IsNativeLoadFailure(e))
         {
             Console.Error.WriteLine($"telescope: {e.Message}");
             return NativeFailure;
@@ -113,7 +112,7 @@ public static class TelescopeCli
             Console.Error.WriteLine($"telescope: {OneLine(e.Message)}");
             return BadInput;
         }
-        catch (Exception e) when (NativeLibraries.Explain(e) is { } line)
+        catch (Exception e) when (StudyHost.NativeFailure(e) is { } line)
         {
             Console.Error.WriteLine($"telescope: {line}");
             return NativeFailure;

@@ -270,13 +270,20 @@ public sealed class BadInputCatalogTests : IDisposable
                 Bad,
                 "--threads must be at most"
             );
+            // soak runs on the CPU in float64 only: it takes no --device or --dtype (rather than ignore them)
             d.Add(
                 $"bench {b}: unknown device",
                 $"bench {b} --device tpu --out {{out}}",
                 Bad,
-                "unknown device"
+                b == "soak" ? "Unrecognized command or argument '--device'" : "unknown device"
             );
         }
+        d.Add(
+            "bench soak: a dtype (it has none)",
+            "bench soak --dtype float32 --out {out}",
+            Bad,
+            "--dtype"
+        );
         d.Add(
             "bench telescoping: zero points",
             "bench telescoping --points 0 --out {out}",

@@ -110,8 +110,8 @@ public class SweepTests : IDisposable
     [Fact]
     public void JobsExpandTheGridTimesSeedsInAFixedOrder()
     {
-        var s = global::Telescope.Cli.Commands.SweepSpec.Load(Spec(Good));
-        var jobs = s.Jobs("o");
+        var s = global::Telescope.Experiments.Sweeps.SweepFile.Load(Spec(Good));
+        var jobs = s.Jobs();
         Assert.Equal(8, jobs.Count);
         Assert.Equal(["job0000", "job0001"], jobs.Take(2).Select(j => j.Id));
         Assert.Equal(

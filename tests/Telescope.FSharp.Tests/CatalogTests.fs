@@ -46,3 +46,51 @@ let ``a catalog study runs in memory and to disk with the same rows, and resumes
     finally
         if Directory.Exists dir then
             Directory.Delete(dir, true)
+
+[<Fact>]
+let ``a sweep over catalog parameter names plans its jobs, runs in process and merges one table`` () =
+    let spec =
+        Sweep.define
+            "fs"
+            "approximation"
+            [
+                "dataset", "synthetic"
+                "train", "30"
+                "test", "20"
+                "width", "4"
+                "steps", "3"
+            ]
+            [ "lr", [ "0.01"; "0.1" ] ]
+            [ 0L ]
+
+    Assert.Equal<(string * (string * string) list) list>(
+        [
+            "job0000", [ "lr", "0.01"; "seed", "0" ]
+            "job0001", [ "lr", "0.1"; "seed", "0" ]
+        ],
+        Sweep.plan spec
+    )
+
+    let e =
+        Assert.Throws<Telescope.Experiments.Sweeps.SweepException>(fun () ->
+            Sweep.plan (Sweep.define "bad" "approximation" [] [ "lr", [ "-1" ] ] [ 0L ])
+            |> ignore)
+
+    Assert.Contains("job0000: --lr: learning rate must be positive", e.Message)
+
+    let dir =
+        Path.Combine(Path.GetTempPath(), "telescope-fsharp-sweep-" + string (System.Guid.NewGuid()))
+
+    try
+        let outcome = Sweep.run dir spec
+        Assert.Empty outcome.Incomplete
+
+        let jobs =
+            Telescope.Frames.TidyTable.ReadRows outcome.Table
+            |> Seq.map (fun r -> r["job"], r["lr"])
+            |> Seq.distinct
+
+        Assert.Equal<(string * string) list>([ "job0000", "0.01"; "job0001", "0.1" ], List.ofSeq jobs)
+    finally
+        if Directory.Exists dir then
+            Directory.Delete(dir, true)

@@ -1,190 +1,43 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
-using Telescope.Benchmarks;
 using Telescope.Cli.Hosting;
-using Telescope.Experiments.Hosting;
-using Telescope.Frames;
+using Telescope.Experiments.Benchmarks;
 
 namespace Telescope.Cli.Commands;
 
 /// <summary>
-/// <c>telescope bench &lt;name&gt;</c>: speed and memory goals as ratios measured in one run against a
-/// baseline in the same run; tidy <c>bench.csv</c> + run.json.
+/// <c>telescope bench &lt;name&gt;</c>: one generated command per <see cref="BenchCatalog"/> entry (an option per
+/// parameter, plus <c>--out</c> and <c>--threads</c>): ratios measured in one run against a baseline in the same
+/// run; tidy <c>bench.csv</c> + run.json.
 /// </summary>
 public static class BenchCommand
 {
     /// <summary>Build the command.</summary>
-    public static Command Build()
-    {
-        var cmd = new Command(
+    public static Command Build() =>
+        StudyCommands.Group(
             "bench",
-            "Benchmarks: ratios against a baseline measured in the same run (never timed tests)."
+            "Benchmarks: ratios against a baseline measured in the same run (never timed tests).",
+            BenchCatalog.All.Select(For)
         );
-        cmd.Subcommands.Add(Telescoping());
-        cmd.Subcommands.Add(Soak());
-        cmd.Subcommands.Add(NtkBenchCommand.Build());
-        return cmd;
-    }
 
-    /// <summary>Write a benchmark's observations to <c>DIR/bench.csv</c> and run.json; returns the table path.</summary>
-    public static string Write(
-        string outDir,
-        string name,
-        int threads,
-        JsonObject config,
-        IReadOnlyList<Observation> obs,
-        string source = "synthetic inputs (uniform [0,1]); timing only"
-    )
+    /// <summary>
+    /// The command of <paramref name="b"/>. A bench has no seeds, runs nothing to resume and checkpoints nothing, so
+    /// it takes only its parameters, <c>--out</c> and <c>--threads</c> (rather than ignore the others).
+    /// </summary>
+    public static Command For(IBenchDefinition b)
     {
-        Directory.CreateDirectory(outDir);
-        var key = new RunKey("bench", name, 0, [new("bench", name)]);
-        var path = Path.Combine(outDir, "bench.csv");
-        using (var w = new TidyCsvWriter(path, new TidySchema(["bench"]), key))
-        {
-            foreach (var o in obs)
-                w.Write(o);
-            w.Complete();
-        }
-        var m = new RunManifest
-        {
-            Study = "bench " + name,
-            Config = config,
-            DataSource = source,
-            Seeds = [0],
-            Threads = threads,
-            Versions = StudyRunner.Versions([typeof(System.CommandLine.RootCommand)]),
-            Status = "completed",
-            Finished = DateTime.UtcNow.ToString("o"),
-        };
-        m.Outputs.Add("bench.csv");
-        m.Save(outDir);
-        return path;
-    }
-
-    private static Command Soak()
-    {
-        var c = new Command(
-            "soak",
-            "Record a long trajectory (default 100,000 steps) of a small model, streaming to disk, and show that resident memory stays flat."
-        );
-        var common = new StudyCommand.Common("bench/soak");
-        common.AddBenchTo(c);
-        var steps = new Option<int>("--steps")
-        {
-            Description = "Steps.",
-            DefaultValueFactory = _ => 100_000,
-        };
-        var every = new Option<int>("--record-every")
-        {
-            Description = "Write every k-th step of the trajectory.",
-            DefaultValueFactory = _ => 10,
-        };
-        c.Options.Add(steps);
-        c.Options.Add(every);
+        var c = new Command(b.Name, b.Summary);
+        var host = new StudyCommand.Common("bench/" + b.Name);
+        c.Options.Add(host.Out);
+        c.Options.Add(host.Threads);
+        var options = StudyCommands.Add(c, b.Parameters);
         c.SetAction(r =>
         {
-            int n = r.GetValue(steps),
-                k = r.GetValue(every);
-            if (n < 1000)
-                throw new UsageException($"--steps must be ≥ 1000 for a soak, got {n}");
-            if (k < 1)
-                throw new UsageException($"--record-every must be ≥ 1, got {k}");
-            int threads = common.Prepare(r);
-            var outDir = r.GetValue(common.Out)!;
-            Directory.CreateDirectory(outDir);
-            var sink = new ObservationList();
-            var key = new RunKey("bench", "soak", 0, [new("bench", "soak")]);
-            using var trajectory = new TidyCsvWriter(
-                Path.Combine(outDir, "trajectory.csv"),
-                new TidySchema(["bench"]),
-                key
-            );
-            var result = ProgressDisplay.Run(
-                "soak",
-                report =>
-                    SoakBench.Run(sink, trajectory, n, k, progress: t => report("steps", t, n))
-            );
-            trajectory.Complete();
-            foreach (var (q, v) in result)
-                Console.WriteLine($"{q, -28} {v, 12:G6}");
-            var path = Write(
-                outDir,
-                "soak",
-                threads,
-                new JsonObject
-                {
-                    ["steps"] = n,
-                    ["record_every"] = k,
-                    ["model"] =
-                        "MLP 16-32-32-1, momentum 0.9, lr 0.01, batch 50, synthetic 200 rows",
-                },
-                sink.Items
-            );
-            Console.WriteLine(
-                $"goal: rss_growth_ratio ≤ 1.1 (memory flat)\nwrote {path} and {Path.Combine(outDir, "trajectory.csv")} ({trajectory.Rows} rows)"
-            );
-            return 0;
-        });
-        return c;
-    }
-
-    private static Command Telescoping()
-    {
-        var c = new Command(
-            "telescoping",
-            "Batched telescoped update (forward-mode JVP) vs one forward pass vs a per-example autograd loop; N points, MLP 784–256–256–10."
-        );
-        var common = new StudyCommand.Common("bench/telescoping", "float32");
-        common.AddBenchTo(c);
-        var n = new Option<int>("--points")
-        {
-            Description = "Probe points N.",
-            DefaultValueFactory = _ => 1000,
-        };
-        var repeats = new Option<int>("--repeats")
-        {
-            Description = "Timed repeats (median).",
-            DefaultValueFactory = _ => 5,
-        };
-        c.Options.Add(n);
-        c.Options.Add(repeats);
-        c.SetAction(r =>
-        {
-            int points = r.GetValue(n),
-                reps = r.GetValue(repeats);
-            if (points < 1)
-                throw new UsageException($"--points must be ≥ 1, got {points}");
-            if (reps < 1)
-                throw new UsageException($"--repeats must be ≥ 1, got {reps}");
-            var dtype = common.ParseDType(r);
-            int threads = common.Prepare(r);
-            var sink = new ObservationList();
-            Console.WriteLine(
-                $"bench telescoping: N = {points}, MLP 784–256–256–10, {dtype}, {threads} threads"
-            );
-            TelescopingBench.Run(
-                sink,
-                points,
-                dtype,
-                r.GetValue(common.Device) ?? "cpu",
-                reps,
-                log: Console.WriteLine
-            );
-            var path = Write(
-                r.GetValue(common.Out)!,
-                "telescoping",
-                threads,
-                new JsonObject
-                {
-                    ["points"] = points,
-                    ["repeats"] = reps,
-                    ["dtype"] = dtype.ToString(),
-                    ["model"] = "MLP 784-256-256-10",
-                },
-                sink.Items
-            );
-            Console.WriteLine(
-                $"goals: jvp_over_forward ≤ 4, speedup_vs_per_example ≥ 50\nwrote {path}"
+            b.Run(
+                StudyCommands.Values(r, options),
+                r.GetValue(host.Out)!,
+                r.GetValue(host.Threads),
+                Console.Out,
+                CliObserver.Instance
             );
             return 0;
         });

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Telescope.Experiments.Hosting;
 
 namespace Telescope.Cli.Commands;
 
@@ -25,7 +26,7 @@ public static class ReportCommand
         var title = new Option<string>("--title")
         {
             Description = "Page title.",
-            DefaultValueFactory = _ => "Telescope.Analytics report",
+            DefaultValueFactory = _ => FolderReport.DefaultTitle,
         };
         var cmd = new Command(
             "report",
@@ -42,13 +43,11 @@ public static class ReportCommand
                 var dir = r.GetValue(input)!;
                 if (!Directory.Exists(dir))
                     throw new UsageException($"--in: folder not found: {dir}");
-                var file = r.GetValue(output) ?? Path.Combine(dir, "report.html");
+                var file = r.GetValue(output) ?? FolderReport.DefaultFile(dir);
                 if (Directory.Exists(file))
                     throw new UsageException($"--out '{file}' is a folder; name the HTML file");
                 Frames.OutputFolder.Check(Path.GetDirectoryName(Path.GetFullPath(file))!);
-                var (sections, figures) = Telescope
-                    .Plots.Report.write(dir, file, r.GetValue(title)!)
-                    .ToValueTuple();
+                var (sections, figures) = FolderReport.Write(dir, file, r.GetValue(title)!);
                 if (sections == 0)
                     throw new UsageException($"--in: no run.json or CSV table under {dir}");
                 Console.WriteLine(

@@ -6,6 +6,7 @@ using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
+using Telescope.Experiments.Hosting;
 
 namespace Telescope.Cli.Commands;
 
@@ -339,25 +340,23 @@ public sealed class ScriptGlobals(string[] args, string path)
     }
 
     /// <summary>An integer option; a value that does not parse is an error naming the option.</summary>
-    public int Option(string name, int fallback) =>
-        Option(name, (string?)null!) is { } s
-            ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x)
-                ? x
-                : throw new ArgumentException($"{name}: '{s}' is not an integer")
-            : fallback;
+    public int Option(string name, int fallback) => Parsed(name, fallback, "an integer");
 
     /// <summary>A number option; a value that does not parse is an error naming the option.</summary>
-    public double Option(string name, double fallback) =>
+    public double Option(string name, double fallback) => Parsed(name, fallback, "a number");
+
+    private T Parsed<T>(string name, T fallback, string what)
+        where T : IParsable<T> =>
         Option(name, (string?)null!) is { } s
-            ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+            ? T.TryParse(s, CultureInfo.InvariantCulture, out var x)
                 ? x
-                : throw new ArgumentException($"{name}: '{s}' is not a number")
+                : throw new ArgumentException($"{name}: '{s}' is not {what}")
             : fallback;
 
     /// <summary>The output folder: <c>--out DIR</c>, else <c>out/analysis/&lt;name&gt;</c>; created.</summary>
     public string OutDir(string name)
     {
-        var dir = Option("--out", Path.Combine("out", "analysis", name));
+        var dir = Option("--out", StudyHost.DefaultDir(Path.Combine("analysis", name)));
         Directory.CreateDirectory(dir);
         return dir;
     }

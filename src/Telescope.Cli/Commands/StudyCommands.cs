@@ -17,26 +17,55 @@ public static class StudyCommands
         var c = new Command(d.Name, d.Summary);
         var host = new StudyCommand.Common(d.Name);
         host.AddHostTo(c);
-        var options = d.Parameters.Select(p => (p, o: OptionFor(p))).ToList();
-        foreach (var (_, o) in options)
-            c.Options.Add(o);
+        var options = Add(c, d.Parameters);
         c.SetAction(r =>
         {
-            var values = options
-                .Where(x => r.GetResult(x.o) is { Implicit: false })
-                .Select(x => new KeyValuePair<string, string>(x.p.Name, Text(r, x.o)))
-                .ToList();
-            var plan = d.Plan(values, m => Console.Error.WriteLine($"telescope: {m}"));
+            var plan = d.Plan(Values(r, options), m => Console.Error.WriteLine($"telescope: {m}"));
             return StudyFace.RunAndReport(d, plan, host, r);
         });
         return c;
     }
 
+    /// <summary>A command <paramref name="name"/> whose sub-commands are <paramref name="commands"/>.</summary>
+    public static Command Group(string name, string description, IEnumerable<Command> commands)
+    {
+        var group = new Command(name, description);
+        foreach (var c in commands)
+            group.Subcommands.Add(c);
+        return group;
+    }
+
+    /// <summary>Add an option per parameter to <paramref name="c"/>; returns them, paired with their parameters.</summary>
+    public static IReadOnlyList<(IParameter p, Option o)> Add(
+        Command c,
+        IEnumerable<IParameter> parameters
+    )
+    {
+        var options = parameters.Select(p => (p, o: OptionFor(p))).ToList();
+        foreach (var (_, o) in options)
+            c.Options.Add(o);
+        return options;
+    }
+
+    /// <summary>The parameters given on the command line (name → text); the others keep the library's defaults.</summary>
+    public static List<KeyValuePair<string, string>> Values(
+        ParseResult r,
+        IEnumerable<(IParameter p, Option o)> options
+    ) =>
+        options
+            .Where(x => r.GetResult(x.o) is { Implicit: false })
+            .Select(x => new KeyValuePair<string, string>(x.p.Name, Text(r, x.o)))
+            .ToList();
+
     private static Option OptionFor(IParameter p) =>
         p.Kind switch
         {
             ParameterKind.Flag => new Option<bool>("--" + p.Name) { Description = p.Help },
-            _ when p.IsList => OptionParsing.Many("--" + p.Name, p.Help),
+            _ when p.IsList => new Option<string[]>("--" + p.Name)
+            {
+                Description = p.Help,
+                AllowMultipleArgumentsPerToken = true,
+            },
             _ => new Option<string>("--" + p.Name) { Description = p.Help },
         };
 

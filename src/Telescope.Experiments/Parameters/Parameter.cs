@@ -474,3 +474,44 @@ public static class Parameter
                     : throw new ParameterException($"{Opt(name)}: '{text}' is not true or false")
         );
 }
+
+/// <summary>Typed parameters applied to a configuration: the one path from a face's text values to a validated config.</summary>
+public static class ParameterSet
+{
+    /// <summary>
+    /// The configuration <paramref name="values"/> describe (later values of one name win): <paramref name="start"/>
+    /// of the given values, then each given parameter set in declaration order, then <paramref name="problems"/>.
+    /// Unknown names, unparseable text and invalid combinations are one <see cref="ParameterException"/>.
+    /// </summary>
+    /// <param name="owner">Names the owner in messages (<c>study grokking</c>, <c>bench ntk</c>).</param>
+    /// <param name="typed">The parameters.</param>
+    /// <param name="values">Parameter name → text, as a face received it.</param>
+    /// <param name="start">The configuration the given values start from (the defaults, or a preset's).</param>
+    /// <param name="problems">Every problem of a configuration (empty when valid).</param>
+    public static TConfig Configure<TConfig>(
+        string owner,
+        IReadOnlyList<Parameter<TConfig>> typed,
+        IEnumerable<KeyValuePair<string, string>> values,
+        Func<IReadOnlyDictionary<string, string>, TConfig> start,
+        Func<TConfig, IEnumerable<string>> problems
+    )
+    {
+        var given = new Dictionary<string, string>();
+        foreach (var (k, v) in values)
+        {
+            if (!typed.Any(p => p.Name == k))
+                throw new ParameterException(
+                    $"{owner}: unknown parameter '{k}' (known: {string.Join(", ", typed.Select(p => p.Name))})"
+                );
+            given[k] = v;
+        }
+        var c = start(given);
+        foreach (var p in typed)
+            if (given.TryGetValue(p.Name, out var text))
+                c = p.Set(c, text);
+        var bad = problems(c).ToList();
+        if (bad.Count > 0)
+            throw new ParameterException(string.Join("; ", bad));
+        return c;
+    }
+}

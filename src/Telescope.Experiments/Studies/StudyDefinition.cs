@@ -82,26 +82,8 @@ public abstract class StudyDefinition<TConfig> : IStudyDefinition
     protected abstract StudyPlan Build(TConfig config, Action<string>? log);
 
     /// <summary>The configuration the values describe (validated).</summary>
-    public TConfig Configure(IEnumerable<KeyValuePair<string, string>> values)
-    {
-        var given = new Dictionary<string, string>();
-        foreach (var (k, v) in values)
-        {
-            if (!Typed.Any(p => p.Name == k))
-                throw new ParameterException(
-                    $"study {Name}: unknown parameter '{k}' (known: {string.Join(", ", Typed.Select(p => p.Name))})"
-                );
-            given[k] = v;
-        }
-        var c = Start(given);
-        foreach (var p in Typed)
-            if (given.TryGetValue(p.Name, out var text))
-                c = p.Set(c, text);
-        var problems = Problems(c).ToList();
-        if (problems.Count > 0)
-            throw new ParameterException(string.Join("; ", problems));
-        return c;
-    }
+    public TConfig Configure(IEnumerable<KeyValuePair<string, string>> values) =>
+        ParameterSet.Configure($"study {Name}", Typed, values, Start, Problems);
 
     /// <inheritdoc />
     public StudyPlan Plan(
