@@ -23,6 +23,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(Telescoping());
         cmd.Subcommands.Add(Soak());
         cmd.Subcommands.Add(NtkBenchCommand.Build());
+        cmd.Subcommands.Add(PeerBenchCommand.Build());
         return cmd;
     }
 
