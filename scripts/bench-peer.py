@@ -18,6 +18,10 @@ Operations and methods (each at every --threads count, torch.set_num_threads):
                                      gradients tutorial); written as [G, 2]: (g_i·v, ‖g_i‖)
 Timing: one warm-up (two when fast), then max(min_repeats, budget / t) repeats up to max_repeats,
 median; the same rule as the .NET side.
+Both sides run under the same OpenMP wait policy (the .NET side passes its OMP_WAIT_POLICY); OpenBLAS's
+own thread pool is kept at torch's thread count, and OPENBLAS_CORETYPE is set when Debian's OpenBLAS
+would fall back to its SSE3 "Prescott" kernels on an AVX-512/AVX2 CPU it does not recognise.
+`bench-peer.py --probe` exits 0 when torch and numpy import (3 when not).
 Exit codes: 0 done, 2 bad arguments (checked before torch is imported), 3 torch/numpy missing.
 """
 
@@ -120,6 +124,14 @@ def openblas_handle():
 
 
 def main(argv):
+    if argv == ["--probe"]:
+        try:
+            import numpy  # noqa: F401
+            import torch  # noqa: F401
+        except ImportError as e:
+            print(f"bench-peer.py: {e}", file=sys.stderr)
+            return 3
+        return 0
     a = parse_args(argv)
     coretype = openblas_fix()
     try:

@@ -137,12 +137,12 @@ public static class PeerBench
         return r.ReadToEnd();
     }
 
-    /// <summary>Whether <paramref name="python"/> can import torch and numpy; <paramref name="why"/> says why not.</summary>
-    public static bool PeerAvailable(string python, out string why)
+    /// <summary>Whether the peer can run: <c>python script --probe</c> exits 0 (the real script: torch and numpy import); <paramref name="why"/> says why not.</summary>
+    public static bool PeerAvailable(string python, string script, out string why)
     {
         try
         {
-            var (code, _, err) = RunProcess(python, ["-c", "import torch, numpy"], null, null);
+            var (code, _, err) = RunProcess(python, [script, "--probe"], null, null);
             why = code == 0 ? "" : $"{python} cannot import torch: {LastLine(err)}";
             return code == 0;
         }
@@ -157,10 +157,6 @@ public static class PeerBench
     public static PeerBenchResult Run(PeerBenchOptions o, string outDir, Action<string>? log = null)
     {
         Validate(o);
-        if (!PeerAvailable(o.Python, out var why))
-            throw new PeerUnavailableException(
-                $"{why}. Install the peer with scripts/install-peer.sh (apt: python3-torch, libopenblas0-pthread) or run scripts/bench-peer.sh"
-            );
         var dev = Native.TorchRuntime.Device("cpu");
         const ScalarType dtype = ScalarType.Float32;
         int before = torch.get_num_threads();
@@ -170,6 +166,13 @@ public static class PeerBench
         var oursDir = Path.Combine(exchange, "ours");
         foreach (var d in new[] { dataDir, peerDir, oursDir })
             Directory.CreateDirectory(d);
+        var script = o.Script ?? Path.Combine(exchange, "bench-peer.py");
+        if (o.Script is null)
+            File.WriteAllText(script, EmbeddedScript());
+        if (!PeerAvailable(o.Python, script, out var why))
+            throw new PeerUnavailableException(
+                $"{why}. Install the peer with scripts/install-peer.sh (apt: python3-torch, libopenblas0-pthread) or run scripts/bench-peer.sh"
+            );
 
         const int k = 10;
         using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], k, 0, dtype, dev);
@@ -344,9 +347,6 @@ public static class PeerBench
         }
 
         // the peer, after ours (never at the same time)
-        var script = o.Script ?? Path.Combine(exchange, "bench-peer.py");
-        if (o.Script is null)
-            File.WriteAllText(script, EmbeddedScript());
         string[] args =
         [
             script,
@@ -367,7 +367,12 @@ public static class PeerBench
             "--ntk-chunk",
             o.NtkChunk.ToString(CultureInfo.InvariantCulture),
         ];
-        var (code, _, err) = RunProcess(o.Python, args, log, null);
+        // the same OpenMP wait policy as ours (libgomp reads it at load; ours is set natively)
+        var policy = Native.NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY");
+        var env = policy is null
+            ? null
+            : new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = policy };
+        var (code, _, err) = RunProcess(o.Python, args, log, env);
         if (code != 0)
             throw new PeerUnavailableException(
                 $"the peer script exited {code}: {LastLine(err)} (command: {o.Python} {string.Join(' ', args)})"
