@@ -24,6 +24,7 @@ public static class BenchCommand
         cmd.Subcommands.Add(Soak());
         cmd.Subcommands.Add(NtkBenchCommand.Build());
         cmd.Subcommands.Add(PeerBenchCommand.Build());
+        cmd.Subcommands.Add(NtkLargeBenchCommand.Build());
         return cmd;
     }
 
