@@ -21,6 +21,36 @@ public static class Timing
         return times[repeats / 2];
     }
 
+    /// <summary>
+    /// Median seconds and the number of timed runs: one warm-up (a second when the first took less than a
+    /// quarter of <paramref name="budget"/>), then <c>max(floor, min(maxRepeats, ⌈budget / t⌉))</c> timed runs,
+    /// where t is the last warm-up's time and floor is 3 for runs over 0.5 s, else
+    /// <paramref name="minRepeats"/>. The same rule as scripts/bench-peer.py.
+    /// </summary>
+    public static (double seconds, int repeats) Adaptive(
+        Action work,
+        double budget = 2.0,
+        int minRepeats = 5,
+        int maxRepeats = 50
+    )
+    {
+        var sw = Stopwatch.StartNew();
+        work();
+        double t = sw.Elapsed.TotalSeconds;
+        if (t < budget / 4)
+        {
+            sw.Restart();
+            work();
+            t = sw.Elapsed.TotalSeconds;
+        }
+        int floor = t > 0.5 ? 3 : minRepeats;
+        int reps = Math.Max(
+            floor,
+            (int)Math.Min(maxRepeats, Math.Ceiling(budget / Math.Max(t, 1e-9)))
+        );
+        return (Median(work, reps, warmup: 0), reps);
+    }
+
     /// <summary>Peak resident memory of this process so far, in MiB (Linux: VmHWM), or NaN if unknown.</summary>
     public static double PeakResidentMiB()
     {

@@ -42,6 +42,9 @@ public sealed class KernelFeatures
     /// <summary>Number of rows N.</summary>
     public long Count => _inputs.Length == 0 ? 0 : _inputs[0].shape[0];
 
+    /// <summary>Numbers held: <c>Σ_l numel(A_{l−1}) + numel(Δ_l)</c> (the memory of these features, in elements).</summary>
+    public long Numbers => _inputs.Sum(t => t.numel()) + _deltas.Sum(t => t.numel());
+
     /// <summary>Whether every parameterised layer of <paramref name="net"/> has a structured rule.</summary>
     public static bool Supports(Network net) => Supports(net, out _);
 
