@@ -84,6 +84,5 @@ module Study =
             dir,
             threads,
             p.Seeds,
-            options =
-                Telescope.Experiments.Hosting.RunOptions(checkpointEvery, resume, threadPlan.Parallel)
+            options = Telescope.Experiments.Hosting.RunOptions(checkpointEvery, resume, threadPlan.Parallel)
         )

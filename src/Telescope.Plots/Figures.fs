@@ -31,6 +31,19 @@ module Figures =
 
     let private dashes = [| "solid"; "dot"; "dash"; "dashdot"; "longdash" |]
 
+    /// The palette (plotly's default colour cycle).
+    let palette =
+        [|
+            "#1f77b4"
+            "#ff7f0e"
+            "#2ca02c"
+            "#d62728"
+            "#9467bd"
+            "#8c564b"
+            "#e377c2"
+            "#7f7f7f"
+        |]
+
     /// Default spec: x = step, linear axes, no grouping.
     let lineSpec title quantities =
         {

@@ -15,19 +15,7 @@ open Telescope.Frames
 module FrameFigures =
 
     /// The palette (plotly's default colour cycle).
-    let palette =
-        [|
-            "#1f77b4"
-            "#ff7f0e"
-            "#2ca02c"
-            "#d62728"
-            "#9467bd"
-            "#8c564b"
-            "#e377c2"
-            "#7f7f7f"
-            "#bcbd22"
-            "#17becf"
-        |]
+    let palette = Figures.palette
 
     /// The x-axis title used for steps.
     [<Literal>]

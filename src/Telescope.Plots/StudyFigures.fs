@@ -9,8 +9,6 @@ open Telescope.Frames
 [<RequireQualifiedAccess>]
 module StudyFigures =
 
-    let private palette =
-        [| "#1f77b4"; "#ff7f0e"; "#2ca02c"; "#d62728"; "#9467bd"; "#8c564b"; "#e377c2"; "#7f7f7f" |]
 
     /// Log axis with a label at every decade, written like `1e-4`.
     let private logX title =
@@ -32,7 +30,8 @@ module StudyFigures =
 
     /// Per run (setting, lr, seed): test errors' step means and final values, and its flags.
     let private runSummaries (rows: Row list) =
-        RunSummary.Of(rows |> Seq.map id, [| "setting"; "lr"; "seed" |], "test") |> List.ofSeq
+        RunSummary.Of(rows |> Seq.map id, [| "setting"; "lr"; "seed" |], "test")
+        |> List.ofSeq
 
     /// The first panel: telescoping (solid) and linearised (dotted) error against the learning rate, one colour per
     /// optimiser setting, log–log; points are means over the healthy seeds with their range as error bars; flagged
@@ -43,11 +42,14 @@ module StudyFigures =
         let traces =
             [
                 for i, setting in List.indexed settings do
-                    let colour = palette.[i % palette.Length]
+                    let colour = Figures.palette.[i % Figures.palette.Length]
                     let mine = runs |> List.filter (fun r -> r.Key.["setting"] = setting)
 
                     for q, label, dash in
-                        [ "telescoping_error", "|f − f̃|", "solid"; "linearised_error", "|f − f_lin|", "dot" ] do
+                        [
+                            "telescoping_error", "|f − f̃|", "solid"
+                            "linearised_error", "|f − f_lin|", "dot"
+                        ] do
                         let points =
                             mine
                             |> List.filter healthy
@@ -92,7 +94,13 @@ module StudyFigures =
                                     text =
                                         (flagged
                                          |> List.map (fun r ->
-                                             sprintf "%s %s, lr %s, seed %s: %s" setting label r.Key.["lr"] r.Key.["seed"] (flagsOf r))),
+                                             sprintf
+                                                 "%s %s, lr %s, seed %s: %s"
+                                                 setting
+                                                 label
+                                                 r.Key.["lr"]
+                                                 r.Key.["seed"]
+                                                 (flagsOf r))),
                                     marker = Marker(color = colour, symbol = "x-open", size = 11.)
                                 )
             ]
@@ -127,19 +135,29 @@ module StudyFigures =
                 && TidyFrame.number "step" r >= 1.)
 
         let panels =
-            test |> List.groupBy (fun r -> TidyFrame.cell "setting" r, TidyFrame.cell "lr" r)
+            test
+            |> List.groupBy (fun r -> TidyFrame.cell "setting" r, TidyFrame.cell "lr" r)
 
-        let values = test |> List.map (TidyFrame.number "value") |> List.filter (fun v -> v > 0. || not logY')
+        let values =
+            test
+            |> List.map (TidyFrame.number "value")
+            |> List.filter (fun v -> v > 0. || not logY')
+
         let steps = test |> List.map (TidyFrame.number "step")
 
         let yRange =
-            if List.isEmpty values then None
-            elif logY' then Some [ floor (log10 (List.min values)); ceil (log10 (List.max values)) ]
-            else Some [ min 0.4 (List.min values); 1.0 ]
+            if List.isEmpty values then
+                None
+            elif logY' then
+                Some [ floor (log10 (List.min values)); ceil (log10 (List.max values)) ]
+            else
+                Some [ min 0.4 (List.min values); 1.0 ]
 
         let xRange =
-            if List.isEmpty steps then None
-            else Some [ 0.; log10 (List.max steps) ]
+            if List.isEmpty steps then
+                None
+            else
+                Some [ 0.; log10 (List.max steps) ]
 
         [
             for (setting, lr), prows in panels do
@@ -163,7 +181,8 @@ module StudyFigures =
                                     name = q,
                                     mode = "lines",
                                     showlegend = false,
-                                    line = Line(color = palette.[qi], dash = (if qi = 0 then "solid" else "dot"))
+                                    line =
+                                        Line(color = Figures.palette.[qi], dash = (if qi = 0 then "solid" else "dot"))
                                 )
                     ]
 
@@ -205,10 +224,8 @@ module StudyFigures =
 
         let lead =
             [
-                errorVsRate
-                    runs
-                    "Approximation error against learning rate — mean over logged steps t ≥ 1"
-                    (fun r q -> r.MeanOf q)
+                errorVsRate runs "Approximation error against learning rate — mean over logged steps t ≥ 1" (fun r q ->
+                    r.MeanOf q)
                 errorVsRate runs "Approximation error against learning rate — final step" (fun r q -> r.FinalOf q)
             ]
 

@@ -18,5 +18,5 @@ public static class RunFlags
 
     /// <summary>Every flag quantity with its words, in order.</summary>
     public static IReadOnlyList<(string Quantity, string Words)> All { get; } =
-        [(DidNotLearn, "did not learn"), (Diverged, "diverged"), (TelescopedDiverged, "f̃ diverged")];
+    [(DidNotLearn, "did not learn"), (Diverged, "diverged"), (TelescopedDiverged, "f̃ diverged")];
 }

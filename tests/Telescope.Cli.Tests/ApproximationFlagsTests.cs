@@ -44,7 +44,9 @@ public sealed class ApproximationFlagsTests : IDisposable
         var outcome = StudyRunner.Run(new ApproximationStudy(cfg), _dir, threads, cfg.Seeds);
         var rows = TidyTable.ReadRows(outcome.Table).ToList();
         var (_, test) = BinaryDigits.Synthetic(cfg.TrainSize, cfg.TestSize, cfg.DataSeed);
-        double constant = Math.Max(test.Labels.Count(l => l == 1), test.Labels.Count(l => l == 0)) / (double)test.Count;
+        double constant =
+            Math.Max(test.Labels.Count(l => l == 1), test.Labels.Count(l => l == 0))
+            / (double)test.Count;
         double N(IReadOnlyDictionary<string, string> r, string c) =>
             double.Parse(r[c], NumberStyles.Float, CultureInfo.InvariantCulture);
         int diverged = 0;
@@ -57,7 +59,8 @@ public sealed class ApproximationFlagsTests : IDisposable
                     .Select(r => N(r, "value"))
                     .DefaultIfEmpty(double.NaN)
                     .Single();
-            var flags = list.Where(r => RunFlags.All.Any(f => f.Quantity == r["quantity"])).ToList();
+            var flags = list.Where(r => RunFlags.All.Any(f => f.Quantity == r["quantity"]))
+                .ToList();
             Assert.Equal(3, flags.Count); // one row per flag, split empty, at the last step
             Assert.All(flags, f => Assert.Equal("", f["split"]));
             double flagStep = N(flags[0], "step");

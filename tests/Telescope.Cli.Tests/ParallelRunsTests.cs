@@ -94,7 +94,12 @@ public sealed class ParallelRunsTests : IDisposable
                             progress(t);
                             Thread.Sleep(5);
                         }
-                        return new TrajectoryResult(5, null, null, new Dictionary<string, double>());
+                        return new TrajectoryResult(
+                            5,
+                            null,
+                            null,
+                            new Dictionary<string, double>()
+                        );
                     }
                 ))
                 .ToList();
@@ -120,10 +125,14 @@ public sealed class ParallelRunsTests : IDisposable
         );
         // finished runs keep their tables
         foreach (var r in runs.Where(r => r!["status"]!.GetValue<string>() == "completed"))
-            Assert.True(File.Exists(Path.Combine(dir, "runs", r!["run"]!.GetValue<string>() + ".csv")));
+            Assert.True(
+                File.Exists(Path.Combine(dir, "runs", r!["run"]!.GetValue<string>() + ".csv"))
+            );
         Assert.DoesNotContain(
             runs,
-            r => r!["run"]!.GetValue<string>() is "r5" && r["status"]!.GetValue<string>() == "completed"
+            r =>
+                r!["run"]!.GetValue<string>() is "r5"
+                && r["status"]!.GetValue<string>() == "completed"
         );
     }
 
@@ -142,14 +151,23 @@ public sealed class ParallelRunsTests : IDisposable
             }
         );
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            StudyRunner.Run(study, dir, 1, [0], cancel: cts.Token, options: new RunOptions(Parallel: 3))
+            StudyRunner.Run(
+                study,
+                dir,
+                1,
+                [0],
+                cancel: cts.Token,
+                options: new RunOptions(Parallel: 3)
+            )
         );
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!;
         Assert.Equal("interrupted", json["status"]!.GetValue<string>());
-        var statuses = json["runs"]!.AsArray().ToDictionary(
-            r => r!["run"]!.GetValue<string>(),
-            r => r!["status"]!.GetValue<string>()
-        );
+        var statuses = json["runs"]!
+            .AsArray()
+            .ToDictionary(
+                r => r!["run"]!.GetValue<string>(),
+                r => r!["status"]!.GetValue<string>()
+            );
         Assert.Equal("interrupted", statuses["r2"]);
         Assert.False(statuses.ContainsKey("r5")); // never started
         Assert.False(File.Exists(Path.Combine(dir, "runs", "r2.csv")));

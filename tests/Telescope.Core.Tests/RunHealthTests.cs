@@ -216,6 +216,9 @@ public sealed class RunHealthTests : IDisposable
     {
         Assert.Empty(ThreadPlan.Problems(0, 0));
         Assert.StartsWith("--parallel must be ≥ 0", Assert.Single(ThreadPlan.Problems(1, -1)));
-        Assert.StartsWith("--threads must be at most", Assert.Single(ThreadPlan.Problems(100_000, 1)));
+        Assert.StartsWith(
+            "--threads must be at most",
+            Assert.Single(ThreadPlan.Problems(100_000, 1))
+        );
     }
 }

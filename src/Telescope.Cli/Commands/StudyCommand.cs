@@ -74,7 +74,9 @@ public static class StudyCommand
         /// <summary>Add every host option to <paramref name="c"/>.</summary>
         public void AddHostTo(Command c)
         {
-            foreach (var o in new Option[] { Out, Threads, Parallel, CheckpointEvery, Resume, DryRun })
+            foreach (
+                var o in new Option[] { Out, Threads, Parallel, CheckpointEvery, Resume, DryRun }
+            )
                 c.Options.Add(o);
         }
 

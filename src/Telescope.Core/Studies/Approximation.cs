@@ -348,10 +348,16 @@ public sealed class ApproximationStudy : IStudy
             failed: !result.Succeeded
         );
         double end = result.StepsCompleted; // the last finished step (a failed run keeps only those)
-        ctx.Sink.Write(new Observation(RunHealth.DidNotLearnQuantity, health.DidNotLearn ? 1 : 0, end));
+        ctx.Sink.Write(
+            new Observation(RunHealth.DidNotLearnQuantity, health.DidNotLearn ? 1 : 0, end)
+        );
         ctx.Sink.Write(new Observation(RunHealth.DivergedQuantity, health.Diverged ? 1 : 0, end));
         ctx.Sink.Write(
-            new Observation(RunHealth.TelescopedDivergedQuantity, health.TelescopedDiverged ? 1 : 0, end)
+            new Observation(
+                RunHealth.TelescopedDivergedQuantity,
+                health.TelescopedDiverged ? 1 : 0,
+                end
+            )
         );
         return result;
     }

@@ -71,7 +71,12 @@ public static class StudyHost
     /// Everything a run of <paramref name="plan"/> into <paramref name="outDir"/> needs that a dry run can check:
     /// the thread count, the output folder (<see cref="OutputFolderException"/>) and the device.
     /// </summary>
-    public static void Check(StudyPlan plan, string outDir, int threads, int parallel = DefaultParallel)
+    public static void Check(
+        StudyPlan plan,
+        string outDir,
+        int threads,
+        int parallel = DefaultParallel
+    )
     {
         CheckThreads(threads, parallel);
         OutputFolder.Check(outDir);

@@ -175,7 +175,10 @@ public static class StudyRunner
                             lock (gate)
                             {
                                 Record(i, prev); // a second interruption still knows it is done
-                                observer.Message($"  {label} already finished; reused", routine: true);
+                                observer.Message(
+                                    $"  {label} already finished; reused",
+                                    routine: true
+                                );
                             }
                             return;
                         }
@@ -273,7 +276,8 @@ public static class StudyRunner
             manifest.Status = "failed";
             manifest.Finished = DateTime.UtcNow.ToString("o");
             TrySave(manifest, outDir, observer);
-            var culprit = failedAt.Value >= 0 ? runs[failedAt.Value] : inFlight.Values.FirstOrDefault();
+            var culprit =
+                failedAt.Value >= 0 ? runs[failedAt.Value] : inFlight.Values.FirstOrDefault();
             throw new RunFailedException(
                 culprit is null
                     ? $"study {study.Name} failed: {why}"
@@ -338,7 +342,10 @@ public static class StudyRunner
                 () =>
                 {
                     int i;
-                    while (!stop.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < count)
+                    while (
+                        !stop.IsCancellationRequested
+                        && (i = Interlocked.Increment(ref next)) < count
+                    )
                         try
                         {
                             work(i);

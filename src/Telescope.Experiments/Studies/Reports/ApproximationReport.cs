@@ -12,7 +12,13 @@ public static class ApproximationReport
     {
         var html = Path.Combine(outDir, "approximation.html");
         var caption =
-            $"Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\nFirst row: test error against learning rate, log–log, one colour per optimiser setting — solid: telescoping error mean|f_t − f̃_t|, dotted: linearised error mean|f_t − f_lin,t|; points are means over the seeds that learned and did not diverge, bars their range; crosses are flagged runs, drawn alone and left out of the means (hover for the flag: did not learn = final test accuracy ≤ constant predictor + " + RunHealth.Margin.ToString(CultureInfo.InvariantCulture) + " or training loss not below its start; diverged = training loss non-finite or > " + RunHealth.DivergenceFactor.ToString(CultureInfo.InvariantCulture) + "× its start; f̃ diverged = final test mean|f − f̃| > " + RunHealth.TelescopedBound.ToString(CultureInfo.InvariantCulture) + ").";
+            $"Data: {dataSource}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\nFirst row: test error against learning rate, log–log, one colour per optimiser setting — solid: telescoping error mean|f_t − f̃_t|, dotted: linearised error mean|f_t − f_lin,t|; points are means over the seeds that learned and did not diverge, bars their range; crosses are flagged runs, drawn alone and left out of the means (hover for the flag: did not learn = final test accuracy ≤ constant predictor + "
+            + RunHealth.Margin.ToString(CultureInfo.InvariantCulture)
+            + " or training loss not below its start; diverged = training loss non-finite or > "
+            + RunHealth.DivergenceFactor.ToString(CultureInfo.InvariantCulture)
+            + "× its start; f̃ diverged = final test mean|f − f̃| > "
+            + RunHealth.TelescopedBound.ToString(CultureInfo.InvariantCulture)
+            + ").";
         Telescope.Plots.StudyFigures.approximation(table, html, caption);
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }
@@ -132,11 +138,13 @@ public static class ApproximationReport
         foreach (var l in lines)
         {
             string ratio = l.Flagged ? "—" : Fmt($"{l.LinMean / l.TelMean:0.0}");
-            string range = l.Flagged || l.Averaged < 2 ? "" : Fmt($"{l.RatioLow:0.0}–{l.RatioHigh:0.0}");
+            string range =
+                l.Flagged || l.Averaged < 2 ? "" : Fmt($"{l.RatioLow:0.0}–{l.RatioHigh:0.0}");
             w.WriteLine(
                 Fmt(
-                    $"{l.Setting, -14} {l.Lr, 8} {$"{l.Averaged}/{l.Seeds}", 5} {l.TelMean, 12:0.000e+00} {l.LinMean, 12:0.000e+00} {ratio, 9} {range, 15} {l.TelFinal, 11:0.000e+00} {l.LinFinal, 11:0.000e+00} {l.Acc, 7:0.000} {l.AccTel, 7:0.000} {l.AccLin, 7:0.000}  {(l.Flagged ? "ALL FLAGGED — " : "")}{l.Flags}"
-                ).TrimEnd()
+                        $"{l.Setting, -14} {l.Lr, 8} {$"{l.Averaged}/{l.Seeds}", 5} {l.TelMean, 12:0.000e+00} {l.LinMean, 12:0.000e+00} {ratio, 9} {range, 15} {l.TelFinal, 11:0.000e+00} {l.LinFinal, 11:0.000e+00} {l.Acc, 7:0.000} {l.AccTel, 7:0.000} {l.AccLin, 7:0.000}  {(l.Flagged ? "ALL FLAGGED — " : "")}{l.Flags}"
+                    )
+                    .TrimEnd()
             );
         }
         int runs = lines.Sum(l => l.Seeds),
