@@ -92,18 +92,28 @@ public sealed class NtkLargeBenchDefinition : BenchDefinition<NtkLargeBenchOptio
             $"bench ntk-large: N = {c.Points}, block {c.Block}, MLP 784–256–256–10, {c.DType}, {threads} threads → {kernel}"
         );
         var sink = new ObservationList();
-        observer.Progress(
-            "ntk-large",
-            report =>
-                NtkLargeBench.Run(
-                    sink,
-                    outDir,
-                    c,
-                    output.WriteLine,
-                    (done, total) => report("row blocks", done, total),
-                    cancel
-                )
-        );
+        try
+        {
+            observer.Progress(
+                "ntk-large",
+                report =>
+                    NtkLargeBench.Run(
+                        sink,
+                        outDir,
+                        c,
+                        output.WriteLine,
+                        (done, total) => report("row blocks", done, total),
+                        cancel
+                    )
+            );
+        }
+        catch (OperationCanceledException)
+        {
+            observer.Message(
+                $"bench ntk-large: the finished row blocks stay in {kernel}; the same command continues from them (--fresh starts again)"
+            );
+            throw;
+        }
         var path = Write(
             outDir,
             threads,

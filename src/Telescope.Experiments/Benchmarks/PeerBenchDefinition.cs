@@ -53,7 +53,7 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
             ),
             PositiveInts<PeerBenchOptions>(
                 "threads",
-                "Intra-op thread counts, both sides timed at each (1,2); run.json records the largest.",
+                "Intra-op thread counts (a list: this bench owns --threads); both sides are timed at each, and run.json records the largest.",
                 Text(Defaults.Threads),
                 (c, v) => c with { Threads = v },
                 "thread counts"
