@@ -244,7 +244,7 @@ public sealed class BadInputCatalogTests : IDisposable
         d.Add("theory: unknown result", "theory nosuch", Bad, "nosuch");
 
         // bench
-        foreach (var b in new[] { "telescoping", "ntk", "soak" })
+        foreach (var b in new[] { "telescoping", "ntk", "soak", "ntk-large", "peer" })
         {
             d.Add(
                 $"bench {b}: a seed (benchmarks take none)",
@@ -270,12 +270,18 @@ public sealed class BadInputCatalogTests : IDisposable
                 Bad,
                 "--threads must be at most"
             );
-            // soak runs on the CPU in float64 only: it takes no --device or --dtype (rather than ignore them)
+            // soak runs on the CPU in float64 only and peer on the CPU in float32 only: they take no --device
+            // (rather than ignore it); ntk-large states its requirement as a parameter (cpu only)
             d.Add(
                 $"bench {b}: unknown device",
                 $"bench {b} --device tpu --out {{out}}",
                 Bad,
-                b == "soak" ? "Unrecognized command or argument '--device'" : "unknown device"
+                b switch
+                {
+                    "soak" or "peer" => "Unrecognized command or argument '--device'",
+                    "ntk-large" => "--device: unknown 'tpu'",
+                    _ => "unknown device",
+                }
             );
         }
         d.Add(
@@ -297,6 +303,44 @@ public sealed class BadInputCatalogTests : IDisposable
             "repeats"
         );
         d.Add("bench ntk: zero points", "bench ntk --points 0 --out {out}", Bad, "points");
+        foreach (
+            var (what, args, fragment) in new[]
+            {
+                ("negative points", "--points -5", "--points must be ≥ 1, got -5"),
+                ("zero block", "--block 0", "--block must be ≥ 1, got 0"),
+                ("negative block", "--block -100", "--block must be ≥ 1"),
+                ("negative check rows", "--check-rows -1", "--check-rows must be ≥ 0, got -1"),
+                ("points not an integer", "--points many", "'many' is not an integer"),
+                ("on cuda", "--device cuda", "runs on the CPU only"),
+                ("bad dtype", "--dtype float16", "--dtype: unknown 'float16'"),
+            }
+        )
+            d.Add(
+                $"bench ntk-large: {what}",
+                $"bench ntk-large {args} --out {{out}}",
+                Bad,
+                fragment
+            );
+        foreach (
+            var (what, args, fragment) in new[]
+            {
+                ("negative points", "--points -1", "--points must be ≥ 1, got -1"),
+                ("zero NTK points", "--ntk-points 0", "--ntk-points must be ≥ 1, got 0"),
+                ("negative grad points", "--grad-points -3", "--grad-points must be ≥ 1, got -3"),
+                ("unknown op", "--ops jvp,hessian", "--ops: unknown operation(s) hessian"),
+                ("empty op", "--ops jvp,", "--ops: empty value"),
+                ("zero thread count", "--threads 1,0", "--threads: thread counts must be positive"),
+                ("thread count not a number", "--threads 1,x", "--threads: 'x' is not a number"),
+                ("thread count over the cap", "--threads 1,100000", "--threads must be at most"),
+                ("zero budget", "--budget 0", "--budget must be > 0"),
+                ("NaN budget", "--budget NaN", "--budget"),
+                ("zero min repeats", "--min-repeats 0", "--min-repeats must be ≥ 1"),
+                ("max below min repeats", "--min-repeats 9 --max-repeats 3", "--max-repeats"),
+                ("empty python", "--python ''", "--python: empty value"),
+                ("a dtype (float32 only)", "--dtype float64", "'--dtype'"),
+            }
+        )
+            d.Add($"bench peer: {what}", $"bench peer {args} --out {{out}}", Bad, fragment);
 
         // sweep
         foreach (

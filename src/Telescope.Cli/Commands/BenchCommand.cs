@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Telescope.Cli.Hosting;
 using Telescope.Experiments.Benchmarks;
+using Telescope.Experiments.Hosting;
 
 namespace Telescope.Cli.Commands;
 
@@ -21,23 +22,26 @@ public static class BenchCommand
 
     /// <summary>
     /// The command of <paramref name="b"/>. A bench has no seeds, runs nothing to resume and checkpoints nothing, so
-    /// it takes only its parameters, <c>--out</c> and <c>--threads</c> (rather than ignore the others).
+    /// it takes only its parameters, <c>--out</c> and <c>--threads</c> (rather than ignore the others); a bench that
+    /// owns <c>--threads</c> declares it among its parameters, and Ctrl-C is handed only to an interruptible one.
     /// </summary>
     public static Command For(IBenchDefinition b)
     {
         var c = new Command(b.Name, b.Summary);
         var host = new StudyCommand.Common("bench/" + b.Name);
         c.Options.Add(host.Out);
-        c.Options.Add(host.Threads);
+        if (!b.OwnsThreads)
+            c.Options.Add(host.Threads);
         var options = StudyCommands.Add(c, b.Parameters);
         c.SetAction(r =>
         {
             b.Run(
                 StudyCommands.Values(r, options),
                 r.GetValue(host.Out)!,
-                r.GetValue(host.Threads),
+                b.OwnsThreads ? StudyHost.DefaultThreads : r.GetValue(host.Threads),
                 Console.Out,
-                CliObserver.Instance
+                CliObserver.Instance,
+                b.Interruptible ? StudyCommand.Common.CtrlC() : default
             );
             return 0;
         });

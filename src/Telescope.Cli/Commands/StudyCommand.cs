@@ -30,30 +30,15 @@ public static class StudyCommand
 
         /// <summary><c>--threads</c>.</summary>
         public Option<int> Threads { get; } =
-            new("--threads")
-            {
-                Description =
-                    "Intra-op threads of each run (recorded in run.json; same seed + threads ⇒ same numbers). Default (0): cores ÷ parallel runs — 1 on a multi-run study, all cores on one run.",
-                DefaultValueFactory = _ => StudyHost.DefaultThreads,
-            };
+            Int("--threads", ThreadsHelp, StudyHost.DefaultThreads);
 
         /// <summary><c>--parallel</c>.</summary>
         public Option<int> Parallel { get; } =
-            new("--parallel")
-            {
-                Description =
-                    "Runs executed at once, each on its own threads (the tables do not depend on it). Default (0): cores ÷ threads, at most the number of runs.",
-                DefaultValueFactory = _ => StudyHost.DefaultParallel,
-            };
+            Int("--parallel", ParallelHelp, StudyHost.DefaultParallel);
 
         /// <summary><c>--checkpoint-every</c>.</summary>
         public Option<int> CheckpointEvery { get; } =
-            new("--checkpoint-every")
-            {
-                Description =
-                    "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Studies approximation, grokking and double-descent checkpoint within a run; gbt-vs-nn and lmc resume whole runs.",
-                DefaultValueFactory = _ => RunOptions.DefaultCheckpointEvery,
-            };
+            Int("--checkpoint-every", CheckpointHelp, RunOptions.DefaultCheckpointEvery);
 
         /// <summary><c>--dry-run</c>.</summary>
         public Option<bool> DryRun { get; } =
@@ -70,6 +55,18 @@ public static class StudyCommand
                 Description =
                     "Continue in --out: reuse finished runs; an interrupted run continues from its last checkpoint (approximation, grokking, double-descent: same final table, byte for byte) or, without one, starts again.",
             };
+
+        private static Option<int> Int(string name, string description, int value) =>
+            new(name) { Description = description, DefaultValueFactory = _ => value };
+
+        private const string ThreadsHelp =
+            "Intra-op threads of each run (recorded in run.json; same seed + threads ⇒ same numbers). Default (0): cores ÷ parallel runs — 1 on a multi-run study, all cores on one run.";
+
+        private const string ParallelHelp =
+            "Runs executed at once, each on its own threads (the tables do not depend on it). Default (0): cores ÷ threads, at most the number of runs.";
+
+        private const string CheckpointHelp =
+            "Checkpoint each run every N steps (model, optimiser, data order, recorder, table position); 0 = never. Studies approximation, grokking and double-descent checkpoint within a run; gbt-vs-nn and lmc resume whole runs.";
 
         /// <summary>Add every host option to <paramref name="c"/>.</summary>
         public void AddHostTo(Command c)

@@ -6,6 +6,25 @@ using static TorchSharp.torch;
 
 namespace Telescope.Benchmarks;
 
+/// <summary>Settings of <see cref="NtkLargeBench"/> (the defaults are the benchmark's: N = 10,000 in blocks of 1,000).</summary>
+public sealed record NtkLargeBenchOptions
+{
+    /// <summary>Points N (the kernel is N × N).</summary>
+    public int Points { get; init; } = 10_000;
+
+    /// <summary>Rows per block B.</summary>
+    public int Block { get; init; } = 1000;
+
+    /// <summary>Element type of the model, the points and the file.</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+
+    /// <summary>Reuse the finished blocks of an existing <c>kernel.npy</c> for the same inputs (false: start again).</summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Rows (first and last) checked against the in-memory kernel; 0 = none.</summary>
+    public int CheckRows { get; init; } = 64;
+}
+
 /// <summary>
 /// <c>telescope bench ntk-large</c>: the empirical NTK <c>K(X, X)</c> (traced over outputs) of the MLP of
 /// <c>bench ntk</c> (784–256–256–10, float32, the same seeded points) for large N — default 10,000 — by
@@ -21,16 +40,21 @@ public static class NtkLargeBench
     public static IReadOnlyDictionary<string, double> Run(
         IObservationSink sink,
         string outDir,
-        int n = 10_000,
-        int block = 1000,
-        ScalarType dtype = ScalarType.Float32,
-        bool resume = true,
-        int checkRows = 64,
+        NtkLargeBenchOptions o,
         Action<string>? log = null,
         Action<int, int>? progress = null,
         CancellationToken cancel = default
     )
     {
+        if (o.Points < 1 || o.Block < 1 || o.CheckRows < 0)
+            throw new ArgumentException("points and block must be ≥ 1, check rows ≥ 0");
+        var (n, block, dtype, resume, checkRows) = (
+            o.Points,
+            o.Block,
+            o.DType,
+            o.Resume,
+            o.CheckRows
+        );
         var dev = Native.TorchRuntime.Device("cpu");
         const int k = 10;
         using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], k, 0, dtype, dev);

@@ -28,7 +28,7 @@ public sealed record PeerBenchOptions
     public int[] Threads { get; init; } = [1, 2];
 
     /// <summary>Operations: any of <c>forward, jvp, ntk, grad</c>.</summary>
-    public string[] Operations { get; init; } = ["forward", "jvp", "ntk", "grad"];
+    public string[] Operations { get; init; } = [.. PeerBench.AllOperations];
 
     /// <summary>Seconds of timed runs per (method, threads): repeats = clamp(budget / t, min, max).</summary>
     public double Budget { get; init; } = 2.0;
@@ -125,6 +125,9 @@ public sealed record PeerBenchResult(
 /// </summary>
 public static class PeerBench
 {
+    /// <summary>Every operation the benchmark knows, in the order it runs them.</summary>
+    public static IReadOnlyList<string> AllOperations { get; } = ["forward", "jvp", "ntk", "grad"];
+
     /// <summary>The peer script embedded at build time (scripts/bench-peer.py).</summary>
     public static string EmbeddedScript()
     {
@@ -600,10 +603,10 @@ public static class PeerBench
             throw new ArgumentException("points, ntk points and grad points must be ≥ 1");
         if (o.Threads.Length == 0 || o.Threads.Any(t => t < 1))
             throw new ArgumentException("threads must be a non-empty list of counts ≥ 1");
-        var bad = o.Operations.Except(["forward", "jvp", "ntk", "grad"]).ToList();
+        var bad = o.Operations.Except(AllOperations).ToList();
         if (o.Operations.Length == 0 || bad.Count > 0)
             throw new ArgumentException(
-                $"unknown operation(s) {string.Join(',', bad)}: expected forward, jvp, ntk, grad"
+                $"unknown operation(s) {string.Join(',', bad)}: expected {string.Join(", ", AllOperations)}"
             );
         if (!(o.Budget > 0) || o.MinRepeats < 1 || o.MaxRepeats < o.MinRepeats || o.NtkChunk < 1)
             throw new ArgumentException(

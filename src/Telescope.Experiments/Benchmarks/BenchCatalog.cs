@@ -12,7 +12,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// A benchmark as a catalog entry: name, summary, typed parameters (the only place their defaults live) and how
 /// it runs. A bench measures ratios against a baseline in the same run and writes <c>bench.csv</c> + run.json; it
 /// has no seeds, nothing to resume and no checkpoints, so faces offer only its parameters, an output folder and
-/// a thread count.
+/// a thread count (unless it <see cref="OwnsThreads"/>).
 /// </summary>
 public interface IBenchDefinition
 {
@@ -26,16 +26,30 @@ public interface IBenchDefinition
     IReadOnlyList<IParameter> Parameters { get; }
 
     /// <summary>
+    /// Whether a parameter of its own, named <c>threads</c>, says how many threads it uses (<c>bench peer</c> times
+    /// each side at a list of counts): faces then offer no thread count of their own and pass 0.
+    /// </summary>
+    bool OwnsThreads { get; }
+
+    /// <summary>
+    /// Whether it stops cleanly when the token given to <see cref="Run"/> is cancelled, keeping its finished work
+    /// (<c>bench ntk-large</c>: between row blocks). Faces hand over Ctrl-C only then, so it ends the others at once.
+    /// </summary>
+    bool Interruptible { get; }
+
+    /// <summary>
     /// Validate <paramref name="values"/> (a <see cref="ParameterException"/> names every problem), fix device and
     /// threads, run, print what it measured to <paramref name="output"/> and write its table into
-    /// <paramref name="outDir"/>; returns the table's path.
+    /// <paramref name="outDir"/>; returns the table's path. <paramref name="cancel"/> stops an
+    /// <see cref="Interruptible"/> bench (<see cref="OperationCanceledException"/>).
     /// </summary>
     string Run(
         IEnumerable<KeyValuePair<string, string>> values,
         string outDir,
         int threads,
         TextWriter output,
-        IRunObserver observer
+        IRunObserver observer,
+        CancellationToken cancel = default
     );
 }
 
@@ -57,6 +71,12 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
     /// <inheritdoc />
     public IReadOnlyList<IParameter> Parameters => Typed;
 
+    /// <inheritdoc />
+    public bool OwnsThreads => Typed.Any(p => p.Name == "threads");
+
+    /// <inheritdoc />
+    public virtual bool Interruptible => false;
+
     /// <summary>Every problem of a configuration (empty when valid).</summary>
     protected abstract IEnumerable<string> Problems(TConfig c);
 
@@ -69,7 +89,8 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
         string outDir,
         int threads,
         TextWriter output,
-        IRunObserver observer
+        IRunObserver observer,
+        CancellationToken cancel
     );
 
     /// <inheritdoc />
@@ -78,11 +99,12 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
         string outDir,
         int threads,
         TextWriter output,
-        IRunObserver observer
+        IRunObserver observer,
+        CancellationToken cancel = default
     )
     {
         var c = ParameterSet.Configure($"bench {Name}", Typed, values, _ => Defaults, Problems);
-        return Execute(c, outDir, StudyHost.Prepare(Device(c), threads), output, observer);
+        return Execute(c, outDir, StudyHost.Prepare(Device(c), threads), output, observer, cancel);
     }
 
     /// <summary>The device and dtype parameters of a bench on tensors (float32 by default: speed).</summary>
@@ -127,6 +149,19 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
                 w.Write(o);
             w.Complete();
         }
+        WriteManifest(outDir, threads, config, observer, source);
+        return path;
+    }
+
+    /// <summary>Write run.json of a completed bench whose <c>DIR/bench.csv</c> is written.</summary>
+    protected void WriteManifest(
+        string outDir,
+        int threads,
+        JsonObject config,
+        IRunObserver observer,
+        string source
+    )
+    {
         var m = new RunManifest
         {
             Study = "bench " + Name,
@@ -140,7 +175,6 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
         };
         m.Outputs.Add("bench.csv");
         m.Save(outDir);
-        return path;
     }
 
     /// <summary>The run key of the bench's rows.</summary>
@@ -152,7 +186,13 @@ public static class BenchCatalog
 {
     /// <summary>The entries.</summary>
     public static IReadOnlyList<IBenchDefinition> All { get; } =
-    [new TelescopingBenchDefinition(), new SoakBenchDefinition(), new NtkBenchDefinition()];
+    [
+        new TelescopingBenchDefinition(),
+        new SoakBenchDefinition(),
+        new NtkBenchDefinition(),
+        new NtkLargeBenchDefinition(),
+        new PeerBenchDefinition(),
+    ];
 }
 
 /// <summary>Configuration of <c>bench telescoping</c>.</summary>
@@ -219,7 +259,8 @@ public sealed class TelescopingBenchDefinition : BenchDefinition<TelescopingBenc
         string outDir,
         int threads,
         TextWriter output,
-        IRunObserver observer
+        IRunObserver observer,
+        CancellationToken cancel
     )
     {
         var sink = new ObservationList();
@@ -323,7 +364,8 @@ public sealed class NtkBenchDefinition : BenchDefinition<NtkBenchConfig>
         string outDir,
         int threads,
         TextWriter output,
-        IRunObserver observer
+        IRunObserver observer,
+        CancellationToken cancel
     )
     {
         var sink = new ObservationList();
@@ -413,7 +455,8 @@ public sealed class SoakBenchDefinition : BenchDefinition<SoakBenchConfig>
         string outDir,
         int threads,
         TextWriter output,
-        IRunObserver observer
+        IRunObserver observer,
+        CancellationToken cancel
     )
     {
         Directory.CreateDirectory(outDir);
