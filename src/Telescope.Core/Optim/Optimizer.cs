@@ -9,15 +9,20 @@ namespace Telescope.Optim;
 /// The optimiser that trains a network: per parameter tensor, Adam's second moment
 /// <c>v_t = β₂v + (1−β₂)G′⊙G′</c> and <c>φ_t = √v_t/√(1−β₂ᵗ) + ε</c> (the only non-linear state,
 /// computed here from the real gradient), then the linear <see cref="UpdateOperator"/> gives Δ and
-/// <c>θ ← θ + Δ</c>. Matches TorchSharp's SGD/Adam/AdamW step for step (tested).
+/// <c>θ ← θ + Δ</c>. Matches TorchSharp's SGD/Adam/AdamW step for step (tested). The rate of step t is
+/// <see cref="OptimizerSpec.RateAt"/> (γ with its warm-up) through the <see cref="Schedule"/>.
 /// </summary>
-public sealed class Optimizer : IDisposable
+public sealed class Optimizer : IUpdateRule, IDisposable
 {
     private readonly UpdateOperator[] _ops;
     private readonly Tensor?[] _v;
+    private readonly LearningRateSchedule? _schedule;
 
     /// <summary>The configuration.</summary>
     public OptimizerSpec Spec { get; }
+
+    /// <summary>The learning-rate schedule (constant when none was given).</summary>
+    public LearningRateSchedule Schedule => _schedule ?? LearningRateSchedule.Constant;
 
     /// <summary>Steps taken so far (t of the last step).</summary>
     public long Step { get; private set; }
@@ -25,13 +30,14 @@ public sealed class Optimizer : IDisposable
     /// <summary>1/φ_t per parameter tensor from the last step (Adam/AdamW), for the smoother.</summary>
     public Tensor?[] LastInvPhi { get; }
 
-    /// <summary>An optimiser for parameters shaped like <paramref name="parameterCount"/> tensors.</summary>
-    public Optimizer(OptimizerSpec spec, int parameterCount)
+    /// <summary>An optimiser for parameters shaped like <paramref name="parameterCount"/> tensors, with an optional schedule.</summary>
+    public Optimizer(OptimizerSpec spec, int parameterCount, LearningRateSchedule? schedule = null)
     {
         var problems = spec.Problems().ToList();
         if (problems.Count > 0)
             throw new ArgumentException(string.Join("; ", problems));
         Spec = spec;
+        _schedule = schedule;
         _ops = Enumerable.Range(0, parameterCount).Select(_ => new UpdateOperator(spec)).ToArray();
         _v = new Tensor?[parameterCount];
         LastInvPhi = new Tensor?[parameterCount];
@@ -66,6 +72,8 @@ public sealed class Optimizer : IDisposable
         Step++;
         long t = Step;
         double lr = Spec.RateAt(t);
+        if (_schedule is not null)
+            lr = _schedule.RateAt(lr, t);
         using var _ = torch.no_grad();
         for (int i = 0; i < parameters.Count; i++)
         {

@@ -381,7 +381,10 @@ public sealed class GbtVsNnStudy : IStudy
         return Mse(f, split.Targets(rows));
     }
 
-    /// <summary>Plain-SGD training for the configured epochs on <paramref name="rows"/>; false on divergence.</summary>
+    private static Tensor BatchIndex(int[] rows) =>
+        HostArrays.ToTensor(rows.Select(i => (long)i).ToArray());
+
+    /// <summary>Plain-SGD training (the engine's <see cref="TrainingLoop"/>) for the configured epochs on <paramref name="rows"/>; false on divergence.</summary>
     private bool TrainNn(
         Network net,
         IrregularSplit split,
@@ -404,28 +407,35 @@ public sealed class GbtVsNnStudy : IStudy
             net.Parameters.Count
         );
         long steps = (long)_cfg.Epochs * ((n + _cfg.Batch - 1) / _cfg.Batch);
-        var parameters = net.Parameters.Cast<Tensor>().ToArray();
+        var loop = new TrainingLoop(
+            new TrainableNetwork(net),
+            opt,
+            sampler,
+            batchRows =>
+            {
+                var bi = BatchIndex(batchRows);
+                return new TrainingBatch(
+                    x.index_select(0, bi),
+                    f => f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5)
+                );
+            }
+        )
+        {
+            BeforeStep = (t, batchRows) =>
+            {
+                if (tracker is not null && (t - 1) % _cfg.KernelEvery == 0)
+                    tracker.Record(net, t, BatchIndex(batchRows));
+                return null;
+            },
+            AfterStep = s =>
+            {
+                progress?.Invoke(s.Step);
+                return null;
+            },
+        };
         try
         {
-            for (long t = 1; t <= steps; t++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                using var scope = torch.NewDisposeScope();
-                var batch = sampler.Next();
-                var bi = HostArrays.ToTensor(batch.Select(i => (long)i).ToArray());
-                if (tracker is not null && (t - 1) % _cfg.KernelEvery == 0)
-                    tracker.Record(net, t, bi);
-                foreach (var p in net.Parameters)
-                    p.grad?.zero_();
-                var f = net.Forward(x.index_select(0, bi));
-                var loss = f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5);
-                loss.backward();
-                if (!double.IsFinite(loss.item<double>()))
-                    return false;
-                opt.Apply(parameters);
-                progress?.Invoke(t);
-            }
-            return true;
+            return loop.Run(1, steps, cancel).Succeeded;
         }
         finally
         {

@@ -21,6 +21,7 @@ namespace Telescope.Telescoping;
 /// <param name="RecordExamples">Also write per-example predictions f, f̃, f_lin for the first this-many rows of each split.</param>
 /// <param name="Method">How the telescoped increment ∇f_{θ_{t−1}}(X)ᵀΔθ_t is computed (all exact).</param>
 /// <param name="CheckpointEvery">Save a checkpoint every this many steps when a store is given (0: never).</param>
+/// <remarks>The training itself is the engine's <see cref="TrainingLoop"/>; <see cref="Schedule"/> sets γ_t.</remarks>
 public sealed record TrajectoryConfig(
     int Steps,
     int BatchSize,
@@ -31,7 +32,11 @@ public sealed record TrajectoryConfig(
     int RecordExamples = 0,
     JvpMethod Method = JvpMethod.Forward,
     int CheckpointEvery = 0
-);
+)
+{
+    /// <summary>The learning-rate schedule over the optimiser's rate (null: constant).</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+}
 
 /// <summary>The tracked evaluation points: train rows first, then test rows (spec §0: N = n + m).</summary>
 public sealed record Probe(Dataset Train, Dataset Test)
@@ -120,10 +125,11 @@ public static class Trajectory
             f0 = net.Forward(xAll).to_type(ScalarType.Float64);
         var fTel = f0.clone();
 
-        using var opt = new Optimizer(cfg.Optimizer, net.Parameters.Count);
+        using var opt = new Optimizer(cfg.Optimizer, net.Parameters.Count, cfg.Schedule);
         var sampler = new BatchSampler(train.Count, cfg.BatchSize, cfg.Seed);
         var grid = LogGrid.Steps(cfg.Steps, cfg.RecordEvery);
-        var paramTensors = net.Parameters.Cast<Tensor>().ToArray();
+        var model = new TrainableNetwork(net);
+        var paramTensors = model.Parameters;
         var committable = sink as ICommittableSink;
         if (checkpoints is not null && committable is null)
             throw new ArgumentException(
@@ -135,7 +141,7 @@ public static class Trajectory
         {
             var st = TrajectoryCheckpoint.Read(saved, dev);
             if (
-                st.Theta.Length != paramTensors.Length
+                st.Theta.Length != paramTensors.Count
                 || st.Theta.Zip(paramTensors).Any(p => !p.First.shape.SequenceEqual(p.Second.shape))
                 || st.FTel.shape[0] != xAll.shape[0]
             )
@@ -159,97 +165,105 @@ public static class Trajectory
             recorder.Record(0, f0, fTel, f0, double.NaN, double.NaN, double.NaN, double.NaN);
         }
 
-        for (long t = start; t <= cfg.Steps; t++)
+        Tensor[] thetaPrev = [];
+        double gradNorm = double.NaN;
+        var loop = new TrainingLoop(
+            model,
+            opt,
+            sampler,
+            rows =>
+            {
+                var idx = HostArrays.ToTensor(rows.Select(i => (long)i).ToArray(), device: dev);
+                return new TrainingBatch(
+                    xTrain.index_select(0, idx),
+                    fb =>
+                        Loss.Compute(
+                            cfg.Loss,
+                            fb,
+                            yTrain.index_select(0, idx),
+                            lTrain.index_select(0, idx)
+                        )
+                );
+            }
+        )
         {
-            cancel.ThrowIfCancellationRequested();
-            using var scope = torch.NewDisposeScope();
-            var idx = HostArrays.ToTensor(
-                sampler.Next().Select(i => (long)i).ToArray(),
-                device: dev
-            );
-            var thetaPrev = net.Snapshot();
-
-            foreach (var p in net.Parameters)
-                p.grad?.zero_();
-            var fb = net.Forward(xTrain.index_select(0, idx));
-            var loss = Loss.Compute(
-                cfg.Loss,
-                fb,
-                yTrain.index_select(0, idx),
-                lTrain.index_select(0, idx)
-            );
-            double batchLoss = loss.item<double>();
-            if (!double.IsFinite(batchLoss))
-                return recorder.Fail(
-                    t - 1,
-                    t,
-                    $"training loss is {Show(batchLoss)} at step {t} (divergence: lower the learning rate)"
-                );
-            loss.backward();
-            double gradNorm = ParameterVector.Norm(
-                net.Parameters.Select(p => p.grad ?? torch.zeros_like(p))
-            );
-            if (!double.IsFinite(gradNorm))
-                return recorder.Fail(
-                    t - 1,
-                    t,
-                    $"gradient norm is {Show(gradNorm)} at step {t} (divergence)"
-                );
-
-            double lr = opt.Apply(paramTensors);
-            Tensor[] delta;
-            using (torch.no_grad())
-                delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();
-            double updateNorm = ParameterVector.Norm(delta);
-            if (!double.IsFinite(updateNorm))
-                return recorder.Fail(
-                    t - 1,
-                    t,
-                    $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)"
-                );
-
-            var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
-            fTel.PlusInPlace(inc.to_type(ScalarType.Float64));
-
-            if (grid.Contains(t))
+            BeforeStep = (_, _) =>
             {
-                Tensor f,
-                    fLin;
+                thetaPrev = net.Snapshot();
+                return null;
+            },
+            BadLoss = (t, loss) =>
+                $"training loss is {Show(loss)} at step {t} (divergence: lower the learning rate)",
+            AfterGradient = t =>
+            {
+                gradNorm = ParameterVector.Norm(
+                    net.Parameters.Select(p => p.grad ?? torch.zeros_like(p))
+                );
+                return double.IsFinite(gradNorm)
+                    ? null
+                    : $"gradient norm is {Show(gradNorm)} at step {t} (divergence)";
+            },
+            AfterStep = s =>
+            {
+                long t = s.Step;
+                Tensor[] delta;
                 using (torch.no_grad())
+                    delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();
+                double updateNorm = ParameterVector.Norm(delta);
+                if (!double.IsFinite(updateNorm))
+                    return $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)";
+
+                var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
+                fTel.PlusInPlace(inc.to_type(ScalarType.Float64));
+
+                if (grid.Contains(t))
                 {
-                    f = net.Forward(xAll).to_type(ScalarType.Float64);
-                    var dir = paramTensors.Select((p, i) => p.detach().Minus(theta0[i])).ToArray();
-                    fLin = f0.Plus(net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64));
+                    Tensor f,
+                        fLin;
+                    using (torch.no_grad())
+                    {
+                        f = net.Forward(xAll).to_type(ScalarType.Float64);
+                        var dir = paramTensors
+                            .Select((p, i) => p.detach().Minus(theta0[i]))
+                            .ToArray();
+                        fLin = f0.Plus(
+                            net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64)
+                        );
+                    }
+                    recorder.Record(t, f, fTel, fLin, s.Loss, gradNorm, updateNorm, s.Rate);
                 }
-                recorder.Record(t, f, fTel, fLin, batchLoss, gradNorm, updateNorm, lr);
-            }
-            if (
-                checkpoints is not null
-                && cfg.CheckpointEvery > 0
-                && t % cfg.CheckpointEvery == 0
-                && t < cfg.Steps
-            )
-            {
-                var state = new TrajectoryCheckpoint.State(
-                    t,
-                    committable!.Commit(),
-                    net.Snapshot(),
-                    theta0,
-                    f0,
-                    fTel,
-                    opt.Step,
-                    opt.Operators.Select(o => o.Buffer).ToArray(),
-                    opt.SecondMoments.ToArray(),
-                    sampler.State.rng,
-                    sampler.State.order,
-                    sampler.State.pos,
-                    sampler.State.epoch,
-                    new Dictionary<string, double>(recorder.Last)
-                );
-                checkpoints.Save(t, TrajectoryCheckpoint.Write(state));
-            }
-            progress?.Invoke(t);
-        }
+                if (
+                    checkpoints is not null
+                    && cfg.CheckpointEvery > 0
+                    && t % cfg.CheckpointEvery == 0
+                    && t < cfg.Steps
+                )
+                {
+                    var state = new TrajectoryCheckpoint.State(
+                        t,
+                        committable!.Commit(),
+                        net.Snapshot(),
+                        theta0,
+                        f0,
+                        fTel,
+                        opt.Step,
+                        opt.Operators.Select(o => o.Buffer).ToArray(),
+                        opt.SecondMoments.ToArray(),
+                        sampler.State.rng,
+                        sampler.State.order,
+                        sampler.State.pos,
+                        sampler.State.epoch,
+                        new Dictionary<string, double>(recorder.Last)
+                    );
+                    checkpoints.Save(t, TrajectoryCheckpoint.Write(state));
+                }
+                progress?.Invoke(t);
+                return null;
+            },
+        };
+        var outcome = loop.Run(start, cfg.Steps, cancel);
+        if (!outcome.Succeeded)
+            return recorder.Fail(outcome.Completed, outcome.FailedAt!.Value, outcome.Failure!);
         return new TrajectoryResult(cfg.Steps, null, null, recorder.Last);
     }
 

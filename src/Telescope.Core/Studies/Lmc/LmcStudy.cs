@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Telescope.Data;
+using Telescope.Optim;
 using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
@@ -120,7 +121,7 @@ public sealed class LmcStudy : IStudy
 /// <summary>
 /// One run of the lmc study (one model, one seed): the trunk (training, spawn snapshots, gradient changes), then per
 /// spawn step its children and the barriers between them, written as rows. The concerns live beside it:
-/// <see cref="LmcData"/> (inputs), <see cref="LmcTraining"/> (heavy-ball steps, schedule, evaluation),
+/// <see cref="LmcData"/> (inputs), <see cref="LmcTraining"/> (heavy-ball optimiser, schedule and batches for the engine's <see cref="TrainingLoop"/>; evaluation),
 /// <see cref="LmcGradients"/> (gradient stabilisation), <see cref="LmcBarrier"/> (interpolation and barriers),
 /// <see cref="SmallCnn"/> (the model and its state).
 /// </summary>
@@ -188,23 +189,17 @@ internal sealed class LmcRun(
     {
         var train = data.train;
         using var trunk = Build();
-        var velocity = trunk
-            .parameters()
-            .Select(p => torch.zeros_like(p).DetachFromDisposeScope())
-            .ToArray();
+        var model = new TrainableModule(trunk);
+        using var rule = LmcTraining.Optimizer(cfg, model);
         var sampler = new BatchSampler(train.Count, cfg.Batch, seed);
         var augment = cfg.Augment ? new Rng(seed, stream: 600) : null;
         var gradAt = new Dictionary<int, Dictionary<string, Tensor>>();
         var gradSteps = cfg.GradientSteps.Where(s => s + cfg.GradientLag <= cfg.Steps).ToHashSet();
-        for (int t = 0; t <= cfg.Steps; t++)
+        // state θ_t: spawn snapshots and gradient probes happen before step t + 1 (and after the last step)
+        void AtState(int t)
         {
-            cancel.ThrowIfCancellationRequested();
-            // state θ_t: spawn snapshots and gradient probes happen before step t + 1
             if (cfg.Spawns.Contains(t))
-                snapshots[t] = (
-                    SmallCnn.Snapshot(trunk),
-                    velocity.Select(v => v.detach().clone().DetachFromDisposeScope()).ToArray()
-                );
+                snapshots[t] = (SmallCnn.Snapshot(trunk), rule.SnapshotVelocity());
             if (gradSteps.Contains(t))
                 gradAt[t] = LmcGradients.LogitGradients(trunk, xGrad, yGrad);
             if (gradAt.TryGetValue(t - cfg.GradientLag, out var before))
@@ -221,35 +216,37 @@ internal sealed class LmcRun(
                     g.Dispose();
                 gradAt.Remove(t - cfg.GradientLag);
             }
-            if (t == cfg.Steps)
-                break;
-            using var stepScope = torch.NewDisposeScope();
-            var batch = sampler.Next();
-            double loss = LmcTraining.Step(
-                trunk,
-                velocity,
-                LmcData.Images(train, batch, augment),
-                LmcData.Labels(train, batch),
-                LmcTraining.RateAt(cfg, t + 1),
-                cfg.Momentum
-            );
-            if (!double.IsFinite(loss))
-                return new TrajectoryResult(
-                    t,
-                    $"trunk loss is {loss} at step {t + 1}",
-                    t + 1,
-                    _final
-                );
-            if ((t + 1) % 10 == 0 || t == 0)
-                sink.Write(new Observation("train_loss", loss, t + 1, "train"));
-            progress(++_done);
         }
+        var loop = new TrainingLoop(model, rule, sampler, LmcTraining.Batches(train, augment))
+        {
+            BeforeStep = (t, _) =>
+            {
+                AtState((int)t - 1);
+                return null;
+            },
+            BadLoss = (t, loss) => $"trunk loss is {loss} at step {t}",
+            AfterStep = s =>
+            {
+                if (s.Step % 10 == 0 || s.Step == 1)
+                    sink.Write(new Observation("train_loss", s.Loss, s.Step, "train"));
+                progress(++_done);
+                return null;
+            },
+        };
+        var outcome = loop.Run(1, cfg.Steps, cancel);
+        if (!outcome.Succeeded)
+            return new TrajectoryResult(
+                outcome.Completed,
+                outcome.Failure,
+                outcome.FailedAt,
+                _final
+            );
+        cancel.ThrowIfCancellationRequested();
+        AtState(cfg.Steps);
         var (trunkLoss, trunkError) = LmcTraining.Evaluate(trunk, xEval, yEval);
         sink.Write(new Observation("test_error", trunkError, cfg.Steps, "test"));
         sink.Write(new Observation("test_loss", trunkLoss, cfg.Steps, "test"));
         _final["trunk/test_error"] = trunkError;
-        foreach (var v in velocity)
-            v.Dispose();
         return null;
     }
 
@@ -266,35 +263,30 @@ internal sealed class LmcRun(
         var train = data.train;
         using var child = Build();
         child.load_state_dict(state);
-        var v = vel.Select(x => x.clone().DetachFromDisposeScope()).ToArray();
+        var model = new TrainableModule(child);
+        using var rule = LmcTraining.Optimizer(cfg, model);
+        rule.Restore(t0, vel);
         long childSeed = seed * 1_000_003 + 7919 * (spawnIndex + 1) + 104_729 * (c + 1);
         var childSampler = new BatchSampler(train.Count, cfg.Batch, childSeed);
         var childAugment = cfg.Augment ? new Rng(childSeed, stream: 600) : null;
-        for (int t = t0; t < cfg.Steps; t++)
+        var loop = new TrainingLoop(
+            model,
+            rule,
+            childSampler,
+            LmcTraining.Batches(train, childAugment)
+        )
         {
-            cancel.ThrowIfCancellationRequested();
-            using var stepScope = torch.NewDisposeScope();
-            var batch = childSampler.Next();
-            double loss = LmcTraining.Step(
-                child,
-                v,
-                LmcData.Images(train, batch, childAugment),
-                LmcData.Labels(train, batch),
-                LmcTraining.RateAt(cfg, t + 1),
-                cfg.Momentum
-            );
-            if (!double.IsFinite(loss))
-                return new TrajectoryResult(
-                    _done,
-                    $"child {c} of spawn {t0}: loss is {loss} at step {t + 1}",
-                    t + 1,
-                    _final
-                );
-            progress(++_done);
-        }
+            BadLoss = (t, loss) => $"child {c} of spawn {t0}: loss is {loss} at step {t}",
+            AfterStep = _ =>
+            {
+                progress(++_done);
+                return null;
+            },
+        };
+        var outcome = loop.Run(t0 + 1, cfg.Steps, cancel);
+        if (!outcome.Succeeded)
+            return new TrajectoryResult(_done, outcome.Failure, outcome.FailedAt, _final);
         ends.Add(SmallCnn.Snapshot(child));
-        foreach (var x in v)
-            x.Dispose();
         return null;
     }
 

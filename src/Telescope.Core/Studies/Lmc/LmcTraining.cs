@@ -1,46 +1,31 @@
+using Telescope.Data;
+using Telescope.Optim;
 using Telescope.Tensors;
+using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Studies;
 
-/// <summary>The lmc study's training and evaluation: heavy-ball SGD on cross-entropy with a step-decay schedule, test loss and error.</summary>
+/// <summary>The lmc study's training and evaluation: heavy-ball SGD (<see cref="HeavyBall"/>) on cross-entropy with a step-decay schedule, run by the engine's <see cref="TrainingLoop"/>; test loss and error.</summary>
 internal static class LmcTraining
 {
     /// <summary>The step-decay schedule: γ for t ≤ T/2, γ/10 for t ≤ 3T/4, γ/100 after (integer T/2 and 3T/4).</summary>
-    public static double RateAt(LmcConfig cfg, int t) =>
-        cfg.LearningRate
-        * (
-            t > 3 * cfg.Steps / 4 ? 0.01
-            : t > cfg.Steps / 2 ? 0.1
-            : 1.0
-        );
+    public static LearningRateSchedule Schedule(LmcConfig cfg) =>
+        LearningRateSchedule.StepDecay(cfg.Steps, [0.5, 0.75], [0.1, 0.01]);
 
-    /// <summary>One heavy-ball step on a batch (train mode); returns the batch loss.</summary>
-    public static double Step(
-        nn.Module<Tensor, Tensor> model,
-        Tensor[] velocity,
-        Tensor x,
-        Tensor y,
-        double lr,
-        double momentum
-    )
-    {
-        model.train();
-        var ps = model.parameters().ToArray();
-        foreach (var p in ps)
-            p.grad?.zero_();
-        var loss = nn.functional.cross_entropy(model.forward(x), y);
-        loss.backward();
-        using (torch.no_grad())
-            for (int i = 0; i < ps.Length; i++)
-            {
-                var g = ps[i].grad!;
-                velocity[i].TimesInPlace(momentum).PlusInPlace(g);
-                ps[i].PlusScaledInPlace(velocity[i], -lr);
-            }
-        return loss.item<float>();
-    }
+    /// <summary>Heavy-ball SGD with the step-decay schedule for <paramref name="model"/>'s parameters (zero velocity).</summary>
+    public static HeavyBall Optimizer(LmcConfig cfg, ITrainableModel model) =>
+        new(cfg.LearningRate, cfg.Momentum, Schedule(cfg), model.Parameters);
+
+    /// <summary>The training loop's batches: cross-entropy on the lmc training images of the rows (augmented when <paramref name="augment"/> is given).</summary>
+    public static Func<int[], TrainingBatch> Batches(FashionMnist.Split train, Rng? augment) =>
+        rows =>
+        {
+            var x = LmcData.Images(train, rows, augment);
+            var y = LmcData.Labels(train, rows);
+            return new TrainingBatch(x, logits => nn.functional.cross_entropy(logits, y));
+        };
 
     /// <summary>Mean test loss and error (eval mode) over the evaluation images.</summary>
     public static (double loss, double error) Evaluate(
