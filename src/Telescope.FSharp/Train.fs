@@ -155,20 +155,16 @@ module Train =
             yield! Optimizer.problems training.Optimizer
         ]
 
-    /// Train on `data` and record every observation in memory. Fails with `ArgumentException` listing
-    /// every problem of an invalid training; a run that diverges returns with `Result.Failure` set and
-    /// the steps it finished.
-    let run (data: Split) (training: Training) : Run =
+    let private build (data: Split) (training: Training) =
         match problems training with
         | [] -> ()
         | ps -> invalidArg (nameof training) (String.concat "; " ps)
 
         Telescope.Native.TorchRuntime.EnsureLoaded()
         let device = Telescope.Native.TorchRuntime.Device training.Device
+        training.Model.Build(data.Train.Shape, data.Train.Outputs, training.Seed, training.DType, device)
 
-        use net =
-            training.Model.Build(data.Train.Shape, data.Train.Outputs, training.Seed, training.DType, device)
-
+    let private record (data: Split) (training: Training) (net: Network) : Run =
         let probe = Probe.Of(data.Train, data.Test, training.ProbeTrain, training.ProbeTest)
 
         let cfg =
@@ -191,6 +187,24 @@ module Train =
             Observations = List.ofSeq sink.Items
             Result = result
         }
+
+    /// Train on `data` and record every observation in memory. Fails with `ArgumentException` listing
+    /// every problem of an invalid training; a run that diverges returns with `Result.Failure` set and
+    /// the steps it finished. The trained network is disposed; `runKeeping` keeps it.
+    let run (data: Split) (training: Training) : Run =
+        use net = build data training
+        record data training net
+
+    /// As `run`, and also return the trained network (θ_T in `Network.Parameters`) for kernels, smoothers or
+    /// further training: the caller owns it and disposes it (`use`).
+    let runKeeping (data: Split) (training: Training) : Run * Network =
+        let net = build data training
+
+        try
+            record data training net, net
+        with _ ->
+            net.Dispose()
+            reraise ()
 
     /// Run every training in order.
     let runAll (data: Split) (trainings: Training list) = trainings |> List.map (run data)

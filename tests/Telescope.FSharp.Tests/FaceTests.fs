@@ -133,3 +133,49 @@ let ``an invalid training is refused before any work, listing every problem`` ()
 
     Assert.Contains("batch size", e.Message)
     Assert.Contains("learning rate", e.Message)
+
+[<Fact>]
+let ``runKeeping returns the trained network: its own loss on the probe rows is the run's last recorded loss`` () =
+    let training = quick (Model.mlp [ 8 ]) (Optimizer.sgd 0.1)
+    let run, net = Train.runKeeping data.Value training
+    use net = net
+    let d = data.Value.Train
+    let x = d.Inputs(training.DType, TorchSharp.torch.CPU)
+    let y = d.Targets(training.DType, TorchSharp.torch.CPU)
+    // ½ · mean over rows of Σ_o (y − f)², computed here from the kept θ_T (not by the recorder)
+    let f = net.Forward(x).data<float>().ToArray()
+    let t = y.data<float>().ToArray()
+    let mine = 0.5 * (Array.map2 (fun a b -> (a - b) * (a - b)) f t |> Array.average)
+    let recorded = (Train.tryFinal "train/loss" run).Value
+    Assert.Equal(recorded, mine, 10)
+    // and θ_T is not θ_0
+    use fresh =
+        training.Model.Build(d.Shape, d.Outputs, training.Seed, training.DType, TorchSharp.torch.CPU)
+
+    Assert.NotEqual<float[]>(fresh.Forward(x).data<float>().ToArray(), f)
+
+[<Fact>]
+let ``Kernel.ntk equals the contraction of the explicit Jacobians, and the per-example loop`` () =
+    let training = quick (Model.mlp [ 6 ]) (Optimizer.sgd 0.1)
+    let _, net = Train.runKeeping data.Value training
+    use net = net
+    let x = data.Value.Test.Inputs(training.DType, TorchSharp.torch.CPU).narrow(0, 0, 5)
+    let k = Kernel.ntk net x x
+    let j = Kernel.jacobian net x // [N, 1, P]
+    let jj = j.squeeze (1)
+    let byHand = jj.matmul (jj.t ())
+    let loop = Kernel.ntkBy Telescope.Kernels.NtkMethod.PerExample net x x
+    Assert.Equal<int64[]>([| 5L; 5L |], k.shape)
+    Assert.True(k.allclose (byHand, 1e-10, 1e-12))
+    Assert.True(k.allclose (loop, 1e-10, 1e-12))
+
+[<Fact>]
+let ``effective parameters of a hand-made smoother`` () =
+    // S rows: two training points smoothed onto themselves, one test point halfway: n = 2
+    let s =
+        TorchSharp.torch.tensor([| 1.0; 0.0; 0.0; 1.0; 0.5; 0.5 |]).reshape(3L, 2L).clone()
+
+    let pTrain, pTest = Smoother.effectiveParametersSplit s
+    Assert.Equal(2.0, pTrain, 12) // ‖S[0:2]‖_F² = 2
+    Assert.Equal(1.0, pTest, 12) // (n/m) Σ ‖s‖² = 2 · 0.5
+    Assert.Equal(1.0, Smoother.effectiveParameters (s.narrow (0, 2, 1)) 2, 12)
