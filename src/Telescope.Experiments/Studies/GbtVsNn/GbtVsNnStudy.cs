@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
+using Telescope.Studies;
 using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
@@ -11,7 +12,7 @@ using Telescope.Trees;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Telescope.Studies;
+namespace Telescope.Experiments.Studies;
 
 /// <summary>
 /// Configuration of the gbt-vs-nn study: the CPU variant of spec §4.4 on the synthetic houses-like table.
