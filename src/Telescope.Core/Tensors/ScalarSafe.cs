@@ -69,6 +69,10 @@ public static class ScalarSafe
     /// <summary>1[a &gt; c] as a boolean tensor.</summary>
     public static Tensor GreaterThan(this Tensor a, double c) => Keep(c, s => a.gt(s));
 
+    /// <summary>a[..., index[j], ...] += src[..., j, ...] along <paramref name="dim"/> (in place; α = 1 kept alive).</summary>
+    public static Tensor IndexAddInPlace(this Tensor a, long dim, Tensor index, Tensor src) =>
+        a.index_add_(dim, index, src, One);
+
     /// <summary>a ← a + c·(x ⊙ y) (in place).</summary>
     public static Tensor AddProductInPlace(this Tensor a, Tensor x, Tensor y, double c) =>
         Keep(c, s => a.addcmul_(x, y, s));

@@ -30,6 +30,20 @@ public static class Loss
         };
 
     /// <summary>
+    /// The per-example output gradient <c>r_i = ∂ℓ(f_i, y_i)/∂f_i</c>, <c>[b, k]</c>, of the per-example loss whose
+    /// batch mean <see cref="Compute"/> returns: <c>f − y</c> (½ squared error), <c>σ(f) − y</c> (binary
+    /// cross-entropy on a logit), <c>softmax(f) − onehot(label)</c> (softmax cross-entropy). Then
+    /// <c>∇_θ ℓ_i = J_θ(x_i)ᵀ r_i</c>.
+    /// </summary>
+    public static Tensor OutputGradient(LossKind kind, Tensor f, Tensor targets, Tensor labels) =>
+        kind switch
+        {
+            LossKind.Squared => f.Minus(targets.to(f.dtype)),
+            _ when f.shape[1] == 1 => f.sigmoid().Minus(targets.to(f.dtype)),
+            _ => f.softmax(1).Minus(nn.functional.one_hot(labels, f.shape[1]).to(f.dtype)),
+        };
+
+    /// <summary>
     /// Fraction of correct predictions. Scalar outputs: class 1 when <c>f &gt; threshold</c> (0.5 for
     /// 0/1 targets under squared loss or an output sigmoid; 0 for logits); vector outputs: arg-max.
     /// </summary>
