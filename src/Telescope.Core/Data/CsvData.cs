@@ -63,12 +63,7 @@ public static class CsvData
 
     /// <summary>The source line of a file's data set: it is the user's file, with its hash, rows, target and task.</summary>
     public static string Describe(DataFile file, Dataset data) =>
-        $"your file {file.Path} ({file.Bytes} bytes, sha256 {file.Sha256[..12]}…, {file.Rows} rows × {data.Features} features; target '{data.TargetName}': "
-        + (
-            data.IsRegression
-                ? "regression)"
-                : $"classification, {data.Classes} classes {string.Join("/", data.ClassNames ?? [])})"
-        );
+        $"your file {file.Path} ({file.Bytes} bytes, sha256 {file.Sha256[..12]}…, {file.Rows} rows × {data.Features} features; target '{data.TargetName}': {TabularData.TaskText(data)})";
 
     /// <summary>A CSV file's cells: the header, the data rows and the line each row starts on (1-based).</summary>
     public sealed record Table(string[] Header, List<IReadOnlyList<object?>> Rows, List<int> Lines);

@@ -61,6 +61,9 @@ public sealed partial record Dataset
     /// <summary>The files the rows were read from (path, size, SHA-256, rows), for provenance.</summary>
     public IReadOnlyList<DataFile> Files { get; init; } = [];
 
+    /// <summary>This data set with another <see cref="Source"/> line (for faces that cannot use <c>with</c>).</summary>
+    public Dataset WithSource(string source) => this with { Source = source };
+
     /// <summary>Whether the targets are real values (<see cref="TargetValues"/> set) rather than classes.</summary>
     public bool IsRegression => TargetValues is not null;
 
@@ -254,6 +257,12 @@ public static class TabularData
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    /// <summary>What the targets are, in words: <c>regression</c>, or <c>classification, 2 classes 0/1</c>.</summary>
+    public static string TaskText(Dataset d) =>
+        d.IsRegression
+            ? "regression"
+            : $"classification, {d.Classes} classes {string.Join("/", d.ClassNames ?? [])}";
+
     /// <summary>The task's name as the CLI spells it.</summary>
     public static string Word(TargetTask t) => t.ToString().ToLowerInvariant();
 
@@ -335,13 +344,15 @@ public static class TabularData
         );
     }
 
-    /// <summary>A cell as a finite number, or an <see cref="InvalidDataException"/> <c>WHERE: 'abc' is not a number (WHAT)</c>.</summary>
+    /// <summary>A cell as a finite number (a boolean as 0/1, as Deedle types a 0/1 column), or an <see cref="InvalidDataException"/> <c>WHERE: 'abc' is not a number (WHAT)</c>.</summary>
     public static double Number(object? cell, string where, string what)
     {
         switch (cell)
         {
             case null:
                 throw new InvalidDataException($"{where}: empty cell ({what})");
+            case bool b:
+                return b ? 1 : 0;
             case string s:
                 var text = s.Trim();
                 if (text.Length == 0)
@@ -372,6 +383,9 @@ public static class TabularData
         {
             case null:
                 return false;
+            case bool b:
+                v = b ? 1 : 0;
+                return true;
             case string s:
                 return double.TryParse(s.Trim(), NumberStyles.Float, C, out v);
             case IConvertible c when c.GetTypeCode() is >= TypeCode.SByte and <= TypeCode.Decimal:

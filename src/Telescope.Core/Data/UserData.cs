@@ -6,7 +6,7 @@ namespace Telescope.Data;
 /// <summary>
 /// A user's IDX files as a <see cref="Dataset"/>: an array of examples <c>[n, …]</c> (images <c>[n, rows, cols]</c>
 /// become shape <c>[1, rows, cols]</c>, so the CNN takes them; <c>[n, d]</c> shape <c>[d]</c>) and a 1-D array of
-/// <c>n</c> targets, any IDX element type (<see cref="Idx.ReadValues"/>). Unsigned-byte examples are scaled by 1/255
+/// <c>n</c> targets, any IDX element type (<see cref="Idx.ReadValues"/>). Unsigned-byte examples are divided by 255
 /// (pixels in [0, 1], as the MNIST loaders do), other types are kept as they are. The targets are decoded as a table's
 /// target column is (<see cref="TabularData.DecodeTarget"/>), so whole-number labels become classes.
 /// </summary>
@@ -37,8 +37,8 @@ public static class IdxData
             3 => [1, x.Dims[1], x.Dims[2]],
             _ => x.Dims[1..],
         };
-        double scale = x.Type == IdxType.UInt8 ? 1.0 / 255 : 1.0;
-        var values = scale == 1 ? x.Values : x.Values.Select(v => v * scale).ToArray();
+        bool bytes = x.Type == IdxType.UInt8;
+        var values = bytes ? x.Values.Select(v => v / 255).ToArray() : x.Values;
         int features = values.Length / x.Count;
         for (int i = 0; i < values.Length; i++)
             if (!double.IsFinite(values[i]))
@@ -71,12 +71,8 @@ public static class IdxData
         return data with
         {
             Source =
-                $"your IDX files {file.Path} ({x.Type}, [{string.Join('×', x.Dims)}], sha256 {file.Sha256[..12]}…{(scale == 1 ? "" : ", scaled by 1/255")}) and {labels.Path} (sha256 {labels.Sha256[..12]}…): "
-                + (
-                    data.IsRegression
-                        ? "regression"
-                        : $"classification, {data.Classes} classes {string.Join("/", data.ClassNames ?? [])}"
-                ),
+                $"your IDX files {file.Path} ({x.Type}, [{string.Join('×', x.Dims)}], sha256 {file.Sha256[..12]}…{(bytes ? ", divided by 255" : "")}) and {labels.Path} (sha256 {labels.Sha256[..12]}…): "
+                + TabularData.TaskText(data),
         };
     }
 }
