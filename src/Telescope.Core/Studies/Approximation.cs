@@ -216,7 +216,9 @@ public sealed record ApproximationConfig
 /// f̃_t tracks the trained network, against the linearised model f_lin,t. Quantities per step and split:
 /// <c>telescoping_error</c> = mean|f_t − f̃_t|, <c>linearised_error</c> = mean|f_t − f_lin,t|, and the
 /// loss and accuracy of f, f̃ and f_lin; at each run's last step its <see cref="RunHealth"/> flags
-/// (<c>did_not_learn</c>, <c>diverged</c>, <c>telescoped_diverged</c>: 1 = flagged, split empty).
+/// (<c>did_not_learn</c>, <c>diverged</c>, <c>telescoped_diverged</c>: 1 = flagged, split empty). On the user's
+/// data (<see cref="ApproximationConfig.Data"/>) with real targets, the accuracy rows are left out and the flags come
+/// from <see cref="RunHealth.JudgeRegression"/>.
 /// </summary>
 public sealed class ApproximationStudy : IStudy
 {
