@@ -45,7 +45,7 @@ public static class StudyCommand
             new("--dry-run")
             {
                 Description =
-                    "Validate every option and exit (0 when valid) without loading data or writing anything.",
+                    "Validate every option and exit (0 when valid) without loading data or writing anything (a --data file is read and checked, so a bad one gets the same line).",
             };
 
         /// <summary><c>--resume</c>.</summary>

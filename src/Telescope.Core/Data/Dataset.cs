@@ -17,7 +17,7 @@ namespace Telescope.Data;
 /// <param name="Labels">Class index per row.</param>
 /// <param name="Classes">Number of classes (2 for binary tasks with a scalar output).</param>
 /// <param name="TargetValues">Optional real-valued targets (regression); null for classification.</param>
-public sealed record Dataset(
+public sealed partial record Dataset(
     string Name,
     string Source,
     int[] Shape,

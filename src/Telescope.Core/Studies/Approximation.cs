@@ -28,8 +28,14 @@ public sealed record OptimizerSetting(
 /// </summary>
 public sealed record ApproximationConfig
 {
-    /// <summary><c>mnist</c> (real, default) or <c>synthetic</c> (a labelled stand-in).</summary>
+    /// <summary><c>mnist</c> (real, default) or <c>synthetic</c> (a labelled stand-in); ignored when <see cref="Data"/> is set.</summary>
     public string Dataset { get; init; } = "mnist";
+
+    /// <summary>
+    /// The user's data (a CSV or IDX file with its target, and a test file or a seeded held-out fraction); null: the
+    /// embedded <see cref="Dataset"/>. When set, <see cref="TrainSize"/> and <see cref="TestSize"/> are the files'.
+    /// </summary>
+    public UserData? Data { get; init; }
 
     /// <summary>Architecture.</summary>
     public ModelSpec Model { get; init; } = new();
@@ -180,7 +186,10 @@ public sealed record ApproximationConfig
     /// <summary>Every problem with this configuration (empty when valid), checked before any work starts.</summary>
     public IEnumerable<string> Problems()
     {
-        if (Dataset is not ("mnist" or "synthetic"))
+        if (Data is not null)
+            foreach (var p in Data.Problems())
+                yield return p;
+        else if (Dataset is not ("mnist" or "synthetic"))
             yield return $"unknown dataset '{Dataset}': expected mnist or synthetic";
         if (Steps < 1)
             yield return $"--steps must be ≥ 1, got {Steps}";
@@ -190,7 +199,7 @@ public sealed record ApproximationConfig
             yield return "at least one seed is needed";
         if (TrainSize < 1 || TestSize < 1)
             yield return $"train and test sizes must be ≥ 1, got {TrainSize} and {TestSize}";
-        if (Dataset == "mnist" && TrainSize + TestSize > 1895)
+        if (Data is null && Dataset == "mnist" && TrainSize + TestSize > 1895)
             yield return $"M35 holds 1,895 images; --train {TrainSize} + --test {TestSize} is more";
         if (Settings.Count == 0)
             yield return "no optimiser settings to run";
@@ -207,7 +216,9 @@ public sealed record ApproximationConfig
 /// f̃_t tracks the trained network, against the linearised model f_lin,t. Quantities per step and split:
 /// <c>telescoping_error</c> = mean|f_t − f̃_t|, <c>linearised_error</c> = mean|f_t − f_lin,t|, and the
 /// loss and accuracy of f, f̃ and f_lin; at each run's last step its <see cref="RunHealth"/> flags
-/// (<c>did_not_learn</c>, <c>diverged</c>, <c>telescoped_diverged</c>: 1 = flagged, split empty).
+/// (<c>did_not_learn</c>, <c>diverged</c>, <c>telescoped_diverged</c>: 1 = flagged, split empty). On the user's
+/// data (<see cref="ApproximationConfig.Data"/>) with real targets, the accuracy rows are left out and the flags come
+/// from <see cref="RunHealth.JudgeRegression"/>.
 /// </summary>
 public sealed class ApproximationStudy : IStudy
 {
@@ -222,9 +233,10 @@ public sealed class ApproximationStudy : IStudy
             throw new ArgumentException(string.Join("; ", problems));
         _cfg = cfg;
         _data = new Lazy<(Dataset, Dataset)>(() =>
-            cfg.Dataset == "mnist"
+            cfg.Data is { } user ? user.Load()
+            : cfg.Dataset == "mnist"
                 ? BinaryDigits.M35(cfg.TrainSize, cfg.TestSize, cfg.DataSeed, log: log)
-                : BinaryDigits.Synthetic(cfg.TrainSize, cfg.TestSize, cfg.DataSeed)
+            : BinaryDigits.Synthetic(cfg.TrainSize, cfg.TestSize, cfg.DataSeed)
         );
     }
 
@@ -232,7 +244,21 @@ public sealed class ApproximationStudy : IStudy
     public string Name => "approximation";
 
     /// <inheritdoc />
-    public string DataSource => _data.Value.train.Source;
+    public string DataSource =>
+        _cfg.Data is { } user
+            ? user.Describe(_data.Value.train, _data.Value.test)
+            : _data.Value.train.Source;
+
+    /// <summary>The training and test rows (loaded, and for the user's files read and checked, on first use).</summary>
+    public (Dataset Train, Dataset Test) Data => _data.Value;
+
+    /// <summary>The <c>dataset</c> coordinate: mnist, synthetic, or the user's file name.</summary>
+    private string DatasetName =>
+        _cfg.Data is { } user ? Path.GetFileName(user.Path) : _cfg.Dataset;
+
+    private int TrainRows => _cfg.Data is null ? _cfg.TrainSize : _data.Value.train.Count;
+
+    private int TestRows => _cfg.Data is null ? _cfg.TestSize : _data.Value.test.Count;
 
     /// <inheritdoc />
     public IReadOnlyList<string> ParameterNames =>
@@ -242,8 +268,9 @@ public sealed class ApproximationStudy : IStudy
     public JsonObject Config =>
         new()
         {
-            ["dataset"] = _cfg.Dataset,
+            ["dataset"] = _cfg.Data is null ? _cfg.Dataset : "file",
             ["data_source"] = DataSource,
+            ["data"] = _cfg.Data?.ToJson(_data.Value.train, _data.Value.test),
             ["model"] = _cfg.Model.Kind.ToString().ToLowerInvariant(),
             ["hidden"] = new JsonArray(_cfg.Model.Widths.Select(w => (JsonNode)w).ToArray()),
             ["activation"] = _cfg.Model.Activation.ToString().ToLowerInvariant(),
@@ -251,10 +278,10 @@ public sealed class ApproximationStudy : IStudy
             ["steps"] = _cfg.Steps,
             ["batch"] = _cfg.BatchSize,
             ["loss"] = "squared (½(y−f)², mean over batch)",
-            ["train_size"] = _cfg.TrainSize,
-            ["test_size"] = _cfg.TestSize,
-            ["probe_train"] = Math.Min(_cfg.ProbeTrain, _cfg.TrainSize),
-            ["probe_test"] = Math.Min(_cfg.ProbeTest, _cfg.TestSize),
+            ["train_size"] = TrainRows,
+            ["test_size"] = TestRows,
+            ["probe_train"] = Math.Min(_cfg.ProbeTrain, TrainRows),
+            ["probe_test"] = Math.Min(_cfg.ProbeTest, TestRows),
             ["dtype"] = _cfg.DType.ToString().ToLowerInvariant(),
             ["device"] = _cfg.Device,
             ["jvp"] = _cfg.Method.ToString(),
@@ -297,7 +324,7 @@ public sealed class ApproximationStudy : IStudy
                 $"{s.Name}_lr{F(o.LearningRate)}_s{seed}",
                 seed,
                 [
-                    new("dataset", _cfg.Dataset),
+                    new("dataset", DatasetName),
                     new("model", _cfg.Model.Kind.ToString().ToLowerInvariant()),
                     new("setting", s.Name),
                     new("optimizer", o.Name),
@@ -329,24 +356,36 @@ public sealed class ApproximationStudy : IStudy
             _cfg.Method,
             ctx.CheckpointEvery
         );
+        // regression: accuracy means nothing, so its rows are left out of the table (RunHealth judges by loss)
+        var sink = train.IsRegression ? WithoutAccuracy.Of(ctx.Sink) : ctx.Sink;
         var result = Trajectory.Run(
             net,
             train,
             probe,
             cfg,
-            ctx.Sink,
+            sink,
             ctx.Progress,
             ctx.Cancel,
             ctx.Checkpoints
         );
-        var health = RunHealth.Judge(
-            result.Last("test/accuracy"),
-            RunHealth.ConstantAccuracy(probe.Test),
-            result.Start("train/loss"),
-            result.Last("train/loss"),
-            result.Last("test/telescoping_error"),
-            failed: !result.Succeeded
-        );
+        var health = train.IsRegression
+            ? RunHealth.JudgeRegression(
+                result.Last("test/loss"),
+                RunHealth.ConstantLoss(train, probe.Test),
+                result.Start("train/loss"),
+                result.Last("train/loss"),
+                result.Last("test/telescoping_error"),
+                RunHealth.TargetRange(train),
+                failed: !result.Succeeded
+            )
+            : RunHealth.Judge(
+                result.Last("test/accuracy"),
+                RunHealth.ConstantAccuracy(probe.Test),
+                result.Start("train/loss"),
+                result.Last("train/loss"),
+                result.Last("test/telescoping_error"),
+                failed: !result.Succeeded
+            );
         double end = result.StepsCompleted; // the last finished step (a failed run keeps only those)
         ctx.Sink.Write(
             new Observation(RunHealth.DidNotLearnQuantity, health.DidNotLearn ? 1 : 0, end)
@@ -360,5 +399,36 @@ public sealed class ApproximationStudy : IStudy
             )
         );
         return result;
+    }
+}
+
+/// <summary>A sink that passes on every observation but the accuracy quantities (regression runs), committable when its target is.</summary>
+internal class WithoutAccuracy(IObservationSink inner) : IObservationSink
+{
+    /// <summary>The quantities left out.</summary>
+    public static readonly string[] Dropped =
+    [
+        "accuracy",
+        "telescoped_accuracy",
+        "linearised_accuracy",
+    ];
+
+    /// <summary>A filter over <paramref name="inner"/>, committable when it is.</summary>
+    public static IObservationSink Of(IObservationSink inner) =>
+        inner is ICommittableSink c ? new Committable(c) : new WithoutAccuracy(inner);
+
+    public void Write(in Observation observation)
+    {
+        if (Array.IndexOf(Dropped, observation.Quantity) < 0)
+            inner.Write(observation);
+    }
+
+    private sealed class Committable(ICommittableSink inner)
+        : WithoutAccuracy(inner),
+            ICommittableSink
+    {
+        public long Commit() => inner.Commit();
+
+        public void Rewind(long position) => inner.Rewind(position);
     }
 }

