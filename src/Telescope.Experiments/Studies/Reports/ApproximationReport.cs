@@ -149,13 +149,23 @@ public static class ApproximationReport
         }
         int runs = lines.Sum(l => l.Seeds),
             flagged = runs - lines.Sum(l => l.Averaged);
+        // regression runs write no accuracy: their flags compare the test loss with the constant predictor's
+        bool regression = lines.Count > 0 && lines.All(l => double.IsNaN(l.Acc));
+        string learned = regression
+            ? Fmt(
+                $"final test loss below {1 - RunHealth.Margin}× the constant predictor's (the mean training target), and training loss below its start"
+            )
+            : Fmt(
+                $"final test accuracy above the constant predictor's + {RunHealth.Margin}, and training loss below its start"
+            );
+        string bound = regression
+            ? Fmt($"{RunHealth.TelescopedBound}× the targets' range")
+            : Fmt($"{RunHealth.TelescopedBound}");
         w.WriteLine(
             flagged == 0
-                ? Fmt(
-                    $"All {runs} runs learned (final test accuracy above the constant predictor's + {RunHealth.Margin}) and none diverged."
-                )
+                ? $"All {runs} runs learned ({learned}) and none diverged."
                 : Fmt(
-                    $"{flagged} of {runs} runs flagged and left out of the means — did not learn: final test accuracy ≤ the constant predictor's + {RunHealth.Margin}, or training loss not below its start; diverged: training loss non-finite or > {RunHealth.DivergenceFactor}× its start; f̃ diverged: final test mean|f − f̃| > {RunHealth.TelescopedBound}."
+                    $"{flagged} of {runs} runs flagged and left out of the means — learned means: {learned}; diverged: training loss non-finite or > {RunHealth.DivergenceFactor}× its start; f̃ diverged: final test mean|f − f̃| > {bound}."
                 )
         );
     }
