@@ -30,6 +30,9 @@ public sealed class Network : IDisposable
     /// <summary>Device holding θ; inputs are moved here.</summary>
     public Device Device { get; }
 
+    /// <summary>Whether some layer couples rows (batch-statistics <see cref="BatchNorm"/>): f of a row then depends on the whole batch.</summary>
+    public bool RowsInteract => Layers.Any(l => l.RowsInteract);
+
     /// <summary>Total number of scalar parameters P.</summary>
     public long ParameterCount => Parameters.Sum(p => p.numel());
 
@@ -93,7 +96,8 @@ public sealed class Network : IDisposable
     /// <summary>
     /// Forward-mode pass: returns <c>(f_θ(x), ∇f_θ(x)ᵀ Δθ)</c>, both <c>[N, k]</c>, exact (no finite
     /// differences), about two to three forward passes of cost, no graph. Used for the telescoped
-    /// increment ∇f_{θ_{t−1}}(x)ᵀΔθ_t and for the linearised model.
+    /// increment ∇f_{θ_{t−1}}(x)ᵀΔθ_t and for the linearised model. Each layer uses its own tangent
+    /// rule; a layer without one uses the generic per-layer rule (<see cref="Tangents.GenericTangent"/>).
     /// </summary>
     public (Tensor f, Tensor jvp) Tangent(
         Tensor x,
