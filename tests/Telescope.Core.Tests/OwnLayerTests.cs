@@ -427,6 +427,99 @@ public class OwnLayerTests
         Assert.True(Fixtures.RelErr(s, j) <= Tight);
     }
 
+    [Fact]
+    public void RunsOfForwardOnlyLayersShareOneGenericBlockAndStayExact()
+    {
+        using var scope = NewDisposeScope();
+        Assert.True(GenericTangent.HasOwnRule(new Dense(2, 2)));
+        Assert.True(GenericTangent.HasOwnRule(new Residual(new Dense(2, 2))));
+        Assert.False(GenericTangent.HasOwnRule(new ForwardOnly(2, 2)));
+        Assert.False(GenericTangent.HasOwnRule(new ModuleLayer(nn.Sequential(nn.Linear(2, 2)))));
+        using var net = new Network(
+            [
+                new ForwardOnly(5, 4),
+                new ForwardOnly(4, 4),
+                new Dense(4, 3),
+                new ForwardOnly(3, 3),
+                new Activation(ActivationKind.Gelu),
+                new ForwardOnly(3, 2),
+            ],
+            2,
+            0,
+            1.0,
+            ScalarType.Float64,
+            torch.CPU
+        );
+        var x = Fixtures.Inputs(8, 6, 5);
+        var theta = net.Snapshot();
+        var v = Fixtures.Direction(net, 3);
+        var forward = Jvp.Compute(net, x, theta, v, JvpMethod.Forward);
+        var loop = Jvp.Compute(net, x, theta, v, JvpMethod.PerExample);
+        Assert.True(Fixtures.RelErr(forward, loop) <= Tight);
+        Assert.True(Fixtures.RelErr(net.Tangent(x, theta, v).f, net.Forward(x, theta)) <= Tight);
+    }
+
+    [Fact]
+    public void BatchNormMatchesTorchSharpsBatchNorm2dInTrainAndEvalMode()
+    {
+        // the same semantics as TorchSharp's module: batch statistics (biased variance) = train mode,
+        // fixed running statistics = eval mode
+        using var scope = NewDisposeScope();
+        var x = Fixtures.Inputs(9, 8, 3, 4, 4);
+        var module = nn.BatchNorm2d(3, dtype: ScalarType.Float64);
+        var gamma = torch.tensor(new[] { 0.5, 1.5, -1.0 }, dtype: ScalarType.Float64);
+        var beta = torch.tensor(new[] { 0.1, 0.0, -0.3 }, dtype: ScalarType.Float64);
+        using (torch.no_grad())
+        {
+            module.weight!.copy_(gamma);
+            module.bias!.copy_(beta);
+        }
+        module.train();
+        Tensor train;
+        using (torch.no_grad())
+            train = module.forward(x);
+        var ours = new BatchNorm(3).Forward(x, [gamma, beta]);
+        Assert.True(Fixtures.RelErr(ours, train) <= 1e-12);
+        module.eval();
+        var running = new BatchNorm(3, BatchNormStatistics.Running);
+        running.SetStatistics(
+            module.running_mean!.data<double>().ToArray(),
+            module.running_var!.data<double>().ToArray()
+        );
+        Tensor eval;
+        using (torch.no_grad())
+            eval = module.forward(x);
+        Assert.True(Fixtures.RelErr(running.Forward(x, [gamma, beta]), eval) <= 1e-12);
+        Assert.True(Fixtures.RelErr(running.Forward(x, [gamma, beta]), train) > 1e-2); // the control
+    }
+
+    [Fact]
+    public void CalibrateSetsFixedStatisticsFromTheLayersInputs()
+    {
+        using var scope = NewDisposeScope();
+        var bn = new BatchNorm(3, BatchNormStatistics.Running);
+        using var net = new Network(
+            [new Reshape(1, 4, 5), new Conv2d(1, 3, 3, 1), bn],
+            3,
+            0,
+            1.0,
+            ScalarType.Float64,
+            torch.CPU
+        );
+        var x = Fixtures.Inputs(2, 10, 20);
+        BatchNorm.Calibrate(net, x);
+        var batch = new Network(
+            [new Reshape(1, 4, 5), new Conv2d(1, 3, 3, 1), new BatchNorm(3)],
+            3,
+            0,
+            1.0,
+            ScalarType.Float64,
+            torch.CPU
+        );
+        // calibrated on x, fixed statistics reproduce the batch-statistics output on x itself
+        Assert.True(Fixtures.RelErr(net.Forward(x), batch.Forward(x, net.Parameters)) <= 1e-12);
+    }
+
     // ---- TorchSharp modules ----
 
     /// <summary>A custom forward, linear in θ: a linear map of x plus a linear map of fixed features tanh(x)².</summary>

@@ -14,6 +14,7 @@ namespace Telescope.Models;
 public sealed class Network : IDisposable
 {
     private readonly int[] _offsets; // first parameter index of each layer
+    private readonly Lazy<(ILayer layer, int offset)[]> _runs; // layers with their own rule, and runs of the others
 
     /// <summary>The layers, input first.</summary>
     public IReadOnlyList<ILayer> Layers { get; }
@@ -68,6 +69,37 @@ public sealed class Network : IDisposable
             }
         }
         Parameters = ps;
+        _runs = new(Runs);
+    }
+
+    /// <summary>
+    /// The layers as <see cref="Tangent"/> walks them: a layer with its own tangent rule alone, and each run of
+    /// consecutive layers without one as a single block (one generic double-backward graph per run, not per layer).
+    /// </summary>
+    private (ILayer layer, int offset)[] Runs()
+    {
+        var runs = new List<(ILayer, int)>();
+        for (int l = 0; l < Layers.Count; )
+        {
+            if (Tangents.GenericTangent.HasOwnRule(Layers[l]))
+            {
+                runs.Add((Layers[l], _offsets[l]));
+                l++;
+                continue;
+            }
+            int start = l;
+            while (l < Layers.Count && !Tangents.GenericTangent.HasOwnRule(Layers[l]))
+                l++;
+            runs.Add(
+                l - start == 1
+                    ? (Layers[start], _offsets[start])
+                    : (
+                        new Tangents.LayerRun(Layers.Skip(start).Take(l - start).ToArray()),
+                        _offsets[start]
+                    )
+            );
+        }
+        return runs.ToArray();
     }
 
     private static ReadOnlySpan<Tensor> Slice(IReadOnlyList<Tensor> theta, int start, int count)
@@ -108,11 +140,10 @@ public sealed class Network : IDisposable
         using var _ = torch.no_grad();
         Tensor a = x;
         Tensor? da = null;
-        for (int l = 0; l < Layers.Count; l++)
+        foreach (var (layer, offset) in _runs.Value)
         {
-            int n = Layers[l].ParameterShapes.Count;
-            (a, da) = Layers[l]
-                .Tangent(a, da, Slice(theta, _offsets[l], n), Slice(direction, _offsets[l], n));
+            int n = layer.ParameterShapes.Count;
+            (a, da) = layer.Tangent(a, da, Slice(theta, offset, n), Slice(direction, offset, n));
         }
         return (a, da ?? torch.zeros_like(a));
     }

@@ -67,4 +67,48 @@ public static class GenericTangent
         dz ??= torch.zeros_like(z);
         return (z.detach().MoveToOuterDisposeScope(), dz.detach().MoveToOuterDisposeScope());
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> Rules =
+        new();
+
+    /// <summary>Whether <paramref name="layer"/>'s class implements <see cref="ILayer.Tangent"/> itself (a hand-written rule) rather than inheriting the generic default.</summary>
+    public static bool HasOwnRule(ILayer layer) =>
+        Rules.GetOrAdd(
+            layer.GetType(),
+            t =>
+            {
+                var map = t.GetInterfaceMap(typeof(ILayer));
+                int i = Array.FindIndex(
+                    map.InterfaceMethods,
+                    m => m.Name == nameof(ILayer.Tangent)
+                );
+                return i >= 0 && map.TargetMethods[i].DeclaringType != typeof(ILayer);
+            }
+        );
+}
+
+/// <summary>Consecutive layers without their own tangent rule, run as one block so the generic rule builds one graph for the run.</summary>
+internal sealed class LayerRun(IReadOnlyList<ILayer> layers) : ILayer
+{
+    public IReadOnlyList<long[]> ParameterShapes { get; } =
+        layers.SelectMany(l => l.ParameterShapes).ToArray();
+
+    public bool RowsInteract => layers.Any(l => l.RowsInteract);
+
+    public double[][] Initialise(Rng rng, double alpha) =>
+        throw new NotSupportedException("a run of layers is never initialised");
+
+    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p)
+    {
+        int off = 0;
+        foreach (var l in layers)
+        {
+            int n = l.ParameterShapes.Count;
+            a = l.Forward(a, p.Slice(off, n));
+            off += n;
+        }
+        return a;
+    }
+
+    public string Describe() => string.Join(" – ", layers.Select(l => l.Describe()));
 }
