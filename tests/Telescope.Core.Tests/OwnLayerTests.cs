@@ -520,6 +520,33 @@ public class OwnLayerTests
         Assert.True(Fixtures.RelErr(net.Forward(x), batch.Forward(x, net.Parameters)) <= 1e-12);
     }
 
+    [Theory]
+    [InlineData(ModelKind.Residual, null)]
+    [InlineData(ModelKind.Transformer, null)]
+    [InlineData(ModelKind.Mlp, BatchNormStatistics.Batch)]
+    [InlineData(ModelKind.Cnn, BatchNormStatistics.Running)]
+    public void ModelSpecBuildsTheNewArchitecturesWithExactJvps(
+        ModelKind kind,
+        BatchNormStatistics? norm
+    )
+    {
+        using var scope = NewDisposeScope();
+        var spec = new ModelSpec(
+            kind,
+            kind == ModelKind.Mlp ? [6] : null,
+            ActivationKind.Gelu,
+            BatchNorm: norm
+        );
+        using var net = Fixtures.Net(spec, [16], outputs: 2);
+        var x = Fixtures.Inputs(3, 5, 16);
+        var theta = net.Snapshot();
+        var v = Fixtures.Direction(net, 4);
+        var forward = Jvp.Compute(net, x, theta, v, JvpMethod.Forward);
+        var loop = Jvp.Compute(net, x, theta, v, JvpMethod.PerExample);
+        Assert.True(Fixtures.RelErr(forward, loop) <= Tight, net.Describe());
+        Assert.Equal(norm is not null, net.Layers.Any(l => l is BatchNorm));
+    }
+
     // ---- TorchSharp modules ----
 
     /// <summary>A custom forward, linear in θ: a linear map of x plus a linear map of fixed features tanh(x)².</summary>
