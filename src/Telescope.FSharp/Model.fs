@@ -27,9 +27,17 @@ module Model =
     let linear (features: int) : ModelSpec =
         ModelSpec(ModelKind.Linear, [| features |])
 
+    /// A residual MLP: Dense(d→width), `blocks` residual blocks LayerNorm–Dense–φ–Dense, LayerNorm, Dense(→k).
+    let residual (width: int) (blocks: int) : ModelSpec =
+        ModelSpec(ModelKind.Residual, Array.replicate blocks width)
+
+    /// A one-block transformer: the inputs read as `tokens` tokens, embedded to `width`, one residual
+    /// LayerNorm–SelfAttention block and one residual LayerNorm–Dense–φ–Dense block, then Dense(→k).
+    let transformer (tokens: int) (width: int) : ModelSpec =
+        ModelSpec(ModelKind.Transformer, [| tokens; width |])
+
     let private copy (s: ModelSpec) kind hidden activation bias alpha sigmoid : ModelSpec =
-        ignore s
-        ModelSpec(kind, hidden, activation, bias, alpha, sigmoid)
+        ModelSpec(kind, hidden, activation, bias, alpha, sigmoid, s.BatchNorm)
 
     /// Scale every initial parameter by α (lazy/rich regime knob).
     let withAlpha (alpha: float) (spec: ModelSpec) =
@@ -47,5 +55,19 @@ module Model =
     let withBias (bias: bool) (spec: ModelSpec) =
         copy spec spec.Kind spec.Hidden spec.Activation bias spec.Alpha spec.OutputSigmoid
 
-    /// A short name for tables: `mlp`, `cnn` or `linear`.
+    /// Batch normalisation after every hidden dense (MLP) or convolutional (CNN) layer, with batch
+    /// statistics (f of a row depends on its batch; the probe set is one batch) or fixed running statistics
+    /// (`BatchNorm.Calibrate`); see docs/own-layer.md.
+    let withBatchNorm (statistics: BatchNormStatistics) (spec: ModelSpec) =
+        ModelSpec(
+            spec.Kind,
+            spec.Hidden,
+            spec.Activation,
+            spec.Bias,
+            spec.Alpha,
+            spec.OutputSigmoid,
+            System.Nullable statistics
+        )
+
+    /// A short name for tables: `mlp`, `cnn`, `linear`, `residual` or `transformer`.
     let name (spec: ModelSpec) = spec.Kind.ToString().ToLowerInvariant()

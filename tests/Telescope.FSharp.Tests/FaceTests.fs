@@ -179,3 +179,24 @@ let ``effective parameters of a hand-made smoother`` () =
     Assert.Equal(2.0, pTrain, 12) // ‖S[0:2]‖_F² = 2
     Assert.Equal(1.0, pTest, 12) // (n/m) Σ ‖s‖² = 2 · 0.5
     Assert.Equal(1.0, Smoother.effectiveParameters (s.narrow (0, 2, 1)) 2, 12)
+
+[<Fact>]
+let ``the new layers are built and trained from F#: residual, transformer, batch norm, GELU`` () =
+    for model in
+        [
+            Model.residual 8 2 |> Model.withActivation ActivationKind.Gelu
+            Model.transformer 4 6 |> Model.withActivation ActivationKind.Silu
+            Model.mlp [ 8 ] |> Model.withBatchNorm BatchNormStatistics.Batch
+            Model.mlp [ 8 ] |> Model.withActivation ActivationKind.Softplus
+        ] do
+        let run = quick model (Optimizer.sgd 0.05) |> Train.run data.Value
+        Assert.Equal(None, Train.tryFailure run)
+        Assert.NotEmpty(run.Observations)
+
+    let bn =
+        Model.mlp [ 8 ]
+        |> Model.withBatchNorm BatchNormStatistics.Running
+        |> Model.withAlpha 0.5
+
+    Assert.Equal(System.Nullable BatchNormStatistics.Running, bn.BatchNorm)
+    Assert.Equal(0.5, bn.Alpha)

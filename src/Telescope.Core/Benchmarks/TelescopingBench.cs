@@ -11,6 +11,12 @@ namespace Telescope.Benchmarks;
 /// ∇f_{θ_{t−1}}(X)ᵀΔθ_t for N probe points on an MLP 784–256–256–10, measured in one run against a
 /// forward pass on the same points (baseline) and a per-example autograd loop. Ratios, not absolute
 /// times, are the result: <c>jvp_over_forward</c> (goal ≤ 4) and <c>speedup_vs_per_example</c> (goal ≥ 50).
+/// The generic path (for layers without a hand-written tangent rule) is timed on the same MLP three ways: the
+/// whole-network double backward (<c>JvpMethod.DoubleBackward</c>); <see cref="Network.Tangent"/> of the same
+/// layers seen as forward-only layers (consecutive rule-less layers run as one double-backward block, which is
+/// what a user's forward-only layers get); and <see cref="GenericTangent"/> layer by layer (one graph per layer,
+/// the worst case). Their ratios to the hand-written forward-mode pass are <c>generic_*_over_forward_mode</c>
+/// (goal ≤ 2). Printed, never asserted.
 /// </summary>
 public static class TelescopingBench
 {
@@ -74,6 +80,46 @@ public static class TelescopingBench
             },
             repeats
         );
+        using var forwardOnly = new Network(
+            net.Layers.Select(l => (ILayer)new ForwardOnly(l)).ToList(),
+            net.Outputs,
+            0,
+            1.0,
+            dtype,
+            dev
+        );
+        double forwardOnlyTime = Timing.Median(
+            () =>
+            {
+                using var s = torch.NewDisposeScope();
+                forwardOnly.Tangent(x, theta, delta); // one run of rule-less layers: one graph
+            },
+            repeats
+        );
+        var offsets = new int[net.Layers.Count];
+        for (int l = 1; l < offsets.Length; l++)
+            offsets[l] = offsets[l - 1] + net.Layers[l - 1].ParameterShapes.Count;
+        double perLayer = Timing.Median(
+            () =>
+            {
+                using var s = torch.NewDisposeScope();
+                using var _ = torch.no_grad();
+                Tensor a = x;
+                Tensor? da = null;
+                for (int l = 0; l < net.Layers.Count; l++)
+                {
+                    int np = net.Layers[l].ParameterShapes.Count;
+                    (a, da) = GenericTangent.Of(
+                        net.Layers[l],
+                        a,
+                        da,
+                        theta.AsSpan(offsets[l], np),
+                        delta.AsSpan(offsets[l], np)
+                    );
+                }
+            },
+            repeats
+        );
         int loopN = loopExamples > 0 ? Math.Min(loopExamples, n) : n;
         var xLoop = x.narrow(0, 0, loopN);
         double loop =
@@ -95,12 +141,29 @@ public static class TelescopingBench
         Put("forward_ms", fwd * 1e3);
         Put("jvp_forward_mode_ms", jvp * 1e3);
         Put("jvp_double_backward_ms", dbl * 1e3);
+        Put("jvp_generic_forward_only_layers_ms", forwardOnlyTime * 1e3);
+        Put("jvp_generic_per_layer_ms", perLayer * 1e3);
         Put("per_example_loop_ms", loop * 1e3);
         Put("per_example_loop_examples_timed", loopN);
         Put("jvp_over_forward", jvp / fwd);
         Put("double_backward_over_forward", dbl / fwd);
         Put("speedup_vs_per_example", loop / jvp);
+        Put("generic_double_backward_over_forward_mode", dbl / jvp);
+        Put("generic_forward_only_layers_over_forward_mode", forwardOnlyTime / jvp);
+        Put("generic_per_layer_over_forward_mode", perLayer / jvp);
         Put("peak_resident_mib", Timing.PeakResidentMiB());
         return r;
     }
+}
+
+/// <summary>A layer seen through its forward map only: its tangent is the interface's generic default.</summary>
+internal sealed class ForwardOnly(ILayer inner) : ILayer
+{
+    public IReadOnlyList<long[]> ParameterShapes => inner.ParameterShapes;
+
+    public double[][] Initialise(Rng rng, double alpha) => inner.Initialise(rng, alpha);
+
+    public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => inner.Forward(a, p);
+
+    public string Describe() => $"ForwardOnly({inner.Describe()})";
 }

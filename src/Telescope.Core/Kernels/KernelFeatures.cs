@@ -10,7 +10,8 @@ namespace Telescope.Kernels;
 /// layer l, its input activations <c>A_{l−1} [N, …in]</c> and the back-propagated signals
 /// <c>Δ_l = ∂f_o/∂z_l [N, k, …out]</c> at its output, one slice per network output o. Δ_l is read off
 /// one backward pass per output of <c>Σ_rows f_o</c> with respect to zero "probe" tensors added to each
-/// layer output; this is exact because rows do not interact (no batch statistics, no dropout).
+/// layer output; this is exact because rows do not interact (no batch statistics, no dropout). A
+/// parameterised layer without a structured rule contributes through <see cref="LayerGradients.Autograd"/>.
 /// Memory <c>O(N·k·Σ_l w_l)</c>. Immutable; rows can be selected with <see cref="Rows"/>.
 /// </summary>
 public sealed class KernelFeatures
@@ -48,18 +49,30 @@ public sealed class KernelFeatures
     /// <summary>Whether every parameterised layer of <paramref name="net"/> has a structured rule.</summary>
     public static bool Supports(Network net) => Supports(net, out _);
 
-    /// <summary>Whether every parameterised layer has a structured rule; <paramref name="why"/> names the first that has not.</summary>
+    /// <summary>
+    /// Whether the structured kernel applies: rows must not interact (no batch statistics). A parameterised
+    /// layer without a structured rule (Dense, Conv2d, <see cref="IStructuredLayer"/>) is handled generically
+    /// (<see cref="LayerGradients.Autograd"/>); <paramref name="why"/> names the first layer that couples rows.
+    /// </summary>
     public static bool Supports(Network net, out string why)
     {
         foreach (var l in net.Layers)
-            if (l.ParameterShapes.Count > 0 && l is not (Dense or Conv2d or IStructuredLayer))
+            if (l.RowsInteract)
             {
-                why = $"layer {l.Describe()} has parameters but no structured kernel rule";
+                why =
+                    $"layer {l.Describe()} couples the rows of a batch (batch statistics), so the kernel of a row depends on the whole batch";
                 return false;
             }
         why = "";
         return true;
     }
+
+    /// <summary>Whether every parameterised layer has a structured rule (no generic autograd term).</summary>
+    public static bool FullyStructured(Network net) =>
+        Supports(net)
+        && net.Layers.All(l =>
+            l.ParameterShapes.Count == 0 || l is Dense or Conv2d or IStructuredLayer
+        );
 
     /// <summary>
     /// Forward at θ, then the signals: for chains of Dense, Activation and Reshape layers by one batched
@@ -171,14 +184,7 @@ public sealed class KernelFeatures
                 case Activation act:
                 {
                     var z = ins[l];
-                    Tensor slope = act.Kind switch
-                    {
-                        ActivationKind.Relu => z.GreaterThan(0).to_type(z.dtype),
-                        ActivationKind.Tanh => z.tanh().Squared().neg_().PlusConstInPlace(1),
-                        ActivationKind.Sigmoid => z.sigmoid()
-                            .mul(z.sigmoid().neg().PlusConstInPlace(1)),
-                        _ => torch.ones_like(z),
-                    };
+                    var slope = Activation.Slope(act.Kind, z);
                     delta = delta.mul(slope.unsqueeze(1));
                     break;
                 }
@@ -227,7 +233,7 @@ public sealed class KernelFeatures
             var layer = _net.Layers[_layers[i]];
             Tensor term = layer switch
             {
-                Dense d => DenseTerm(
+                Dense d when _inputs[i].dim() == 2 => DenseTerm(
                     d,
                     _inputs[i],
                     _deltas[i],
@@ -284,39 +290,8 @@ public sealed class KernelFeatures
     }
 
     /// <summary>Per-example gradient <c>[N, k, P_l]</c> of parameterised layer i (its parameter tensors concatenated).</summary>
-    private Tensor LayerGradient(int i, Tensor a, Tensor delta)
-    {
-        var layer = _net.Layers[_layers[i]];
-        long n = a.shape[0],
-            k = delta.shape[1];
-        switch (layer)
-        {
-            case Dense d:
-            {
-                var gw = delta.unsqueeze(3).mul(a.reshape(n, 1, 1, -1)).reshape(n, k, -1); // δ ⊗ a
-                return d.Bias ? torch.cat([gw, delta], 2) : gw;
-            }
-            case Conv2d c:
-            {
-                // ∂f/∂W[co, ci, u, v] = Σ_q δ[co, q] · patch_q[ci, u, v]; ∂f/∂b[co] = Σ_q δ[co, q]
-                var patches = nn.functional.unfold(
-                    a,
-                    (c.Kernel, c.Kernel),
-                    padding: (c.Padding, c.Padding)
-                ); // [N, ci·k², Q]
-                var d = delta.reshape(n, k * c.OutChannels, -1); // [N, k·co, Q]
-                var gw = d.matmul(patches.transpose(1, 2)).reshape(n, k, -1); // [N, k, co·ci·k²]
-                var gb = d.sum(2).reshape(n, k, c.OutChannels);
-                return torch.cat([gw, gb], 2);
-            }
-            case IStructuredLayer s:
-                return s.PerExampleGradient(a, delta, Params(i));
-            default:
-                throw new NotSupportedException(
-                    $"layer {layer.Describe()} has no structured gradient rule"
-                );
-        }
-    }
+    private Tensor LayerGradient(int i, Tensor a, Tensor delta) =>
+        LayerGradients.Of(_net.Layers[_layers[i]], a, delta, Params(i));
 
     /// <summary>The explicit Jacobian <c>[N, k, P]</c>, assembled layer by layer (spec §1.5, "explicit Jacobian when needed").</summary>
     public Tensor Jacobian() =>

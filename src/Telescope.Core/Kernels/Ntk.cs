@@ -50,7 +50,7 @@ public static class Ntk
     {
         theta ??= net.Parameters;
         using var scope = torch.NewDisposeScope();
-        Tensor j = KernelFeatures.Supports(net)
+        Tensor j = KernelFeatures.FullyStructured(net)
             ? KernelFeatures.Of(net, x, theta).Jacobian()
             : AutogradJacobian(net, x, theta);
         return j.MoveToOuterDisposeScope();
@@ -66,7 +66,7 @@ public static class Ntk
     {
         if (!KernelFeatures.Supports(net, out var why))
             throw new NotSupportedException(
-                $"NtkMethod.Structured: {why}; use NtkMethod.Jacobian (generic) or implement IStructuredLayer"
+                $"NtkMethod.Structured: {why}; use NtkMethod.Jacobian (generic)"
             );
         var a = KernelFeatures.Of(net, xa, theta);
         var b = ReferenceEquals(xa, xb) ? a : KernelFeatures.Of(net, xb, theta);

@@ -12,8 +12,10 @@ public enum NtkMethod
     /// calls structured derivatives): for a dense layer <c>(Δ^A Δ^Bᵀ) ⊙ (A^A A^Bᵀ + 1)</c>, for a
     /// convolution and for <see cref="Models.IStructuredLayer"/>s their per-layer per-example gradients.
     /// Cost about <c>2 N_a N_b Σ_l (k·w_l + w_{l−1})</c> flops plus k backward passes; memory
-    /// <c>O((N_a + N_b)·k·w + N_a N_b)</c>; the full Jacobian is never formed. The default. Needs every
-    /// parameterised layer to be Dense, Conv2d or an IStructuredLayer (throws NotSupportedException otherwise).
+    /// <c>O((N_a + N_b)·k·w + N_a N_b)</c>; the full Jacobian is never formed. The default. A parameterised
+    /// layer that is not Dense, Conv2d or an IStructuredLayer gets its term from its per-example gradient by
+    /// autograd (one backward of that layer per row and output). Throws NotSupportedException when rows
+    /// interact (batch-statistics BatchNorm).
     /// </summary>
     Structured,
 

@@ -18,11 +18,22 @@ public enum ActivationKind
 
     /// <summary>a; φ′ = 1.</summary>
     Identity,
+
+    /// <summary>GELU, exact erf form: a·Φ(a) with Φ(a) = ½(1 + erf(a/√2)); φ′ = Φ(a) + a·e^{−a²/2}/√(2π).</summary>
+    Gelu,
+
+    /// <summary>softplus(a) = log(1 + e^a) (β = 1; libtorch returns a itself above the threshold 20); φ′ = σ(a) (1 above 20, as autograd).</summary>
+    Softplus,
+
+    /// <summary>SiLU (swish) a·σ(a); φ′ = σ(a)(1 + a(1 − σ(a))).</summary>
+    Silu,
 }
 
 /// <summary>A parameter-free pointwise activation layer.</summary>
 public sealed class Activation(ActivationKind kind) : ILayer
 {
+    private const double SoftplusThreshold = 20;
+
     /// <summary>Which nonlinearity.</summary>
     public ActivationKind Kind { get; } = kind;
 
@@ -39,8 +50,43 @@ public sealed class Activation(ActivationKind kind) : ILayer
             ActivationKind.Relu => nn.functional.relu(a),
             ActivationKind.Tanh => a.tanh(),
             ActivationKind.Sigmoid => a.sigmoid(),
+            ActivationKind.Gelu => nn.functional.gelu(a),
+            ActivationKind.Softplus => nn.functional.softplus(a),
+            ActivationKind.Silu => nn.functional.silu(a),
             _ => a.alias(),
         };
+
+    /// <summary>φ′(a) elementwise (the one place every tangent, kernel and gradient rule reads it from).</summary>
+    public static Tensor Slope(ActivationKind kind, Tensor a) =>
+        kind switch
+        {
+            ActivationKind.Relu => a.GreaterThan(0).to_type(a.dtype),
+            ActivationKind.Tanh => a.tanh().Squared().neg_().PlusConstInPlace(1),
+            ActivationKind.Sigmoid => SigmoidSlope(a.sigmoid()),
+            ActivationKind.Gelu => GeluSlope(a),
+            ActivationKind.Softplus => torch.where(
+                a.GreaterThan(SoftplusThreshold),
+                torch.ones_like(a),
+                a.sigmoid()
+            ),
+            ActivationKind.Silu => SiluSlope(a),
+            _ => torch.ones_like(a),
+        };
+
+    private static Tensor SigmoidSlope(Tensor s) => s.mul(s.neg().PlusConstInPlace(1));
+
+    private static Tensor GeluSlope(Tensor a)
+    {
+        var cdf = a.Times(1 / Math.Sqrt(2)).erf_().PlusConstInPlace(1).TimesInPlace(0.5);
+        var pdf = a.Squared().TimesInPlace(-0.5).exp_().TimesInPlace(1 / Math.Sqrt(2 * Math.PI));
+        return cdf.PlusInPlace(pdf.mul_(a));
+    }
+
+    private static Tensor SiluSlope(Tensor a)
+    {
+        var s = a.sigmoid();
+        return s.Plus(a.mul(SigmoidSlope(s)));
+    }
 
     /// <inheritdoc />
     public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => Apply(Kind, a);
@@ -60,8 +106,9 @@ public sealed class Activation(ActivationKind kind) : ILayer
         {
             ActivationKind.Relu => da.mul(a.GreaterThan(0).to_type(da.dtype)),
             ActivationKind.Tanh => da.mul(z.Squared().neg_().PlusConstInPlace(1)),
-            ActivationKind.Sigmoid => da.mul(z.mul(z.neg().PlusConstInPlace(1))),
-            _ => da.alias(),
+            ActivationKind.Sigmoid => da.mul(SigmoidSlope(z)),
+            ActivationKind.Identity => da.alias(),
+            _ => da.mul(Slope(Kind, a)),
         };
         return (z, dz);
     }

@@ -14,6 +14,19 @@ public enum ModelKind
 
     /// <summary>Linear in its parameters: fixed random ReLU features, then a trained Dense layer. Telescoping is exact.</summary>
     Linear,
+
+    /// <summary>
+    /// Residual MLP: Dense(d→w) – [Residual(LayerNorm(w) – Dense(w→w) – φ – Dense(w→w))] × blocks – LayerNorm(w) –
+    /// Dense(w→k); w = the first hidden width, blocks = the number of hidden widths (all must be equal).
+    /// </summary>
+    Residual,
+
+    /// <summary>
+    /// A one-block transformer over a sequence: the d inputs are read as T tokens of d/T features (T = first hidden
+    /// entry), Dense(d/T→w) – Residual(LayerNorm(w) – SelfAttention(w, head w)) – Residual(LayerNorm(w) – Dense(w→w) –
+    /// φ – Dense(w→w)) – Reshape(T·w) – Dense(T·w→k); w = the second hidden entry.
+    /// </summary>
+    Transformer,
 }
 
 /// <summary>
@@ -25,17 +38,34 @@ public enum ModelKind
 /// <param name="Bias">Whether dense/conv layers have biases.</param>
 /// <param name="Alpha">Initialisation scale multiplier α (every initial parameter × α).</param>
 /// <param name="OutputSigmoid">Apply σ to the output (the "SGD + σ" setting).</param>
+/// <param name="BatchNorm">Batch normalisation after every hidden Dense (MLP) or Conv2d (CNN) layer, before its
+/// activation, with these statistics (null: none). See <see cref="BatchNormStatistics"/> for what f and f̃ mean.</param>
 public sealed record ModelSpec(
     ModelKind Kind = ModelKind.Mlp,
     int[]? Hidden = null,
     ActivationKind Activation = ActivationKind.Relu,
     bool Bias = true,
     double Alpha = 1.0,
-    bool OutputSigmoid = false
+    bool OutputSigmoid = false,
+    BatchNormStatistics? BatchNorm = null
 )
 {
-    /// <summary>Hidden widths with the default of each kind (MLP 200–200; linear 256 features).</summary>
-    public int[] Widths => Hidden ?? (Kind == ModelKind.Linear ? [256] : [200, 200]);
+    /// <summary>Hidden widths with the default of each kind (MLP 200–200; linear 256 features; residual 64 × 2 blocks; transformer 4 tokens, width 16).</summary>
+    public int[] Widths =>
+        Hidden
+        ?? Kind switch
+        {
+            ModelKind.Linear => [256],
+            ModelKind.Residual => [64, 64],
+            ModelKind.Transformer => [4, 16],
+            _ => [200, 200],
+        };
+
+    private void Norm(List<ILayer> layers, int channels)
+    {
+        if (BatchNorm is { } stats)
+            layers.Add(new BatchNorm(channels, stats));
+    }
 
     /// <summary>Build the layers for inputs of per-example shape <paramref name="inputShape"/> and k outputs.</summary>
     public IReadOnlyList<ILayer> Layers(int[] inputShape, int outputs, long seed)
@@ -51,6 +81,7 @@ public sealed record ModelSpec(
                 foreach (var h in Widths)
                 {
                     layers.Add(new Dense(w, h, Bias));
+                    Norm(layers, h);
                     layers.Add(new Activation(Activation));
                     w = h;
                 }
@@ -65,9 +96,11 @@ public sealed record ModelSpec(
                     );
                 layers.Add(new Reshape(c, side, side));
                 layers.Add(new Conv2d(c, 8, 3, 1));
+                Norm(layers, 8);
                 layers.Add(new Activation(Activation));
                 layers.Add(new MaxPool2d(2));
                 layers.Add(new Conv2d(8, 16, 3, 1));
+                Norm(layers, 16);
                 layers.Add(new Activation(Activation));
                 layers.Add(new MaxPool2d(2));
                 layers.Add(new Reshape(16 * (side / 4) * (side / 4)));
@@ -80,6 +113,53 @@ public sealed record ModelSpec(
                 layers.Add(new FixedFeatures(d, Widths[0], ActivationKind.Relu, seed));
                 layers.Add(new Dense(Widths[0], outputs, Bias));
                 break;
+            case ModelKind.Residual:
+            {
+                int rw = Widths[0];
+                if (Widths.Any(x => x != rw))
+                    throw new ArgumentException(
+                        $"the residual MLP needs equal hidden widths, got [{string.Join(',', Widths)}]"
+                    );
+                if (inputShape.Length > 1)
+                    layers.Add(new Reshape(d));
+                layers.Add(new Dense(d, rw, Bias));
+                foreach (var _ in Widths)
+                    layers.Add(
+                        new Residual(
+                            new LayerNorm(rw),
+                            new Dense(rw, rw, Bias),
+                            new Activation(Activation),
+                            new Dense(rw, rw, Bias)
+                        )
+                    );
+                layers.Add(new LayerNorm(rw));
+                layers.Add(new Dense(rw, outputs, Bias));
+                break;
+            }
+            case ModelKind.Transformer:
+            {
+                if (Widths.Length != 2 || Widths[0] < 1 || Widths[1] < 1 || d % Widths[0] != 0)
+                    throw new ArgumentException(
+                        $"the transformer needs hidden = [tokens, width] with tokens dividing the {d} inputs, got [{string.Join(',', Widths)}]"
+                    );
+                int tokens = Widths[0],
+                    tw = Widths[1],
+                    features = d / tokens;
+                layers.Add(new Reshape(tokens, features));
+                layers.Add(new Dense(features, tw, Bias));
+                layers.Add(new Residual(new LayerNorm(tw), new SelfAttention(tw, tw)));
+                layers.Add(
+                    new Residual(
+                        new LayerNorm(tw),
+                        new Dense(tw, tw, Bias),
+                        new Activation(Activation),
+                        new Dense(tw, tw, Bias)
+                    )
+                );
+                layers.Add(new Reshape(tokens * tw));
+                layers.Add(new Dense(tokens * tw, outputs, Bias));
+                break;
+            }
         }
         if (OutputSigmoid)
             layers.Add(new Activation(ActivationKind.Sigmoid));

@@ -14,6 +14,7 @@ namespace Telescope.Models;
 public sealed class Network : IDisposable
 {
     private readonly int[] _offsets; // first parameter index of each layer
+    private readonly Lazy<(ILayer layer, int offset)[]> _runs; // layers with their own rule, and runs of the others
 
     /// <summary>The layers, input first.</summary>
     public IReadOnlyList<ILayer> Layers { get; }
@@ -29,6 +30,9 @@ public sealed class Network : IDisposable
 
     /// <summary>Device holding θ; inputs are moved here.</summary>
     public Device Device { get; }
+
+    /// <summary>Whether some layer couples rows (batch-statistics <see cref="BatchNorm"/>): f of a row then depends on the whole batch.</summary>
+    public bool RowsInteract => Layers.Any(l => l.RowsInteract);
 
     /// <summary>Total number of scalar parameters P.</summary>
     public long ParameterCount => Parameters.Sum(p => p.numel());
@@ -65,6 +69,37 @@ public sealed class Network : IDisposable
             }
         }
         Parameters = ps;
+        _runs = new(Runs);
+    }
+
+    /// <summary>
+    /// The layers as <see cref="Tangent"/> walks them: a layer with its own tangent rule alone, and each run of
+    /// consecutive layers without one as a single block (one generic double-backward graph per run, not per layer).
+    /// </summary>
+    private (ILayer layer, int offset)[] Runs()
+    {
+        var runs = new List<(ILayer, int)>();
+        for (int l = 0; l < Layers.Count; )
+        {
+            if (Tangents.GenericTangent.HasOwnRule(Layers[l]))
+            {
+                runs.Add((Layers[l], _offsets[l]));
+                l++;
+                continue;
+            }
+            int start = l;
+            while (l < Layers.Count && !Tangents.GenericTangent.HasOwnRule(Layers[l]))
+                l++;
+            runs.Add(
+                l - start == 1
+                    ? (Layers[start], _offsets[start])
+                    : (
+                        new Tangents.LayerRun(Layers.Skip(start).Take(l - start).ToArray()),
+                        _offsets[start]
+                    )
+            );
+        }
+        return runs.ToArray();
     }
 
     private static ReadOnlySpan<Tensor> Slice(IReadOnlyList<Tensor> theta, int start, int count)
@@ -93,7 +128,8 @@ public sealed class Network : IDisposable
     /// <summary>
     /// Forward-mode pass: returns <c>(f_θ(x), ∇f_θ(x)ᵀ Δθ)</c>, both <c>[N, k]</c>, exact (no finite
     /// differences), about two to three forward passes of cost, no graph. Used for the telescoped
-    /// increment ∇f_{θ_{t−1}}(x)ᵀΔθ_t and for the linearised model.
+    /// increment ∇f_{θ_{t−1}}(x)ᵀΔθ_t and for the linearised model. Each layer uses its own tangent
+    /// rule; a layer without one uses the generic per-layer rule (<see cref="Tangents.GenericTangent"/>).
     /// </summary>
     public (Tensor f, Tensor jvp) Tangent(
         Tensor x,
@@ -104,11 +140,10 @@ public sealed class Network : IDisposable
         using var _ = torch.no_grad();
         Tensor a = x;
         Tensor? da = null;
-        for (int l = 0; l < Layers.Count; l++)
+        foreach (var (layer, offset) in _runs.Value)
         {
-            int n = Layers[l].ParameterShapes.Count;
-            (a, da) = Layers[l]
-                .Tangent(a, da, Slice(theta, _offsets[l], n), Slice(direction, _offsets[l], n));
+            int n = layer.ParameterShapes.Count;
+            (a, da) = layer.Tangent(a, da, Slice(theta, offset, n), Slice(direction, offset, n));
         }
         return (a, da ?? torch.zeros_like(a));
     }

@@ -75,15 +75,7 @@ public sealed class MlpKernelBlock : IDisposable
         {
             var back = deltas[l + 1].matmul(weights[l + 1]); // [r, w_l]
             var z = pre[l];
-            deltas[l] = acts[l] switch
-            {
-                ActivationKind.Relu => back.mul(z.GreaterThan(0).to_type(z.dtype)),
-                ActivationKind.Tanh => back.mul(z.tanh().Squared().neg_().PlusConstInPlace(1)),
-                ActivationKind.Sigmoid => back.mul(
-                    z.sigmoid().mul(z.sigmoid().neg().PlusConstInPlace(1))
-                ),
-                _ => back,
-            };
+            deltas[l] = acts[l] is { } kind ? back.mul(Activation.Slope(kind, z)) : back;
         }
         var layers = new List<(Tensor, Tensor)>();
         for (int l = 0; l < depth; l++)

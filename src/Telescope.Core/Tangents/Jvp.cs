@@ -8,10 +8,10 @@ namespace Telescope.Tangents;
 /// <summary>How to compute the batched Jacobian–vector product <c>J_θ(X) v</c>, <c>[N, k]</c>. All are exact.</summary>
 public enum JvpMethod
 {
-    /// <summary>Hand-written tangent pass through the library's layers (linear, conv, pooling, activations): about 2–3 forward passes, no graph. The default.</summary>
+    /// <summary>Tangent pass layer by layer (<see cref="Network.Tangent"/>): each layer's hand-written rule (about 2–3 forward passes, no graph), the generic per-layer double-backward rule for a layer that has none. The default.</summary>
     Forward,
 
-    /// <summary>Double-backward trick: g = J(u)ᵀ with a dummy u, then ∂(gᵀv)/∂u = Jv. Generic (any differentiable forward), about 3–4 backward passes; chunked to bound the graph.</summary>
+    /// <summary>Double-backward trick on the whole network: g = J(u)ᵀ with a dummy u, then ∂(gᵀv)/∂u = Jv. Generic (any differentiable forward; uses no tangent rule), about 3–4 backward passes; chunked to bound the graph (one chunk when rows interact).</summary>
     DoubleBackward,
 
     /// <summary>One autograd backward per example and output: the naive oracle (slow; tests and benchmarks).</summary>
@@ -40,7 +40,7 @@ public static class Jvp
             _ => PerExample(net, x, theta, v),
         };
 
-    /// <summary>The double-backward trick (spec §1.4 B), in chunks of <paramref name="chunk"/> rows.</summary>
+    /// <summary>The double-backward trick (spec §1.4 B), in chunks of <paramref name="chunk"/> rows (the whole batch at once when <see cref="Network.RowsInteract"/>).</summary>
     public static Tensor DoubleBackward(
         Network net,
         Tensor x,
@@ -51,6 +51,8 @@ public static class Jvp
     {
         var parts = new List<Tensor>();
         long n = x.shape[0];
+        if (net.RowsInteract)
+            chunk = (int)Math.Max(n, 1);
         for (long s = 0; s < n; s += chunk)
         {
             using var scope = torch.NewDisposeScope();
@@ -76,7 +78,7 @@ public static class Jvp
         return torch.cat(parts.ToArray(), 0);
     }
 
-    /// <summary>One backward pass per example and output (the naive loop the batched methods replace).</summary>
+    /// <summary>One backward pass per example and output (the naive loop the batched methods replace). When rows interact, one forward of the whole batch and one backward per row and output.</summary>
     public static Tensor PerExample(
         Network net,
         Tensor x,
@@ -88,16 +90,17 @@ public static class Jvp
         var result = new double[n * net.Outputs];
         var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
         using var enable = torch.enable_grad();
+        var whole = net.RowsInteract ? net.Forward(x, leaves) : null;
         for (long i = 0; i < n; i++)
         {
             using var scope = torch.NewDisposeScope();
-            var f = net.Forward(x.narrow(0, i, 1), leaves);
+            var f = whole is null ? net.Forward(x.narrow(0, i, 1), leaves) : whole.narrow(0, i, 1);
             for (int k = 0; k < net.Outputs; k++)
             {
                 var g = torch.autograd.grad(
                     [f[0, k]],
                     leaves,
-                    retain_graph: k + 1 < net.Outputs,
+                    retain_graph: whole is not null || k + 1 < net.Outputs,
                     allow_unused: true
                 );
                 double s = 0;
@@ -110,22 +113,23 @@ public static class Jvp
         return HostArrays.ToTensor(result, [n, net.Outputs], dtype: net.DType, device: net.Device);
     }
 
-    /// <summary>The explicit Jacobian <c>J ∈ R^{N·k × P}</c> (row i·k + o is ∇f_o(x_i)ᵀ), by per-example backward passes. Memory N·k·P: tests only.</summary>
+    /// <summary>The explicit Jacobian <c>J ∈ R^{N·k × P}</c> (row i·k + o is ∇f_o(x_i)ᵀ), by per-example backward passes (of the whole batch's forward when rows interact). Memory N·k·P: tests only.</summary>
     public static Tensor Jacobian(Network net, Tensor x, IReadOnlyList<Tensor> theta)
     {
         long n = x.shape[0];
         var rows = new List<Tensor>();
         var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
         using var enable = torch.enable_grad();
+        var whole = net.RowsInteract ? net.Forward(x, leaves) : null;
         for (long i = 0; i < n; i++)
         {
-            var f = net.Forward(x.narrow(0, i, 1), leaves);
+            var f = whole is null ? net.Forward(x.narrow(0, i, 1), leaves) : whole.narrow(0, i, 1);
             for (int k = 0; k < net.Outputs; k++)
             {
                 var g = torch.autograd.grad(
                     [f[0, k]],
                     leaves,
-                    retain_graph: k + 1 < net.Outputs,
+                    retain_graph: whole is not null || k + 1 < net.Outputs,
                     allow_unused: true
                 );
                 rows.Add(

@@ -64,14 +64,7 @@ public static class PerExampleGradients
                 case Activation act:
                 {
                     var z = ins[l];
-                    Tensor slope = act.Kind switch
-                    {
-                        ActivationKind.Relu => z.GreaterThan(0).to_type(z.dtype),
-                        ActivationKind.Tanh => z.tanh().Squared().neg_().PlusConstInPlace(1),
-                        ActivationKind.Sigmoid => z.sigmoid()
-                            .mul(z.sigmoid().neg().PlusConstInPlace(1)),
-                        _ => torch.ones_like(z),
-                    };
+                    var slope = Activation.Slope(act.Kind, z);
                     delta = delta.mul(slope);
                     break;
                 }

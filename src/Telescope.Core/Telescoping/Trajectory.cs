@@ -19,7 +19,7 @@ namespace Telescope.Telescoping;
 /// <param name="Seed">Drives the batch order (initialisation is the network's own seed).</param>
 /// <param name="RecordEvery">Write every k-th step (0: the default log grid of spec §1.3). f̃ is updated at every step regardless.</param>
 /// <param name="RecordExamples">Also write per-example predictions f, f̃, f_lin for the first this-many rows of each split.</param>
-/// <param name="Method">How the telescoped increment ∇f_{θ_{t−1}}(X)ᵀΔθ_t is computed (all exact).</param>
+/// <param name="Method">How the JVPs are computed (all exact): the telescoped increment ∇f_{θ_{t−1}}(X)ᵀΔθ_t and the linearised model's ∇f_{θ_0}(X)ᵀ(θ_t − θ_0).</param>
 /// <param name="CheckpointEvery">Save a checkpoint every this many steps when a store is given (0: never).</param>
 /// <remarks>The training itself is the engine's <see cref="TrainingLoop"/>; <see cref="Schedule"/> sets γ_t.</remarks>
 public sealed record TrajectoryConfig(
@@ -236,7 +236,8 @@ public static class Trajectory
                             .Select((p, i) => p.detach().Minus(theta0[i]))
                             .ToArray();
                         fLin = f0.Plus(
-                            net.Tangent(xAll, theta0, dir).jvp.to_type(ScalarType.Float64)
+                            Jvp.Compute(net, xAll, theta0, dir, cfg.Method)
+                                .to_type(ScalarType.Float64)
                         );
                     }
                     recorder.Record(t, f, fTel, fLin, s.Loss, gradNorm, updateNorm, s.Rate);
