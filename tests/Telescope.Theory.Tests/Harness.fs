@@ -215,6 +215,9 @@ let checkSpec (g: SpecCase) verdict = check g.Knobs g.Case verdict
 /// At most `n` cases (for builders that run a long simulation per case).
 let atMost n = config.WithMaxTest(min maxTest n)
 
+/// At most `n` cases from the fixed FsCheck seed (statistical builders).
+let seededAtMost n = seeded.WithMaxTest(min maxTest n)
+
 /// Run a property over a check's declared ranges with a config.
 let checkSpecWith cfg (g: SpecCase) verdict = checkWith cfg g.Knobs g.Case verdict
 

@@ -44,15 +44,22 @@ public sealed class LinearCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>The premise n ≥ 4p (Σ_Φ well conditioned, RK4 horizon affordable) and the seeded problem of R1–R3.</summary>
+    public static LinearModelProblem ProblemOf(IReadOnlyDictionary<string, double> p)
     {
         int n = (int)p["n"],
-            width = (int)p["p"],
-            seed = (int)p["seed"];
+            width = (int)p["p"];
         if (n < 4 * width)
             throw new ArgumentException(
                 $"n = {n} must be at least 4p = {4 * width} (Σ_Φ well conditioned, RK4 horizon affordable)"
             );
+        return LinearModelProblem.Random(n, width, p["eta"], p["init_sd"], (int)p["seed"]);
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        int seed = (int)p["seed"];
+        var pr = ProblemOf(p);
         int learnN = (int)p["learn_n"],
             learnP = (int)p["learn_p"];
         if (learnP <= learnN)
@@ -60,7 +67,6 @@ public sealed class LinearCheck : ITheoryCheck
                 $"learn_p = {learnP} must exceed learn_n = {learnN} (R5 premise: more features than samples)"
             );
         var rows = new List<Comparison>();
-        var pr = LinearModelProblem.Random(n, width, p["eta"], p["init_sd"], seed);
         rows.AddRange(Modes(pr));
         rows.AddRange(Basis(pr, seed));
         rows.AddRange(Learnability(learnN, learnP, p["beta"], (int)p["trials"], seed));
