@@ -4,6 +4,7 @@
 #load "Common.fsx"
 
 open Telescope.Theory
+open Telescope.Theory.Checks
 open Common
 
 let s, a0, b = 5.0, 0.01, 1.0 / 22.0
@@ -43,10 +44,15 @@ let dataRows =
     [
         for d in [ 25; 50; 100; 200; 300; 400; 600; 800; 1200 ] ->
             let sim =
-                Array.init 300 (fun _ -> DcShot.SimulateStrengthInData(d, 0.05, 20, 1, rng))
+                Array.init 300 (fun _ -> DcShot.SimulateStrengthInData(d, DcShotCheck.DataFrequency, 20, 1, rng))
                 |> Array.average
 
-            point "data_emergence_R_over_S" (float d) 1 (DcShot.ExpectedStrengthInData(d, 0.05, 20)) sim
+            point
+                "data_emergence_R_over_S"
+                (float d)
+                1
+                (DcShot.ExpectedStrengthInData(d, DcShotCheck.DataFrequency, 20))
+                sim
     ]
 
 // D_c-shot: E[R]/S = d/D_c (reading A) against Monte Carlo; reading B (thesis Eq 5.5) as a second closed form
@@ -65,7 +71,17 @@ let paramRows =
         for n in 1..17 do
             for k in 1..5 ->
                 let sim =
-                    Emergence.SimulateParameterEmergence(n, 4, k, freq[k], s, 1.0, a0, 400.0, 40000)
+                    Emergence.SimulateParameterEmergence(
+                        n,
+                        4,
+                        k,
+                        freq[k],
+                        s,
+                        1.0,
+                        a0,
+                        EmergenceCheck.ParameterHorizon,
+                        EmergenceCheck.ParameterSteps
+                    )
 
                 point "parameter_emergence_R_over_S" (float n) k (Emergence.ParameterEmergenceStrength(n, 4, k)) sim
     ]

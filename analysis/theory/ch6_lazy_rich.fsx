@@ -3,6 +3,7 @@
 #load "Common.fsx"
 
 open Telescope.Theory
+open Telescope.Theory.Checks
 open Common
 
 let config =
@@ -15,18 +16,17 @@ let a0, b0 = rng.Normals(8, 0.5), rng.Normals(8, 0.5)
 let gammaRows =
     [
         for i, s in List.indexed [ 0.01; 0.1; 1.0; 10.0 ] do
+            // the gamma-plus check's setup: its horizon 12Z/(2 Omega) and its simulated gamma (one shared simulator)
             let net = ScalarNetwork(a0, b0, 1.0, s)
+            let g = GammaPlusCheck.Setup(net, LazyRich.Simulate net)
             let cf = fn (LazyRich.Gamma net)
-            let sim = fn (LazyRich.Simulate net)
-            let j = [ 0..7 ] |> List.maxBy (fun i -> abs (a0[i] + b0[i]))
-            let horizon = 12.0 / (2.0 * net.Omega)
+            let horizon = g.Horizon
 
             for n in 0..80 do
                 let t = horizon * float n / 80.0
-                let y = sim t
-                yield point "gamma" (t / horizon) i (cf t) (((y[j] + y[8 + j]) / (a0[j] + b0[j])) ** 2.0)
+                yield point "gamma" (t / horizon) i (cf t) (g.GammaSimulated t)
 
-            let struct (th, _) = LazyRich.Moments(net, sim (4.0 * horizon))
+            let struct (th, _) = LazyRich.Moments(net, g.Sim.Invoke(4.0 * horizon))
             yield point "theta_end_over_S" s i 1.0 (th / s)
     ]
 
@@ -36,10 +36,8 @@ let sweepRows =
         for s in Num.LogSpace(1e-3, 1e2, 25) do
             let net = ScalarNetwork(a0, b0, 1.0, s)
             let gp = LazyRich.GammaPlus net
-            let far = 40.0 / (2.0 * net.Omega)
-            let y = (fn (LazyRich.Simulate net)) far
-            let j = [ 0..7 ] |> List.maxBy (fun i -> abs (a0[i] + b0[i]))
-            yield point "gamma_plus" s 1 gp (((y[j] + y[8 + j]) / (a0[j] + b0[j])) ** 2.0)
+            let g = GammaPlusCheck.Setup(net, LazyRich.Simulate net)
+            yield point "gamma_plus" s 1 gp (g.GammaSimulated g.Far)
             yield point "S_over_Sigma0_lower_bound" s 2 gp (LazyRich.GammaPlusLowerBound net)
             yield point "laziness_deviation_vs_bound" s 3 (0.25 * abs (log gp)) (LazyRich.LazinessDeviation net)
     ]

@@ -131,3 +131,115 @@ module Theory =
         /// Time-law exponent fit of any loss `ts ↦ L(ts)` on the spec's window (with the completion L_C).
         let fitTime (p: SkillFrequencies) (s: float) (r0: float) (eta: float) (loss: float[] -> float[]) =
             Scaling.FitTime(p, s, r0, eta, Func<float[], float[]>(loss))
+
+    /// R29–R32 as the `gamma-plus` check states them (`GammaPlusCheck`'s builders), with F# functions.
+    [<RequireQualifiedAccess>]
+    module GammaPlus =
+        /// γ₊ = lim γ(t) (R31).
+        let gammaPlus (n: ScalarNetwork) : float = LazyRich.GammaPlus n
+
+        /// The lower bound S/Σ₀ of γ₊ (R31).
+        let lowerBound (n: ScalarNetwork) : float = LazyRich.GammaPlusLowerBound n
+
+        /// The conserved Σ² − θ² (R31).
+        let conserved (n: ScalarNetwork) : float = LazyRich.ConservedSigma2MinusTheta2 n
+
+        /// The check's setup of a network (a fresh RK4 simulator; it continues from its last query).
+        let setup (n: ScalarNetwork) =
+            GammaPlusCheck.Setup(n, LazyRich.Simulate n)
+
+        /// The check's rows at its values: γ, θ and Σ, the state, the limits, Σ² − θ², in the table's order.
+        let rows (values: Map<string, float>) : Comparison list =
+            let s = GammaPlusCheck.SetupOf values
+
+            [
+                yield! GammaPlusCheck.Gamma s
+                yield! GammaPlusCheck.Moments s
+                yield! GammaPlusCheck.State s
+                yield! GammaPlusCheck.Limit s
+                yield! GammaPlusCheck.Conserved s
+            ]
+
+    /// R14, R26, R28 (`Telescope.Theory.Emergence`) with F# functions.
+    [<RequireQualifiedAccess>]
+    module Emergence =
+        /// R14: the stage-like threshold ε*(K, λᵢ, λᵢ₊₁) (corrected).
+        let stageLikeThreshold (k: float) (lambdaI: float) (lambdaNext: float) : float =
+            Emergence.StageLikeThreshold(k, lambdaI, lambdaNext)
+
+        /// R26: the calibrated skill R(T)/S with B to the first power (P, S, B, a₀, η).
+        let calibratedSkill (p: float) (s: float) (b: float) (a0: float) (eta: float) : float -> float =
+            fn (Emergence.CalibratedSkill(p, s, b, a0, eta))
+
+        /// Control of R26: B² in the exponent (thesis Eq 5.2).
+        let calibratedSkillThesisB2 (p: float) (s: float) (b: float) (a0: float) (eta: float) : float -> float =
+            fn (Emergence.CalibratedSkillThesisB2(p, s, b, a0, eta))
+
+        /// R28: R_k/S = 1, r/N_c, 0 at N basis functions (N, N_c, k).
+        let parameterEmergence (n: int) (nc: int) (k: int) : float =
+            Emergence.ParameterEmergenceStrength(n, nc, k)
+
+    /// R27 (`Telescope.Theory.DcShot`) with F# functions.
+    [<RequireQualifiedAccess>]
+    module DcShot =
+        /// E[R]/S = min(d, D_c)/D_c (reading A).
+        let expectedStrength (d: int) (dc: int) : float = DcShot.ExpectedStrength(d, dc)
+
+        /// Control: reading B, 1 − √(1 − d/D_c) (thesis Eq 5.5).
+        let strengthReadingB (d: int) (dc: int) : float = DcShot.StrengthReadingB(d, dc)
+
+        /// The Beta variance of R/S.
+        let strengthVariance (d: int) (dc: int) : float = DcShot.StrengthVariance(d, dc)
+
+        /// E_D[R/S], the binomial mixture over d ~ Bin(D, p).
+        let expectedStrengthInData (dataSize: int) (p: float) (dc: int) : float =
+            DcShot.ExpectedStrengthInData(dataSize, p, dc)
+
+    /// R9, R16, R27 (Lemma 3), R31 (`Telescope.Theory.Conservation`) with F# functions.
+    [<RequireQualifiedAccess>]
+    module Conservation =
+        /// R16: Q(t) = W₁ᵀW₁ − W₂W₂ᵀ (constant under gradient flow).
+        let invariant (net: TwoLayerLinear) =
+            fn (Conservation.InvariantClosedForm net)
+
+        /// R9: a² − b² of a scalar mode.
+        let scalarInvariant (m: UnequalMode) : float -> float =
+            fn (Conservation.ScalarInvariantClosedForm m)
+
+        /// R31: Σ² − θ² of a scalar network.
+        let sigmaTheta (n: ScalarNetwork) : float -> float =
+            fn (Conservation.SigmaThetaClosedForm n)
+
+        /// R27 Lemma 3: a² − ‖B‖² of one skill.
+        let skillInvariant (a0: float) (b0: float[]) : float -> float =
+            fn (Conservation.SkillInvariantClosedForm(a0, b0))
+
+    /// R18–R20 (`Telescope.Theory.Multilinear`) with F# functions.
+    [<RequireQualifiedAccess>]
+    module Multilinear =
+        /// R19: the skill strengths R_k(t) with rates η d_k/D (counts, D, n_s, S, r₀, η).
+        let skillStrengths (counts: int[]) (d: int) (n: int) (s: float) (r0: float) (eta: float) : float -> float[] =
+            fn (Multilinear.SkillStrengths(counts, d, n, s, r0, eta))
+
+    /// R33 (`Telescope.Theory.Parity3`) with F# functions.
+    [<RequireQualifiedAccess>]
+    module Parity3 =
+        /// The corrected ODEs d/dt (α², β², γ², c) at a state (S, η).
+        let flow (s: float) (eta: float) (q: float[]) : float[] = Parity3.Flow(q, s, eta)
+
+        /// Control: thesis Eq C.15–C.18.
+        let flowThesis (s: float) (eta: float) (q: float[]) : float[] = Parity3.FlowThesis(q, s, eta)
+
+        /// The end point (2S, 2S, 2S, −S).
+        let endPoint (s: float) : float[] = Parity3.EndPoint s
+
+    /// R8 (`Telescope.Theory.MinimumProjection`) with F# functions.
+    [<RequireQualifiedAccess>]
+    module NeuralCollapse =
+        /// R8: the centred-mean Gram entry C a₂ (δᵢⱼ − 1/C) (classes, a₂, i, j).
+        let centredMeanGram (classes: int) (a2: float) (i: int) (j: int) : float =
+            MinimumProjection.CentredMeanGramClosedForm(classes, a2, i, j)
+
+        /// R8: the MP identity (classes, a₂, i, j).
+        let mpIdentity (classes: int) (a2: float) (i: int) (j: int) : float =
+            MinimumProjection.MpIdentity(classes, a2, i, j)

@@ -139,6 +139,17 @@ let fromSpec (specs: ParamSpec seq) (names: string list) =
 /// The same case with a premise map applied (a map, never a filter).
 let mapCase (f: Map<string, float> -> Map<string, float>) (g: SpecCase) = { g with Case = g.Case >> f }
 
+/// The same case with one more knob, mapped (given the drawn values) to a coordinate `name` that is not a declared
+/// parameter (the basis size N of one R28 row, say).
+let withKnob (name: string) (f: Map<string, float> -> int -> float) (g: SpecCase) =
+    {
+        Knobs = g.Knobs + 1
+        Case =
+            fun ks ->
+                let v = g.Case ks[.. g.Knobs - 1]
+                v.Add(name, f v ks[g.Knobs])
+    }
+
 let private rowError (c: Comparison) =
     let e =
         if c.Relation = Relation.Within then
@@ -200,6 +211,18 @@ let mustFail n toCase verdict = mustFailWith config n toCase verdict
 
 /// Run a property over a check's declared ranges.
 let checkSpec (g: SpecCase) verdict = check g.Knobs g.Case verdict
+
+/// At most `n` cases (for builders that run a long simulation per case).
+let atMost n = config.WithMaxTest(min maxTest n)
+
+/// At most `n` cases from the fixed FsCheck seed (statistical builders).
+let seededAtMost n = seeded.WithMaxTest(min maxTest n)
+
+/// Run a property over a check's declared ranges with a config.
+let checkSpecWith cfg (g: SpecCase) verdict = checkWith cfg g.Knobs g.Case verdict
+
+/// MUST-FAIL CONTROL over a check's declared ranges with a config.
+let mustFailSpecWith cfg (g: SpecCase) verdict = mustFailWith cfg g.Knobs g.Case verdict
 
 /// MUST-FAIL CONTROL over a check's declared ranges.
 let mustFailSpec (g: SpecCase) verdict = mustFail g.Knobs g.Case verdict

@@ -264,3 +264,60 @@ let ``R6 d equal entries give d; D'_eff = 1 + D_eff(rho_2..)`` () =
              + abs (withZeros - float d)
              + abs (prime - (1.0 + float d)))
             (1e-12 * float d))
+
+/// The `linear` check's builders (its grids and tolerances) over its declared ranges; n is moved up to the premise
+/// n ≥ 4p and learn_p above learn_n (maps, not filters).
+module Check =
+    open Telescope.Theory.Checks
+
+    let linear = LinearCheck()
+
+    let case =
+        fromSpec linear.Parameters [ "n"; "p"; "eta"; "init_sd"; "seed" ]
+        |> mapCase (fun v -> v.Add("n", max v["n"] (4.0 * v["p"])))
+
+    [<Fact>]
+    let ``linear R1 eigen-coordinates relax exponentially (layerwise rate, raw coordinates as controls)`` () =
+        checkSpecWith (atMost 30) case (fun v -> claims (LinearCheck.Modes(LinearCheck.ProblemOf v)))
+
+    [<Fact>]
+    let ``linear R1 control: the layerwise rate and raw coordinates are rejected`` () =
+        mustFailSpecWith (atMost 30) case (fun v -> controls (LinearCheck.Modes(LinearCheck.ProblemOf v)))
+
+    [<Fact>]
+    let ``linear R2 R3 basis and Nystrom`` () =
+        checkSpecWith (atMost 30) case (fun v -> claims (LinearCheck.Basis(LinearCheck.ProblemOf v, int v["seed"])))
+
+    [<Fact>]
+    let ``linear R2 R3 controls: theta = O w and the thesis' Algorithm 1 are rejected`` () =
+        mustFailSpecWith (atMost 30) case (fun v ->
+            controls (LinearCheck.Basis(LinearCheck.ProblemOf v, int v["seed"])))
+
+    let learnCase =
+        fromSpec linear.Parameters [ "learn_n"; "learn_p"; "beta"; "seed" ]
+        |> mapCase (fun v -> v.Add("learn_p", max v["learn_p"] (v["learn_n"] + 1.0)))
+
+    let learn (v: Map<string, float>) =
+        LinearCheck.Learnability(int v["learn_n"], int v["learn_p"], v["beta"], int v["trials"], int v["seed"])
+
+    [<Fact>]
+    let ``linear R5 learnability rho/(rho + kappa) against min-norm fits`` () =
+        checkSpecWith (seededAtMost 5) learnCase (learn >> claims)
+
+    [<Fact>]
+    let ``linear R5 control: L_top = 1 for the thesis spectrum is rejected`` () =
+        mustFailSpecWith (seededAtMost 5) learnCase (learn >> controls)
+
+    let classCase = fromSpec linear.Parameters [ "classes"; "seed" ]
+
+    let quality (v: Map<string, float>) =
+        Seq.append
+            (LinearCheck.EffectiveDimensions())
+            (LinearCheck.QualityAndUtilization(int v["classes"], int v["seed"]))
+
+    [<Fact>]
+    let ``linear R6 R7 effective dimensions, quality and utilization`` () = checkSpec classCase (quality >> claims)
+
+    [<Fact>]
+    let ``linear R6 R7 controls: unnormalised entropy and the squared utilization are rejected`` () =
+        mustFailSpec classCase (quality >> controls)

@@ -144,3 +144,41 @@ let ``R19 R20 gradient flow on sampled data matches the sigmoids and the loss fo
             |> List.max
 
         within errs 1.0)
+
+/// The `multilinear` check's builders (its strides, worst steps and R12(d) tolerances) over its declared ranges; η is
+/// moved down to the check's premise η·S ≤ 0.1 (a map, not a filter); D and steps stay at their defaults (the cost).
+module Check =
+    open Telescope.Theory.Checks
+
+    let multilinear = MultilinearCheck()
+
+    let case =
+        fromSpec multilinear.Parameters [ "n_s"; "alpha"; "S"; "a0"; "eta"; "seed" ]
+        |> mapCase (fun v -> v.Add("eta", min v["eta"] (0.1 / v["S"])))
+
+    [<Fact>]
+    let ``multilinear R19 R20 GD follows the sigmoids with rate eta d_k/D`` () =
+        checkSpecWith (atMost 5) case (fun v -> claims (MultilinearCheck.Gd(MultilinearCheck.SetupOf v)))
+
+    [<Fact>]
+    let ``multilinear R19 control: the population rate P_s(k) is rejected`` () =
+        mustFailSpecWith (atMost 5) case (fun v -> controls (MultilinearCheck.Gd(MultilinearCheck.SetupOf v)))
+
+    [<Fact>]
+    let ``multilinear R19 R20 gradient flow matches the sigmoids and the loss`` () =
+        checkSpecWith (atMost 5) case (fun v -> claims (MultilinearCheck.Flow(MultilinearCheck.SetupOf v)))
+
+    [<Fact>]
+    let ``multilinear R19 control: the flow against a perturbed simulation (S scaled by 1.001) is rejected`` () =
+        mustFailSpecWith (atMost 5) case (fun v ->
+            let rows = MultilinearCheck.Flow(MultilinearCheck.SetupOf v)
+
+            let shifted =
+                MultilinearCheck.Flow(MultilinearCheck.SetupOf(v.Add("S", v["S"] * 1.001)))
+
+            Seq.map2
+                (fun (r: Comparison) (s: Comparison) ->
+                    Comparison(r.Quantity, r.X, r.ClosedForm, s.Simulated, r.Tolerance, true, r.Output))
+                rows
+                shifted
+            |> controls)

@@ -51,3 +51,41 @@ let ``R17 spec tolerance 20 sigma^2 is too tight for p > C (counterexample kept 
     let m = NeuralCollapse.Metrics(pr, h, w)
     Assert.True(m.Nc1 > 20.0 * 0.01 * 0.01, sprintf "NC1 = %g" m.Nc1)
     Assert.True(m.Max <= NeuralCollapse.Tolerance(0.01, 8, 2))
+
+/// The `neural-collapse` check's builders (its horizon and tolerances) over its declared ranges; p is moved up to the
+/// premise p ≥ C (a map, not a filter).
+module Check =
+    open Telescope.Theory.Checks
+
+    let nc = NeuralCollapseCheck()
+
+    let case =
+        fromSpec nc.Parameters [ "C"; "m"; "p"; "sigma"; "a1"; "a2"; "seed" ]
+        |> mapCase (fun v -> v.Add("p", max v["p"] v["C"]))
+
+    let dims (v: Map<string, float>) =
+        int v["C"], int v["m"], int v["p"], int v["seed"]
+
+    [<Fact>]
+    let ``neural-collapse R17 UFM collapses at the check's tolerance`` () =
+        checkSpecWith (atMost 20) case (fun v ->
+            let c, m, p, seed = dims v
+            claims (NeuralCollapseCheck.Collapse(c, m, p, v["sigma"], seed)))
+
+    [<Fact>]
+    let ``neural-collapse R17 control: sigma = 1 does not collapse at the range's tolerance`` () =
+        mustFailSpecWith (atMost 20) case (fun v ->
+            let c, m, p, seed = dims v
+            controls (NeuralCollapseCheck.LargeInitControl(c, m, p, seed)))
+
+    let mp (v: Map<string, float>) =
+        let c, m, _, seed = dims v
+        NeuralCollapseCheck.MinimumProjectionRows(c, m, v["a1"], v["a2"], seed)
+
+    [<Fact>]
+    let ``neural-collapse R8 MP features: ETF Gram, zero scatter, C^2 factor, kappa_CKA = 0`` () =
+        checkSpec case (mp >> claims)
+
+    [<Fact>]
+    let ``neural-collapse R8 control: factor 1, Eq 2.19 and a random kappa_CKA are rejected`` () =
+        mustFailSpec case (mp >> controls)

@@ -4,7 +4,11 @@ namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
-/// <summary><c>conservation</c>: R16 W₁ᵀW₁ − W₂W₂ᵀ, R9 a² − b², R27 Lemma 3 a² − ‖B‖², R31 Σ² − θ²; GD one-step drift.</summary>
+/// <summary>
+/// <c>conservation</c>: R16 W₁ᵀW₁ − W₂W₂ᵀ, R9 a² − b², R27 Lemma 3 a² − ‖B‖², R31 Σ² − θ²; GD one-step drift. Each
+/// claim is a public builder (<see cref="Invariant"/>, <see cref="GdStep"/>, <see cref="ScalarInvariant"/>,
+/// <see cref="SigmaTheta"/>, <see cref="SkillInvariant"/>) with its must-fail control; <see cref="Run"/> composes them.
+/// </summary>
 public sealed class ConservationCheck : ITheoryCheck
 {
     public string Name => "conservation";
@@ -24,26 +28,36 @@ public sealed class ConservationCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
-    {
-        int seed = (int)p["seed"];
-        var net = TwoLayerLinear.Random(
+    /// <summary>Intervals of the gradient-flow grid on [0, t_max].</summary>
+    public const int Points = 10;
+
+    /// <summary>Tolerance of the RK4 rows, relative to 1 + ‖Q(0)‖_F for Q.</summary>
+    public const double Tolerance = 1e-8;
+
+    /// <summary>The seeded two-layer linear network of the values.</summary>
+    public static TwoLayerLinear NetworkOf(IReadOnlyDictionary<string, double> p) =>
+        TwoLayerLinear.Random(
             (int)p["n"],
             (int)p["d"],
             (int)p["p"],
             (int)p["c"],
             p["init_sd"],
-            seed
+            (int)p["seed"]
         );
-        double tmax = p["t_max"],
-            eta = p["eta"];
-        var rows = new List<Comparison>();
+
+    /// <summary>‖Q(0)‖_F, the scale of the Q tolerances.</summary>
+    public static double Scale(TwoLayerLinear net) =>
+        Conservation.InvariantClosedForm(net)(0).FrobeniusNorm();
+
+    /// <summary>R16: the upper triangle of Q = W₁ᵀW₁ − W₂W₂ᵀ (constant) against RK4 on the grid of [0, t_max].</summary>
+    public static IReadOnlyList<Comparison> Invariant(TwoLayerLinear net, double tmax)
+    {
         var cf = Conservation.InvariantClosedForm(net);
         var sim = Conservation.SimulateInvariant(net);
         double q0 = cf(0).FrobeniusNorm();
-        var grid = Rows.Grid(tmax, 10);
         int width = net.W1.ColumnCount;
-        foreach (var t in grid)
+        var rows = new List<Comparison>();
+        foreach (var t in Rows.Grid(tmax, Points))
         {
             var qs = sim(t);
             var qc = cf(t);
@@ -51,89 +65,130 @@ public sealed class ConservationCheck : ITheoryCheck
             for (int i = 0; i < width; i++)
             for (int jj = i; jj < width; jj++)
                 rows.Add(
-                    new Comparison("Q", t, qc[i, jj], qs[i, jj], 1e-8 * (1 + q0), Output: ++k)
+                    new Comparison("Q", t, qc[i, jj], qs[i, jj], Tolerance * (1 + q0), Output: ++k)
                 );
         }
-        // GD: exact one-step change, and the accumulated drift (control: "conserved under GD")
+        return rows;
+    }
+
+    /// <summary>GD: the exact one-step change η²(G₁ᵀG₁ − G₂G₂ᵀ) of Q against one GD step.</summary>
+    public static IReadOnlyList<Comparison> GdStep(TwoLayerLinear net, double eta)
+    {
+        double q0 = Scale(net);
         var pred = Conservation.GdStepChangePredicted(net, eta);
         var act = Conservation.GdStepChangeSimulated(net, eta);
-        {
-            int k = 0;
-            for (int i = 0; i < width; i++)
-            for (int jj = i; jj < width; jj++)
-                rows.Add(
-                    new Comparison(
-                        "dQ_one_gd_step",
-                        eta,
-                        pred[i, jj],
-                        act[i, jj],
-                        1e-12 * (1 + q0),
-                        Output: ++k
-                    )
-                );
-        }
-        int gdSteps = (int)Math.Round(tmax / eta);
-        rows.Add(
-            new Comparison(
-                "control_Q_conserved_under_gd",
-                tmax,
-                0,
-                Conservation.GdDrift(net, eta, gdSteps),
-                1e-8 * (1 + q0),
-                true
-            )
+        int width = net.W1.ColumnCount;
+        var rows = new List<Comparison>();
+        int k = 0;
+        for (int i = 0; i < width; i++)
+        for (int jj = i; jj < width; jj++)
+            rows.Add(
+                new Comparison(
+                    "dQ_one_gd_step",
+                    eta,
+                    pred[i, jj],
+                    act[i, jj],
+                    1e-12 * (1 + q0),
+                    Output: ++k
+                )
+            );
+        return rows;
+    }
+
+    /// <summary>GD steps of the drift control: round(t_max/η).</summary>
+    public static int GdSteps(double tmax, double eta) => (int)Math.Round(tmax / eta);
+
+    /// <summary>MUST-FAIL CONTROL: "Q is conserved under GD" against the drift accumulated over t_max/η steps.</summary>
+    public static Comparison GdDriftControl(TwoLayerLinear net, double eta, double tmax) =>
+        new(
+            "control_Q_conserved_under_gd",
+            tmax,
+            0,
+            Conservation.GdDrift(net, eta, GdSteps(tmax, eta)),
+            Tolerance * (1 + Scale(net)),
+            true
         );
-        // R9 scalar a^2 - b^2 (unequal init, spec control values), R31 Sigma^2 - theta^2, R27 Lemma 3
-        var mode = new UnequalMode(1.0, 0.2, 1.0, 1.0);
-        rows.AddRange(
-            Rows.Curve(
+
+    /// <summary>The unequal scalar mode of the R9 rows (spec control values): a² − b² = 0.96.</summary>
+    public static readonly UnequalMode ScalarMode = new(1.0, 0.2, 1.0, 1.0);
+
+    /// <summary>R9: a² − b² of <see cref="ScalarMode"/> against RK4 on the grid.</summary>
+    public static IReadOnlyList<Comparison> ScalarInvariant(double tmax) =>
+        Rows.Curve(
                 "a2_minus_b2",
-                grid,
-                Conservation.ScalarInvariantClosedForm(mode),
-                Conservation.SimulateScalarInvariant(mode),
+                Rows.Grid(tmax, Points),
+                Conservation.ScalarInvariantClosedForm(ScalarMode),
+                Conservation.SimulateScalarInvariant(ScalarMode),
                 1e-9 * (1 + 0.96)
             )
-        );
+            .ToList();
+
+    /// <summary>MUST-FAIL CONTROL: a² − b² = 0.96 "conserved" under 3000 GD steps at η = 0.1.</summary>
+    public static Comparison ScalarGdControl()
+    {
         var (ga, gb) = Sigmoid.GradientDescent(1.0, 0.2, 1.0, 1.0, 0.1, 3000);
-        rows.Add(
-            new Comparison(
-                "control_a2_minus_b2_conserved_under_gd",
-                300,
-                0.96,
-                ga[^1] * ga[^1] - gb[^1] * gb[^1],
-                1e-9 * (1 + 0.96),
-                true
-            )
+        return new Comparison(
+            "control_a2_minus_b2_conserved_under_gd",
+            300,
+            0.96,
+            ga[^1] * ga[^1] - gb[^1] * gb[^1],
+            1e-9 * (1 + 0.96),
+            true
         );
+    }
+
+    /// <summary>R31: Σ² − θ² of a seeded width-4 scalar network (Z = 1, S = 2) against RK4.</summary>
+    public static IReadOnlyList<Comparison> SigmaTheta(int seed, double tmax)
+    {
         var rng = new Rng(seed + 1);
         var sn = new ScalarNetwork(rng.Normals(4, 0.5), rng.Normals(4, 0.5), 1, 2);
-        rows.AddRange(
-            Rows.Curve(
+        return Rows.Curve(
                 "Sigma2_minus_theta2",
-                grid,
+                Rows.Grid(tmax, Points),
                 Conservation.SigmaThetaClosedForm(sn),
                 Conservation.SimulateSigmaTheta(sn),
-                1e-8
+                Tolerance
             )
-        );
+            .ToList();
+    }
+
+    /// <summary>R27 Lemma 3: a² − ‖B‖² of a seeded skill (a₀ = 0.3, B₀ ~ N(0, 0.09), 8 entries) against RK4.</summary>
+    public static IReadOnlyList<Comparison> SkillInvariant(int seed, double tmax)
+    {
         double a0 = 0.3;
         var b0 = new Rng(seed + 2).Normals(8, 0.3);
-        rows.AddRange(
-            Rows.Curve(
+        return Rows.Curve(
                 "a2_minus_normB2",
-                grid,
+                Rows.Grid(tmax, Points),
                 Conservation.SkillInvariantClosedForm(a0, b0),
                 Conservation.SimulateSkillInvariant(a0, b0, 5, 1.0, seed + 3),
-                1e-8
+                Tolerance
             )
-        );
+            .ToList();
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        int seed = (int)p["seed"];
+        var net = NetworkOf(p);
+        double tmax = p["t_max"],
+            eta = p["eta"];
+        var rows = new List<Comparison>();
+        rows.AddRange(Invariant(net, tmax));
+        rows.AddRange(GdStep(net, eta));
+        var drift = GdDriftControl(net, eta, tmax);
+        rows.Add(drift);
+        rows.AddRange(ScalarInvariant(tmax));
+        rows.Add(ScalarGdControl());
+        rows.AddRange(SigmaTheta(seed, tmax));
+        rows.AddRange(SkillInvariant(seed, tmax));
         return new TheoryReport(
             rows,
             "t (units of eta*steps)",
             [seed],
             "synthetic: seeded Gaussian X, Y (n x d, n x c) and init",
             [
-                $"||Q(0)||_F = {q0:G6}; GD drift after t = {tmax} at eta = {eta}: {Conservation.GdDrift(net, eta, gdSteps):G4}",
+                $"||Q(0)||_F = {Scale(net):G6}; GD drift after t = {tmax} at eta = {eta}: {drift.Simulated:G4}",
             ]
         );
     }

@@ -4,7 +4,11 @@ namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
-/// <summary><c>dc-shot</c>: R27, the D_c-shot learner — E[R]/S = d/D_c (reading A), E[L], Beta law; reading B as control.</summary>
+/// <summary>
+/// <c>dc-shot</c>: R27, the D_c-shot learner — E[R]/S = d/D_c (reading A), E[L], Beta law; reading B as control. The
+/// claims are the public builders <see cref="Shots"/>, <see cref="DataEmergence"/> and <see cref="Layerwise"/>;
+/// <see cref="Run"/> composes them over one seeded generator.
+/// </summary>
 public sealed class DcShotCheck : ITheoryCheck
 {
     public string Name => "dc-shot";
@@ -28,14 +32,29 @@ public sealed class DcShotCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>The sizes D of the data-emergence rows.</summary>
+    public static readonly IReadOnlyList<int> DataSizes = [50, 100, 200, 300, 400, 600, 800];
+
+    /// <summary>Skill frequency of the data-emergence rows.</summary>
+    public const double DataFrequency = 0.05;
+
+    /// <summary>The design of the values: 0 = Gaussian, 1 = parity + independent ±1 bits.</summary>
+    public static DcShotDesign DesignOf(IReadOnlyDictionary<string, double> p) =>
+        p["bits"] == 1 ? DcShotDesign.Bits : DcShotDesign.Gaussian;
+
+    /// <summary>
+    /// R27 rows for d = 1 .. D_c + 2 from <paramref name="trials"/> min-norm fits each (drawn from
+    /// <paramref name="rng"/>, which the rows advance): E[R]/S (reading A), E[L], the Beta variance (Gaussian design,
+    /// d &lt; D_c), and the must-fail control reading B (d &lt; D_c); tolerance 4 standard errors.
+    /// </summary>
+    public static IReadOnlyList<Comparison> Shots(
+        int dc,
+        double s,
+        int trials,
+        DcShotDesign design,
+        Rng rng
+    )
     {
-        int dc = (int)p["D_c"],
-            trials = (int)p["trials"],
-            seed = (int)p["seed"];
-        double s = p["S"];
-        var design = p["bits"] == 1 ? DcShotDesign.Bits : DcShotDesign.Gaussian;
-        var rng = new Rng(seed);
         var rows = new List<Comparison>();
         for (int d = 1; d <= dc + 2; d++)
         {
@@ -86,9 +105,18 @@ public sealed class DcShotCheck : ITheoryCheck
                     )
                 );
         }
-        // data emergence in D (skill frequency 0.05): binomial mixture vs Monte Carlo
-        double pk = 0.05;
-        foreach (int dd in new[] { 50, 100, 200, 300, 400, 600, 800 })
+        return rows;
+    }
+
+    /// <summary>
+    /// Data emergence in D (skill frequency <see cref="DataFrequency"/>): the binomial mixture E_D[R/S] against
+    /// min(trials, 400) Monte Carlo fits per D of <see cref="DataSizes"/>, 4 standard errors of the mixture.
+    /// </summary>
+    public static IReadOnlyList<Comparison> DataEmergence(int dc, int trials, Rng rng)
+    {
+        var rows = new List<Comparison>();
+        double pk = DataFrequency;
+        foreach (int dd in DataSizes)
         {
             int tr = Math.Min(trials, 400);
             var vals = Enumerable
@@ -108,7 +136,16 @@ public sealed class DcShotCheck : ITheoryCheck
             double se = Math.Sqrt(Math.Max(0, second - cfMean * cfMean) / tr);
             rows.Add(new Comparison("data_emergence_R_over_S", dd, cfMean, mean, 4 * se + 1e-9));
         }
-        // layerwise GD (a, B) ends at the min-norm interpolant within 3 s (s <= 1e-2); s = 0.3 is the control
+        return rows;
+    }
+
+    /// <summary>
+    /// Layerwise GD (a, B) ends at the min-norm interpolant within 3 s for init scales s ≤ 1e-2; s = 0.3 is the
+    /// must-fail control.
+    /// </summary>
+    public static IReadOnlyList<Comparison> Layerwise(int dc, double s, int seed)
+    {
+        var rows = new List<Comparison>();
         int dl = Math.Max(1, dc / 2);
         foreach (double sc in new[] { 1e-4, 1e-3, 1e-2, 0.3 })
         {
@@ -132,6 +169,21 @@ public sealed class DcShotCheck : ITheoryCheck
                 )
             );
         }
+        return rows;
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        int dc = (int)p["D_c"],
+            trials = (int)p["trials"],
+            seed = (int)p["seed"];
+        double s = p["S"];
+        var design = DesignOf(p);
+        var rng = new Rng(seed);
+        var rows = new List<Comparison>();
+        rows.AddRange(Shots(dc, s, trials, design, rng));
+        rows.AddRange(DataEmergence(dc, trials, rng));
+        rows.AddRange(Layerwise(dc, s, seed));
         return new TheoryReport(
             rows,
             "d (samples of the skill); data_emergence rows: D; layerwise rows: init scale s",

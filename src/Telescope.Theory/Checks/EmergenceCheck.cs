@@ -2,7 +2,11 @@ using Telescope.Theory;
 
 namespace Telescope.Theory.Checks;
 
-/// <summary><c>emergence</c>: R14 stage-like ε* (corrected), R26 time emergence with B (corrected), R28 parameter emergence.</summary>
+/// <summary>
+/// <c>emergence</c>: R14 stage-like ε* (corrected), R26 time emergence with B (corrected), R28 parameter emergence.
+/// The claims are the public builders <see cref="StageLike"/>, <see cref="TimeEmergence"/> and
+/// <see cref="ParameterEmergence"/>; <see cref="Run"/> composes them.
+/// </summary>
 public sealed class EmergenceCheck : ITheoryCheck
 {
     public string Name => "emergence";
@@ -21,16 +25,47 @@ public sealed class EmergenceCheck : ITheoryCheck
         new("N_c", 4, 1, 8, "basis functions per skill (R28)", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>Skills of the R14 rows' frequencies P_s(k) (consecutive pairs k, k + 1 for k = 1..<see cref="StagePairs"/>).</summary>
+    public const int StageSkills = 10;
+
+    /// <summary>Consecutive skill pairs of the R14 rows.</summary>
+    public const int StagePairs = 6;
+
+    /// <summary>Relative tolerance of ε* against bisection on RK4 hitting times.</summary>
+    public const double StageTolerance = 1e-6;
+
+    /// <summary>Tolerance of R/S against RK4 (R26).</summary>
+    public const double TimeTolerance = 1e-8;
+
+    /// <summary>Intervals of the R26 grid.</summary>
+    public const int TimePoints = 100;
+
+    /// <summary>Skills of the R28 rows.</summary>
+    public const int ParameterSkills = 5;
+
+    /// <summary>Horizon of the R28 simulation (η = 1).</summary>
+    public const double ParameterHorizon = 400;
+
+    /// <summary>RK4 steps of the R28 simulation to <see cref="ParameterHorizon"/>.</summary>
+    public const int ParameterSteps = 40000;
+
+    /// <summary>Tolerance of R_k/S at the R28 horizon.</summary>
+    public const double ParameterTolerance = 1e-3;
+
+    /// <summary>R26 horizon (ln(S/(B a₀²)) + 10)/(2ηPBS), η = 1.</summary>
+    public static double TimeHorizon(double pp, double s, double b, double a0) =>
+        (Math.Log(s / (b * a0 * a0)) + 10) / (2 * 1.0 * pp * b * s);
+
+    /// <summary>
+    /// R14 rows for consecutive skills k, k + 1 (λ_k = P_s(k), n_s = <see cref="StageSkills"/>, R₀ = S/(K + 1)): the
+    /// closed-form ε* against bisection on RK4 hitting times, each followed by the must-fail control thesis Eq 3.13.
+    /// </summary>
+    public static IReadOnlyList<Comparison> StageLike(double alpha, double k, double s)
     {
-        double al = p["alpha"],
-            k = p["K"],
-            s = p["S"];
         var rows = new List<Comparison>();
-        // R14: consecutive skills k, k+1 with lambda_k = P_s(k) (n_s = 10); bisection on RK4 hitting times
-        var freq = new SkillFrequencies(al, 10);
+        var freq = new SkillFrequencies(alpha, StageSkills);
         double r0 = s / (k + 1);
-        for (int i = 1; i <= 6; i++)
+        for (int i = 1; i <= StagePairs; i++)
         {
             var mi = new BalancedMode(s, freq[i], r0);
             var mn = new BalancedMode(s, freq[i + 1], r0);
@@ -40,29 +75,38 @@ public sealed class EmergenceCheck : ITheoryCheck
                 mn,
                 Emergence.HittingTimeSimulated
             );
-            rows.Add(new Comparison("eps_star", i, cf, sim, 1e-6 * cf));
+            rows.Add(new Comparison("eps_star", i, cf, sim, StageTolerance * cf));
             rows.Add(
                 new Comparison(
                     "control_eps_star_thesis_eq_3_13",
                     i,
                     Emergence.StageLikeThresholdThesisEq313(k, freq[i], freq[i + 1]),
                     sim,
-                    1e-6 * cf,
+                    StageTolerance * cf,
                     true
                 )
             );
         }
-        // R26: calibrated skill vs RK4; B^2 control
-        double b = p["B"],
-            pp = p["P"],
-            a0 = p["a0"],
-            eta = 1.0;
-        var cfB = Emergence.CalibratedSkill(pp, s, b, a0, eta);
+        return rows;
+    }
+
+    /// <summary>
+    /// R26 rows: the calibrated skill R/S (B to the first power) against RK4 on [0, <see cref="TimeHorizon"/>], then
+    /// (for B &lt; 1, where B² differs) the must-fail control thesis Eq 5.2 (B²) against the same simulation.
+    /// </summary>
+    public static IReadOnlyList<Comparison> TimeEmergence(double pp, double s, double b, double a0)
+    {
+        const double eta = 1.0;
         var simB = Emergence.SimulateCalibratedSkill(pp, s, b, a0, eta);
-        double rate = 2 * eta * pp * b * s;
-        double horizon = (Math.Log(s / (b * a0 * a0)) + 10) / rate;
-        var grid = Rows.Grid(horizon, 100);
-        rows.AddRange(Rows.Curve("R_over_S_calibrated", grid, cfB, simB, 1e-8));
+        var grid = Rows.Grid(TimeHorizon(pp, s, b, a0), TimePoints);
+        var rows = Rows.Curve(
+                "R_over_S_calibrated",
+                grid,
+                Emergence.CalibratedSkill(pp, s, b, a0, eta),
+                simB,
+                TimeTolerance
+            )
+            .ToList();
         if (b < 1)
             rows.AddRange(
                 Rows.Curve(
@@ -70,17 +114,32 @@ public sealed class EmergenceCheck : ITheoryCheck
                     grid,
                     Emergence.CalibratedSkillThesisB2(pp, s, b, a0, eta),
                     simB,
-                    1e-8,
+                    TimeTolerance,
                     control: true
                 )
             );
-        // R28: parameter emergence, n_s = 5 skills, N = 1 .. 3 N_c + 1
-        int nc = (int)p["N_c"];
-        var f5 = new SkillFrequencies(al, 5);
-        for (int n = 1; n <= 3 * nc + 1; n++)
+        return rows;
+    }
+
+    /// <summary>
+    /// R28 rows (n_s = <see cref="ParameterSkills"/>, N = 1 .. 3N_c + 1): R_k/S = 1, r/N_c, 0 against RK4 at the
+    /// horizon, with the must-fail control (r/N_c)² for the partially covered skill. <paramref name="only"/> restricts
+    /// the rows to the given N (all of them when null).
+    /// </summary>
+    public static IReadOnlyList<Comparison> ParameterEmergence(
+        double alpha,
+        double s,
+        double a0,
+        int nc,
+        IEnumerable<int>? only = null
+    )
+    {
+        var rows = new List<Comparison>();
+        var f5 = new SkillFrequencies(alpha, ParameterSkills);
+        foreach (int n in only ?? Enumerable.Range(1, 3 * nc + 1))
         {
             int q = (n - 1) / nc + 1;
-            for (int kk = 1; kk <= Math.Min(5, q + 1); kk++)
+            for (int kk = 1; kk <= Math.Min(ParameterSkills, q + 1); kk++)
             {
                 double sim = Emergence.SimulateParameterEmergence(
                     n,
@@ -90,8 +149,8 @@ public sealed class EmergenceCheck : ITheoryCheck
                     s,
                     1.0,
                     a0,
-                    400,
-                    40000
+                    ParameterHorizon,
+                    ParameterSteps
                 );
                 rows.Add(
                     new Comparison(
@@ -99,7 +158,7 @@ public sealed class EmergenceCheck : ITheoryCheck
                         n,
                         Emergence.ParameterEmergenceStrength(n, nc, kk),
                         sim,
-                        1e-3,
+                        ParameterTolerance,
                         Output: kk
                     )
                 );
@@ -111,13 +170,27 @@ public sealed class EmergenceCheck : ITheoryCheck
                             n,
                             Emergence.ParameterEmergenceStrengthSquared(n, nc, kk),
                             sim,
-                            1e-3,
+                            ParameterTolerance,
                             true,
                             kk
                         )
                     );
             }
         }
+        return rows;
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        double al = p["alpha"],
+            k = p["K"],
+            s = p["S"],
+            a0 = p["a0"];
+        int nc = (int)p["N_c"];
+        var rows = new List<Comparison>();
+        rows.AddRange(StageLike(al, k, s));
+        rows.AddRange(TimeEmergence(p["P"], s, p["B"], a0));
+        rows.AddRange(ParameterEmergence(al, s, a0, nc));
         return new TheoryReport(
             rows,
             "eps_star rows: skill index k; R26 rows: T (steps, eta = 1); R28 rows: N (basis functions)",

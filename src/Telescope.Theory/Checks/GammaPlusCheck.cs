@@ -4,7 +4,12 @@ namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
-/// <summary><c>gamma-plus</c>: R29–R32, exact γ(t) (corrected rate 2Ω), γ₊, its lower bound, the conserved Σ² − θ², laziness.</summary>
+/// <summary>
+/// <c>gamma-plus</c>: R29–R32, exact γ(t) (corrected rate 2Ω), γ₊, its lower bound, the conserved Σ² − θ², laziness.
+/// Each claim is a public builder over a <see cref="Setup"/> (the network and its RK4 simulator); <see cref="Run"/>
+/// composes them in the table's order. Every growing quantity (γ reaches hundreds near the a + b = 0 saddle, Σ grows
+/// with p·sd²/Z) has the relative tolerance <c>tol · max(1, |closed form|)</c>.
+/// </summary>
 public sealed class GammaPlusCheck : ITheoryCheck
 {
     public string Name => "gamma-plus";
@@ -21,63 +26,113 @@ public sealed class GammaPlusCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed of the initialisation", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>Intervals of the trajectory grid on [0, <see cref="Horizon"/>].</summary>
+    public const int Points = 100;
+
+    /// <summary>Every this-many grid point carries the a, b and Σ² − θ² rows.</summary>
+    public const int Stride = 5;
+
+    /// <summary>Relative tolerance of the trajectory rows (RK4 against the closed form).</summary>
+    public const double Tolerance = 1e-8;
+
+    /// <summary>Relative tolerance of γ₊ and absolute tolerance of Σ(∞) = Ω at the finite horizon <see cref="Far"/>.</summary>
+    public const double LimitTolerance = 1e-6;
+
+    /// <summary>
+    /// The network and its RK4 simulator. The simulator continues from its last query (a query before it restarts
+    /// from 0), so rows agree with the closed form whatever the order but their last digits depend on it: the table is
+    /// <see cref="Run"/>'s order over one setup.
+    /// </summary>
+    public sealed record Setup(ScalarNetwork Net, Func<double, double[]> Sim)
     {
-        int width = (int)p["p"],
-            seed = (int)p["seed"];
-        var rng = new Rng(seed);
+        /// <summary>The trajectory horizon 12Z/(2Ω).</summary>
+        public double Horizon => 12 * Net.Z / (2 * Net.Omega);
+
+        /// <summary>The long horizon 40Z/(2Ω) of the limit rows.</summary>
+        public double Far => 40 * Net.Z / (2 * Net.Omega);
+
+        /// <summary><see cref="Points"/> + 1 times on [0, <see cref="Horizon"/>].</summary>
+        public double[] Grid => Rows.Grid(Horizon, Points);
+
+        /// <summary>Every <see cref="Stride"/>-th time of <see cref="Grid"/>.</summary>
+        public double[] Coarse => Grid.Where((_, n) => n % Stride == 0).ToArray();
+
+        /// <summary>The component with the largest |a_j(0) + b_j(0)|, whose ratio gives the simulated γ.</summary>
+        public int J => Enumerable.Range(0, Net.P).MaxBy(i => Math.Abs(Net.A0[i] + Net.B0[i]));
+
+        /// <summary>γ from the simulation: ((a_j + b_j)(t) / (a_j + b_j)(0))² for <see cref="J"/>.</summary>
+        public double GammaSimulated(double t)
+        {
+            int j = J;
+            var y = Sim(t);
+            double r = (y[j] + y[Net.P + j]) / (Net.A0[j] + Net.B0[j]);
+            return r * r;
+        }
+    }
+
+    /// <summary>The seeded network of the values (a_i(0), b_i(0) ~ N(0, init_sd²)) with a fresh simulator.</summary>
+    public static Setup SetupOf(IReadOnlyDictionary<string, double> p)
+    {
+        var rng = new Rng((int)p["seed"]);
+        int width = (int)p["p"];
         var net = new ScalarNetwork(
             rng.Normals(width, p["init_sd"]),
             rng.Normals(width, p["init_sd"]),
             p["Z"],
             p["S"]
         );
-        var rows = new List<Comparison>();
-        var state = LazyRich.State(net);
-        var sim = LazyRich.Simulate(net);
-        // gamma from the simulation: ((a_j + b_j)(t) / (a_j + b_j)(0))^2 for the component with the largest |a_j + b_j|
-        int j = Enumerable.Range(0, width).MaxBy(i => Math.Abs(net.A0[i] + net.B0[i]));
-        double gammaSim(double t)
-        {
-            var y = sim(t);
-            double r = (y[j] + y[width + j]) / (net.A0[j] + net.B0[j]);
-            return r * r;
-        }
-        double horizon = 12 * net.Z / (2 * net.Omega);
-        var grid = Rows.Grid(horizon, 100);
-        rows.AddRange(
-            Rows.Curve("gamma", grid, LazyRich.Gamma(net), gammaSim, 1e-8, relative: true)
-        );
-        rows.AddRange(
-            Rows.Curve(
+        return new Setup(net, LazyRich.Simulate(net));
+    }
+
+    /// <summary>R30: γ(t) (Theorem 1, rate 2Ω/Z) against RK4 on the grid.</summary>
+    public static IReadOnlyList<Comparison> Gamma(Setup s) =>
+        Rows.Curve(
+                "gamma",
+                s.Grid,
+                LazyRich.Gamma(s.Net),
+                s.GammaSimulated,
+                Tolerance,
+                relative: true
+            )
+            .ToList();
+
+    /// <summary>R30: θ(t) and Σ(t) against RK4 on the grid.</summary>
+    public static IReadOnlyList<Comparison> Moments(Setup s) =>
+        [
+            .. Rows.Curve(
                 "theta",
-                grid,
-                LazyRich.Theta(net),
-                t => LazyRich.Moments(net, sim(t)).Theta,
-                1e-8,
+                s.Grid,
+                LazyRich.Theta(s.Net),
+                t => LazyRich.Moments(s.Net, s.Sim(t)).Theta,
+                Tolerance,
                 relative: true
-            )
-        );
-        rows.AddRange(
-            Rows.Curve(
+            ),
+            .. Rows.Curve(
                 "Sigma",
-                grid,
-                LazyRich.Sigma(net),
-                t => LazyRich.Moments(net, sim(t)).Sigma,
-                1e-8,
+                s.Grid,
+                LazyRich.Sigma(s.Net),
+                t => LazyRich.Moments(s.Net, s.Sim(t)).Sigma,
+                Tolerance,
                 relative: true
-            )
-        );
+            ),
+        ];
+
+    /// <summary>R30: every parameter a_i(t), b_i(t) of the closed-form state against RK4 on the coarse grid.</summary>
+    public static IReadOnlyList<Comparison> State(Setup s)
+    {
+        var state = LazyRich.State(s.Net);
+        int width = s.Net.P;
+        var rows = new List<Comparison>();
         for (int i = 0; i < width; i++)
         {
             int k = i;
             rows.AddRange(
                 Rows.Curve(
                     "a",
-                    grid.Where((_, n) => n % 5 == 0),
+                    s.Coarse,
                     t => state(t)[k],
-                    t => sim(t)[k],
-                    1e-8,
+                    t => s.Sim(t)[k],
+                    Tolerance,
                     output: k + 1,
                     relative: true
                 )
@@ -85,91 +140,108 @@ public sealed class GammaPlusCheck : ITheoryCheck
             rows.AddRange(
                 Rows.Curve(
                     "b",
-                    grid.Where((_, n) => n % 5 == 0),
+                    s.Coarse,
                     t => state(t)[width + k],
-                    t => sim(t)[width + k],
-                    1e-8,
+                    t => s.Sim(t)[width + k],
+                    Tolerance,
                     output: k + 1,
                     relative: true
                 )
             );
         }
-        // R31: gamma_plus = lim gamma, Sigma(inf) = Omega at a long finite horizon (tolerance 1e-6), Sigma^2 - theta^2 conserved
-        double far = 40 * net.Z / (2 * net.Omega);
-        rows.Add(
-            new Comparison(
-                "gamma_plus",
-                far,
-                LazyRich.GammaPlus(net),
-                gammaSim(far),
-                Rows.Relative(1e-6, LazyRich.GammaPlus(net))
-            )
-        );
-        rows.Add(
-            new Comparison(
+        return rows;
+    }
+
+    /// <summary>R31: γ₊ = lim γ (relative) and Σ(∞) = Ω at the long finite horizon.</summary>
+    public static IReadOnlyList<Comparison> Limit(Setup s)
+    {
+        double far = s.Far,
+            gp = LazyRich.GammaPlus(s.Net);
+        return
+        [
+            new("gamma_plus", far, gp, s.GammaSimulated(far), Rows.Relative(LimitTolerance, gp)),
+            new(
                 "Sigma_inf_equals_Omega",
                 far,
-                net.Omega,
-                LazyRich.Moments(net, sim(far)).Sigma,
-                1e-6
-            )
-        );
-        rows.AddRange(
-            Rows.Curve(
+                s.Net.Omega,
+                LazyRich.Moments(s.Net, s.Sim(far)).Sigma,
+                LimitTolerance
+            ),
+        ];
+    }
+
+    /// <summary>R31: Σ² − θ² conserved along RK4 (relative to the conserved value).</summary>
+    public static IReadOnlyList<Comparison> Conserved(Setup s) =>
+        Rows.Curve(
                 "Sigma2_minus_theta2",
-                grid.Where((_, n) => n % 5 == 0),
-                _ => LazyRich.ConservedSigma2MinusTheta2(net),
+                s.Coarse,
+                _ => LazyRich.ConservedSigma2MinusTheta2(s.Net),
                 t =>
                 {
-                    var (th, sg) = LazyRich.Moments(net, sim(t));
+                    var (th, sg) = LazyRich.Moments(s.Net, s.Sim(t));
                     return sg * sg - th * th;
                 },
-                1e-8,
+                Tolerance,
                 relative: true
             )
+            .ToList();
+
+    /// <summary>R31 lower bound γ₊ ≥ S/Σ₀ (simulated side S/Σ₀, bound side γ₊).</summary>
+    public static Comparison LowerBound(ScalarNetwork net) =>
+        new(
+            "S_over_Sigma0_at_most_gamma_plus",
+            0,
+            LazyRich.GammaPlus(net),
+            LazyRich.GammaPlusLowerBound(net),
+            1e-12,
+            Relation: Relation.AtMost
         );
-        // R31 lower bound gamma_plus >= S/Sigma0 (simulated side: S/Sigma0; bound side: gamma_plus)
-        rows.Add(
-            new Comparison(
-                "S_over_Sigma0_at_most_gamma_plus",
-                0,
-                LazyRich.GammaPlus(net),
-                LazyRich.GammaPlusLowerBound(net),
-                1e-12,
-                Relation: Relation.AtMost
-            )
+
+    /// <summary>R32 laziness: the deviation is at most 0.25 |ln γ₊|.</summary>
+    public static Comparison Laziness(ScalarNetwork net) =>
+        new(
+            "laziness_deviation_at_most_bound",
+            0,
+            0.25 * Math.Abs(Math.Log(LazyRich.GammaPlus(net))),
+            LazyRich.LazinessDeviation(net),
+            0,
+            Relation: Relation.AtMost
         );
-        // R32 laziness: dev <= 0.25 |ln gamma_plus|
-        double dev = LazyRich.LazinessDeviation(net);
-        rows.Add(
-            new Comparison(
-                "laziness_deviation_at_most_bound",
-                0,
-                0.25 * Math.Abs(Math.Log(LazyRich.GammaPlus(net))),
-                dev,
-                0,
-                Relation: Relation.AtMost
-            )
-        );
-        // Control: thesis Eq 6.12 (rate 4 Omega)
-        rows.AddRange(
-            Rows.Curve(
+
+    /// <summary>MUST-FAIL CONTROL (Errata E1): thesis Eq 6.12's rate 4Ω against the same simulated γ.</summary>
+    public static IReadOnlyList<Comparison> ThesisRateControl(Setup s) =>
+        Rows.Curve(
                 "control_gamma_thesis_4omega",
-                grid,
-                LazyRich.GammaThesisEq612(net),
-                gammaSim,
-                1e-8,
+                s.Grid,
+                LazyRich.GammaThesisEq612(s.Net),
+                s.GammaSimulated,
+                Tolerance,
                 control: true,
                 relative: true
             )
-        );
+            .ToList();
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        var s = SetupOf(p);
+        var net = s.Net;
+        var rows = new List<Comparison>();
+        rows.AddRange(Gamma(s));
+        rows.AddRange(Moments(s));
+        rows.AddRange(State(s));
+        rows.AddRange(Limit(s));
+        rows.AddRange(Conserved(s));
+        rows.Add(LowerBound(net));
+        var laziness = Laziness(net);
+        rows.Add(laziness);
+        rows.AddRange(ThesisRateControl(s));
         return new TheoryReport(
             rows,
             "t (units of eta*steps*E[x^2])",
-            [seed],
+            [(int)p["seed"]],
             "synthetic: population loss, seeded Gaussian initialisation",
             [
-                $"S0 = {net.S0:G6}, Sigma0 = {net.Sigma0:G6}, Omega = {net.Omega:G6}, gamma_plus = {LazyRich.GammaPlus(net):G6}, S/Sigma0 = {LazyRich.GammaPlusLowerBound(net):G6}, laziness dev = {dev:G4}",
+                $"S0 = {net.S0:G6}, Sigma0 = {net.Sigma0:G6}, Omega = {net.Omega:G6}, gamma_plus = {LazyRich.GammaPlus(net):G6}, S/Sigma0 = {LazyRich.GammaPlusLowerBound(net):G6}, laziness dev = {laziness.Simulated:G4}",
             ]
         );
     }

@@ -44,15 +44,22 @@ public sealed class LinearCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>The premise n ≥ 4p (Σ_Φ well conditioned, RK4 horizon affordable) and the seeded problem of R1–R3.</summary>
+    public static LinearModelProblem ProblemOf(IReadOnlyDictionary<string, double> p)
     {
         int n = (int)p["n"],
-            width = (int)p["p"],
-            seed = (int)p["seed"];
+            width = (int)p["p"];
         if (n < 4 * width)
             throw new ArgumentException(
                 $"n = {n} must be at least 4p = {4 * width} (Σ_Φ well conditioned, RK4 horizon affordable)"
             );
+        return LinearModelProblem.Random(n, width, p["eta"], p["init_sd"], (int)p["seed"]);
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        int seed = (int)p["seed"];
+        var pr = ProblemOf(p);
         int learnN = (int)p["learn_n"],
             learnP = (int)p["learn_p"];
         if (learnP <= learnN)
@@ -60,12 +67,11 @@ public sealed class LinearCheck : ITheoryCheck
                 $"learn_p = {learnP} must exceed learn_n = {learnN} (R5 premise: more features than samples)"
             );
         var rows = new List<Comparison>();
-        var pr = LinearModelProblem.Random(n, width, p["eta"], p["init_sd"], seed);
-        Modes(pr, rows);
-        Basis(pr, seed, rows);
-        Learnability(learnN, learnP, p["beta"], (int)p["trials"], seed, rows);
-        EffectiveDimensions(rows);
-        QualityAndUtilization((int)p["classes"], seed, rows);
+        rows.AddRange(Modes(pr));
+        rows.AddRange(Basis(pr, seed));
+        rows.AddRange(Learnability(learnN, learnP, p["beta"], (int)p["trials"], seed));
+        rows.AddRange(EffectiveDimensions());
+        rows.AddRange(QualityAndUtilization((int)p["classes"], seed));
         var ef = EigenFeatures.Of(pr.Phi);
         return new TheoryReport(
             rows,
@@ -80,8 +86,9 @@ public sealed class LinearCheck : ITheoryCheck
     }
 
     /// <summary>R1: c_k(t) closed form vs RK4, plus the layerwise-rate and raw-coordinates controls.</summary>
-    private static void Modes(LinearModelProblem pr, List<Comparison> rows)
+    public static IReadOnlyList<Comparison> Modes(LinearModelProblem pr)
     {
+        var rows = new List<Comparison>();
         var ef = EigenFeatures.Of(pr.Phi);
         double scale = Math.Max(1, ef.Coefficients(pr.Target).AbsoluteMaximum());
         var grid = Rows.Grid(LinearModel.Times(pr)[^1], 40);
@@ -123,11 +130,13 @@ public sealed class LinearCheck : ITheoryCheck
                     );
             }
         }
+        return rows;
     }
 
     /// <summary>R2 (θ = Oᵀw reproduces f; control θ = Ow) and R3 (Nyström ρ = s²/n; control ρ = s²).</summary>
-    private static void Basis(LinearModelProblem pr, int seed, List<Comparison> rows)
+    public static IReadOnlyList<Comparison> Basis(LinearModelProblem pr, int seed)
     {
+        var rows = new List<Comparison>();
         var ef = EigenFeatures.Of(pr.Phi);
         var o = FeatureBasis.Rotation(pr.Phi, ef);
         int width = o.RowCount;
@@ -180,18 +189,19 @@ public sealed class LinearCheck : ITheoryCheck
                 )
             );
         }
+        return rows;
     }
 
     /// <summary>R5: ρ/(ρ+κ) vs Monte Carlo min-norm fits on a power law and on the two-level spectra (control L_top = 1).</summary>
-    private static void Learnability(
+    public static IReadOnlyList<Comparison> Learnability(
         int n,
         int width,
         double beta,
         int trials,
-        int seed,
-        List<Comparison> rows
+        int seed
     )
     {
+        var rows = new List<Comparison>();
         var power = new LearnabilityProblem(Eigenlearning.PowerLaw(width, beta), n);
         var ks = new[] { 1, 2, 5, 10, 20, 40, n }.Where(k => k <= width).Distinct().ToArray();
         var predicted = Eigenlearning.Learnability(power);
@@ -245,11 +255,13 @@ public sealed class LinearCheck : ITheoryCheck
                     )
                 );
         }
+        return rows;
     }
 
     /// <summary>R6: D_eff of d equal entries (with zeros) is d; D'_eff adds 1; control: the unnormalised entropy.</summary>
-    private static void EffectiveDimensions(List<Comparison> rows)
+    public static IReadOnlyList<Comparison> EffectiveDimensions()
     {
+        var rows = new List<Comparison>();
         for (int d = 1; d <= 8; d++)
         {
             var spectrum = Enumerable.Repeat(0.37, d).Concat([0.0, 0.0]).ToArray();
@@ -282,11 +294,13 @@ public sealed class LinearCheck : ITheoryCheck
                 )
             );
         }
+        return rows;
     }
 
     /// <summary>R7: the two forms of Q*, Π̂(p) = 1 (corrected) and the squared form's sum (control).</summary>
-    private static void QualityAndUtilization(int classes, int seed, List<Comparison> rows)
+    public static IReadOnlyList<Comparison> QualityAndUtilization(int classes, int seed)
     {
+        var rows = new List<Comparison>();
         var task = ClassTask.Random(classes, 30, 6, 1.0, seed);
         var ef = EigenFeatures.Of(task.Phi);
         var q1 = FeatureMetrics.Quality(ef, task.Indicators());
@@ -300,5 +314,6 @@ public sealed class LinearCheck : ITheoryCheck
         rows.Add(
             new Comparison("control_utilization_squared_sum", pi.Length, 1, piBad[^1], 1e-10, true)
         );
+        return rows;
     }
 }

@@ -4,7 +4,11 @@ namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
-/// <summary><c>multilinear</c>: R18–R20, the multilinear model trained by GD (and RK4) on sampled multitask sparse parity.</summary>
+/// <summary>
+/// <c>multilinear</c>: R18–R20, the multilinear model trained by GD (and RK4) on sampled multitask sparse parity. The
+/// claims are the public builders <see cref="Gd"/> and <see cref="Flow"/> over <see cref="SetupOf"/>; <see cref="Run"/>
+/// composes them.
+/// </summary>
 public sealed class MultilinearCheck : ITheoryCheck
 {
     public string Name => "multilinear";
@@ -24,7 +28,37 @@ public sealed class MultilinearCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "data seed", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>The sampled problem of the values: skill frequencies, the task, its D samples and the counts d_k.</summary>
+    public sealed record Setup(
+        SkillFrequencies Freq,
+        SparseParity Task,
+        ParitySample[] Data,
+        int[] Counts,
+        int Ns,
+        int D,
+        double S,
+        double A0,
+        double Eta,
+        int Steps
+    )
+    {
+        /// <summary>Balanced init strength r₀ = a₀².</summary>
+        public double R0 => A0 * A0;
+
+        /// <summary>Per-skill GD tolerance (R12(d) bound times S).</summary>
+        public double[] GdTolerance =>
+            Enumerable
+                .Range(0, Ns)
+                .Select(k => Multilinear.GdTolerance(Counts[k], D, S, R0, Eta) * S)
+                .ToArray();
+
+        /// <summary>L from strengths R_k: Σ_k P_s(k) ½ (S − R_k)².</summary>
+        public double LossOf(double[] r) =>
+            Enumerable.Range(0, Ns).Sum(k => Freq[k + 1] * 0.5 * (S - r[k]) * (S - r[k]));
+    }
+
+    /// <summary>The premises (η·S ≤ 0.1, a₀² &lt; S) and the seeded sample of the values.</summary>
+    public static Setup SetupOf(IReadOnlyDictionary<string, double> p)
     {
         int ns = (int)p["n_s"],
             d = (int)p["D"],
@@ -45,15 +79,23 @@ public sealed class MultilinearCheck : ITheoryCheck
         var freq = new SkillFrequencies(p["alpha"], ns);
         var task = new SparseParity(freq, Math.Max(30, 3 * ns), 3, s).Validate();
         var data = task.Sample(d, new Rng(seed));
-        var counts = task.Counts(data);
-        var cf = Multilinear.SkillStrengths(counts, d, ns, s, r0, eta);
-        var gd = Multilinear.TrainGd(task, data, ns, a0, eta, steps);
+        return new Setup(freq, task, data, task.Counts(data), ns, d, s, a0, eta, steps);
+    }
+
+    /// <summary>
+    /// R19 (+R12(d)) and R20 under GD: R_k(n) of the closed form (rate η d_k/D) against GD every steps/100 steps and at
+    /// each skill's worst step, each followed by the must-fail control with the population rate η P_s(k); then the loss
+    /// from the GD strengths within the summed per-skill bounds.
+    /// </summary>
+    public static IReadOnlyList<Comparison> Gd(Setup u)
+    {
+        int ns = u.Ns,
+            steps = u.Steps;
+        var cf = Multilinear.SkillStrengths(u.Counts, u.D, ns, u.S, u.R0, u.Eta);
+        var gd = Multilinear.TrainGd(u.Task, u.Data, ns, u.A0, u.Eta, steps);
         var rows = new List<Comparison>();
         int stride = Math.Max(1, steps / 100);
-        var tol = Enumerable
-            .Range(0, ns)
-            .Select(k => Multilinear.GdTolerance(counts[k], d, s, r0, eta) * s)
-            .ToArray();
+        var tol = u.GdTolerance;
         // worst step per skill is included so the verdict covers every step
         var worst = new int[ns];
         for (int k = 0; k < ns; k++)
@@ -66,7 +108,7 @@ public sealed class MultilinearCheck : ITheoryCheck
                     (we, worst[k]) = (e, n);
             }
         }
-        var pop = Multilinear.SkillStrengthsPopulationRate(freq, ns, s, r0, eta);
+        var pop = Multilinear.SkillStrengthsPopulationRate(u.Freq, ns, u.S, u.R0, u.Eta);
         for (int k = 0; k < ns; k++)
             foreach (
                 int n in Enumerable.Range(0, steps + 1).Where(n => n % stride == 0 || n == worst[k])
@@ -86,37 +128,47 @@ public sealed class MultilinearCheck : ITheoryCheck
                 );
             }
         // R20: loss from the simulated strengths, tolerance from the per-skill GD bounds
-        var loss = Multilinear.Loss(freq, counts, d, ns, s, r0, eta);
-        double lossTol = Enumerable.Range(0, ns).Sum(k => freq[k + 1] * s * tol[k]);
+        var loss = Multilinear.Loss(u.Freq, u.Counts, u.D, ns, u.S, u.R0, u.Eta);
+        double lossTol = Enumerable.Range(0, ns).Sum(k => u.Freq[k + 1] * u.S * tol[k]);
         foreach (int n in Enumerable.Range(0, steps + 1).Where(n => n % stride == 0))
-        {
-            double l = Enumerable
-                .Range(0, ns)
-                .Sum(k => freq[k + 1] * 0.5 * (s - gd[n][k]) * (s - gd[n][k]));
-            rows.Add(new Comparison("loss_gd", n, loss(n), l, lossTol));
-        }
-        // RK4 gradient flow on the same sampled data: floating-point agreement
-        var gf = Multilinear.SimulateGradientFlow(task, data, ns, a0, eta);
-        foreach (var t in Rows.Grid(steps, 50))
+            rows.Add(new Comparison("loss_gd", n, loss(n), u.LossOf(gd[n]), lossTol));
+        return rows;
+    }
+
+    /// <summary>R19/R20 under RK4 gradient flow on the same sampled data: floating-point agreement (1e-8 S, 1e-8 S²).</summary>
+    public static IReadOnlyList<Comparison> Flow(Setup u)
+    {
+        var cf = Multilinear.SkillStrengths(u.Counts, u.D, u.Ns, u.S, u.R0, u.Eta);
+        var loss = Multilinear.Loss(u.Freq, u.Counts, u.D, u.Ns, u.S, u.R0, u.Eta);
+        var gf = Multilinear.SimulateGradientFlow(u.Task, u.Data, u.Ns, u.A0, u.Eta);
+        var rows = new List<Comparison>();
+        foreach (var t in Rows.Grid(u.Steps, 50))
         {
             var rs = gf(t);
             var rc = cf(t);
-            for (int k = 0; k < ns; k++)
-                rows.Add(new Comparison("R_gf", t, rc[k], rs[k], 1e-8 * s, Output: k + 1));
-            double lgf = Enumerable
-                .Range(0, ns)
-                .Sum(k => freq[k + 1] * 0.5 * (s - rs[k]) * (s - rs[k]));
-            rows.Add(new Comparison("loss_gf", t, loss(t), lgf, 1e-8 * s * s));
+            for (int k = 0; k < u.Ns; k++)
+                rows.Add(new Comparison("R_gf", t, rc[k], rs[k], 1e-8 * u.S, Output: k + 1));
+            rows.Add(new Comparison("loss_gf", t, loss(t), u.LossOf(rs), 1e-8 * u.S * u.S));
         }
+        return rows;
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        var u = SetupOf(p);
+        int seed = (int)p["seed"];
+        var rows = new List<Comparison>();
+        rows.AddRange(Gd(u));
+        rows.AddRange(Flow(u));
         return new TheoryReport(
             rows,
             "T (GD steps; the flow keeps eta)",
             [seed],
-            $"synthetic: multitask sparse parity, n_s = {ns}, n_b = {task.Nb}, m = 3, D = {d} samples (seed {seed})",
+            $"synthetic: multitask sparse parity, n_s = {u.Ns}, n_b = {u.Task.Nb}, m = 3, D = {u.D} samples (seed {seed})",
             [
-                "d_k = (" + string.Join(", ", counts) + ")",
+                "d_k = (" + string.Join(", ", u.Counts) + ")",
                 "GD tolerance per skill (R12(d), /S) = ("
-                    + string.Join(", ", tol.Select(x => (x / s).ToString("G3")))
+                    + string.Join(", ", u.GdTolerance.Select(x => (x / u.S).ToString("G3")))
                     + ")",
             ]
         );

@@ -24,6 +24,53 @@ public sealed class NeuralCollapseCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
+    /// <summary>
+    /// R17 rows at one init scale σ: every NC metric and the final loss at the spec horizon, and the Gram limits
+    /// HHᵀ → √(C/n)YYᵀ (one same-class entry), WᵀW → √(n/C)I (one diagonal entry), tolerance 20 (p − C + 1) σ².
+    /// </summary>
+    public static IReadOnlyList<Comparison> Collapse(int c, int m, int width, double sg, int seed)
+    {
+        var rows = new List<Comparison>();
+        var pr = new UfmProblem(c, m, width, sg, seed).Validate();
+        var (h, w) = NeuralCollapse.Train(pr);
+        var mt = NeuralCollapse.Metrics(pr, h, w);
+        double tol = NeuralCollapse.Tolerance(sg, width, c);
+        foreach (var (name, v) in mt.Named())
+            rows.Add(new Comparison(name, sg, 0, v, tol));
+        rows.Add(new Comparison("final_loss", sg, 0, mt.Loss, 1e-10));
+        var hh = h * h.Transpose();
+        var gl = NeuralCollapse.GramLimit(pr);
+        rows.Add(new Comparison("HHt_same_class_entry", sg, gl[0, 0], hh[0, 0], tol * gl[0, 0]));
+        var wtw = w.TransposeThisAndMultiply(w);
+        rows.Add(
+            new Comparison(
+                "WtW_diagonal_entry",
+                sg,
+                Math.Sqrt((double)pr.N / c),
+                wtw[0, 0],
+                tol * Math.Sqrt((double)pr.N / c)
+            )
+        );
+        return rows;
+    }
+
+    /// <summary>
+    /// MUST-FAIL CONTROL of R17: σ = 1 is outside the range; collapse at the range's tolerance 20 (p − C + 1) 0.03²
+    /// (NC1 and the Gram error) is rejected.
+    /// </summary>
+    public static IReadOnlyList<Comparison> LargeInitControl(int c, int m, int width, int seed)
+    {
+        var big = new UfmProblem(c, m, width, 1.0, seed);
+        var (hb, wb) = NeuralCollapse.Train(big);
+        var mb = NeuralCollapse.Metrics(big, hb, wb);
+        double tol = NeuralCollapse.Tolerance(0.03, width, c);
+        return
+        [
+            new("control_nc1_sigma_1", 1.0, 0, mb.Nc1, tol, true),
+            new("control_gram_error_sigma_1", 1.0, 0, mb.GramError, tol, true),
+        ];
+    }
+
     public TheoryReport Run(IReadOnlyDictionary<string, double> p)
     {
         int c = (int)p["C"],
@@ -35,55 +82,9 @@ public sealed class NeuralCollapseCheck : ITheoryCheck
         var rows = new List<Comparison>();
         double sigma = p["sigma"];
         foreach (double sg in new[] { sigma / 10, sigma / 3, sigma })
-        {
-            var pr = new UfmProblem(c, m, width, sg, seed).Validate();
-            var (h, w) = NeuralCollapse.Train(pr);
-            var mt = NeuralCollapse.Metrics(pr, h, w);
-            double tol = NeuralCollapse.Tolerance(sg, width, c);
-            foreach (var (name, v) in mt.Named())
-                rows.Add(new Comparison(name, sg, 0, v, tol));
-            rows.Add(new Comparison("final_loss", sg, 0, mt.Loss, 1e-10));
-            var hh = h * h.Transpose();
-            var gl = NeuralCollapse.GramLimit(pr);
-            rows.Add(
-                new Comparison("HHt_same_class_entry", sg, gl[0, 0], hh[0, 0], tol * gl[0, 0])
-            );
-            var wtw = w.TransposeThisAndMultiply(w);
-            rows.Add(
-                new Comparison(
-                    "WtW_diagonal_entry",
-                    sg,
-                    Math.Sqrt((double)pr.N / c),
-                    wtw[0, 0],
-                    tol * Math.Sqrt((double)pr.N / c)
-                )
-            );
-        }
-        // Control: sigma = 1 is outside the range; collapse at the range's tolerance 20 * 0.03^2 fails
-        var big = new UfmProblem(c, m, width, 1.0, seed);
-        var (hb, wb) = NeuralCollapse.Train(big);
-        var mb = NeuralCollapse.Metrics(big, hb, wb);
-        rows.Add(
-            new Comparison(
-                "control_nc1_sigma_1",
-                1.0,
-                0,
-                mb.Nc1,
-                NeuralCollapse.Tolerance(0.03, width, c),
-                true
-            )
-        );
-        rows.Add(
-            new Comparison(
-                "control_gram_error_sigma_1",
-                1.0,
-                0,
-                mb.GramError,
-                NeuralCollapse.Tolerance(0.03, width, c),
-                true
-            )
-        );
-        MinimumProjectionRows(c, m, p["a1"], p["a2"], seed, rows);
+            rows.AddRange(Collapse(c, m, width, sg, seed));
+        rows.AddRange(LargeInitControl(c, m, width, seed));
+        rows.AddRange(MinimumProjectionRows(c, m, p["a1"], p["a2"], seed));
         return new TheoryReport(
             rows,
             "sigma (init scale; end point at the spec horizon sqrt(nC)(ln(1/sigma^2) + 10))",
@@ -98,15 +99,15 @@ public sealed class NeuralCollapseCheck : ITheoryCheck
     }
 
     /// <summary>R8: MP features' centred-mean Gram C a₂(δ − 1/C), NC1 scatter, μᵢᵀμⱼ = C²⟨f̂ᵢ|Tf̂ⱼ⟩, the MP identity, κ_CKA.</summary>
-    private static void MinimumProjectionRows(
+    public static IReadOnlyList<Comparison> MinimumProjectionRows(
         int c,
         int m,
         double a1,
         double a2,
-        int seed,
-        List<Comparison> rows
+        int seed
     )
     {
+        var rows = new List<Comparison>();
         var labels = Enumerable.Range(0, c * m).Select(i => i % c).ToArray();
         var phi = MinimumProjection.Features(labels, c, a1, a2, c + 2, seed);
         var kernel = phi * phi.Transpose();
@@ -206,5 +207,6 @@ public sealed class NeuralCollapseCheck : ITheoryCheck
                 true
             )
         );
+        return rows;
     }
 }

@@ -4,7 +4,11 @@ namespace Telescope.Theory.Checks;
 
 using Rng = Telescope.Theory.Rng;
 
-/// <summary><c>parity3</c>: R33, the weight-shared ReLU network on 3-bit parity — corrected ODEs (Errata E13) vs the network.</summary>
+/// <summary>
+/// <c>parity3</c>: R33, the weight-shared ReLU network on 3-bit parity — corrected ODEs (Errata E13) vs the network.
+/// The claims are the public builders <see cref="Gradients"/>, <see cref="Trajectory"/> and <see cref="EndPoint"/>;
+/// <see cref="Run"/> composes them.
+/// </summary>
 public sealed class Parity3Check : ITheoryCheck
 {
     public string Name => "parity3";
@@ -20,16 +24,45 @@ public sealed class Parity3Check : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed of the random gradient-check points", Integer: true),
     ];
 
-    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    /// <summary>Random (α, β, γ, c) points of the gradient rows.</summary>
+    public const int GradientPoints = 20;
+
+    /// <summary>Relative tolerance of the gradient and trajectory rows: 1e-6·(1 + |simulated|).</summary>
+    public const double Tolerance = 1e-6;
+
+    /// <summary>Tolerance of the end point (2S, 2S, 2S, −S) at the horizon.</summary>
+    public const double EndTolerance = 1e-3;
+
+    /// <summary>RK4 steps per unit time (η = 1).</summary>
+    public const int StepsPerUnit = 1000;
+
+    /// <summary>Intervals of the trajectory grid on [0, t_max].</summary>
+    public const int TrajectoryPoints = 30;
+
+    /// <summary>Names of the gradient rows, one per component of (α², β², γ², c).</summary>
+    public static readonly IReadOnlyList<string> FlowNames =
+    [
+        "d_alpha2_dt",
+        "d_beta2_dt",
+        "d_gamma2_dt",
+        "dc_dt",
+    ];
+
+    /// <summary>Names of the trajectory rows.</summary>
+    public static readonly IReadOnlyList<string> StateNames = ["alpha2", "beta2", "gamma2", "c"];
+
+    private static double Tol(double x) => Tolerance * (1 + Math.Abs(x));
+
+    /// <summary>
+    /// R33 gradient rows at <see cref="GradientPoints"/> seeded points α, β, γ ∈ [0.1, 1.5], c ∈ [−1, 1]: the
+    /// corrected ODEs against central finite differences of the network's loss, each followed by its must-fail control
+    /// (thesis Eq C.15–C.18, <c>Control</c> rows) against the same differences.
+    /// </summary>
+    public static IReadOnlyList<Comparison> Gradients(double s, int seed)
     {
-        double s = p["S"],
-            init = p["init"],
-            tmax = p["t_max"];
-        int seed = (int)p["seed"];
         var rows = new List<Comparison>();
         var rng = new Rng(seed);
-        string[] names = ["d_alpha2_dt", "d_beta2_dt", "d_gamma2_dt", "dc_dt"];
-        for (int i = 0; i < 20; i++)
+        for (int i = 0; i < GradientPoints; i++)
         {
             double a = 0.1 + 1.4 * rng.Uniform(),
                 b = 0.1 + 1.4 * rng.Uniform(),
@@ -41,28 +74,42 @@ public sealed class Parity3Check : ITheoryCheck
             var th = Parity3.FlowThesis(q, s, 1.0);
             for (int k = 0; k < 4; k++)
             {
-                rows.Add(new Comparison(names[k], i, cf[k], fd[k], 1e-6 * (1 + Math.Abs(fd[k]))));
+                rows.Add(new Comparison(FlowNames[k], i, cf[k], fd[k], Tol(fd[k])));
                 rows.Add(
                     new Comparison(
-                        "control_thesis_" + names[k],
+                        "control_thesis_" + FlowNames[k],
                         i,
                         th[k],
                         fd[k],
-                        1e-6 * (1 + Math.Abs(fd[k])),
+                        Tol(fd[k]),
                         true
                     )
                 );
             }
         }
-        // trajectory: RK4 on the corrected ODEs vs RK4 on the network (finite-difference gradient), same steps
-        string[] traj = ["alpha2", "beta2", "gamma2", "c"];
+        return rows;
+    }
+
+    /// <summary>
+    /// R33 trajectory rows: RK4 on the ODE <paramref name="flow"/> (the corrected <see cref="Parity3.Flow"/> in the
+    /// check; a misprinted one for a control) against RK4 on the network, same steps, on the grid of (0, t_max].
+    /// </summary>
+    public static IReadOnlyList<Comparison> Trajectory(
+        double s,
+        double init,
+        double tmax,
+        Func<double[], double, double, double[]>? flow = null
+    )
+    {
+        var f = flow ?? Parity3.Flow;
+        var rows = new List<Comparison>();
         Derivative ode = (_, y, dy) =>
         {
-            var d = Parity3.Flow(y, s, 1.0);
+            var d = f(y, s, 1.0);
             Array.Copy(d, dy, 4);
         };
-        int steps = (int)(1000 * tmax);
-        foreach (var t in Rows.Grid(tmax, 30))
+        int steps = (int)(StepsPerUnit * tmax);
+        foreach (var t in Rows.Grid(tmax, TrajectoryPoints))
         {
             if (t == 0)
                 continue;
@@ -70,12 +117,38 @@ public sealed class Parity3Check : ITheoryCheck
             var cf = Rk4.Integrate(ode, [init * init, init * init, init * init, 0.0], t, n);
             var sim = Parity3.Simulate(s, 1.0, init, t, n);
             for (int k = 0; k < 4; k++)
-                rows.Add(new Comparison(traj[k], t, cf[k], sim[k], 1e-6 * (1 + Math.Abs(sim[k]))));
+                rows.Add(new Comparison(StateNames[k], t, cf[k], sim[k], Tol(sim[k])));
         }
-        var end = Parity3.Simulate(s, 1.0, init, tmax, steps);
+        return rows;
+    }
+
+    /// <summary>R33 end point: RK4 on the network at t_max against (2S, 2S, 2S, −S).</summary>
+    public static IReadOnlyList<Comparison> EndPoint(double s, double init, double tmax)
+    {
+        var end = Parity3.Simulate(s, 1.0, init, tmax, (int)(StepsPerUnit * tmax));
         var ep = Parity3.EndPoint(s);
-        for (int k = 0; k < 4; k++)
-            rows.Add(new Comparison("end_point_" + traj[k], tmax, ep[k], end[k], 1e-3));
+        return Enumerable
+            .Range(0, 4)
+            .Select(k => new Comparison(
+                "end_point_" + StateNames[k],
+                tmax,
+                ep[k],
+                end[k],
+                EndTolerance
+            ))
+            .ToList();
+    }
+
+    public TheoryReport Run(IReadOnlyDictionary<string, double> p)
+    {
+        double s = p["S"],
+            init = p["init"],
+            tmax = p["t_max"];
+        int seed = (int)p["seed"];
+        var rows = new List<Comparison>();
+        rows.AddRange(Gradients(s, seed));
+        rows.AddRange(Trajectory(s, init, tmax));
+        rows.AddRange(EndPoint(s, init, tmax));
         return new TheoryReport(
             rows,
             "gradient rows: random point index; trajectory rows: t (eta = 1)",
