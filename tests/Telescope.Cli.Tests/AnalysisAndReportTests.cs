@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
+using Telescope.Frames;
 using Xunit;
 
 namespace Telescope.Cli.Tests;
@@ -10,7 +12,7 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
     [MemberData(nameof(AnalysisRuns.Scripts), MemberType = typeof(AnalysisRuns))]
     public void Analysis_script_runs_green_and_writes_its_table_figure_and_run_json(string script)
     {
-        var (code, stdout, stderr, dir) = runs.Results[script];
+        var (code, stdout, stderr, dir) = runs.Result(script);
         Assert.True(
             code == 0,
             $"{script} exited {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
@@ -42,8 +44,8 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
     [Fact]
     public void The_FSharp_and_CSharp_approximation_scripts_compute_the_same_table()
     {
-        var fs = runs.Results["approximation.fsx"];
-        var cs = runs.Results["approximation.csx"];
+        var fs = runs.Result("approximation.fsx");
+        var cs = runs.Result("approximation.csx");
         Assert.True(fs.code == 0 && cs.code == 0, fs.stderr + cs.stderr);
         var a = AnalysisRuns.Means(Path.Combine(fs.dir, "table.csv"));
         var b = AnalysisRuns.Means(Path.Combine(cs.dir, "table.csv"));
@@ -56,10 +58,114 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
             );
     }
 
+    [Theory]
+    [InlineData("own-model.fsx")]
+    [InlineData("own-model.csx")]
+    public void Own_model_script_prints_and_writes_an_exact_attribution_of_a_TorchSharp_loop(
+        string script
+    )
+    {
+        var (code, stdout, stderr, dir) = runs.Result(script);
+        Assert.True(
+            code == 0,
+            $"{script} exited {code}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+        );
+        // every output says what the data are
+        Assert.Contains("synthetic two moons", stdout);
+        Assert.Contains(
+            "synthetic two moons",
+            AnalysisRuns.Manifest(dir)["data_source"]!.GetValue<string>()
+        );
+        Assert.Contains("synthetic two moons", File.ReadAllText(Path.Combine(dir, "figure.html")));
+        Assert.Equal(121, File.ReadLines(Path.Combine(dir, "moons.csv")).Count());
+        // the printed check: Σ_i A(x, z_i) = f̃_T − f̃_0 to round-off
+        var check = Regex.Match(
+            stdout,
+            @"check max\|Σ_i A\(x, z_i\) − \(f̃_T\(x\) − f̃_0\(x\)\)\| = (\S+) \(max\|f̃_T − f̃_0\| = (\S+);"
+        );
+        Assert.True(check.Success, stdout);
+        double gap = double.Parse(check.Groups[1].Value, CultureInfo.InvariantCulture);
+        double moved = double.Parse(check.Groups[2].Value, CultureInfo.InvariantCulture);
+        Assert.True(moved > 0.05, $"f̃ moved by {moved} only");
+        Assert.True(gap <= 1e-12 * Math.Max(1, moved), $"printed Σ_i A − (f̃_T − f̃_0) = {gap}");
+        // three test points, three training rows each
+        Assert.Equal(3, Regex.Matches(stdout, @"^test point \d", RegexOptions.Multiline).Count);
+        Assert.Equal(
+            9,
+            Regex.Matches(stdout, @"^\s+row +\d+ .* A = [+-]", RegexOptions.Multiline).Count
+        );
+
+        // the same check, recomputed from the tidy table alone
+        var rows = TidyTable.ReadRows(Path.Combine(dir, "attribution.csv")).ToList();
+        double V(IReadOnlyDictionary<string, string> r) =>
+            double.Parse(r["value"], CultureInfo.InvariantCulture);
+        var test = rows.Where(r => r["split"] == "test").ToList();
+        var sums = test.Where(r => r["quantity"] == "attribution")
+            .GroupBy(r => r["example"])
+            .ToDictionary(g => g.Key, g => (n: g.Count(), sum: g.Sum(V)));
+        var tel = test.Where(r => r["quantity"] == "f_telescoped").ToList();
+        Assert.Equal(24, sums.Count);
+        foreach (var (example, (n, sum)) in sums)
+        {
+            Assert.Equal(96, n); // one per training row
+            double at(string step) =>
+                V(tel.Single(r => r["example"] == example && r["step"] == step));
+            double change = at("20") - at("0");
+            Assert.True(
+                Math.Abs(sum - change) <= 1e-10 * Math.Max(1, Math.Abs(change)),
+                $"test point {example}: Σ_i A = {sum}, f̃_T − f̃_0 = {change}"
+            );
+        }
+        // top-k: ranked by |A|, the first is the largest attribution of its test point
+        var top = test.Where(r => r["quantity"] == "attribution_top").ToList();
+        Assert.Equal(24 * 3, top.Count);
+        var first = top.Single(r => r["example"] == "0" && r["rank"] == "1");
+        Assert.Equal(
+            test.Where(r => r["quantity"] == "attribution" && r["example"] == "0")
+                .Max(r => Math.Abs(V(r))),
+            Math.Abs(V(first))
+        );
+        Assert.Contains(rows, r => r["quantity"] == "f_telescoped_layer");
+        // the Adam run: f̃ tracks the network far better than f_lin (test, last step)
+        var adam = TidyTable.ReadRows(Path.Combine(dir, "trajectories.csv")).ToList();
+        double Last(string q) =>
+            V(adam.Single(r => r["quantity"] == q && r["split"] == "test" && r["step"] == "20"));
+        Assert.True(Last("telescoping_error") < 0.5 * Last("linearised_error"));
+    }
+
+    [Fact]
+    public void The_FSharp_and_CSharp_own_model_scripts_agree()
+    {
+        var fs = runs.Result("own-model.fsx");
+        var cs = runs.Result("own-model.csx");
+        Assert.True(fs.code == 0 && cs.code == 0, fs.stderr + cs.stderr);
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(fs.dir, "moons.csv")),
+            File.ReadAllText(Path.Combine(cs.dir, "moons.csv"))
+        );
+        static Dictionary<string, double> Values(string dir) =>
+            TidyTable
+                .ReadRows(Path.Combine(dir, "attribution.csv"))
+                .Where(r => r["quantity"] == "attribution")
+                .ToDictionary(
+                    r => $"{r["split"]}/{r["example"]}/{r["train_example"]}",
+                    r => double.Parse(r["value"], CultureInfo.InvariantCulture)
+                );
+        var a = Values(fs.dir);
+        var b = Values(cs.dir);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (k, v) in a)
+            Assert.True(
+                Math.Abs(v - b[k]) <= 1e-9 * (1 + Math.Abs(v)),
+                $"{k}: F# {v} vs C# {b[k]}"
+            );
+    }
+
     [Fact]
     public void Report_renders_every_figure_in_headless_Chromium_with_no_network_and_no_console_error()
     {
         Assert.Equal(0, runs.StudyCode);
+        Assert.NotEmpty(runs.Results); // every script has run
         var report = Path.Combine(Repo.Artifacts, "report.html");
         Assert.Equal(
             0,

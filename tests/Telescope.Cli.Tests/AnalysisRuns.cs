@@ -9,7 +9,8 @@ namespace Telescope.Cli.Tests;
 /// Runs every script in analysis/ (top level: .fsx through plain <c>dotnet fsi</c>, .csx through
 /// <c>telescope script</c>) once on small settings
 /// (<c>--steps 20</c>), each into its own folder under one output root, plus a small approximation
-/// study through the CLI, so that the tests can check the outputs and build a report from them.
+/// study through the CLI, so that the tests can check the outputs and build a report from them. Each
+/// runs on first use (<see cref="Result"/>), at most once per fixture.
 /// </summary>
 public sealed class AnalysisRuns : IDisposable
 {
@@ -27,48 +28,75 @@ public sealed class AnalysisRuns : IDisposable
     /// <summary>The folder holding every output.</summary>
     public string Root { get; } = Repo.TempDir("telescope-analysis");
 
-    /// <summary>Per script: exit code, stdout, stderr and output folder.</summary>
-    public Dictionary<
+    private readonly Dictionary<
         string,
         (int code, string stdout, string stderr, string dir)
-    > Results { get; } = new();
+    > _results = new();
+    private readonly Lazy<int> _study;
 
-    /// <summary>Exit code of the study run.</summary>
-    public int StudyCode { get; }
-
-    public AnalysisRuns()
+    /// <summary>Per script (every one, run on first use): exit code, stdout, stderr and output folder.</summary>
+    public IReadOnlyDictionary<string, (int code, string stdout, string stderr, string dir)> Results
     {
-        foreach (var s in Scripts().Select(o => (string)o[0]))
+        get
         {
-            var dir = Path.Combine(
-                Root,
-                Path.GetFileNameWithoutExtension(s) + "-" + Path.GetExtension(s).TrimStart('.')
-            );
-            var o = new StringWriter();
-            var e = new StringWriter();
-            int code;
-            try
-            {
-                // .fsx through plain `dotnet fsi`, as the scripts' headers say; .csx through `telescope script`
-                string[] args = ["--steps", "20", "--out", dir];
-                if (s.EndsWith(".fsx", StringComparison.Ordinal))
-                {
-                    var (c, so, se) = Repo.Fsi(Repo.Path_("analysis", s), args);
-                    code = c;
-                    o.Write(so);
-                    e.Write(se);
-                }
-                else
-                    code = ScriptCommand.Run(Repo.Path_("analysis", s), args, o, e);
-            }
-            catch (Exception ex)
-            {
-                e.WriteLine(ex.ToString());
-                code = -1;
-            }
-            Results[s] = (code, o.ToString(), e.ToString(), dir);
+            foreach (var s in Scripts().Select(o => (string)o[0]))
+                Result(s);
+            return _results;
         }
-        StudyCode = TelescopeCli.Run([
+    }
+
+    /// <summary>Exit code of the study run (run on first use).</summary>
+    public int StudyCode => _study.Value;
+
+    public AnalysisRuns() => _study = new Lazy<int>(RunStudy);
+
+    /// <summary>
+    /// One script's exit code, stdout, stderr and output folder; the script runs on first use, so a test of one
+    /// script (<c>--filter</c>) runs only that script.
+    /// </summary>
+    public (int code, string stdout, string stderr, string dir) Result(string s)
+    {
+        lock (_results)
+        {
+            if (!_results.TryGetValue(s, out var r))
+                _results[s] = r = Run(s);
+            return r;
+        }
+    }
+
+    private (int code, string stdout, string stderr, string dir) Run(string s)
+    {
+        var dir = Path.Combine(
+            Root,
+            Path.GetFileNameWithoutExtension(s) + "-" + Path.GetExtension(s).TrimStart('.')
+        );
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code;
+        try
+        {
+            // .fsx through plain `dotnet fsi`, as the scripts' headers say; .csx through `telescope script`
+            string[] args = ["--steps", "20", "--out", dir];
+            if (s.EndsWith(".fsx", StringComparison.Ordinal))
+            {
+                var (c, so, se) = Repo.Fsi(Repo.Path_("analysis", s), args);
+                code = c;
+                o.Write(so);
+                e.Write(se);
+            }
+            else
+                code = ScriptCommand.Run(Repo.Path_("analysis", s), args, o, e);
+        }
+        catch (Exception ex)
+        {
+            e.WriteLine(ex.ToString());
+            code = -1;
+        }
+        return (code, o.ToString(), e.ToString(), dir);
+    }
+
+    private int RunStudy() =>
+        TelescopeCli.Run([
             "study",
             "approximation",
             "--dataset",
@@ -92,7 +120,6 @@ public sealed class AnalysisRuns : IDisposable
             "--out",
             Path.Combine(Root, "study-approximation"),
         ]);
-    }
 
     /// <summary>The mean of each (quantity, lr, step) of an aggregate table.</summary>
     public static Dictionary<(string, string, string), double> Means(string table)
