@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Telescope.Frames;
 
 /// <summary>
@@ -31,12 +29,8 @@ public sealed record RunSummary(
     )
     {
         static double Num(IReadOnlyDictionary<string, string> r, string c) =>
-            r.TryGetValue(c, out var v)
-            && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
-                ? x
-                : double.NaN;
-        static string Cell(IReadOnlyDictionary<string, string> r, string c) =>
-            r.TryGetValue(c, out var v) ? v : "";
+            TidyCells.Number(r, c);
+        static string Cell(IReadOnlyDictionary<string, string> r, string c) => TidyCells.Text(r, c);
         var result = new List<RunSummary>();
         foreach (
             var run in rows.Where(r => Cell(r, "example") == "" && Cell(r, "output") == "")

@@ -7,12 +7,10 @@ namespace Telescope.Experiments.Studies;
 public static class GbtVsNnReport
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
-        double.TryParse(Cell(r, c), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : double.NaN;
+        TidyCells.Number(r, c);
 
     private static string Cell(IReadOnlyDictionary<string, string> r, string c) =>
-        r.TryGetValue(c, out var v) ? v : "";
+        TidyCells.Text(r, c);
 
     /// <summary>Write <c>gbt-vs-nn.html</c> beside the table; returns the files written.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string source)

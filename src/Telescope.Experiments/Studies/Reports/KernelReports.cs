@@ -8,14 +8,7 @@ namespace Telescope.Experiments.Studies;
 public static class KernelReports
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
-        double.TryParse(
-            r.TryGetValue(c, out var v) ? v : "",
-            NumberStyles.Float,
-            CultureInfo.InvariantCulture,
-            out var x
-        )
-            ? x
-            : double.NaN;
+        TidyCells.Number(r, c);
 
     private const string GateNote =
         "gate_passed = 1 when test mean|f − f̃| and mean|f̂ − f̃| are both ≤ 5% of the label scale (spec §6); effective parameters where it is 0 are NOT trustworthy and are marked 'GATE FAILED' in the figure.";
