@@ -22,6 +22,46 @@ public static class Timing
     }
 
     /// <summary>
+    /// Times several methods in turn: after <paramref name="warmup"/> unrecorded rounds, each of
+    /// <paramref name="rounds"/> rounds runs every method once, in order. Returns seconds[method][round].
+    /// A slow spell of the machine then falls on every method alike, so a ratio taken round by round
+    /// (<see cref="MedianRatio"/>) is steadier than a ratio of medians timed one method after another.
+    /// </summary>
+    public static double[][] Interleaved(IReadOnlyList<Action> works, int rounds, int warmup = 1)
+    {
+        if (rounds < 1)
+            throw new ArgumentOutOfRangeException(nameof(rounds), "must be ≥ 1");
+        for (int w = 0; w < warmup; w++)
+            foreach (var work in works)
+                work();
+        var times = works.Select(_ => new double[rounds]).ToArray();
+        for (int r = 0; r < rounds; r++)
+        for (int m = 0; m < works.Count; m++)
+        {
+            var sw = Stopwatch.StartNew();
+            works[m]();
+            times[m][r] = sw.Elapsed.TotalSeconds;
+        }
+        return times;
+    }
+
+    /// <summary>The median of <paramref name="seconds"/> (upper median for an even count, as <see cref="Median"/>).</summary>
+    public static double MedianOf(IReadOnlyList<double> seconds)
+    {
+        var s = seconds.ToArray();
+        Array.Sort(s);
+        return s[s.Length / 2];
+    }
+
+    /// <summary>Median over rounds of <c>a_r / b_r</c>: the paired ratio of two methods timed in the same rounds (<see cref="Interleaved"/>).</summary>
+    public static double MedianRatio(IReadOnlyList<double> a, IReadOnlyList<double> b) =>
+        a.Count == b.Count
+            ? MedianOf(a.Select((x, i) => x / b[i]).ToArray())
+            : throw new ArgumentException(
+                "the two methods were timed in different numbers of rounds"
+            );
+
+    /// <summary>
     /// Median seconds and the number of timed runs: one warm-up (a second when the first took less than a
     /// quarter of <paramref name="budget"/>), then <c>max(floor, min(maxRepeats, ⌈budget / t⌉))</c> timed runs,
     /// where t is the last warm-up's time and floor is 3 for runs over 0.5 s, else

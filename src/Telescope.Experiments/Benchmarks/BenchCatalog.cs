@@ -198,7 +198,7 @@ public static class BenchCatalog
 /// <summary>Configuration of <c>bench telescoping</c>.</summary>
 public sealed record TelescopingBenchConfig(
     int Points = 1000,
-    int Repeats = 5,
+    int Repeats = 21,
     torch.ScalarType DType = torch.ScalarType.Float32,
     string Device = "cpu"
 );
@@ -234,7 +234,7 @@ public sealed class TelescopingBenchDefinition : BenchDefinition<TelescopingBenc
             ),
             Int<TelescopingBenchConfig>(
                 "repeats",
-                "Timed repeats (median).",
+                "Timed rounds: each runs every pass once, in turn; medians, and ratios as medians of per-round ratios.",
                 c => c.Repeats,
                 (c, v) => c with { Repeats = v },
                 Defaults
