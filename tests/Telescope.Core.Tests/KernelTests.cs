@@ -215,3 +215,28 @@ public class KernelTests
         public string Describe() => "Opaque";
     }
 }
+
+/// <summary>The Jacobian-method kernel in float32 against the same network in float64 (issue 15: a long float32 contraction lost its small terms).</summary>
+public class Float32KernelAccuracyTests
+{
+    [Theory]
+    [InlineData(NtkOutputs.Trace)]
+    [InlineData(NtkOutputs.Full)]
+    public void TheFloat32JacobianKernelOfTheBenchMlpMatchesFloat64(NtkOutputs outputs)
+    {
+        var spec = new ModelSpec(ModelKind.Mlp, [256, 256]);
+        using var n32 = spec.Build([784], 10, 0, ScalarType.Float32, torch.CPU);
+        using var n64 = spec.Build([784], 10, 0, ScalarType.Float64, torch.CPU);
+        var x64 = torch.rand(
+            [4, 784],
+            dtype: ScalarType.Float64,
+            generator: new torch.Generator(5)
+        );
+        var x32 = x64.to_type(ScalarType.Float32);
+        var k32 = Ntk.Compute(n32, x32, x32, method: NtkMethod.Jacobian, outputs: outputs)
+            .to_type(ScalarType.Float64);
+        var k64 = Ntk.Compute(n64, x64, x64, method: NtkMethod.Jacobian, outputs: outputs);
+        double rel = (k32 - k64).abs().max().item<double>() / k64.abs().max().item<double>();
+        Assert.True(rel < 1e-5, $"float32 Jacobian kernel off by {rel:G3} relative to float64");
+    }
+}
