@@ -119,7 +119,7 @@ public static class Ntk
                 sum = wide;
             else
             {
-                sum.add_(wide);
+                sum.PlusInPlace(wide);
                 wide.Dispose();
             }
         }
