@@ -17,8 +17,7 @@ public static class Timing
             work();
             times[i] = sw.Elapsed.TotalSeconds;
         }
-        Array.Sort(times);
-        return times[repeats / 2];
+        return MedianOf(times);
     }
 
     /// <summary>

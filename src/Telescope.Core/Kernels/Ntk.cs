@@ -95,7 +95,7 @@ public static class Ntk
     }
 
     /// <summary>Columns of the inner dimension per float32 block of <see cref="Product"/>.</summary>
-    internal const long ProductBlock = 8192;
+    private const long ProductBlock = 8192;
 
     /// <summary>
     /// <c>a bᵀ</c> for <c>a [m, d]</c>, <c>b [n, d]</c>. In float32 a long inner dimension d is split into blocks of
