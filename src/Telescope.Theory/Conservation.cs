@@ -100,7 +100,7 @@ public static class Conservation
     }
 
     /// <summary>
-    /// <see cref="SimulateInvariant"/> with a step fine enough for <paramref name="accuracy"/>: starting from
+    /// <see cref="SimulateInvariant(TwoLayerLinear, double)"/> with a step fine enough for <paramref name="accuracy"/>: starting from
     /// <paramref name="maxStep"/>, the step is halved until Richardson's estimate of the global error of the finer run,
     /// max over <paramref name="grid"/> and entries of |Q_h(t) − Q_{h/2}(t)| / 15 (RK4's global error ∝ h⁴), is at most
     /// <paramref name="accuracy"/>. Returns the finer run, its step and that estimate. The estimate measures only the

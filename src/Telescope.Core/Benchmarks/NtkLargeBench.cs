@@ -32,7 +32,7 @@ public sealed record NtkLargeBenchOptions
 /// peak resident memory (VmHWM of this process), the file's size, the blocks computed and reused, the rate
 /// in GFLOP/s of the contractions (<c>N²(Σ_l w_{l−1} + k·Σ_l w_l)</c> flops for the symmetric half), and a
 /// check: rows <c>[0, checkRows)</c> and the last <c>checkRows</c> rows of the file against
-/// <see cref="Ntk.Compute"/> in memory (<c>max_rel_diff_file_vs_in_memory</c>, relative to max |K|).
+/// <see cref="Ntk.Compute(Telescope.Models.Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, System.Collections.Generic.IReadOnlyList{TorchSharp.torch.Tensor}?, NtkMethod, NtkOutputs, int)"/> in memory (<c>max_rel_diff_file_vs_in_memory</c>, relative to max |K|).
 /// </summary>
 public static class NtkLargeBench
 {

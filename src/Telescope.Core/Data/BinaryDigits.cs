@@ -4,7 +4,7 @@ namespace Telescope.Data;
 /// The paper's "M35" task (spec §4): MNIST 3 (label 0) versus 5 (label 1), 28×28 downsampled to 8×8
 /// by adaptive average pooling, flattened to d = 64, pixels in [0,1]. The npm package holds 1,032
 /// threes and 863 fives, so at most 1,895 images: the default split is 1000 train / 895 test, drawn
-/// by a fixed permutation of <paramref name="dataSeed"/> (independent of the run seed).
+/// by a fixed permutation of the data seed (independent of the run seed).
 /// </summary>
 public static class BinaryDigits
 {

@@ -2,7 +2,7 @@ namespace Telescope.Telescoping;
 
 /// <summary>
 /// Which steps are written (spec §1.3): every step for short runs; otherwise about
-/// <paramref name="logPoints"/> log-spaced steps plus every ⌈T/100⌉-th step, always with 0 and T.
+/// <c>logPoints</c> log-spaced steps plus every ⌈T/100⌉-th step, always with 0 and T.
 /// The telescoped model is updated at every step whatever the grid.
 /// </summary>
 public static class LogGrid

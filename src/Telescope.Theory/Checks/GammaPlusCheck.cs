@@ -26,7 +26,7 @@ public sealed class GammaPlusCheck : ITheoryCheck
         new("seed", 1, 0, 1_000_000, "seed of the initialisation", Integer: true),
     ];
 
-    /// <summary>Intervals of the trajectory grid on [0, <see cref="Horizon"/>].</summary>
+    /// <summary>Intervals of the trajectory grid on [0, <see cref="Setup.Horizon"/>].</summary>
     public const int Points = 100;
 
     /// <summary>Every this-many grid point carries the a, b and Σ² − θ² rows.</summary>
@@ -35,7 +35,7 @@ public sealed class GammaPlusCheck : ITheoryCheck
     /// <summary>Relative tolerance of the trajectory rows (RK4 against the closed form).</summary>
     public const double Tolerance = 1e-8;
 
-    /// <summary>Relative tolerance of γ₊ and absolute tolerance of Σ(∞) = Ω at the finite horizon <see cref="Far"/>.</summary>
+    /// <summary>Relative tolerance of γ₊ and absolute tolerance of Σ(∞) = Ω at the finite horizon <see cref="Setup.Far"/>.</summary>
     public const double LimitTolerance = 1e-6;
 
     /// <summary>

@@ -34,7 +34,7 @@ public enum Relation
 /// value, and the spec tolerance. Control rows carry a must-fail control (misprinted form or parameters outside the
 /// theorem's range): they are expected to be rejected by the same check. A coordinate other than x that varies across
 /// the rows of one quantity (the α of a data-increment row, say) is one of its <paramref name="Coordinates"/>, a column
-/// of the table, never part of the quantity's name; add it with <see cref="At"/>.
+/// of the table, never part of the quantity's name; add it with <see cref="At(string, double)"/>.
 /// </summary>
 public sealed record Comparison(
     string Quantity,
