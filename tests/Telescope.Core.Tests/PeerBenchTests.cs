@@ -25,8 +25,31 @@ public class PeerBenchTests
         MinRepeats = 1,
         MaxRepeats = 2,
         NtkChunk = 3,
+        Rounds = 2,
         Python = Python,
     };
+
+    [Fact]
+    public void EachTimingIsTheMedianOfItsRoundsWithTheRepeatsAddedUp()
+    {
+        PeerTiming T(string side, int threads, double ms) => new("jvp", side, "m", threads, ms, 5);
+        var rounds = new[]
+        {
+            T("ours", 1, 10),
+            T("peer", 1, 30),
+            T("ours", 1, 50), // a slow spell in round 2
+            T("peer", 1, 20),
+            T("ours", 1, 12),
+            T("peer", 1, 22),
+            T("ours", 2, 7),
+        };
+        var m = PeerBench.MedianOverRounds(rounds);
+        Assert.Equal(3, m.Count);
+        Assert.Equal(12, m.Single(t => t.Side == "ours" && t.Threads == 1).MedianMs);
+        Assert.Equal(22, m.Single(t => t.Side == "peer").MedianMs);
+        Assert.Equal(15, m.Single(t => t.Side == "peer").Repeats);
+        Assert.Equal(7, m.Single(t => t.Threads == 2).MedianMs);
+    }
 
     private static string Temp()
     {
@@ -140,6 +163,12 @@ public class PeerBenchTests
                     r.Timings,
                     x => x.Side == "peer" && x.Method == m && x.Threads == t
                 );
+            // one timing per (side, method, threads) after two rounds, each of 2 rounds' repeats
+            Assert.Equal(
+                r.Timings.Count,
+                r.Timings.Select(x => (x.Operation, x.Side, x.Method, x.Threads)).Distinct().Count()
+            );
+            Assert.All(r.Timings, x => Assert.True(x.Repeats >= 2, $"{x}"));
             Assert.All(r.Agreements, a => Assert.True(a.Passed, $"{a}"));
             // every result of ours against every result of the peer's: 1·1 + 2·3 + 3·2 + 2·1
             Assert.Equal(15, r.Agreements.Count);

@@ -33,6 +33,12 @@ public sealed record PeerBenchOptions
     /// <summary>Seconds of timed runs per (method, threads): repeats = clamp(budget / t, min, max).</summary>
     public double Budget { get; init; } = 2.0;
 
+    /// <summary>
+    /// Rounds of "ours, then the peer": every timing is the median of its per-round medians, so a slow spell of a shared
+    /// machine (a virtual machine's neighbours) falls on both sides instead of on whichever ran during it.
+    /// </summary>
+    public int Rounds { get; init; } = 3;
+
     /// <summary>Least timed repeats (3 for runs over 0.5 s).</summary>
     public int MinRepeats { get; init; } = 5;
 
@@ -320,19 +326,38 @@ public static class PeerBench
                 );
         }
 
-        var timings = new List<PeerTiming>();
+        var rounds = new List<PeerTiming>();
         var ours = new Dictionary<(string op, string name), double[]>();
         try
         {
             foreach (var (op, name, work, reduce) in methods)
             {
                 torch.set_num_threads(o.Threads.Max());
-                using (var s = torch.NewDisposeScope())
-                {
-                    var res = reduce(work()).to_type(ScalarType.Float64).contiguous();
-                    ours[(op, name)] = res.data<double>().ToArray();
-                    WriteNpy(Path.Combine(oursDir, $"{op}_{name}.npy"), res);
-                }
+                using var s = torch.NewDisposeScope();
+                var res = reduce(work()).to_type(ScalarType.Float64).contiguous();
+                ours[(op, name)] = res.data<double>().ToArray();
+                WriteNpy(Path.Combine(oursDir, $"{op}_{name}.npy"), res);
+            }
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
+        JsonNode peerJson = null!;
+        for (int round = 1; round <= o.Rounds; round++)
+        {
+            if (o.Rounds > 1)
+                log?.Invoke($"round {round} of {o.Rounds}");
+            TimeOurs(rounds);
+            peerJson = RunPeer(rounds);
+        }
+        var timings = MedianOverRounds(rounds);
+
+        void TimeOurs(List<PeerTiming> timings)
+        {
+            try
+            {
+                foreach (var (op, name, work, _) in methods)
                 foreach (int t in o.Threads)
                 {
                     torch.set_num_threads(t);
@@ -352,55 +377,59 @@ public static class PeerBench
                     );
                 }
             }
-        }
-        finally
-        {
-            torch.set_num_threads(before);
+            finally
+            {
+                torch.set_num_threads(before);
+            }
         }
 
         // the peer, after ours (never at the same time)
-        string[] args =
-        [
-            script,
-            "--data",
-            dataDir,
-            "--out",
-            peerDir,
-            "--threads",
-            string.Join(',', o.Threads),
-            "--ops",
-            string.Join(',', o.Operations),
-            "--budget",
-            o.Budget.ToString("R", CultureInfo.InvariantCulture),
-            "--min-repeats",
-            o.MinRepeats.ToString(CultureInfo.InvariantCulture),
-            "--max-repeats",
-            o.MaxRepeats.ToString(CultureInfo.InvariantCulture),
-            "--ntk-chunk",
-            o.NtkChunk.ToString(CultureInfo.InvariantCulture),
-        ];
-        // the same OpenMP wait policy as ours (libgomp reads it at load; ours is set natively)
-        var policy = Native.NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY");
-        var env = policy is null
-            ? null
-            : new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = policy };
-        var (code, _, err) = RunProcess(o.Python, args, log, env);
-        if (code != 0)
-            throw new PeerUnavailableException(
-                $"the peer script exited {code}: {LastLine(err)} (command: {o.Python} {string.Join(' ', args)})"
-            );
-        var peerJson = JsonNode.Parse(File.ReadAllText(Path.Combine(peerDir, "timings.json")))!;
-        foreach (var row in peerJson["rows"]!.AsArray())
-            timings.Add(
-                new PeerTiming(
-                    (string)row!["operation"]!,
-                    "peer",
-                    (string)row["method"]!,
-                    (int)row["threads"]!,
-                    (double)row["median_ms"]!,
-                    (int)row["repeats"]!
-                )
-            );
+        JsonNode RunPeer(List<PeerTiming> timings)
+        {
+            string[] args =
+            [
+                script,
+                "--data",
+                dataDir,
+                "--out",
+                peerDir,
+                "--threads",
+                string.Join(',', o.Threads),
+                "--ops",
+                string.Join(',', o.Operations),
+                "--budget",
+                o.Budget.ToString("R", CultureInfo.InvariantCulture),
+                "--min-repeats",
+                o.MinRepeats.ToString(CultureInfo.InvariantCulture),
+                "--max-repeats",
+                o.MaxRepeats.ToString(CultureInfo.InvariantCulture),
+                "--ntk-chunk",
+                o.NtkChunk.ToString(CultureInfo.InvariantCulture),
+            ];
+            // the same OpenMP wait policy as ours (libgomp reads it at load; ours is set natively)
+            var policy = Native.NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY");
+            var env = policy is null
+                ? null
+                : new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = policy };
+            var (code, _, err) = RunProcess(o.Python, args, log, env);
+            if (code != 0)
+                throw new PeerUnavailableException(
+                    $"the peer script exited {code}: {LastLine(err)} (command: {o.Python} {string.Join(' ', args)})"
+                );
+            var peerJson = JsonNode.Parse(File.ReadAllText(Path.Combine(peerDir, "timings.json")))!;
+            foreach (var row in peerJson["rows"]!.AsArray())
+                timings.Add(
+                    new PeerTiming(
+                        (string)row!["operation"]!,
+                        "peer",
+                        (string)row["method"]!,
+                        (int)row["threads"]!,
+                        (double)row["median_ms"]!,
+                        (int)row["repeats"]!
+                    )
+                );
+            return peerJson;
+        }
 
         // agreement: every result of ours against every result of the peer's
         var agreements = new List<PeerAgreement>();
@@ -486,6 +515,22 @@ public static class PeerBench
         }
         return new PeerAgreement(operation, oursMethod, peerMethod, diff, tolerance);
     }
+
+    /// <summary>
+    /// One timing per (operation, side, method, threads): the median of its per-round medians (upper median,
+    /// <see cref="Timing.MedianOf"/>), with the repeats of all rounds added up. Order: first appearance.
+    /// </summary>
+    public static IReadOnlyList<PeerTiming> MedianOverRounds(IReadOnlyList<PeerTiming> rounds) =>
+        rounds
+            .GroupBy(t => (t.Operation, t.Side, t.Method, t.Threads))
+            .Select(g =>
+                g.First() with
+                {
+                    MedianMs = Timing.MedianOf(g.Select(t => t.MedianMs).ToList()),
+                    Repeats = g.Sum(t => t.Repeats),
+                }
+            )
+            .ToList();
 
     /// <summary>For every operation and pair (our method, peer method): best-of-threads ours / best-of-threads peer.</summary>
     public static IReadOnlyList<PeerRatio> Ratios(IReadOnlyList<PeerTiming> timings)
@@ -612,6 +657,8 @@ public static class PeerBench
             throw new ArgumentException(
                 "budget must be > 0, min repeats ≥ 1, max repeats ≥ min repeats, ntk chunk ≥ 1"
             );
+        if (o.Rounds < 1)
+            throw new ArgumentException("rounds must be ≥ 1");
         if (!(o.Tolerance > 0))
             throw new ArgumentException("tolerance must be > 0");
     }

@@ -117,12 +117,17 @@ public static class Jvp
     public static Tensor Jacobian(Network net, Tensor x, IReadOnlyList<Tensor> theta)
     {
         long n = x.shape[0];
-        var rows = new List<Tensor>();
         var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
+        long[] offsets = new long[leaves.Length + 1];
+        for (int j = 0; j < leaves.Length; j++)
+            offsets[j + 1] = offsets[j] + leaves[j].numel();
+        // written in place row by row: no per-row cat and no final stack (each a copy of N·k·P numbers)
+        var jac = torch.empty([n * net.Outputs, offsets[^1]], dtype: net.DType, device: net.Device);
         using var enable = torch.enable_grad();
         var whole = net.RowsInteract ? net.Forward(x, leaves) : null;
         for (long i = 0; i < n; i++)
         {
+            using var scope = torch.NewDisposeScope();
             var f = whole is null ? net.Forward(x.narrow(0, i, 1), leaves) : whole.narrow(0, i, 1);
             for (int k = 0; k < net.Outputs; k++)
             {
@@ -132,13 +137,17 @@ public static class Jvp
                     retain_graph: whole is not null || k + 1 < net.Outputs,
                     allow_unused: true
                 );
-                rows.Add(
-                    torch.cat(
-                        g.Select((t, j) => (t ?? torch.zeros_like(leaves[j])).reshape(-1)).ToArray()
-                    )
-                );
+                var row = jac.select(0, i * net.Outputs + k);
+                for (int j = 0; j < leaves.Length; j++)
+                {
+                    var slot = row.narrow(0, offsets[j], offsets[j + 1] - offsets[j]);
+                    if (g[j] is null)
+                        slot.zero_();
+                    else
+                        slot.copy_(g[j].reshape(-1));
+                }
             }
         }
-        return torch.stack(rows.ToArray());
+        return jac;
     }
 }

@@ -72,6 +72,14 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
                 Defaults
             ),
             Int<PeerBenchOptions>(
+                "rounds",
+                "Rounds of ours-then-peer; each timing is the median over rounds (a slow spell of a shared machine falls on both sides).",
+                c => c.Rounds,
+                (c, v) => c with { Rounds = v },
+                Defaults,
+                min: 1
+            ),
+            Int<PeerBenchOptions>(
                 "min-repeats",
                 "Least timed repeats (3 above 0.5 s).",
                 c => c.MinRepeats,
