@@ -127,7 +127,7 @@ public static class Conservation
                 diff = Math.Max(diff, (coarse[i] - fine[i]).Enumerate().Max(Math.Abs));
             double estimate = diff / 15;
             if (estimate <= accuracy || k == maxHalvings)
-                return new InvariantRun(SimulateInvariant(net, h / 2), h / 2, estimate);
+                return new InvariantRun(fineSim, h / 2, estimate);
             coarse = fine;
             h /= 2;
         }
