@@ -28,7 +28,11 @@ public sealed record TwoLayerLinear(
 }
 
 /// <summary>An RK4 run of Q(t) (<see cref="Q"/>), the step it used and Richardson's estimate of its global error.</summary>
-public sealed record InvariantRun(Func<double, Matrix<double>> Q, double Step, double ErrorEstimate);
+public sealed record InvariantRun(
+    Func<double, Matrix<double>> Q,
+    double Step,
+    double ErrorEstimate
+);
 
 /// <summary>
 /// Conservation laws under gradient flow (spec R9, R16, R27 Lemma 3, R31) and the exact one-step drift under discrete GD
