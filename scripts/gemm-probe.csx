@@ -5,6 +5,7 @@
 //   telescope script scripts/gemm-probe.csx [--repeats 30]
 //   MKL_VERBOSE=1 telescope script scripts/gemm-probe.csx      # which oneMKL code path (ISA) runs
 //   MKL_ENABLE_INSTRUCTIONS=AVX2 telescope script scripts/gemm-probe.csx
+//   TELESCOPE_MKL_AVX512=0 telescope script scripts/gemm-probe.csx   # MKL's own path (AVX2 on AMD)
 //
 // Environment variables reach libtorch only when set before the process starts (the loader reads them then).
 using System.Diagnostics;
@@ -14,6 +15,7 @@ int repeats = Option("--repeats", 30);
 Telescope.Native.TorchRuntime.EnsureLoaded();
 foreach (var v in new[] { "MKL_ENABLE_INSTRUCTIONS", "MKL_DEBUG_CPU_TYPE", "MKL_CBWR", "OMP_WAIT_POLICY", "MKL_VERBOSE", "DNNL_MAX_CPU_ISA" })
     Console.WriteLine($"{v} = {Telescope.Native.NativeLibraries.NativeEnvironment(v) ?? "(unset)"}");
+Console.WriteLine($"mkl path = {Telescope.Native.MklDispatch.State}   (TELESCOPE_MKL_AVX512=0 keeps MKL's own choice)");
 double Median(Action a)
 {
     for (int i = 0; i < 5; i++) a();

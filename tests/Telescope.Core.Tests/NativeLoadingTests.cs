@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Telescope.Native;
 using Xunit;
@@ -115,6 +116,37 @@ public sealed class NativeLoadingTests
             Native.TorchRuntime.Versions()["OMP_WAIT_POLICY"]
         );
     }
+
+    [Fact]
+    public void LargeAllocationsUseHugePagesUnlessTheEnvironmentSaysOtherwise()
+    {
+        Native.TorchRuntime.EnsureLoaded();
+        var set = Environment.GetEnvironmentVariable(NativeLibraries.HugePagesVariable);
+        Assert.Equal(
+            set ?? "1",
+            NativeLibraries.NativeEnvironment(NativeLibraries.HugePagesVariable)
+        );
+        Assert.Equal(
+            NativeLibraries.NativeEnvironment(NativeLibraries.HugePagesVariable),
+            Native.TorchRuntime.Versions()[NativeLibraries.HugePagesVariable]
+        );
+        // c10 read it: a tensor of 2 MiB or more starts on a page boundary (glibc's memalign(64) of an mmapped chunk gives base + 64 without it)
+        if (NativeLibraries.NativeEnvironment(NativeLibraries.HugePagesVariable) == "1")
+        {
+            var aligned = Enumerable
+                .Range(0, 4)
+                .Select(_ =>
+                {
+                    using var t = TorchSharp.torch.empty(1L << 20 | 7);
+                    return TensorData(t.Handle) % Environment.SystemPageSize;
+                })
+                .ToArray();
+            Assert.All(aligned, r => Assert.Equal(0L, r));
+        }
+    }
+
+    [DllImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
+    private static extern long TensorData(IntPtr tensor);
 
     [Fact]
     public void NotAnElfFileIsRefused() =>

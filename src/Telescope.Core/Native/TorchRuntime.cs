@@ -123,6 +123,9 @@ public static class TorchRuntime
             ["libtorch"] = "2.10 (TorchSharp-cpu 0.107.0)",
             ["OMP_WAIT_POLICY"] =
                 NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY") ?? "(libgomp default)",
+            ["mkl_path"] = MklDispatch.State,
+            [NativeLibraries.HugePagesVariable] =
+                NativeLibraries.NativeEnvironment(NativeLibraries.HugePagesVariable) ?? "(unset)",
             ["os"] = RuntimeInformation.OSDescription,
         };
     }
