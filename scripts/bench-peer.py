@@ -44,6 +44,7 @@ def parse_args(argv):
     p.add_argument("--budget", type=float, default=2.0, help="seconds of timed runs per (method, threads)")
     p.add_argument("--min-repeats", type=int, default=5)
     p.add_argument("--max-repeats", type=int, default=50)
+    p.add_argument("--no-results", action="store_true", help="time only: keep the .npy results of an earlier round")
     p.add_argument("--ntk-chunk", type=int, default=16, help="rows of X1 per vjp in ntk_vps")
     a = p.parse_args(argv)
     try:
@@ -256,10 +257,11 @@ def main(argv):
     rows = []
     for op in a.ops:
         for name, fn, reduce in methods[op]:
-            set_threads(max(a.threads))
-            out = reduce(fn()).detach().contiguous()
-            np.save(os.path.join(a.out, f"{op}_{name}.npy"), out.numpy())
-            del out
+            if not a.no_results:
+                set_threads(max(a.threads))
+                out = reduce(fn()).detach().contiguous()
+                np.save(os.path.join(a.out, f"{op}_{name}.npy"), out.numpy())
+                del out
             for t in a.threads:
                 set_threads(t)
                 med, reps = timed(fn, a.budget, a.min_repeats, a.max_repeats)

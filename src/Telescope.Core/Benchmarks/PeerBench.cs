@@ -125,7 +125,9 @@ public sealed record PeerBenchResult(
 /// Every result of ours is compared with every result of the peer's for the same operation
 /// (<see cref="Agree"/>; a mismatch throws <see cref="PeerMismatchException"/>). Ratios are
 /// <c>min_threads ours / min_threads peer</c> for every pair of methods. Timing on both sides: one warm-up
-/// (two when fast), then <c>clamp(budget / t, min, max)</c> repeats, median (<see cref="Timing.Adaptive"/>).
+/// (two when fast), then <c>clamp(budget / t, min, max)</c> repeats, median (<see cref="Timing.Adaptive"/>);
+/// ours-then-peer is repeated <see cref="PeerBenchOptions.Rounds"/> times and each timing is the median of its
+/// rounds (<see cref="MedianOverRounds"/>). Results are computed once, before the timed rounds.
 /// Writes <c>bench.csv</c> (<see cref="WriteCsv"/>), <c>versions.json</c> and the exchanged arrays under
 /// <c>exchange/</c> in the output folder.
 /// </summary>
@@ -349,11 +351,11 @@ public static class PeerBench
             if (o.Rounds > 1)
                 log?.Invoke($"round {round} of {o.Rounds}");
             TimeOurs(rounds);
-            peerJson = RunPeer(rounds);
+            peerJson = RunPeer(rounds, results: round == 1);
         }
         var timings = MedianOverRounds(rounds);
 
-        void TimeOurs(List<PeerTiming> timings)
+        void TimeOurs(List<PeerTiming> into)
         {
             try
             {
@@ -371,7 +373,7 @@ public static class PeerBench
                         o.MinRepeats,
                         o.MaxRepeats
                     );
-                    timings.Add(new PeerTiming(op, "ours", name, t, med * 1e3, reps));
+                    into.Add(new PeerTiming(op, "ours", name, t, med * 1e3, reps));
                     log?.Invoke(
                         $"ours {op, -8} {name, -26} {t} thr  {med * 1e3, 12:F3} ms  ({reps} repeats)"
                     );
@@ -383,8 +385,8 @@ public static class PeerBench
             }
         }
 
-        // the peer, after ours (never at the same time)
-        JsonNode RunPeer(List<PeerTiming> timings)
+        // the peer, after ours (never at the same time); its results are computed in the first round only
+        JsonNode RunPeer(List<PeerTiming> into, bool results)
         {
             string[] args =
             [
@@ -405,6 +407,7 @@ public static class PeerBench
                 o.MaxRepeats.ToString(CultureInfo.InvariantCulture),
                 "--ntk-chunk",
                 o.NtkChunk.ToString(CultureInfo.InvariantCulture),
+                .. (results ? Array.Empty<string>() : ["--no-results"]),
             ];
             // the same OpenMP wait policy as ours (libgomp reads it at load; ours is set natively)
             var policy = Native.NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY");
@@ -418,7 +421,7 @@ public static class PeerBench
                 );
             var peerJson = JsonNode.Parse(File.ReadAllText(Path.Combine(peerDir, "timings.json")))!;
             foreach (var row in peerJson["rows"]!.AsArray())
-                timings.Add(
+                into.Add(
                     new PeerTiming(
                         (string)row!["operation"]!,
                         "peer",
