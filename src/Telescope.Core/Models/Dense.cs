@@ -68,8 +68,10 @@ public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer
     {
         var z = nn.functional.linear(a, p[0], Bias ? p[1] : null);
         var dz = nn.functional.linear(a, dp[0], Bias ? dp[1] : null);
-        if (da is not null)
-            dz = dz.PlusInPlace(da.matmul(p[0].t()));
+        if (da is null)
+            return (z, dz);
+        // dz += ȧ Wᵀ inside the GEMM where ȧ is a matrix (dz is ours): no temporary, no extra pass
+        dz = da.dim() == 2 ? dz.addmm_(da, p[0].t()) : dz.PlusInPlace(da.matmul(p[0].t()));
         return (z, dz);
     }
 
