@@ -137,6 +137,35 @@ public sealed class Network : IDisposable
         IReadOnlyList<Tensor> direction
     )
     {
+        long rows = x.shape[0];
+        int blocks = RowsInteract ? 1 : RowWorkers.BlocksFor(rows, Device);
+        if (blocks == 1)
+            return TangentOf(x, theta, direction);
+        // row blocks on workers at one intra-op thread each (RowWorkers): no OpenMP team wake-up per op
+        var parts = RowWorkers.Map(
+            blocks,
+            b =>
+            {
+                var (start, length) = RowWorkers.Block(rows, blocks, b);
+                using var scope = torch.NewDisposeScope();
+                var (f, jvp) = TangentOf(x.narrow(0, start, length), theta, direction);
+                return (f.MoveToOuterDisposeScope(), jvp.MoveToOuterDisposeScope());
+            }
+        );
+        var fs = parts.Select(p => p.Item1).ToArray();
+        var js = parts.Select(p => p.Item2).ToArray();
+        var all = (torch.cat(fs, 0), torch.cat(js, 0));
+        foreach (var t in fs.Concat(js))
+            t.Dispose();
+        return all;
+    }
+
+    private (Tensor f, Tensor jvp) TangentOf(
+        Tensor x,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<Tensor> direction
+    )
+    {
         using var _ = torch.no_grad();
         Tensor a = x;
         Tensor? da = null;
