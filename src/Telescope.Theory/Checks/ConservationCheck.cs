@@ -61,7 +61,9 @@ public sealed class ConservationCheck : ITheoryCheck
         var cf = Conservation.InvariantClosedForm(net);
         double q0 = cf(0).FrobeniusNorm();
         var grid = Rows.Grid(tmax, Points).ToList();
-        var sim = Conservation.SimulateInvariant(net, grid, IntegratorShare * Tolerance * (1 + q0)).Q;
+        var sim = Conservation
+            .SimulateInvariant(net, grid, IntegratorShare * Tolerance * (1 + q0))
+            .Q;
         int width = net.W1.ColumnCount;
         var rows = new List<Comparison>();
         foreach (var t in grid)
