@@ -16,6 +16,10 @@ namespace Telescope.Models;
 /// which is exact and works everywhere (training, f̃, f_lin, kernels); a hand-written rule is the fast
 /// path. See docs/own-layer.md.
 /// </para>
+/// <para>
+/// A layer whose rows do not interact may be called from several threads at once on disjoint row blocks
+/// (<see cref="Tensors.RowWorkers"/>, at more than one intra-op thread), so it keeps no mutable state between calls.
+/// </para>
 /// </summary>
 public interface ILayer
 {
