@@ -127,8 +127,8 @@ public sealed class MklDispatchTests
                 .Range(0, k * n)
                 .Select(_ => (float)(rng.NextDouble() - 0.5))
                 .ToArray();
-            using var ta = torch.tensor(a, [m, k]).clone();
-            using var tb = torch.tensor(b, [k, n]).clone();
+            using var ta = Telescope.Tensors.HostArrays.ToTensor(a, [m, k]);
+            using var tb = Telescope.Tensors.HostArrays.ToTensor(b, [k, n]);
             using var c = ta.matmul(tb);
             var got = c.data<float>().ToArray();
             double worst = 0;

@@ -36,18 +36,10 @@ public sealed class RowWorkersTests
         Native.TorchRuntime.EnsureLoaded();
         int before = get_num_threads();
         using var scope = NewDisposeScope();
-        using var net = new ModelSpec(ModelKind.Mlp, [64, 64]).Build(
-            [20],
-            3,
-            0,
-            ScalarType.Float64,
-            CPU
-        );
-        var x = rand([600, 20], ScalarType.Float64, generator: new Generator(3));
+        using var net = Fixtures.Net(new ModelSpec(ModelKind.Mlp, [64, 64]), [20], outputs: 3);
+        var x = Fixtures.Inputs(3, 600, 20);
         var theta = net.Snapshot();
-        var v = theta
-            .Select(p => randn(p.shape, ScalarType.Float64, generator: new Generator(4)))
-            .ToArray();
+        var v = Fixtures.Direction(net, 4);
         try
         {
             set_num_threads(1);

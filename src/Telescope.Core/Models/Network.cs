@@ -149,11 +149,11 @@ public sealed class Network : IDisposable
                 var (start, length) = RowWorkers.Block(rows, blocks, b);
                 using var scope = torch.NewDisposeScope();
                 var (f, jvp) = TangentOf(x.narrow(0, start, length), theta, direction);
-                return (f.MoveToOuterDisposeScope(), jvp.MoveToOuterDisposeScope());
+                return (f: f.MoveToOuterDisposeScope(), jvp: jvp.MoveToOuterDisposeScope());
             }
         );
-        var fs = parts.Select(p => p.Item1).ToArray();
-        var js = parts.Select(p => p.Item2).ToArray();
+        var fs = parts.Select(p => p.f).ToArray();
+        var js = parts.Select(p => p.jvp).ToArray();
         var all = (torch.cat(fs, 0), torch.cat(js, 0));
         foreach (var t in fs.Concat(js))
             t.Dispose();

@@ -9,7 +9,7 @@ namespace Telescope.Native;
 /// path by asking <c>mkl_serv_intel_cpu_true()</c>; on an AMD CPU it answers 0 and MKL falls back to its AVX2
 /// kernels whatever the CPU supports. On the AMD EPYC (Zen 5, AVX-512 F/BW/DQ/VL) of this project's machines
 /// that capped libtorch's float32 GEMM at about 80–94 GFLOP/s on one thread (1000×784 by 784×256), against about
-/// 140 with the AVX-512 path and 159 for OpenBLAS. libtorch_cpu calls that function through its PLT, so after
+/// 170–190 with the AVX-512 path and 186 for OpenBLAS's SkylakeX kernels (scripts/gemm-probe.csx). libtorch_cpu calls that function through its PLT, so after
 /// loading libtorch_cpu we point the function's GOT slot at a six-byte stub that returns 1 (the same effect as
 /// the well-known <c>LD_PRELOAD</c> shim, without a native build step). Nothing is done on an Intel CPU, on a
 /// CPU without AVX-512 F/BW/DQ/VL, off x86-64 Linux, or when <see cref="Variable"/> is <c>0</c>.

@@ -13,7 +13,10 @@ namespace Telescope.Tensors;
 /// </summary>
 public static class RowWorkers
 {
-    /// <summary>Fewest rows per block: below it the hand-offs cost more than the team's wake-ups.</summary>
+    /// <summary>
+    /// Fewest rows per block, so that a block's work outweighs its two hand-offs. Chosen, not tuned: the measured
+    /// gain is at 500 rows per block (the bench MLP at N = 1000, 2 threads: 3.6–4.0 ms against 4.4–5.8 ms).
+    /// </summary>
     public const int MinRowsPerBlock = 128;
 
     private sealed class Worker
