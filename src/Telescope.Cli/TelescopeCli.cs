@@ -67,6 +67,7 @@ public static class TelescopeCli
         yield return SweepCommand.Build();
         yield return ScriptCommand.Build();
         yield return ReportCommand.Build();
+        yield return StressCommand.Build();
     }
 
     /// <summary>Parse and run; returns the exit code (0 success, 1 a run failed, 2 bad input, 3 native library).</summary>
