@@ -19,8 +19,20 @@ namespace Telescope.Studies;
 /// </summary>
 public static class SmallCnn
 {
+    /// <summary>
+    /// Held while libtorch's global generator is seeded and drawn from: two builds on two threads of one process (two
+    /// lmc studies in one script or stress run) would otherwise interleave their draws and get each other's weights.
+    /// </summary>
+    private static readonly object GlobalGenerator = new();
+
     /// <summary>Build with initialisation drawn from <paramref name="seed"/> (PyTorch default initialisers).</summary>
     public static nn.Module<Tensor, Tensor> Build(bool batchNorm, int c1, int c2, long seed)
+    {
+        lock (GlobalGenerator)
+            return BuildSeeded(batchNorm, c1, c2, seed);
+    }
+
+    private static nn.Module<Tensor, Tensor> BuildSeeded(bool batchNorm, int c1, int c2, long seed)
     {
         torch.manual_seed(seed);
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
