@@ -23,7 +23,7 @@ module Study =
         [
             for r in study.Runs() do
                 let sink = ObservationList()
-                let result = r.Run.Invoke(RunContext(sink, (fun _ -> ()), CancellationToken.None))
+                let result = r.Execute(RunContext(sink, (fun _ -> ()), CancellationToken.None))
                 yield r.Key, List.ofSeq sink.Items, Option.ofObj result.Failure
         ]
 

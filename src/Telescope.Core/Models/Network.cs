@@ -116,13 +116,19 @@ public sealed class Network : IDisposable
     /// <summary>f_θ(x) at the current parameters; <c>[N, …] → [N, k]</c>.</summary>
     public Tensor Forward(Tensor x) => Forward(x, Parameters);
 
-    /// <summary>f_θ(x) at an explicit θ (same shapes as <see cref="Parameters"/>).</summary>
+    /// <summary>
+    /// f_θ(x) at an explicit θ (same shapes as <see cref="Parameters"/>). The layers' intermediate tensors live in a
+    /// dispose scope of this call (<see cref="Lifetimes"/>), so none can be finalised while libtorch reads it; the
+    /// result goes to the caller's scope (or to no scope when the caller has none).
+    /// </summary>
     public Tensor Forward(Tensor x, IReadOnlyList<Tensor> theta)
     {
+        using var scope = torch.NewDisposeScope();
         var a = x;
         for (int l = 0; l < Layers.Count; l++)
             a = Layers[l].Forward(a, Slice(theta, _offsets[l], Layers[l].ParameterShapes.Count));
-        return a;
+        Lifetimes.KeepAlive(x, theta);
+        return scope.MoveToOuter(a);
     }
 
     /// <summary>
@@ -140,7 +146,12 @@ public sealed class Network : IDisposable
         long rows = x.shape[0];
         int blocks = RowsInteract ? 1 : RowWorkers.BlocksFor(rows, Device);
         if (blocks == 1)
-            return TangentOf(x, theta, direction);
+        {
+            using var scope = torch.NewDisposeScope();
+            var (f, jvp) = TangentOf(x, theta, direction);
+            Lifetimes.KeepAlive(x, theta, direction);
+            return scope.MoveToOuter(f, jvp);
+        }
         // row blocks on workers at one intra-op thread each (RowWorkers): no OpenMP team wake-up per op
         var parts = RowWorkers.Map(
             blocks,
@@ -157,6 +168,7 @@ public sealed class Network : IDisposable
         var all = (torch.cat(fs, 0), torch.cat(js, 0));
         foreach (var t in fs.Concat(js))
             t.Dispose();
+        Lifetimes.KeepAlive(x, theta, direction);
         return all;
     }
 

@@ -1,3 +1,4 @@
+using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -76,7 +77,8 @@ public sealed class Reshape(params long[] shape) : ILayer
 public sealed class FixedFeatures : ILayer
 {
     private readonly double[] _r;
-    private Tensor? _cached;
+    private readonly object _gate = new();
+    private readonly List<Tensor> _projections = []; // R in each (dtype, device) asked for; never replaced
 
     /// <summary>Input width.</summary>
     public int Inputs { get; }
@@ -106,15 +108,25 @@ public sealed class FixedFeatures : ILayer
     /// <inheritdoc />
     public double[][] Initialise(Rng rng, double alpha) => [];
 
+    /// <summary>
+    /// R in <paramref name="like"/>'s dtype and device, made once and kept for the layer's life: row blocks
+    /// (<see cref="Tensors.RowWorkers"/>) call the layer from several threads at once, so a projection in use is never
+    /// replaced or disposed. Copied into libtorch's aligned memory (<see cref="HostArrays"/>), not a pin of <c>_r</c>.
+    /// </summary>
     private Tensor R(Tensor like)
     {
-        if (_cached is null || _cached.dtype != like.dtype || _cached.device != like.device)
+        var (dtype, device) = (like.dtype, like.device);
+        lock (_gate)
         {
-            _cached?.Dispose();
-            _cached = tensor(_r, [Features, Inputs], dtype: like.dtype, device: like.device);
-            _cached.DetachFromDisposeScope();
+            foreach (var r in _projections)
+                if (r.dtype == dtype && r.device_type == device.type && r.device_index == device.index)
+                    return r;
+            var made = HostArrays
+                .ToTensor(_r, [Features, Inputs], dtype: dtype, device: device)
+                .DetachFromDisposeScope();
+            _projections.Add(made);
+            return made;
         }
-        return _cached;
     }
 
     /// <inheritdoc />

@@ -74,6 +74,7 @@ public static class SmootherTrajectory
         IReadOnlyList<Observation>? preamble = null
     )
     {
+        using var lifetimes = torch.NewDisposeScope(); // temporaries stay reachable while libtorch reads them (Tensors.Lifetimes)
         if (Smoother.Unsupported(net, LossKind.Squared, cfg.Optimizer, cfg.Method) is { } why)
             throw new NotSupportedException(why);
         var dt = net.DType;

@@ -42,6 +42,17 @@ public sealed record StudyRun(RunKey Key, long Steps, Func<RunContext, Trajector
     /// from scratch when resumed.
     /// </summary>
     public bool Checkpointed { get; init; } = true;
+
+    /// <summary>
+    /// Do the run as a host must: inside a dispose scope of its own, so that every tensor the run makes stays
+    /// reachable while libtorch reads it and is freed when the run ends (<see cref="Tensors.Lifetimes"/>). Every host
+    /// (the runner, the in-memory runner, the F# face) calls this, never <see cref="Run"/> directly.
+    /// </summary>
+    public TrajectoryResult Execute(RunContext context)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        return Run(context);
+    }
 }
 
 /// <summary>A study: a named grid of runs plus what the outputs must record about it.</summary>

@@ -27,7 +27,7 @@ public static class StudyInMemory
         foreach (var run in study.Runs())
         {
             var sink = new ObservationList();
-            var outcome = run.Run(new RunContext(sink, _ => { }, cancel));
+            var outcome = run.Execute(new RunContext(sink, _ => { }, cancel));
             result.Add(new RecordedRun(run.Key, sink.Items, outcome));
         }
         return result;

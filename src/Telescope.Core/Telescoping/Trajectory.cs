@@ -103,6 +103,7 @@ public static class Trajectory
         ICheckpointStore? checkpoints = null
     )
     {
+        using var lifetimes = torch.NewDisposeScope(); // temporaries stay reachable while libtorch reads them (Tensors.Lifetimes)
         if (cfg.Steps < 0)
             throw new ArgumentException($"steps must be ≥ 0, got {cfg.Steps}");
         var dt = net.DType;

@@ -207,7 +207,7 @@ public static class StudyRunner
                             resumable ? new Store(store) : null,
                             resumable ? options.CheckpointEvery : 0
                         );
-                        var result = run.Run(ctx);
+                        var result = run.Execute(ctx);
                         foreach (var bad in store.Skipped)
                             lock (gate)
                                 observer.Message($"telescope: skipped a damaged checkpoint {bad}");
