@@ -29,7 +29,8 @@ public static class StressCommand
         };
         var workers = new Option<int>("--workers")
         {
-            Description = $"Threads in each process, each running every case in turn. Default: {defaults.Workers}.",
+            Description =
+                $"Threads in each process, each running every case in turn. Default: {defaults.Workers}.",
             DefaultValueFactory = _ => defaults.Workers,
         };
         var gc = new Option<bool>("--gc-stress")
@@ -87,7 +88,12 @@ public static class StressCommand
                 );
                 return codes.All(x => x == 0) ? 0 : 1;
             }
-            var result = StressHarness.Run(config, root, Console.WriteLine, StudyCommand.Common.CtrlC());
+            var result = StressHarness.Run(
+                config,
+                root,
+                Console.WriteLine,
+                StudyCommand.Common.CtrlC()
+            );
             Console.WriteLine(
                 $"stress: {result.Runs} runs, {result.FailedRuns} failed, {result.Mismatches.Count} tables differed from their case's first"
             );

@@ -143,33 +143,34 @@ public sealed class Network : IDisposable
         IReadOnlyList<Tensor> direction
     )
     {
+        using var scope = torch.NewDisposeScope(); // temporaries reachable while libtorch reads them (Lifetimes)
         long rows = x.shape[0];
         int blocks = RowsInteract ? 1 : RowWorkers.BlocksFor(rows, Device);
+        (Tensor f, Tensor jvp) result;
         if (blocks == 1)
+            result = TangentOf(x, theta, direction);
+        else
         {
-            using var scope = torch.NewDisposeScope();
-            var (f, jvp) = TangentOf(x, theta, direction);
-            Lifetimes.KeepAlive(x, theta, direction);
-            return scope.MoveToOuter(f, jvp);
+            // row blocks on workers at one intra-op thread each (RowWorkers): no OpenMP team wake-up per op
+            var parts = RowWorkers.Map(
+                blocks,
+                b =>
+                {
+                    var (start, length) = RowWorkers.Block(rows, blocks, b);
+                    using var block = torch.NewDisposeScope();
+                    var (f, jvp) = TangentOf(x.narrow(0, start, length), theta, direction);
+                    return (f: f.MoveToOuterDisposeScope(), jvp: jvp.MoveToOuterDisposeScope());
+                }
+            );
+            // the workers' results belong to no scope: cat them here, then free them
+            var fs = parts.Select(p => p.f).ToArray();
+            var js = parts.Select(p => p.jvp).ToArray();
+            result = (torch.cat(fs, 0), torch.cat(js, 0));
+            foreach (var t in fs.Concat(js))
+                t.Dispose();
         }
-        // row blocks on workers at one intra-op thread each (RowWorkers): no OpenMP team wake-up per op
-        var parts = RowWorkers.Map(
-            blocks,
-            b =>
-            {
-                var (start, length) = RowWorkers.Block(rows, blocks, b);
-                using var scope = torch.NewDisposeScope();
-                var (f, jvp) = TangentOf(x.narrow(0, start, length), theta, direction);
-                return (f: f.MoveToOuterDisposeScope(), jvp: jvp.MoveToOuterDisposeScope());
-            }
-        );
-        var fs = parts.Select(p => p.f).ToArray();
-        var js = parts.Select(p => p.jvp).ToArray();
-        var all = (torch.cat(fs, 0), torch.cat(js, 0));
-        foreach (var t in fs.Concat(js))
-            t.Dispose();
         Lifetimes.KeepAlive(x, theta, direction);
-        return all;
+        return scope.MoveToOuter(result.f, result.jvp);
     }
 
     private (Tensor f, Tensor jvp) TangentOf(

@@ -119,7 +119,11 @@ public sealed class FixedFeatures : ILayer
         lock (_gate)
         {
             foreach (var r in _projections)
-                if (r.dtype == dtype && r.device_type == device.type && r.device_index == device.index)
+                if (
+                    r.dtype == dtype
+                    && r.device_type == device.type
+                    && r.device_index == device.index
+                )
                     return r;
             var made = HostArrays
                 .ToTensor(_r, [Features, Inputs], dtype: dtype, device: device)

@@ -70,47 +70,143 @@ public static class StressHarness
         [
             .. Enumerable
                 .Range(0, nameValue.Length / 2)
-                .Select(i => new KeyValuePair<string, string>(nameValue[2 * i], nameValue[2 * i + 1])),
+                .Select(i => new KeyValuePair<string, string>(
+                    nameValue[2 * i],
+                    nameValue[2 * i + 1]
+                )),
         ];
 
     /// <summary>The cases: each catalog study at a size that finishes in seconds, and the approximation study's
     /// linear model (the configuration that crashed) and MLP at two intra-op threads (row workers).</summary>
     public static IReadOnlyList<StressCase> Cases { get; } =
-        [
-            new(
-                "approximation-linear",
-                "approximation",
-                V("model", "linear", "optimizer", "adam,momentum", "lr", "0.003,0.05", "steps", "30", "batch", "64", "train", "300", "test", "200", "seed", "8")
+    [
+        new(
+            "approximation-linear",
+            "approximation",
+            V(
+                "model",
+                "linear",
+                "optimizer",
+                "adam,momentum",
+                "lr",
+                "0.003,0.05",
+                "steps",
+                "30",
+                "batch",
+                "64",
+                "train",
+                "300",
+                "test",
+                "200",
+                "seed",
+                "8"
+            )
+        ),
+        new(
+            "approximation-mlp-2t",
+            "approximation",
+            V(
+                "optimizer",
+                "sgd",
+                "lr",
+                "0.05",
+                "steps",
+                "20",
+                "batch",
+                "64",
+                "train",
+                "300",
+                "test",
+                "200",
+                "width",
+                "32,32",
+                "seed",
+                "0"
             ),
-            new(
-                "approximation-mlp-2t",
-                "approximation",
-                V("optimizer", "sgd", "lr", "0.05", "steps", "20", "batch", "64", "train", "300", "test", "200", "width", "32,32", "seed", "0"),
-                Threads: 2,
-                Parallel: 1
+            Threads: 2,
+            Parallel: 1
+        ),
+        new(
+            "grokking",
+            "grokking",
+            V(
+                "steps",
+                "40",
+                "dim",
+                "10",
+                "units",
+                "20",
+                "train",
+                "40",
+                "test",
+                "30",
+                "probe-test",
+                "20",
+                "lr",
+                "50"
             ),
-            new(
-                "grokking",
-                "grokking",
-                V("steps", "40", "dim", "10", "units", "20", "train", "40", "test", "30", "probe-test", "20", "lr", "50"),
-                Parallel: 1
-            ),
-            new(
-                "double-descent",
-                "double-descent",
-                V("width", "2,4", "steps", "40", "train", "20", "test", "20")
-            ),
-            new(
-                "gbt-vs-nn",
-                "gbt-vs-nn",
-                V("rows", "400", "train", "200", "validation", "50", "test-size", "50", "shares", "0,0.2", "epochs", "1", "lr", "0.1", "depth", "2", "eta", "0.3", "trees", "5", "seed", "0")
-            ),
-            new(
-                "lmc",
-                "lmc",
-                V("steps", "8", "spawns", "0,4", "children", "2", "alphas", "3", "eval-images", "128", "gradient-images", "32", "gradient-lag", "2", "gradient-steps", "0,2", "models", "cnn", "batch", "32")
-            ),
-        ];
+            Parallel: 1
+        ),
+        new(
+            "double-descent",
+            "double-descent",
+            V("width", "2,4", "steps", "40", "train", "20", "test", "20")
+        ),
+        new(
+            "gbt-vs-nn",
+            "gbt-vs-nn",
+            V(
+                "rows",
+                "400",
+                "train",
+                "200",
+                "validation",
+                "50",
+                "test-size",
+                "50",
+                "shares",
+                "0,0.2",
+                "epochs",
+                "1",
+                "lr",
+                "0.1",
+                "depth",
+                "2",
+                "eta",
+                "0.3",
+                "trees",
+                "5",
+                "seed",
+                "0"
+            )
+        ),
+        new(
+            "lmc",
+            "lmc",
+            V(
+                "steps",
+                "8",
+                "spawns",
+                "0,4",
+                "children",
+                "2",
+                "alphas",
+                "3",
+                "eval-images",
+                "128",
+                "gradient-images",
+                "32",
+                "gradient-lag",
+                "2",
+                "gradient-steps",
+                "0,2",
+                "models",
+                "cnn",
+                "batch",
+                "32"
+            )
+        ),
+    ];
 
     /// <summary>
     /// Environment of a child process of the several-process driver: a fully optimised JIT from the first call
@@ -138,13 +234,11 @@ public static class StressHarness
         if (config.Problems().ToList() is { Count: > 0 } problems)
             throw new Parameters.ParameterException(string.Join("; ", problems));
         // a folder of its own under root: a stress run never writes into an earlier one's outputs
-        root = Path.Combine(
-            root,
-            $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}"
-        );
-        var cases = config.Cases.Count == 0
-            ? Cases
-            : Cases.Where(c => config.Cases.Contains(c.Label)).ToList();
+        root = Path.Combine(root, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+        var cases =
+            config.Cases.Count == 0
+                ? Cases
+                : Cases.Where(c => config.Cases.Contains(c.Label)).ToList();
         // each case's plan is made (and its data loaded) once, before the workers start
         foreach (var c in cases)
         {
@@ -187,7 +281,9 @@ public static class StressHarness
                                 if (!firstTable.TryGetValue(c.Label, out var first))
                                     firstTable[c.Label] = bytes;
                                 else if (!first.AsSpan().SequenceEqual(bytes))
-                                    mismatches.Add($"{c.Label}: {dir} differs from the case's first table");
+                                    mismatches.Add(
+                                        $"{c.Label}: {dir} differs from the case's first table"
+                                    );
                                 log(
                                     $"stress: worker {w} round {r + 1}/{config.Rounds} {c.Label}: {outcome.Runs.Count} runs{(outcome.Failed ? ", FAILED" : "")} ({sw.Elapsed.TotalSeconds:F0} s)"
                                 );
