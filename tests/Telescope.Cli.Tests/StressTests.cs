@@ -53,6 +53,7 @@ public sealed class StressTests : IDisposable
     [InlineData("--workers", "9", "workers must be 1–8, got 9")]
     [InlineData("--case", "nope", "unknown case 'nope'")]
     [InlineData("--processes", "17", "processes must be 1–16, got 17")]
+    [InlineData("--threads", "5", "threads must be 1–4, got 5")]
     public void ABadBoundIsOneLineAndExitTwoBeforeAnyWork(
         string option,
         string value,

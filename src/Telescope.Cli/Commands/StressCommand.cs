@@ -40,6 +40,12 @@ public static class StressCommand
             DefaultValueFactory = _ => defaults.GcStress,
             Arity = ArgumentArity.ZeroOrOne,
         };
+        var threads = new Option<int>("--threads")
+        {
+            Description =
+                $"Intra-op threads of every run, one count per process (above 1: row workers). Default: {defaults.Threads}.",
+            DefaultValueFactory = _ => defaults.Threads,
+        };
         var processes = new Option<int>("--processes")
         {
             Description =
@@ -60,6 +66,7 @@ public static class StressCommand
             rounds,
             workers,
             gc,
+            threads,
             processes,
             output,
         };
@@ -69,7 +76,8 @@ public static class StressCommand
                 r.GetValue(cases) ?? [],
                 r.GetValue(rounds),
                 r.GetValue(workers),
-                r.GetValue(gc)
+                r.GetValue(gc),
+                r.GetValue(threads)
             );
             var root = r.GetValue(output)!;
             int p = r.GetValue(processes);
@@ -116,6 +124,8 @@ public static class StressCommand
         yield return I(c.Workers);
         yield return "--gc-stress";
         yield return c.GcStress ? "true" : "false";
+        yield return "--threads";
+        yield return I(c.Threads);
         foreach (var k in c.Cases)
         {
             yield return "--case";
