@@ -143,27 +143,31 @@ public sealed class LifetimesTests
     public void AStudyRunExecutedByAHostMakesNoTensorOutsideAScope()
     {
         Native.TorchRuntime.EnsureLoaded();
-        long n = CreatedOutsideScopes(() =>
-        {
-            var study = new ApproximationStudy(
-                new ApproximationConfig
+        // a run whose own code makes temporaries with no scope of its own (the crash's pattern)
+        static StudyRun Unscoped(Tensor x, Tensor r) =>
+            new(
+                new RunKey("lifetimes", "r", 0, []),
+                1,
+                _ =>
                 {
-                    Dataset = "synthetic",
-                    Model = new ModelSpec(ModelKind.Linear, [32]),
-                    Settings = ApproximationConfig.SettingsFor(["momentum"], [0.05], null, false),
-                    Steps = 5,
-                    BatchSize = 20,
-                    TrainSize = 60,
-                    TestSize = 40,
-                    ProbeTrain = 60,
-                    ProbeTest = 40,
-                    Seeds = [0],
+                    nn.functional.relu(x.matmul(r.t())).Dispose();
+                    return new TrajectoryResult(1, null, null, new Dictionary<string, double>());
                 }
             );
-            var run = study.Runs()[0];
-            _ = study.DataSource; // loads the data before the count
+        long executed = CreatedOutsideScopes(() =>
+        {
+            var run = Unscoped(Fixtures.Inputs(1, 50, 16), Fixtures.Inputs(2, 32, 16));
             return () => run.Execute(new RunContext(new ObservationList(), _ => { }, default));
         });
-        Assert.Equal(0, n);
+        long direct = CreatedOutsideScopes(() =>
+        {
+            var run = Unscoped(Fixtures.Inputs(1, 50, 16), Fixtures.Inputs(2, 32, 16));
+            return () => run.Run(new RunContext(new ObservationList(), _ => { }, default));
+        });
+        Assert.Equal(0, executed);
+        Assert.True(
+            direct >= 2,
+            $"the control (Run, not Execute) made {direct} tensors outside a scope"
+        );
     }
 }
