@@ -43,7 +43,8 @@ public static class StudyFace
     {
         var options = StudyHost.Options(
             r.GetValue(common.CheckpointEvery),
-            r.GetValue(common.Resume)
+            r.GetValue(common.Resume),
+            r.GetValue(common.Replace)
         );
         var (outDir, threads, parallel) = (
             r.GetValue(common.Out)!,

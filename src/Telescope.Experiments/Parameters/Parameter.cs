@@ -241,7 +241,7 @@ public static class Parameter
             var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
             if (xs.Any(x => x != Math.Floor(x) || Math.Abs(x) > int.MaxValue || bad(x)))
                 throw new ParameterException($"{Opt(name)}: {message}");
-            return set(c, xs.Select(x => (int)x).ToArray());
+            return set(c, Distinct(name, text, xs.Select(x => (int)x).ToArray()));
         };
 
     /// <summary>A list of positive integers (<c>2,4,8</c>).</summary>
@@ -331,7 +331,7 @@ public static class Parameter
                 foreach (var x in xs)
                     if (check?.Invoke(x) is { } bad)
                         throw new ParameterException($"{Opt(name)}: {bad}");
-                return set(c, xs);
+                return set(c, Distinct(name, text, xs));
             }
         );
 
@@ -347,7 +347,15 @@ public static class Parameter
             description,
             ParameterKind.Words,
             defaultText,
-            (c, text) => set(c, Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray())
+            (c, text) =>
+                set(
+                    c,
+                    Distinct(
+                        name,
+                        text,
+                        Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray()
+                    )
+                )
         );
 
     /// <summary>Seeds: <c>0,1,2</c> or an inclusive range <c>0..3</c>; at most <see cref="StudyLimits.MaxSeeds"/>.</summary>
@@ -380,10 +388,9 @@ public static class Parameter
                 && a <= b
             )
             {
-                if (
-                    b - a >= StudyLimits.MaxSeeds
-                    || result.Count + (b - a + 1) > StudyLimits.MaxSeeds
-                )
+                // counted in decimal: b - a overflows a long for ranges such as long.MinValue..long.MaxValue
+                decimal count = (decimal)b - a + 1;
+                if (count > StudyLimits.MaxSeeds || result.Count + count > StudyLimits.MaxSeeds)
                     throw new ParameterException(
                         $"{Opt(name)}: '{part}' asks for {(decimal)b - a + 1} seeds; at most {StudyLimits.MaxSeeds} in one command"
                     );
@@ -405,7 +412,22 @@ public static class Parameter
             throw new ParameterException(
                 $"{Opt(name)}: {result.Count} seeds; at most {StudyLimits.MaxSeeds} in one command"
             );
-        return result.Distinct().ToArray();
+        return Distinct(name, text, result.ToArray());
+    }
+
+    /// <summary>
+    /// The values of a list parameter, refused when one repeats (<c>--shares 0,0.2,0.2</c> would run and write
+    /// the same grid point twice): every list parameter of every study, sweep and bench passes through here.
+    /// </summary>
+    public static TValue[] Distinct<TValue>(string name, string text, TValue[] values)
+    {
+        var seen = new HashSet<TValue>();
+        foreach (var v in values)
+            if (!seen.Add(v))
+                throw new ParameterException(
+                    $"{Opt(name)}: {Convert.ToString(v, C)} is given twice in '{text}'; each value may appear once"
+                );
+        return values;
     }
 
     /// <summary>One of a fixed set of words, each standing for a value.</summary>

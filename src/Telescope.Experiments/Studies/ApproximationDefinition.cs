@@ -165,7 +165,11 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
             "With --data: the feature columns (case-sensitive, comma-separated).",
             ParameterKind.Words,
             "every column but the target",
-            (c, text) => c with { Features = Parts("features", text) }
+            (c, text) =>
+                c with
+                {
+                    Features = Parameter.Distinct("features", text, Parts("features", text)),
+                }
         ),
         OptionalDouble<ApproximationParameters>(
             "test-fraction",
