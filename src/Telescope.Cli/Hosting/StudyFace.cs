@@ -51,7 +51,7 @@ public static class StudyFace
             r.GetValue(common.Threads),
             r.GetValue(common.Parallel)
         );
-        StudyHost.Check(plan, outDir, threads, parallel); // --dry-run gives a run's verdict on threads, folder and device
+        StudyHost.Check(plan, outDir, threads, parallel, options); // --dry-run gives a run's verdict on threads, folder and device
         if (
             !StudyHost.Checkpoints(plan)
             && r.GetResult(common.CheckpointEvery) is { Implicit: false }

@@ -79,11 +79,13 @@ public static class StudyHost
         StudyPlan plan,
         string outDir,
         int threads,
-        int parallel = DefaultParallel
+        int parallel = DefaultParallel,
+        RunOptions? options = null
     )
     {
         CheckThreads(threads, parallel);
         OutputFolder.Check(outDir);
+        StudyRunner.CheckFolder(outDir, plan.Study.Name, options ?? new RunOptions());
         CheckDevice(plan.Device);
     }
 
@@ -109,6 +111,7 @@ public static class StudyHost
     {
         var study = plan.Study;
         CheckThreads(threads, parallel);
+        StudyRunner.CheckFolder(outDir, study.Name, options); // before the data is loaded or a line printed
         var threadPlan = ThreadPlan.For(study, threads, parallel);
         int used = Prepare(plan.Device, threadPlan.Threads);
         threadPlan = threadPlan with { Threads = used };

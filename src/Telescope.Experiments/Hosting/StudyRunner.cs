@@ -300,7 +300,7 @@ public static class StudyRunner
         var dataSource = study.DataSource;
         var previous = options.Resume
             ? Previous(outDir, study.Name, config, dataSource, seeds, threads)
-            : Unclaimed(outDir, study.Name, options.Replace);
+            : Unclaimed(outDir, study.Name, options.Replace, delete: true);
         var stamps = runs.Select(r => RunStamp(study, r.Key, config, dataSource, threads)).ToList();
         if (options.Resume && checkpointing)
             for (int i = 0; i < runs.Count; i++)
@@ -663,11 +663,27 @@ public static class StudyRunner
     }
 
     /// <summary>
+    /// Refuse (<see cref="ResumeException"/>, bad input) a run of study <paramref name="studyName"/> into
+    /// <paramref name="outDir"/> that would replace another study's results without
+    /// <see cref="RunOptions.Replace"/>; writes and deletes nothing (a dry run's verdict).
+    /// </summary>
+    public static void CheckFolder(string outDir, string studyName, RunOptions options)
+    {
+        if (!options.Resume)
+            Unclaimed(outDir, studyName, options.Replace, delete: false);
+    }
+
+    /// <summary>
     /// Without <c>--resume</c>: refuse a folder whose run.json was made by another study (its finished results would
     /// be replaced and its table orphaned), unless <paramref name="replace"/>, which first deletes that study's
     /// run.json, table, figures and runs/ (only names inside the folder). Returns no previous runs.
     /// </summary>
-    private static Dictionary<string, RunStatus> Unclaimed(string outDir, string studyName, bool replace)
+    private static Dictionary<string, RunStatus> Unclaimed(
+        string outDir,
+        string studyName,
+        bool replace,
+        bool delete
+    )
     {
         var path = Path.Combine(outDir, "run.json");
         if (!File.Exists(path))
@@ -687,6 +703,8 @@ public static class StudyRunner
                     ? $"--out '{outDir}' holds a run.json that is not a telescope study's; choose another --out"
                     : $"--out '{outDir}' holds the results of study {owner} (run.json: {old?["status"]?.ToString() ?? "unknown"}); choose another --out, or add --replace to delete them first"
             );
+        if (!delete)
+            return new Dictionary<string, RunStatus>();
         var full = Path.GetFullPath(outDir);
         foreach (var o in old?["outputs"]?.AsArray() ?? [])
         {

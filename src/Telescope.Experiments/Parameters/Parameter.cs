@@ -234,45 +234,55 @@ public static class Parameter
         string name,
         Func<double, bool> bad,
         string message,
-        Func<T, int[], T> set
+        Func<T, int[], T> set,
+        bool grid
     ) =>
         (c, text) =>
         {
             var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
             if (xs.Any(x => x != Math.Floor(x) || Math.Abs(x) > int.MaxValue || bad(x)))
                 throw new ParameterException($"{Opt(name)}: {message}");
-            return set(c, Distinct(name, text, xs.Select(x => (int)x).ToArray()));
+            var ints = xs.Select(x => (int)x).ToArray();
+            return set(c, grid ? Distinct(name, text, ints) : ints);
         };
 
-    /// <summary>A list of positive integers (<c>2,4,8</c>).</summary>
+    /// <summary>
+    /// A list of positive integers (<c>2,4,8</c>). A <paramref name="grid"/> (values a study runs over) refuses a
+    /// repeated value; a shape (<c>--width 32,32</c>: one layer per value) may repeat.
+    /// </summary>
     public static Parameter<T> PositiveInts<T>(
         string name,
         string description,
         string defaultText,
         Func<T, int[], T> set,
-        string what
+        string what,
+        bool grid = true
     ) =>
         new(
             name,
             description,
             ParameterKind.Ints,
             defaultText,
-            IntList(name, x => x < 1, $"{what} must be positive integers", set)
+            IntList(name, x => x < 1, $"{what} must be positive integers", set, grid)
         );
 
-    /// <summary>A list of whole numbers (<c>0,10,40</c>); ranges belong to the config's <c>Problems()</c>.</summary>
+    /// <summary>
+    /// A list of whole numbers (<c>0,10,40</c>); ranges belong to the config's <c>Problems()</c>. A
+    /// <paramref name="grid"/> refuses a repeated value; a shape (conv channels) may repeat.
+    /// </summary>
     public static Parameter<T> Ints<T>(
         string name,
         string description,
         string defaultText,
-        Func<T, int[], T> set
+        Func<T, int[], T> set,
+        bool grid = true
     ) =>
         new(
             name,
             description,
             ParameterKind.Ints,
             defaultText,
-            IntList(name, _ => false, "whole numbers expected", set)
+            IntList(name, _ => false, "whole numbers expected", set, grid)
         );
 
     /// <summary>A file or folder path, kept as given.</summary>

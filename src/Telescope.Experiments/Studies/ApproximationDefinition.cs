@@ -270,7 +270,8 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
             "Hidden widths of the MLP.",
             Text(D.Model.Widths),
             (c, v) => c with { Widths = v },
-            "widths"
+            "widths",
+            grid: false // one hidden layer per value: 32,32 is a shape
         ),
         Int<ApproximationParameters>(
             "record-every",
