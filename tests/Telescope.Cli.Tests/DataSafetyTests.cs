@@ -169,6 +169,16 @@ public sealed class DataSafetyTests : IDisposable
     }
 
     [Fact]
+    public void ADryRunGivesTheSameVerdictOnAnotherStudysFolder()
+    {
+        var d = FinishedStudy("other-study-dry");
+        var before = Snapshot(d);
+        var (code, _, stderr) = Repo.Cli([.. TinyGbt, "--out", d, "--dry-run"]);
+        OneLineExitTwo(code, stderr, "study approximation");
+        Unchanged(before, d);
+    }
+
+    [Fact]
     public void ReplaceAndResumeExcludeEachOther()
     {
         var d = FinishedStudy("both");
