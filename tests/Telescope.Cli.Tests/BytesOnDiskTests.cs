@@ -140,7 +140,13 @@ public sealed class BytesOnDiskTests : IDisposable
         Assert.Throws<FormatException>(() => Rfc4180("a,b\nx\ry,z\n"));
         Assert.Throws<FormatException>(() => Rfc4180("a,b\nx\"y,z\n"));
         Assert.Throws<FormatException>(() => Rfc4180("a,b\n\"x\"y,z\n"));
-        Assert.Equal([["a", "b"], ["x\ry", "z"]], Rfc4180("a,b\n\"x\ry\",z\n"));
+        Assert.Equal(
+            [
+                ["a", "b"],
+                ["x\ry", "z"],
+            ],
+            Rfc4180("a,b\n\"x\ry\",z\n")
+        );
     }
 
     [Fact]
@@ -194,7 +200,10 @@ public sealed class BytesOnDiskTests : IDisposable
     private static (int code, string stdout, string stderr) Bounded(params string[] args)
     {
         var task = Task.Run(() => Repo.Cli(args));
-        Assert.True(task.Wait(TimeSpan.FromSeconds(120)), "the command did not return: it read a pipe or device");
+        Assert.True(
+            task.Wait(TimeSpan.FromSeconds(120)),
+            "the command did not return: it read a pipe or device"
+        );
         return task.Result;
     }
 

@@ -52,7 +52,9 @@ public sealed class DataSafetyTests : IDisposable
     private static Dictionary<string, byte[]> Snapshot(string dir) =>
         Directory
             .GetFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f => !Path.GetFileName(f).StartsWith(OutputFolder.LockName, StringComparison.Ordinal))
+            .Where(f =>
+                !Path.GetFileName(f).StartsWith(OutputFolder.LockName, StringComparison.Ordinal)
+            )
             .ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes);
 
     private static void Unchanged(Dictionary<string, byte[]> before, string dir)
@@ -231,9 +233,16 @@ public sealed class DataSafetyTests : IDisposable
         var empty = Path.Combine(_dir, "no-data");
         Directory.CreateDirectory(empty);
         string[] data = study == "lmc" ? ["--data", empty] : [];
-        var (code, _, stderr) = Repo.Cli(
-            ["study", study, option, value, .. data, "--out", Path.Combine(_dir, "s"), "--dry-run"]
-        );
+        var (code, _, stderr) = Repo.Cli([
+            "study",
+            study,
+            option,
+            value,
+            .. data,
+            "--out",
+            Path.Combine(_dir, "s"),
+            "--dry-run",
+        ]);
         Assert.True(code == 0, stderr);
     }
 
@@ -245,7 +254,9 @@ public sealed class DataSafetyTests : IDisposable
     public void ASeedRangeIsBoundedWithoutBeingEnumerated(string range)
     {
         var d = Path.Combine(_dir, "seeds");
-        var task = Task.Run(() => Repo.Cli("study", "approximation", "--seed", range, "--out", d, "--dry-run"));
+        var task = Task.Run(() =>
+            Repo.Cli("study", "approximation", "--seed", range, "--out", d, "--dry-run")
+        );
         Assert.True(task.Wait(TimeSpan.FromSeconds(60)), "the seed range was enumerated");
         var (code, _, stderr) = task.Result;
         OneLineExitTwo(code, stderr, "at most");

@@ -300,7 +300,10 @@ public static class ScriptCommand
             try
             {
                 if (!p.HasExited)
-                    Kill(p.Id, c.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? 2 : 15);
+                    Kill(
+                        p.Id,
+                        c.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? 2 : 15
+                    );
             }
             catch (InvalidOperationException) { }
         }

@@ -250,15 +250,17 @@ public static class StudyRunner
     /// seed, swept values), the configuration (less <c>checkpoint_every</c>), the data source, the intra-op thread count
     /// and the MKL code path.
     /// </summary>
-    internal static string RunStamp(IStudy study, RunKey key, JsonObject config, string dataSource, int threads)
+    internal static string RunStamp(
+        IStudy study,
+        RunKey key,
+        JsonObject config,
+        string dataSource,
+        int threads
+    )
     {
         var c = (JsonObject)config.DeepClone();
         c.Remove("checkpoint_every");
-        var keyJson = new JsonObject
-        {
-            ["run"] = key.Run,
-            ["seed"] = key.Seed,
-        };
+        var keyJson = new JsonObject { ["run"] = key.Run, ["seed"] = key.Seed };
         foreach (var (k, v) in key.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
             keyJson["param." + k] = v;
         return new JsonObject
@@ -306,12 +308,19 @@ public static class StudyRunner
             for (int i = 0; i < runs.Count; i++)
             {
                 // every checkpoint a resume would continue is checked before anything is written
-                if (!runs[i].Checkpointed || previous.GetValueOrDefault(runs[i].Key.Run) is { Status: "completed" })
+                if (
+                    !runs[i].Checkpointed
+                    || previous.GetValueOrDefault(runs[i].Key.Run) is { Status: "completed" }
+                )
                     continue;
-                var file = new FileCheckpointStore(Path.Combine(runsDir, runs[i].Key.Run + ".ckpt"));
+                var file = new FileCheckpointStore(
+                    Path.Combine(runsDir, runs[i].Key.Run + ".ckpt")
+                );
                 if (!file.Exists)
                     continue;
-                var partial = AtomicFile.PartialPath(Path.Combine(runsDir, runs[i].Key.Run + ".csv"));
+                var partial = AtomicFile.PartialPath(
+                    Path.Combine(runsDir, runs[i].Key.Run + ".csv")
+                );
                 if (new Store(file, stamps[i], partial).Verify() is { } problem)
                     throw new ResumeException(
                         $"--resume: {problem}; {RestartHint(runsDir, runs[i].Key.Run)}"
@@ -694,7 +703,8 @@ public static class StudyRunner
             old = JsonNode.Parse(File.ReadAllText(path));
         }
         catch (System.Text.Json.JsonException) { }
-        var owner = old?["study"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+        var owner =
+            old?["study"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
         if (owner == studyName)
             return new Dictionary<string, RunStatus>();
         if (!replace)
