@@ -226,6 +226,19 @@ public sealed class DataSafetyTests : IDisposable
     }
 
     [Theory]
+    [InlineData("approximation", "--sigmoid", "--optimizer")]
+    [InlineData("approximation", "--weight-decay=0.1", "--optimizer")]
+    [InlineData("grokking", "--weight-decay=1", "--task mnist")]
+    public void AnOptionThatWouldBeIgnoredIsRefused(string study, string option, string needs)
+    {
+        var d = Path.Combine(_dir, "ignored");
+        var (code, _, stderr) = Repo.Cli("study", study, option, "--out", d, "--dry-run");
+        OneLineExitTwo(code, stderr, option.Split('=')[0]);
+        Assert.Contains(needs, stderr);
+        Assert.False(Directory.Exists(d));
+    }
+
+    [Theory]
     [InlineData("approximation", "--width", "8,8")]
     [InlineData("lmc", "--channels", "4,4")]
     public void AShapeMayRepeatAValue(string study, string option, string value)

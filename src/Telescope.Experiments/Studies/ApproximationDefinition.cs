@@ -335,11 +335,6 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
         var data = p.DataProblems().ToList();
         if (data.Count > 0)
             return data;
-        // options that act only on named optimisers: without --optimizer they would be ignored without a word
-        if (p.Optimizers.Length == 0 && p.WeightDecay is not null)
-            return ["--weight-decay applies to the optimisers named by --optimizer; name them"];
-        if (p.Optimizers.Length == 0 && p.Sigmoid)
-            return ["--sigmoid applies to the optimisers named by --optimizer; name them"];
         ApproximationConfig c;
         try
         {
@@ -349,7 +344,15 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
         {
             return [$"--optimizer: {e.Message}"];
         }
-        return c.Problems();
+        var problems = c.Problems().ToList();
+        if (problems.Count > 0)
+            return problems;
+        // options that act only on named optimisers: without --optimizer they would be ignored without a word
+        if (p.Optimizers.Length == 0 && p.WeightDecay is not null)
+            return ["--weight-decay applies to the optimisers named by --optimizer; name them"];
+        if (p.Optimizers.Length == 0 && p.Sigmoid)
+            return ["--sigmoid applies to the optimisers named by --optimizer; name them"];
+        return [];
     }
 
     /// <inheritdoc />
