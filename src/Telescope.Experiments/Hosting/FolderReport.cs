@@ -21,12 +21,16 @@ public static class FolderReport
         Check(file);
         if (Telescope.Plots.Report.discover(root).IsEmpty)
             throw new ArgumentException($"--in: no run.json or CSV table under {root}"); // before anything is written
+        // built first (a bad table is refused before the output folder exists), then written under the lock
+        var (html, figures) = Telescope.Plots.Report.build(root, title);
+        int sections = Telescope.Plots.Report.discover(root).Length;
         using var folder = Telescope.Frames.OutputFolder.Acquire(
             Path.GetDirectoryName(Path.GetFullPath(file))!,
             "--out"
         );
         Check(file); // again under the lock: a study may have written the file meanwhile
-        return Telescope.Plots.Report.write(root, file, title).ToValueTuple();
+        Telescope.Frames.AtomicFile.WriteAllText(file, html);
+        return (sections, figures);
     }
 
     /// <summary>
