@@ -350,6 +350,10 @@ module Report =
         + " dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:0.9em} dt{font-weight:bold} dd{margin:0;word-break:break-all}"
         + " pre{background:#f6f6f6;padding:0.5em;font-size:0.8em;overflow:auto} section{border-top:2px solid #ddd;margin-top:2em}"
 
+    /// The tag near the top of every page `telescope report` writes: a report may replace only a page carrying it.
+    [<Literal>]
+    let generator = "<meta name=\"generator\" content=\"telescope report\">"
+
     /// The report page for `root` and the number of figures in it.
     let build (root: string) (title: string) : string * int =
         let sections = discover root
@@ -377,7 +381,9 @@ module Report =
             body.Append("</section>\n") |> ignore
 
         sb
-            .Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+            .Append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">")
+            .Append(generator)
+            .Append("<title>")
             .Append(enc title)
             .Append("</title>\n<script>")
             .Append(Offline.plotlyJs.Value)

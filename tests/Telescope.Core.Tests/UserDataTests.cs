@@ -92,7 +92,11 @@ public sealed class UserDataTests : IDisposable
                 "x1,x2,y\n1,2,0\n3,4,1\n",
                 "1:1: no target column 'label' (columns: x1, x2, y)"
             },
-            { "empty file", "", "1:1: empty file: expected a header row naming the columns" },
+            {
+                "empty file",
+                "",
+                "1:1: empty file: expected a header row naming the columns (or not a regular file: a pipe or a device is not read)"
+            },
             {
                 "blank file",
                 "\n\n  \n",

@@ -44,12 +44,9 @@ public static class ReportCommand
                 if (!Directory.Exists(dir))
                     throw new UsageException($"--in: folder not found: {dir}");
                 var file = r.GetValue(output) ?? FolderReport.DefaultFile(dir);
-                if (Directory.Exists(file))
-                    throw new UsageException($"--out '{file}' is a folder; name the HTML file");
+                FolderReport.Check(file);
                 Frames.OutputFolder.Check(Path.GetDirectoryName(Path.GetFullPath(file))!);
                 var (sections, figures) = FolderReport.Write(dir, file, r.GetValue(title)!);
-                if (sections == 0)
-                    throw new UsageException($"--in: no run.json or CSV table under {dir}");
                 Console.WriteLine(
                     $"wrote {file}: {sections} output folder(s), {figures} figure(s), self-contained (plotly.js inlined)"
                 );

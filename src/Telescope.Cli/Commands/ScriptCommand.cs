@@ -95,7 +95,17 @@ public static class ScriptCommand
         }
     }
 
-    /// <summary>Run a script; returns the exit code (0 ok, 1 the script failed, 2 bad input).</summary>
+    /// <summary>
+    /// Environment variable set in the child process that runs a <c>.csx</c>: run it here. A <c>.csx</c> runs in a
+    /// child <c>telescope</c> process so that a script's stack overflow (which .NET cannot catch) ends the child, not
+    /// this host, and is reported as one line.
+    /// </summary>
+    public const string InProcessVariable = "TELESCOPE_SCRIPT_IN_PROCESS";
+
+    /// <summary>Exit code of a script stopped by SIGINT or SIGTERM (passed on to its child process).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Run a script; returns the exit code (0 ok, 1 the script failed, 2 bad input, 130 interrupted).</summary>
     public static int Run(string path, string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (!File.Exists(path))
@@ -103,7 +113,13 @@ public static class ScriptCommand
         var ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
         {
-            ".csx" => RunCsx(Path.GetFullPath(path), args, stdout, stderr),
+            ".csx" when Environment.GetEnvironmentVariable(InProcessVariable) == "1" => RunCsx(
+                Path.GetFullPath(path),
+                args,
+                stdout,
+                stderr
+            ),
+            ".csx" => RunCsxChild(Path.GetFullPath(path), args, stdout, stderr),
             ".fsx" => RunFsx(Path.GetFullPath(path), args, stdout, stderr),
             _ => throw new UsageException(
                 $"script {path}: expected a .fsx or .csx file, got '{ext}'"
@@ -247,6 +263,152 @@ public static class ScriptCommand
         return "dotnet";
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>
+    /// Start <paramref name="psi"/> (output redirected), relay its lines to <paramref name="stdout"/> and
+    /// <paramref name="stderr"/> (stderr lines are also returned, at most <paramref name="keep"/> of them), and pass
+    /// SIGINT and SIGTERM received meanwhile on to it, so it never outlives this process: returns its exit code, or
+    /// <see cref="Interrupted"/> when a signal stopped it. <paramref name="relay"/> may hold back a stderr line.
+    /// </summary>
+    private static (int Code, List<string> Errors, bool Signalled) RunChild(
+        ProcessStartInfo psi,
+        string what,
+        TextWriter stdout,
+        TextWriter stderr,
+        Func<string, bool>? relay = null,
+        int keep = 1000
+    )
+    {
+        Process p;
+        try
+        {
+            p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e)
+            when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new UsageException($"cannot start {what} ({psi.FileName}): {e.Message}");
+        }
+        using var _ = p;
+        int signalled = 0;
+        void Forward(System.Runtime.InteropServices.PosixSignalContext c)
+        {
+            c.Cancel = true; // this process waits for the child, then exits 130
+            Interlocked.Exchange(ref signalled, 1);
+            try
+            {
+                if (!p.HasExited)
+                    Kill(
+                        p.Id,
+                        c.Signal == System.Runtime.InteropServices.PosixSignal.SIGINT ? 2 : 15
+                    );
+            }
+            catch (InvalidOperationException) { }
+        }
+        using var onInt = OperatingSystem.IsWindows()
+            ? null
+            : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGINT,
+                Forward
+            );
+        using var onTerm = OperatingSystem.IsWindows()
+            ? null
+            : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM,
+                Forward
+            );
+        var errors = new List<string>();
+        var gate = new object();
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (gate)
+                    stdout.WriteLine(e.Data);
+        };
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                return;
+            lock (gate)
+            {
+                if (relay?.Invoke(e.Data) ?? true)
+                    stderr.WriteLine(e.Data);
+                if (errors.Count < keep)
+                    errors.Add(e.Data);
+            }
+        };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        p.WaitForExit();
+        lock (gate)
+            return (p.ExitCode, errors, Volatile.Read(ref signalled) == 1);
+    }
+
+    /// <summary>
+    /// Run a <c>.csx</c> in a child <c>telescope script</c> (<see cref="InProcessVariable"/> set): its output and exit
+    /// code are this command's; a stack overflow, which kills the child, is one line and exit 1 here.
+    /// </summary>
+    private static int RunCsxChild(string path, string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var self = typeof(ScriptCommand).Assembly.Location; // empty in a single-file app: then run this program
+        var psi = new ProcessStartInfo(
+            self.Length > 0 ? DotnetHost() : Environment.ProcessPath ?? "telescope"
+        )
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Environment.CurrentDirectory,
+        };
+        foreach (
+            var a in (self.Length > 0 ? [self] : Array.Empty<string>())
+                .Concat(["script", path, "--"])
+                .Concat(args)
+        )
+            psi.ArgumentList.Add(a);
+        psi.Environment[InProcessVariable] = "1";
+        psi.Environment["CI"] = "true";
+        bool overflow = false;
+        var (code, _, signalled) = RunChild(
+            psi,
+            "telescope for the script",
+            stdout,
+            stderr,
+            line =>
+            {
+                // .NET prints "Stack overflow." and then the repeated frames: one line is said below instead
+                if (line.StartsWith("Stack overflow.", StringComparison.Ordinal))
+                    overflow = true;
+                return !overflow;
+            },
+            keep: 0
+        );
+        if (signalled)
+            return Interrupted;
+        if (overflow)
+        {
+            stderr.WriteLine(
+                $"telescope: {Path.GetFileName(path)} overflowed the stack (unbounded recursion?); the script was stopped"
+            );
+            return 1;
+        }
+        return code switch
+        {
+            0 or 1 or 2 or Interrupted => code,
+            _ => Crashed(stderr, path, code),
+        };
+    }
+
+    private static int Crashed(TextWriter stderr, string path, int code)
+    {
+        stderr.WriteLine(
+            $"telescope: {Path.GetFileName(path)} ended the process that ran it (exit code {code}{(code > 128 ? $", signal {code - 128}" : "")})"
+        );
+        return 1;
+    }
+
     private static int RunFsx(string path, string[] args, TextWriter stdout, TextWriter stderr)
     {
         var psi = new ProcessStartInfo(DotnetHost())
@@ -268,41 +430,14 @@ public static class ScriptCommand
         )
             psi.ArgumentList.Add(a);
         psi.Environment["TELESCOPE_LIB"] = LibraryFolder;
-        Process p;
-        try
-        {
-            p = Process.Start(psi) ?? throw new InvalidOperationException("no process");
-        }
-        catch (Exception e)
-            when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new UsageException(
-                $"cannot start 'dotnet fsi' ({psi.FileName}): {e.Message}; .fsx scripts need the .NET SDK"
-            );
-        }
-        var errors = new List<string>();
-        var gate = new object();
-        p.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                lock (gate)
-                    stdout.WriteLine(e.Data);
-        };
-        p.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-                return;
-            lock (gate)
-            {
-                stderr.WriteLine(e.Data);
-                errors.Add(e.Data);
-            }
-        };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        p.WaitForExit();
-        int code = p.ExitCode;
-        p.Dispose();
+        var (code, errors, signalled) = RunChild(
+            psi,
+            "'dotnet fsi' (.fsx scripts need the .NET SDK)",
+            stdout,
+            stderr
+        );
+        if (signalled)
+            return Interrupted;
         if (code == 0)
             return 0;
         // fsi already printed "file(line,col): error …" or the stack trace with "in file:line N"; add one summary line

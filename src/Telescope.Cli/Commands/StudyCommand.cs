@@ -56,6 +56,14 @@ public static class StudyCommand
                     "Continue in --out: reuse finished runs; an interrupted run continues from its last checkpoint (approximation, grokking, double-descent: same final table, byte for byte) or, without one, starts again.",
             };
 
+        /// <summary><c>--replace</c>.</summary>
+        public Option<bool> Replace { get; } =
+            new("--replace")
+            {
+                Description =
+                    "Delete the results of another study found in --out (its run.json, table, figures and runs/) before running; without it such a folder is refused.",
+            };
+
         private static Option<int> Int(string name, string description, int value) =>
             new(name) { Description = description, DefaultValueFactory = _ => value };
 
@@ -72,7 +80,16 @@ public static class StudyCommand
         public void AddHostTo(Command c)
         {
             foreach (
-                var o in new Option[] { Out, Threads, Parallel, CheckpointEvery, Resume, DryRun }
+                var o in new Option[]
+                {
+                    Out,
+                    Threads,
+                    Parallel,
+                    CheckpointEvery,
+                    Resume,
+                    Replace,
+                    DryRun,
+                }
             )
                 c.Options.Add(o);
         }

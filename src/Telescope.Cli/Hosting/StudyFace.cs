@@ -43,14 +43,15 @@ public static class StudyFace
     {
         var options = StudyHost.Options(
             r.GetValue(common.CheckpointEvery),
-            r.GetValue(common.Resume)
+            r.GetValue(common.Resume),
+            r.GetValue(common.Replace)
         );
         var (outDir, threads, parallel) = (
             r.GetValue(common.Out)!,
             r.GetValue(common.Threads),
             r.GetValue(common.Parallel)
         );
-        StudyHost.Check(plan, outDir, threads, parallel); // --dry-run gives a run's verdict on threads, folder and device
+        StudyHost.Check(plan, outDir, threads, parallel, options); // --dry-run gives a run's verdict on threads, folder and device
         if (
             !StudyHost.Checkpoints(plan)
             && r.GetResult(common.CheckpointEvery) is { Implicit: false }

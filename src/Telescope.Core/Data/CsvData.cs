@@ -27,8 +27,9 @@ public static class CsvData
         Dataset? reference = null
     )
     {
-        var table = Read(path);
-        var file = DataFile.Of(path, table.Rows.Count);
+        var bytes = DataFile.ReadBounded(path);
+        var table = Read(bytes, path);
+        var file = DataFile.Of(path, bytes, table.Rows.Count);
         var name = Path.GetFileNameWithoutExtension(path);
         var data = TabularData.FromRows(
             name,
@@ -69,14 +70,15 @@ public static class CsvData
     public sealed record Table(string[] Header, List<IReadOnlyList<object?>> Rows, List<int> Lines);
 
     /// <summary>Read <paramref name="path"/>'s header and rows (cells as text), checking its shape.</summary>
-    public static Table Read(string path)
+    public static Table Read(string path) => Read(DataFile.ReadBounded(path), path);
+
+    /// <summary>The header and rows of a CSV file's bytes (read once by <see cref="DataFile.ReadBounded"/>).</summary>
+    public static Table Read(byte[] bytes, string path)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: no such file", path);
         string text;
         using (
             var reader = new StreamReader(
-                path,
+                new MemoryStream(bytes),
                 Encoding.UTF8,
                 detectEncodingFromByteOrderMarks: true
             )

@@ -64,9 +64,33 @@ public static class Idx
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"IDX file not found: {path}", path);
+        return Decompress(DataFile.ReadBounded(path, "expected an IDX array"), path);
+    }
+
+    private static byte[] Decompress(byte[] bytes, string path)
+    {
+        if (bytes.Length < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b)
+            return bytes;
+        using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+        using var ms = new MemoryStream();
+        var buf = new byte[1 << 16];
+        int n;
+        while ((n = Read(gz, buf, path)) > 0)
+        {
+            if (ms.Length + n > DataFile.MaxBytes)
+                throw new InvalidDataException(
+                    $"{path}: unpacks to more than {DataFile.MaxBytes} bytes ({DataFile.MaxBytes >> 20} MiB), the most a data file may hold"
+                );
+            ms.Write(buf, 0, n);
+        }
+        return ms.ToArray();
+    }
+
+    private static int Read(GZipStream gz, byte[] buf, string path)
+    {
         try
         {
-            return Decompress(File.ReadAllBytes(path));
+            return gz.Read(buf, 0, buf.Length);
         }
         catch (InvalidDataException e)
         {
@@ -76,20 +100,12 @@ public static class Idx
         }
     }
 
-    private static byte[] Decompress(byte[] bytes)
-    {
-        if (bytes.Length < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b)
-            return bytes;
-        using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-        using var ms = new MemoryStream();
-        gz.CopyTo(ms);
-        return ms.ToArray();
-    }
-
     /// <summary>Whether <paramref name="path"/> starts like an IDX file (after gunzip when it is gzip): <c>00 00 tt nd</c>.</summary>
     public static bool LooksLikeIdx(string path)
     {
         var head = new byte[4];
+        if (new FileInfo(path) is not { Exists: true, Length: > 0 })
+            return false; // empty, or a pipe or device: never opened (a pipe would block)
         using var f = File.OpenRead(path);
         int n = f.ReadAtLeast(head, 4, throwOnEndOfStream: false);
         if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)

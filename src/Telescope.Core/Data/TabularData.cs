@@ -27,6 +27,12 @@ public enum TargetTask
 /// <param name="Rows">Data rows read from it.</param>
 public sealed record DataFile(string Path, long Bytes, string Sha256, int Rows)
 {
+    /// <summary>
+    /// The most bytes a data file may hold (and an IDX file may unpack to): 512 MiB, checked before it is read, so a
+    /// huge file or a gzip bomb is one line rather than a process that grows past the machine's memory.
+    /// </summary>
+    public const long MaxBytes = 512L << 20;
+
     /// <summary>The provenance of the file at <paramref name="path"/> (hashes it).</summary>
     public static DataFile Of(string path, int rows)
     {
@@ -34,6 +40,47 @@ public sealed record DataFile(string Path, long Bytes, string Sha256, int Rows)
         using var f = File.OpenRead(full);
         var sha = Convert.ToHexStringLower(SHA256.HashData(f));
         return new DataFile(full, new FileInfo(full).Length, sha, rows);
+    }
+
+    /// <summary>The provenance of the file at <paramref name="path"/> whose bytes (read once) are <paramref name="bytes"/>.</summary>
+    public static DataFile Of(string path, byte[] bytes, int rows) =>
+        new(
+            System.IO.Path.GetFullPath(path),
+            bytes.LongLength,
+            Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            rows
+        );
+
+    /// <summary>
+    /// The bytes of the data file <paramref name="path"/>, read once: it must be a regular file of at most
+    /// <see cref="MaxBytes"/> bytes. A pipe, a device (<c>/dev/zero</c>) or a <c>/proc</c> file reports no size and is
+    /// refused before it is opened (opening a pipe would wait for a writer forever); so is an empty file.
+    /// <see cref="FileNotFoundException"/> when it is missing, else <see cref="InvalidDataException"/> naming it.
+    /// </summary>
+    public static byte[] ReadBounded(
+        string path,
+        string empty = "expected a header row naming the columns"
+    )
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            throw new FileNotFoundException($"{path}: no such file", path);
+        if (info.Length == 0)
+            throw new InvalidDataException(
+                $"{path}:1:1: empty file: {empty} (or not a regular file: a pipe or a device is not read)"
+            );
+        if (info.Length > MaxBytes)
+            throw new InvalidDataException(
+                $"{path}: {info.Length} bytes; a data file may hold at most {MaxBytes} bytes ({MaxBytes >> 20} MiB)"
+            );
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var bytes = new byte[info.Length];
+        int n = f.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        if (n != bytes.Length || f.ReadByte() >= 0)
+            throw new InvalidDataException(
+                $"{path}: the file changed size while it was read ({info.Length} bytes, then {(n != bytes.Length ? n : "more")}); read it again when it is complete"
+            );
+        return bytes;
     }
 
     /// <summary>As a JSON object: path, bytes, sha256, rows.</summary>

@@ -228,7 +228,8 @@ public static class NativeLibraries
 
     /// <summary>
     /// The file to load for <paramref name="original"/>: itself when it asks for <see cref="Glibcxx"/> weakly
-    /// or not at all, else a cached copy with that requirement marked weak (written atomically once).
+    /// or not at all, else a cached copy with that requirement marked weak (written atomically; verified by size
+    /// and SHA-256 before every load and written again when damaged).
     /// </summary>
     internal static string Usable(string original)
     {
@@ -250,9 +251,12 @@ public static class NativeLibraries
         var key = Convert.ToHexString(SHA256.HashData(bytes))[..16].ToLowerInvariant();
         var dir = Path.Combine(CacheRoot(), key);
         var patched = Path.Combine(dir, SharpName);
-        if (File.Exists(patched))
-            return patched;
         ElfVersionNeeds.MarkWeak(bytes, Glibcxx);
+        // a cached copy is loaded only when it is whole: the size and SHA-256 of the patched bytes. A truncated or
+        // damaged copy (a full disk, a killed writer, an edit) would otherwise end every later run with SIGBUS or a
+        // dlopen error; it is written again instead.
+        if (Whole(patched, bytes))
+            return patched;
         try
         {
             Directory.CreateDirectory(dir);
@@ -268,6 +272,23 @@ public static class NativeLibraries
             );
         }
         return patched;
+    }
+
+    /// <summary>Whether <paramref name="file"/> holds exactly <paramref name="bytes"/> (size first, then SHA-256).</summary>
+    private static bool Whole(string file, byte[] bytes)
+    {
+        try
+        {
+            var info = new FileInfo(file);
+            if (!info.Exists || info.Length != bytes.LongLength)
+                return false;
+            using var f = File.OpenRead(file);
+            return SHA256.HashData(f).AsSpan().SequenceEqual(SHA256.HashData(bytes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Where the patched copy of libLibTorchSharp is kept.</summary>

@@ -133,6 +133,8 @@ public sealed record GrokkingConfig
             yield return $"--probe-test must be in [1, --test = {M}], got {pt}";
         if (RecordEvery < 0)
             yield return $"--record-every must be ≥ 0, got {RecordEvery}";
+        if (Task == GrokkingTask.Polynomial && WeightDecay != new GrokkingConfig().WeightDecay)
+            yield return $"--weight-decay applies to --task mnist only (the polynomial task trains without it), got {WeightDecay}";
         if (Task == GrokkingTask.Mnist && (Alphas.Count == 0 || Alphas.Any(a => !(a > 0))))
             yield return "α must be positive (and at least one given)";
         foreach (var p in Optimizer.Problems())
@@ -189,6 +191,7 @@ public sealed class GrokkingStudy : IStudy
             ["epsilons"] = new JsonArray(_cfg.Epsilons.Select(e => (JsonNode)e).ToArray()),
             ["alphas"] = new JsonArray(_cfg.Alphas.Select(e => (JsonNode)e).ToArray()),
             ["steps"] = _cfg.T,
+            ["record_every"] = _cfg.RecordEvery, // which steps are rows: a resume under another value would mix them
             ["train_size"] = _cfg.N,
             ["test_size"] = _cfg.M,
             ["probe_test"] = _cfg.MProbe,

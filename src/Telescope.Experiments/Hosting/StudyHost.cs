@@ -25,11 +25,15 @@ public static class StudyHost
     /// <summary>Exit code of a host that stops because the native library cannot be loaded.</summary>
     public const int NativeFailureExitCode = TorchRuntime.NativeFailureExitCode;
 
-    /// <summary>Run options, validated: <c>--checkpoint-every must be ≥ 0</c>.</summary>
-    public static RunOptions Options(int checkpointEvery, bool resume) =>
+    /// <summary>Run options, validated: <c>--checkpoint-every must be ≥ 0</c>; <c>--resume</c> and <c>--replace</c> exclude each other.</summary>
+    public static RunOptions Options(int checkpointEvery, bool resume, bool replace = false) =>
         checkpointEvery < 0
             ? throw new ParameterException($"--checkpoint-every must be ≥ 0, got {checkpointEvery}")
-            : new RunOptions(checkpointEvery, resume);
+        : resume && replace
+            ? throw new ParameterException(
+                "--resume and --replace exclude each other: --resume continues the folder's study, --replace deletes another study's results"
+            )
+        : new RunOptions(checkpointEvery, resume, Replace: replace);
 
     /// <summary>A thread count, validated (0: all cores; at most four per core).</summary>
     public static void CheckThreads(int threads)
@@ -75,11 +79,13 @@ public static class StudyHost
         StudyPlan plan,
         string outDir,
         int threads,
-        int parallel = DefaultParallel
+        int parallel = DefaultParallel,
+        RunOptions? options = null
     )
     {
         CheckThreads(threads, parallel);
         OutputFolder.Check(outDir);
+        StudyRunner.CheckFolder(outDir, plan.Study.Name, options ?? new RunOptions());
         CheckDevice(plan.Device);
     }
 
@@ -105,6 +111,7 @@ public static class StudyHost
     {
         var study = plan.Study;
         CheckThreads(threads, parallel);
+        StudyRunner.CheckFolder(outDir, study.Name, options); // before the data is loaded or a line printed
         var threadPlan = ThreadPlan.For(study, threads, parallel);
         int used = Prepare(plan.Device, threadPlan.Threads);
         threadPlan = threadPlan with { Threads = used };

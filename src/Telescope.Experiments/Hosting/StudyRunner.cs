@@ -65,7 +65,14 @@ public sealed record StudyOutcome(
 /// when it has one, else restart it from scratch.</param>
 /// <param name="Parallel">Runs executed at once, each on its own thread (1: one after another). The tables are the
 /// same either way; see <see cref="ThreadPlan"/> for the default.</param>
-public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false, int Parallel = 1)
+/// <param name="Replace">Delete the results of another study found in the folder (its run.json, table and runs/)
+/// before starting; without it such a folder is refused.</param>
+public sealed record RunOptions(
+    int CheckpointEvery = 0,
+    bool Resume = false,
+    int Parallel = 1,
+    bool Replace = false
+)
 {
     /// <summary>The checkpoint interval hosts offer by default (steps).</summary>
     public const int DefaultCheckpointEvery = 100;
@@ -86,12 +93,190 @@ public sealed record RunOptions(int CheckpointEvery = 0, bool Resume = false, in
 /// </summary>
 public static class StudyRunner
 {
-    private sealed class Store(FileCheckpointStore files) : ICheckpointStore
+    /// <summary>
+    /// A run's checkpoint store: every checkpoint is sealed with its run's fingerprint (<see cref="RunStamp"/>: study,
+    /// run key, configuration, data source, threads, MKL path) and the length and SHA-256 of the run's partial table at
+    /// that checkpoint, so a checkpoint of another run (or of this run under other options) and a partial table edited
+    /// or damaged before the checkpoint are refused instead of continued.
+    /// </summary>
+    internal sealed class Store(FileCheckpointStore files, string stamp, string partial)
+        : ICheckpointStore
     {
-        public byte[]? TryLoadLatest() => files.TryLoadLatest();
+        private const string Magic = "TELESCOPE-RUN-CHECKPOINT-1";
+        private System.Security.Cryptography.IncrementalHash _hash = NewHash();
+        private long _hashed;
 
-        public void Save(long step, byte[] state) => files.Save(state);
+        private static System.Security.Cryptography.IncrementalHash NewHash() =>
+            System.Security.Cryptography.IncrementalHash.CreateHash(
+                System.Security.Cryptography.HashAlgorithmName.SHA256
+            );
+
+        /// <summary>The checkpoint file.</summary>
+        public string Path => files.Path;
+
+        public byte[]? TryLoadLatest()
+        {
+            var sealed_ = files.TryLoadLatest();
+            if (sealed_ is null)
+                return null;
+            var (payload, problem) = Open(sealed_);
+            if (problem is not null)
+                throw new InvalidDataException(problem);
+            return payload;
+        }
+
+        /// <summary>Why the newest whole checkpoint cannot continue this run (null: it can, or there is none).</summary>
+        public string? Verify()
+        {
+            var sealed_ = files.TryLoadLatest();
+            return sealed_ is null ? null : Open(sealed_).Problem;
+        }
+
+        private (byte[]? Payload, string? Problem) Open(byte[] sealed_)
+        {
+            string theirs;
+            long length;
+            byte[] sha;
+            byte[] payload;
+            try
+            {
+                using var r = new BinaryReader(new MemoryStream(sealed_));
+                if (r.ReadString() != Magic)
+                    return (null, $"{files.Path} was not written by this version's study runner");
+                theirs = r.ReadString();
+                length = r.ReadInt64();
+                sha = r.ReadBytes(32);
+                payload = r.ReadBytes(r.ReadInt32());
+            }
+            catch (Exception e) when (e is EndOfStreamException or IOException)
+            {
+                return (null, $"{files.Path} cannot be read ({e.Message})");
+            }
+            if (theirs != stamp)
+                return (
+                    null,
+                    $"{files.Path} belongs to another run or configuration ({Differ(theirs, stamp)})"
+                );
+            // the partial table up to the checkpoint must be the bytes the checkpoint sealed
+            _hash = NewHash();
+            _hashed = 0;
+            if (!File.Exists(partial))
+                return (null, $"{partial} (the run's table up to its checkpoint) is missing");
+            using (var fs = Open(partial))
+            {
+                if (fs.Length < length)
+                    return (
+                        null,
+                        $"{partial} holds {fs.Length} bytes, fewer than the {length} its checkpoint sealed"
+                    );
+                Feed(fs, length);
+            }
+            var now = _hash.GetCurrentHash();
+            if (!now.AsSpan().SequenceEqual(sha))
+                return (
+                    null,
+                    $"{partial} was changed before its checkpoint (its first {length} bytes no longer have the SHA-256 the checkpoint sealed)"
+                );
+            return (payload, null);
+        }
+
+        public void Save(long step, byte[] state)
+        {
+            // the engine commits (flushes) the table just before it saves: the file's length is the checkpoint's position
+            using (var fs = Open(partial))
+            {
+                if (fs.Length < _hashed)
+                {
+                    // the table was rewound below what was hashed (a fresh start): hash it again from the top
+                    _hash = NewHash();
+                    _hashed = 0;
+                }
+                Feed(fs, fs.Length);
+            }
+            using var ms = new MemoryStream();
+            using (var w = new BinaryWriter(ms))
+            {
+                w.Write(Magic);
+                w.Write(stamp);
+                w.Write(_hashed);
+                w.Write(_hash.GetCurrentHash());
+                w.Write(state.Length);
+                w.Write(state);
+            }
+            files.Save(ms.ToArray());
+        }
+
+        private static FileStream Open(string file) =>
+            new(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+        private void Feed(FileStream fs, long upTo)
+        {
+            fs.Seek(_hashed, SeekOrigin.Begin);
+            var buf = new byte[1 << 16];
+            while (_hashed < upTo)
+            {
+                int n = fs.Read(buf, 0, (int)Math.Min(buf.Length, upTo - _hashed));
+                if (n <= 0)
+                    throw new EndOfStreamException($"{partial} ended while it was being read");
+                _hash.AppendData(buf, 0, n);
+                _hashed += n;
+            }
+        }
+
+        private static string Differ(string theirs, string ours)
+        {
+            try
+            {
+                var a = JsonNode.Parse(theirs) as JsonObject;
+                var b = JsonNode.Parse(ours) as JsonObject;
+                if (a is null || b is null)
+                    return "unreadable fingerprint";
+                var keys = a.Select(p => p.Key)
+                    .Union(b.Select(p => p.Key))
+                    .Where(k => !JsonNode.DeepEquals(a[k], b[k]))
+                    .Select(k => $"{k}: {Show(a[k])} → {Show(b[k])}")
+                    .ToList();
+                return keys.Count == 0 ? "fingerprints differ" : string.Join("; ", keys);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return "unreadable fingerprint";
+            }
+        }
     }
+
+    /// <summary>
+    /// The fingerprint a run's checkpoints carry: everything that changes its numbers — the study, the run's key (id,
+    /// seed, swept values), the configuration (less <c>checkpoint_every</c>), the data source, the intra-op thread count
+    /// and the MKL code path.
+    /// </summary>
+    internal static string RunStamp(
+        IStudy study,
+        RunKey key,
+        JsonObject config,
+        string dataSource,
+        int threads
+    )
+    {
+        var c = (JsonObject)config.DeepClone();
+        c.Remove("checkpoint_every");
+        var keyJson = new JsonObject { ["run"] = key.Run, ["seed"] = key.Seed };
+        foreach (var (k, v) in key.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            keyJson["param." + k] = v;
+        return new JsonObject
+        {
+            ["study"] = study.Name,
+            ["run"] = keyJson,
+            ["config"] = c,
+            ["data_source"] = dataSource,
+            ["threads"] = threads,
+            ["mkl_path"] = MklDispatch.State,
+        }.ToJsonString();
+    }
+
+    /// <summary>The line that tells how to restart run <paramref name="run"/> from its beginning.</summary>
+    internal static string RestartHint(string runsDir, string run) =>
+        $"to restart run {run} from its beginning, remove its checkpoint: rm '{Path.Combine(runsDir, run + ".ckpt")}'*";
 
     /// <summary>Run every run of <paramref name="study"/> into <paramref name="outDir"/>.</summary>
     public static StudyOutcome Run(
@@ -114,9 +299,33 @@ public static class StudyRunner
         var schema = new TidySchema(study.ParameterNames);
         var config = study.Config;
         config["checkpoint_every"] = checkpointing ? options.CheckpointEvery : 0;
+        var dataSource = study.DataSource;
         var previous = options.Resume
-            ? Previous(outDir, study.Name, config, study.DataSource, seeds, threads)
-            : new Dictionary<string, RunStatus>();
+            ? Previous(outDir, study.Name, config, dataSource, seeds, threads)
+            : Unclaimed(outDir, study.Name, options.Replace, delete: true);
+        var stamps = runs.Select(r => RunStamp(study, r.Key, config, dataSource, threads)).ToList();
+        if (options.Resume && checkpointing)
+            for (int i = 0; i < runs.Count; i++)
+            {
+                // every checkpoint a resume would continue is checked before anything is written
+                if (
+                    !runs[i].Checkpointed
+                    || previous.GetValueOrDefault(runs[i].Key.Run) is { Status: "completed" }
+                )
+                    continue;
+                var file = new FileCheckpointStore(
+                    Path.Combine(runsDir, runs[i].Key.Run + ".ckpt")
+                );
+                if (!file.Exists)
+                    continue;
+                var partial = AtomicFile.PartialPath(
+                    Path.Combine(runsDir, runs[i].Key.Run + ".csv")
+                );
+                if (new Store(file, stamps[i], partial).Verify() is { } problem)
+                    throw new ResumeException(
+                        $"--resume: {problem}; {RestartHint(runsDir, runs[i].Key.Run)}"
+                    );
+            }
         Directory.CreateDirectory(runsDir);
         int parallel = Math.Clamp(options.Parallel, 1, Math.Max(1, runs.Count));
         if (parallel > 1 && !study.RunsInParallel)
@@ -130,7 +339,7 @@ public static class StudyRunner
         {
             Study = study.Name,
             Config = config,
-            DataSource = study.DataSource,
+            DataSource = dataSource,
             Seeds = seeds,
             Threads = threads,
             ParallelRuns = parallel,
@@ -204,7 +413,9 @@ public static class StudyRunner
                                     report(label, t, run.Steps);
                             },
                             stop.Token,
-                            resumable ? new Store(store) : null,
+                            resumable
+                                ? new Store(store, stamps[i], AtomicFile.PartialPath(path))
+                                : null,
                             resumable ? options.CheckpointEvery : 0
                         );
                         var result = run.Execute(ctx);
@@ -423,6 +634,7 @@ public static class StudyRunner
             dataSource,
             new JsonArray(seeds.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
             threads,
+            MklDispatch.State,
             config
         );
         var then = Fingerprint(
@@ -430,6 +642,7 @@ public static class StudyRunner
             old?["data_source"],
             old?["seeds"],
             old?["threads"],
+            old?["versions"]?["mkl_path"],
             old?["config"] as JsonObject
         );
         var differ = now.Select(p => p.Key)
@@ -458,12 +671,77 @@ public static class StudyRunner
         return d;
     }
 
-    /// <summary>What a resume must share with the run it continues: flat keys, config entries as <c>config.&lt;key&gt;</c>, less <c>checkpoint_every</c>.</summary>
+    /// <summary>
+    /// Refuse (<see cref="ResumeException"/>, bad input) a run of study <paramref name="studyName"/> into
+    /// <paramref name="outDir"/> that would replace another study's results without
+    /// <see cref="RunOptions.Replace"/>; writes and deletes nothing (a dry run's verdict).
+    /// </summary>
+    public static void CheckFolder(string outDir, string studyName, RunOptions options)
+    {
+        if (!options.Resume)
+            Unclaimed(outDir, studyName, options.Replace, delete: false);
+    }
+
+    /// <summary>
+    /// Without <c>--resume</c>: refuse a folder whose run.json was made by another study (its finished results would
+    /// be replaced and its table orphaned), unless <paramref name="replace"/>, which first deletes that study's
+    /// run.json, table, figures and runs/ (only names inside the folder). Returns no previous runs.
+    /// </summary>
+    private static Dictionary<string, RunStatus> Unclaimed(
+        string outDir,
+        string studyName,
+        bool replace,
+        bool delete
+    )
+    {
+        var path = Path.Combine(outDir, "run.json");
+        if (!File.Exists(path))
+            return new Dictionary<string, RunStatus>();
+        JsonNode? old = null;
+        try
+        {
+            old = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException) { }
+        var owner =
+            old?["study"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+        if (owner == studyName)
+            return new Dictionary<string, RunStatus>();
+        if (!replace)
+            throw new ResumeException(
+                owner is null
+                    ? $"--out '{outDir}' holds a run.json that is not a telescope study's; choose another --out"
+                    : $"--out '{outDir}' holds the results of study {owner} (run.json: {old?["status"]?.ToString() ?? "unknown"}); choose another --out, or add --replace to delete them first"
+            );
+        if (!delete)
+            return new Dictionary<string, RunStatus>();
+        var full = Path.GetFullPath(outDir);
+        foreach (var o in old?["outputs"]?.AsArray() ?? [])
+        {
+            if (o is not JsonValue ov || !ov.TryGetValue<string>(out var rel))
+                continue;
+            var target = Path.GetFullPath(Path.Combine(full, rel));
+            if (!target.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                continue; // never outside the folder
+            if (Directory.Exists(target))
+                Directory.Delete(target, recursive: true);
+            else
+                AtomicFile.TryDelete(target);
+        }
+        var runs = Path.Combine(full, "runs");
+        if (Directory.Exists(runs))
+            Directory.Delete(runs, recursive: true);
+        File.Delete(path);
+        return new Dictionary<string, RunStatus>();
+    }
+
+    /// <summary>What a resume must share with the run it continues: flat keys (the MKL code path included), config entries as <c>config.&lt;key&gt;</c>, less <c>checkpoint_every</c>.</summary>
     private static JsonObject Fingerprint(
         JsonNode? study,
         JsonNode? dataSource,
         JsonNode? seeds,
         JsonNode? threads,
+        JsonNode? mklPath,
         JsonObject? config
     )
     {
@@ -473,6 +751,7 @@ public static class StudyRunner
             ["data_source"] = dataSource?.DeepClone(),
             ["seeds"] = seeds?.DeepClone(),
             ["threads"] = threads?.DeepClone(),
+            ["mkl_path"] = mklPath?.DeepClone(),
         };
         foreach (var (k, v) in config ?? [])
             if (k != "checkpoint_every")

@@ -234,45 +234,55 @@ public static class Parameter
         string name,
         Func<double, bool> bad,
         string message,
-        Func<T, int[], T> set
+        Func<T, int[], T> set,
+        bool grid
     ) =>
         (c, text) =>
         {
             var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
             if (xs.Any(x => x != Math.Floor(x) || Math.Abs(x) > int.MaxValue || bad(x)))
                 throw new ParameterException($"{Opt(name)}: {message}");
-            return set(c, xs.Select(x => (int)x).ToArray());
+            var ints = xs.Select(x => (int)x).ToArray();
+            return set(c, grid ? Distinct(name, text, ints) : ints);
         };
 
-    /// <summary>A list of positive integers (<c>2,4,8</c>).</summary>
+    /// <summary>
+    /// A list of positive integers (<c>2,4,8</c>). A <paramref name="grid"/> (values a study runs over) refuses a
+    /// repeated value; a shape (<c>--width 32,32</c>: one layer per value) may repeat.
+    /// </summary>
     public static Parameter<T> PositiveInts<T>(
         string name,
         string description,
         string defaultText,
         Func<T, int[], T> set,
-        string what
+        string what,
+        bool grid = true
     ) =>
         new(
             name,
             description,
             ParameterKind.Ints,
             defaultText,
-            IntList(name, x => x < 1, $"{what} must be positive integers", set)
+            IntList(name, x => x < 1, $"{what} must be positive integers", set, grid)
         );
 
-    /// <summary>A list of whole numbers (<c>0,10,40</c>); ranges belong to the config's <c>Problems()</c>.</summary>
+    /// <summary>
+    /// A list of whole numbers (<c>0,10,40</c>); ranges belong to the config's <c>Problems()</c>. A
+    /// <paramref name="grid"/> refuses a repeated value; a shape (conv channels) may repeat.
+    /// </summary>
     public static Parameter<T> Ints<T>(
         string name,
         string description,
         string defaultText,
-        Func<T, int[], T> set
+        Func<T, int[], T> set,
+        bool grid = true
     ) =>
         new(
             name,
             description,
             ParameterKind.Ints,
             defaultText,
-            IntList(name, _ => false, "whole numbers expected", set)
+            IntList(name, _ => false, "whole numbers expected", set, grid)
         );
 
     /// <summary>A file or folder path, kept as given.</summary>
@@ -331,7 +341,7 @@ public static class Parameter
                 foreach (var x in xs)
                     if (check?.Invoke(x) is { } bad)
                         throw new ParameterException($"{Opt(name)}: {bad}");
-                return set(c, xs);
+                return set(c, Distinct(name, text, xs));
             }
         );
 
@@ -347,7 +357,15 @@ public static class Parameter
             description,
             ParameterKind.Words,
             defaultText,
-            (c, text) => set(c, Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray())
+            (c, text) =>
+                set(
+                    c,
+                    Distinct(
+                        name,
+                        text,
+                        Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray()
+                    )
+                )
         );
 
     /// <summary>Seeds: <c>0,1,2</c> or an inclusive range <c>0..3</c>; at most <see cref="StudyLimits.MaxSeeds"/>.</summary>
@@ -380,10 +398,9 @@ public static class Parameter
                 && a <= b
             )
             {
-                if (
-                    b - a >= StudyLimits.MaxSeeds
-                    || result.Count + (b - a + 1) > StudyLimits.MaxSeeds
-                )
+                // counted in decimal: b - a overflows a long for ranges such as long.MinValue..long.MaxValue
+                decimal count = (decimal)b - a + 1;
+                if (count > StudyLimits.MaxSeeds || result.Count + count > StudyLimits.MaxSeeds)
                     throw new ParameterException(
                         $"{Opt(name)}: '{part}' asks for {(decimal)b - a + 1} seeds; at most {StudyLimits.MaxSeeds} in one command"
                     );
@@ -405,7 +422,22 @@ public static class Parameter
             throw new ParameterException(
                 $"{Opt(name)}: {result.Count} seeds; at most {StudyLimits.MaxSeeds} in one command"
             );
-        return result.Distinct().ToArray();
+        return Distinct(name, text, result.ToArray());
+    }
+
+    /// <summary>
+    /// The values of a list parameter, refused when one repeats (<c>--shares 0,0.2,0.2</c> would run and write
+    /// the same grid point twice): every list parameter of every study, sweep and bench passes through here.
+    /// </summary>
+    public static TValue[] Distinct<TValue>(string name, string text, TValue[] values)
+    {
+        var seen = new HashSet<TValue>();
+        foreach (var v in values)
+            if (!seen.Add(v))
+                throw new ParameterException(
+                    $"{Opt(name)}: {Convert.ToString(v, C)} is given twice in '{text}'; each value may appear once"
+                );
+        return values;
     }
 
     /// <summary>One of a fixed set of words, each standing for a value.</summary>

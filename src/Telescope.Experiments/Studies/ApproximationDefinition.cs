@@ -165,7 +165,11 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
             "With --data: the feature columns (case-sensitive, comma-separated).",
             ParameterKind.Words,
             "every column but the target",
-            (c, text) => c with { Features = Parts("features", text) }
+            (c, text) =>
+                c with
+                {
+                    Features = Parameter.Distinct("features", text, Parts("features", text)),
+                }
         ),
         OptionalDouble<ApproximationParameters>(
             "test-fraction",
@@ -266,7 +270,8 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
             "Hidden widths of the MLP.",
             Text(D.Model.Widths),
             (c, v) => c with { Widths = v },
-            "widths"
+            "widths",
+            grid: false // one hidden layer per value: 32,32 is a shape
         ),
         Int<ApproximationParameters>(
             "record-every",
@@ -339,7 +344,15 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
         {
             return [$"--optimizer: {e.Message}"];
         }
-        return c.Problems();
+        var problems = c.Problems().ToList();
+        if (problems.Count > 0)
+            return problems;
+        // options that act only on named optimisers: without --optimizer they would be ignored without a word
+        if (p.Optimizers.Length == 0 && p.WeightDecay is not null)
+            return ["--weight-decay applies to the optimisers named by --optimizer; name them"];
+        if (p.Optimizers.Length == 0 && p.Sigmoid)
+            return ["--sigmoid applies to the optimisers named by --optimizer; name them"];
+        return [];
     }
 
     /// <inheritdoc />

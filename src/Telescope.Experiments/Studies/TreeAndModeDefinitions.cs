@@ -86,7 +86,8 @@ public sealed class LmcDefinition : StudyDefinition<LmcConfig>
             "channels",
             "Conv channels c1,c2.",
             Text(D.Channels),
-            (c, v) => c with { Channels = v }
+            (c, v) => c with { Channels = v },
+            grid: false // a shape: c1,c2 may be equal
         ),
         Words<LmcConfig>(
             "models",

@@ -112,7 +112,11 @@ public static class SweepFile
         if (o["seeds"] is JsonNode sn)
         {
             if (sn is JsonArray sa && sa.Count > 0 && sa.All(x => Whole(x) is not null))
-                seeds = sa.Select(x => (long)Whole(x)!).Distinct().ToArray();
+            {
+                seeds = sa.Select(x => (long)Whole(x)!).ToArray();
+                foreach (var dup in seeds.GroupBy(x => x).Where(g => g.Count() > 1))
+                    problems.Add($"\"seeds\" lists {dup.Key} {dup.Count()} times (each seed once)");
+            }
             else
                 problems.Add("\"seeds\" must be a non-empty array of integers");
         }

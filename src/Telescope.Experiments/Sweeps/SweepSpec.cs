@@ -101,10 +101,20 @@ public sealed record SweepSpec(
             problems.Add($"--checkpoint-every must be ≥ 0, got {CheckpointEvery}");
         if (problems.Count > 0 || !jobs)
             return problems;
+        var seen = new Dictionary<string, string>();
         foreach (var j in Jobs())
             try
             {
-                d.Plan(j.Parameters);
+                // two jobs that parse to the same configuration and seed would run and merge the same rows twice
+                // ("0.01" and "0.010", or a seed listed twice)
+                var plan = d.Plan(j.Parameters);
+                var same = $"{plan.Study.Config.ToJsonString()} seed {j.Seed}";
+                if (seen.TryGetValue(same, out var first))
+                    problems.Add(
+                        $"{j.Id} repeats {first} (the same configuration and seed): a grid value or seed is given twice"
+                    );
+                else
+                    seen[same] = j.Id;
             }
             catch (ParameterException e)
             {
