@@ -92,7 +92,11 @@ public sealed record Comparison(
             : Simulated <= ClosedForm + Tolerance;
 }
 
-/// <summary>What a result computed: the rows plus how to draw and describe them.</summary>
+/// <summary>
+/// What a result computed: the rows plus how to draw and describe them. <paramref name="Uninformative"/> names the
+/// must-fail controls the check left out at these parameters because they cannot be told apart from the claim there
+/// (each with its reason, also among the <paramref name="Notes"/>): "control not informative here", not a failure.
+/// </summary>
 public sealed record TheoryReport(
     IReadOnlyList<Comparison> Rows,
     string XTitle,
@@ -100,7 +104,8 @@ public sealed record TheoryReport(
     string DataSource,
     IReadOnlyList<string> Notes,
     bool LogX = false,
-    bool LogY = false
+    bool LogY = false,
+    IReadOnlyList<string>? Uninformative = null
 );
 
 /// <summary>A named theory result: closed form against simulation with the spec tolerance.</summary>
