@@ -12,7 +12,11 @@ open System.Globalization
 open Telescope.Theory.Checks
 
 let args = fsi.CommandLineArgs |> Array.skip 1
-let positional = args |> Array.filter (fun a -> not (a.StartsWith "--")) |> Array.takeWhile (fun _ -> true)
+
+let positional =
+    args
+    |> Array.filter (fun a -> not (a.StartsWith "--"))
+    |> Array.takeWhile (fun _ -> true)
 
 let detail =
     match Array.tryFindIndex ((=) "--detail") args with
@@ -33,7 +37,9 @@ let names =
     else
         TheoryCatalog.All |> Seq.map (fun c -> c.Name) |> Set.ofSeq
 
-let inv (x: float) = x.ToString("G6", CultureInfo.InvariantCulture)
+let inv (x: float) =
+    x.ToString("G6", CultureInfo.InvariantCulture)
+
 let lines = ResizeArray<string>()
 
 printfn "%-16s %5s %5s %5s %9s %9s %7s %8s" "check" "sets" "pass" "FAIL" "ctl-silent" "ctl-uninf" "refused" "seconds"
@@ -45,7 +51,10 @@ for c in TheoryCatalog.All |> Seq.filter (fun c -> names.Contains c.Name) do
     for v in TheorySampler.Draws(c, n, seed) do
         let struct (o, report, refusal) = TheorySampler.Run(c, v)
 
-        counts[o] <- (match counts.TryGetValue o with | true, k -> k + 1 | _ -> 1)
+        counts[o] <-
+            (match counts.TryGetValue o with
+             | true, k -> k + 1
+             | _ -> 1)
 
         if o <> TheoryOutcome.Pass then
             let ps = v |> Seq.map (fun kv -> $"{kv.Key}={inv kv.Value}") |> String.concat " "
@@ -59,17 +68,28 @@ for c in TheoryCatalog.All |> Seq.filter (fun c -> names.Contains c.Name) do
                         |> Seq.groupBy (fun x -> x.Claim)
                         |> Seq.filter (fun (_, rows) ->
                             let rows = List.ofSeq rows
-                            if rows.Head.Control then rows |> List.forall (fun x -> x.Accepted)
-                            else rows |> List.exists (fun x -> not x.Accepted))
+
+                            if rows.Head.Control then
+                                rows |> List.forall (fun x -> x.Accepted)
+                            else
+                                rows |> List.exists (fun x -> not x.Accepted))
                         |> Seq.map fst
                         |> String.concat ","
 
-                    let un = if isNull r.Uninformative then "" else String.Join(",", r.Uninformative)
+                    let un =
+                        if isNull r.Uninformative then
+                            ""
+                        else
+                            String.Join(",", r.Uninformative)
+
                     $"{bad} {un}"
 
             lines.Add $"{c.Name}\t{o}\t{ps}\t{why}"
 
-    let k o = match counts.TryGetValue o with | true, x -> x | _ -> 0
+    let k o =
+        match counts.TryGetValue o with
+        | true, x -> x
+        | _ -> 0
 
     printfn
         "%-16s %5d %5d %5d %9d %9d %7d %8.1f"

@@ -40,13 +40,18 @@ public static class TheorySampler
         var values = new Dictionary<string, double>();
         foreach (var p in check.Parameters)
             values[p.Name] = p.Integer
-                ? Math.Floor(p.Min) + rng.NextInt64((long)(Math.Floor(p.Max) - Math.Floor(p.Min)) + 1)
+                ? Math.Floor(p.Min)
+                    + rng.NextInt64((long)(Math.Floor(p.Max) - Math.Floor(p.Min)) + 1)
                 : p.Min + (p.Max - p.Min) * rng.NextDouble();
         return values;
     }
 
     /// <summary><paramref name="n"/> parameter sets from the seed (<see cref="Draw"/> in sequence).</summary>
-    public static IReadOnlyList<Dictionary<string, double>> Draws(ITheoryCheck check, int n, int seed)
+    public static IReadOnlyList<Dictionary<string, double>> Draws(
+        ITheoryCheck check,
+        int n,
+        int seed
+    )
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, n).Select(_ => Draw(check, rng)).ToList();
