@@ -145,13 +145,18 @@ public sealed class ScalingCheck : ITheoryCheck
         );
     }
 
-    /// <summary>R22: data exponent −α/(α+1) with the completion; prefactor Γ(α/(α+1)) within 3 %.</summary>
+    /// <summary>
+    /// R22: data exponent −α/(α+1) with the completion; prefactor Γ(α/(α+1)) within 3 %, with the init factor
+    /// (1 − R₀/S)² that E_D[L] carries (Eq 4.27: each unseen skill keeps ½(S − R₀)²). The law's S² is the R₀ → 0
+    /// limit; at R₀/S = 0.05 (a₀ = 0.1, S = 0.2, inside the ranges) it alone is 10 % off.
+    /// </summary>
     public static LawRows DataScaling(SkillFrequencies freq, double s, double r0, double tol)
     {
         var fd = Scaling.FitData(freq, s, r0);
+        double init = (1 - r0 / s) * (1 - r0 / s);
         double worst = fd
             .X.Zip(fd.Y)
-            .Max(xy => Math.Abs(xy.Second / Scaling.DataLaw(freq, s, xy.First) - 1));
+            .Max(xy => Math.Abs(xy.Second / (init * Scaling.DataLaw(freq, s, xy.First)) - 1));
         return new LawRows(
             ExponentRow(fd, freq.Alpha, tol),
             new Comparison("data_prefactor_ratio", freq.Alpha, 1, 1 + worst, 0.03)
