@@ -29,10 +29,29 @@ public sealed class ScalingCheck : ITheoryCheck
             "one alpha in [0.1, 1.5]; 0 = the spec's set 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5",
             Also: 0
         ),
-        new("n_s", 200000, 10000, 1000000, "number of skills", Integer: true),
+        new(
+            "n_s",
+            200000,
+            100000,
+            1000000,
+            "number of skills (>= 1e5: below it the parameter fit's window [10, n_s/100] bends the slope by up to 0.028 at alpha = 1.5)",
+            Integer: true
+        ),
         new("S", 5, 0.2, 5, "target scale"),
-        new("a0", 0.01, 1e-3, 0.1, "balanced init a_k(0) = b_k(0)"),
-        new("tolerance", 0.02, 0.005, 0.05, "exponent tolerance (spec: 0.02)"),
+        new(
+            "a0",
+            0.01,
+            1e-3,
+            0.03,
+            "balanced init a_k(0) = b_k(0) (<= 0.03: the laws' prefactors are the R0 -> 0 limit; at a0 = 0.1, S = 0.2, alpha = 0.1 they are 7 % off)"
+        ),
+        new(
+            "tolerance",
+            0.02,
+            0.02,
+            0.05,
+            "exponent tolerance (spec: 0.02; the fits resolve the exponents to 0.014 at n_s >= 1e5, not below)"
+        ),
         new("seed", 1, 0, 1_000_000, "seed of the Monte Carlo one-shot check", Integer: true),
     ];
 
@@ -301,10 +320,24 @@ public sealed class ScalingCheck : ITheoryCheck
             rows.AddRange([time.Prefactor, data.Prefactor, parameters.Prefactor]);
             if (al <= CompletionControlAlpha)
                 rows.Add(TimeScalingWithoutCompletionControl(freq, s, r0, tol));
+            // a control is informative only where its closed form is more than 2 tolerances from the claim's (then
+            // a claim within tolerance forces the control out of it); at small alpha neither is
             if (al == AlphaMax || alphas.Count == 1)
-                rows.Add(compute.OneHalfControl);
-            rows.Add(time.MinusAlphaControl);
+                if (
+                    Math.Abs(compute.OneHalfControl.ClosedForm - compute.Exponents[1].ClosedForm)
+                    > 2 * tol
+                )
+                    rows.Add(compute.OneHalfControl);
+            if (Math.Abs(time.MinusAlphaControl.ClosedForm - time.Exponent.ClosedForm) > 2 * tol)
+                rows.Add(time.MinusAlphaControl);
         }
+        var uninformative = new[]
+        {
+            "control_compute_N_exponent_one_half",
+            "control_time_exponent_minus_alpha",
+        }
+            .Where(c => !rows.Any(r => r.Quantity == c))
+            .ToList();
         foreach (var (al, gns, kmax) in GdWindows.Where(w => alphas.Contains(w.Alpha)))
             rows.Add(TimeScalingGd(al, gns, kmax, s, p["a0"], tol));
         foreach (var al in IncrementAlphas)
@@ -324,7 +357,13 @@ public sealed class ScalingCheck : ITheoryCheck
             "alpha (exponent rows); D (data_increment and one_shot rows)",
             [(long)p["seed"]],
             $"synthetic: closed-form per-skill sums with n_s = {ns}; GD on the decoupled model (spec windows); sampled data sets for the one-shot check",
-            [$"exponent fits on ln(L + L_C), windows of spec R21-R24; tolerance {tol}"]
+            [
+                $"exponent fits on ln(L + L_C), windows of spec R21-R24; tolerance {tol}",
+                .. uninformative.Select(c =>
+                    $"{c}: control not informative here: its exponent is within 2 tolerances ({2 * tol:G3}) of the claim's at alpha = {string.Join(", ", alphas)}"
+                ),
+            ],
+            Uninformative: uninformative.Count == 0 ? null : uninformative
         );
     }
 }
