@@ -79,8 +79,8 @@ let paramRows =
                         s,
                         1.0,
                         a0,
-                        EmergenceCheck.ParameterHorizon,
-                        EmergenceCheck.ParameterSteps
+                        EmergenceCheck.ParameterHorizon(freq[k], s, a0, 4),
+                        EmergenceCheck.ParameterSteps(freq[k], s, a0, 4)
                     )
 
                 point "parameter_emergence_R_over_S" (float n) k (Emergence.ParameterEmergenceStrength(n, 4, k)) sim

@@ -60,6 +60,43 @@ let ``R18 skill functions have disjoint supports and unit square`` () =
 
         within (float bad) 0.0)
 
+/// TrainGd groups the per-sample sums into the moments M, v once; pinned here against the spec's per-sample GD loop
+/// (f_j, r_j, ∂L/∂a_k = (1/D)Σ_j r_j b_k g_k(j), both from the old values) written out independently, 200 steps.
+[<Fact>]
+let ``R19 GD by moments equals the per-sample GD loop`` () =
+    check 7 case (fun c ->
+        let _, task, data, _ = setup c
+        let eta = c.EtaS / c.S
+        let steps = 200
+        let hist = Multilinear.TrainGd(task, data, c.Ns, c.A0, eta, steps)
+        let d = float data.Length
+        let a = Array.create c.Ns c.A0
+        let b = Array.create c.Ns c.A0
+        let mutable worst = 0.0
+
+        for st in 1..steps do
+            let ga = Array.zeroCreate c.Ns
+            let gb = Array.zeroCreate c.Ns
+
+            for x in data do
+                let g = [| for k in 1 .. c.Ns -> task.G(k, &x) |]
+
+                let f =
+                    Array.fold2 (fun acc (ab: float) gk -> acc + ab * gk) 0.0 (Array.map2 (*) a b) g
+
+                let r = f - task.Target(&x)
+
+                for k in 0 .. c.Ns - 1 do
+                    ga[k] <- ga[k] + r * b[k] * g[k] / d
+                    gb[k] <- gb[k] + r * a[k] * g[k] / d
+
+            for k in 0 .. c.Ns - 1 do
+                a[k] <- a[k] - eta * ga[k]
+                b[k] <- b[k] - eta * gb[k]
+                worst <- max worst (abs (a[k] * b[k] - hist[st][k]))
+
+        within worst (1e-10 * c.S))
+
 /// R19: GD on the sampled data set (generic gradient over all basis functions) tracks the per-skill sigmoid with rate
 /// η d_k/D within the R12(d) bound at every step (3000 steps).
 let gdVerdict (closed: Case -> SkillFrequencies -> int[] -> Func<float, float[]>) c =

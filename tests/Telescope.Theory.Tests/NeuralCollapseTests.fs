@@ -89,3 +89,23 @@ module Check =
     [<Fact>]
     let ``neural-collapse R8 control: factor 1, Eq 2.19 and a random kappa_CKA are rejected`` () =
         mustFailSpec case (mp >> controls)
+
+    /// Issue 24: the controls the check leaves out at m = 1 are indeed uninformative there (NC1 of a sigma = 1 run is
+    /// 0, the random-features kappa_CKA at C = 2 is 0), and at m >= 3 (or p > C) the check keeps them and names none.
+    [<Fact>]
+    let ``neural-collapse controls left out at m = 1 cannot be rejected there, and are kept at m >= 3`` () =
+        for c in 2..4 do
+            let big = Telescope.Theory.UfmProblem(c, 1, c + 1, 1.0, 7)
+            let struct (h, w) = Telescope.Theory.NeuralCollapse.Train big
+            let mt = Telescope.Theory.NeuralCollapse.Metrics(big, h, w)
+            Assert.True(abs mt.Nc1 < 1e-12, $"NC1 at m = 1, C = {c}: {mt.Nc1}")
+            Assert.Equal(2, NeuralCollapseCheck.UninformativeControls(1, c, c + 1).Count)
+
+        let labels = [| 0; 1 |]
+        let random = Telescope.Theory.LinAlg.Gaussian(Telescope.Theory.Rng 3, 2, 4)
+        Assert.True(abs (Telescope.Theory.MinimumProjection.KappaCka(random, labels, 2, 0.7, 1.3)) < 1e-12)
+
+        for m in 3..5 do
+            Assert.Empty(NeuralCollapseCheck.UninformativeControls(m, 2, 2))
+
+        Assert.Empty(NeuralCollapseCheck.UninformativeControls(2, 2, 3))

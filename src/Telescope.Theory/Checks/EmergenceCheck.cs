@@ -43,11 +43,25 @@ public sealed class EmergenceCheck : ITheoryCheck
     /// <summary>Skills of the R28 rows.</summary>
     public const int ParameterSkills = 5;
 
-    /// <summary>Horizon of the R28 simulation (η = 1).</summary>
-    public const double ParameterHorizon = 400;
+    /// <summary>
+    /// Horizon of the R28 simulation of a skill of frequency <paramref name="p"/> (η = 1), from the closed form's own time
+    /// scale: a balanced mode of target τ = S/√N_c from R₀ = a₀² is within K e^{−2pτT} (K = τ/R₀) of its end point,
+    /// so T = 1.5 (ln K + ln 10⁵)/(2pτ) puts the end point well inside <see cref="ParameterTolerance"/> for every
+    /// (α, S, a₀, N_c) of the declared ranges (a fixed horizon did not: skill 5 at α = 1.5, S = 0.2 needs T ≈ 10⁴).
+    /// </summary>
+    public static double ParameterHorizon(double p, double s, double a0, int nc)
+    {
+        double tau = s / Math.Sqrt(nc);
+        return 1.5 * (Math.Log(tau / (a0 * a0)) + Math.Log(1e5)) / (2 * p * tau);
+    }
 
-    /// <summary>RK4 steps of the R28 simulation to <see cref="ParameterHorizon"/>.</summary>
-    public const int ParameterSteps = 40000;
+    /// <summary>
+    /// RK4 steps of the R28 simulation to <see cref="ParameterHorizon"/>: step h = 0.1/(pτ(1 + N_c)), a tenth of the
+    /// fastest rate of the flow (≈ pτ(1 + N_c) near the end point), whatever the horizon.
+    /// </summary>
+    public static int ParameterSteps(double p, double s, double a0, int nc) =>
+        (int)
+            Math.Ceiling(ParameterHorizon(p, s, a0, nc) * p * (s / Math.Sqrt(nc)) * (1 + nc) / 0.1);
 
     /// <summary>Tolerance of R_k/S at the R28 horizon.</summary>
     public const double ParameterTolerance = 1e-3;
@@ -149,8 +163,8 @@ public sealed class EmergenceCheck : ITheoryCheck
                     s,
                     1.0,
                     a0,
-                    ParameterHorizon,
-                    ParameterSteps
+                    ParameterHorizon(f5[kk], s, a0, nc),
+                    ParameterSteps(f5[kk], s, a0, nc)
                 );
                 rows.Add(
                     new Comparison(
@@ -197,7 +211,7 @@ public sealed class EmergenceCheck : ITheoryCheck
             [],
             "synthetic: population dynamics (no sampling)",
             [
-                $"R14 with K = {k:G4}, lambda_k = P_s(k) (alpha = {al}, n_s = 10); R28 with N_c = {nc}, horizon T = 400 (40 000 RK4 steps)",
+                $"R14 with K = {k:G4}, lambda_k = P_s(k) (alpha = {al}, n_s = 10); R28 with N_c = {nc}, horizon per skill 1.5 (ln(tau/a0^2) + ln 1e5)/(2 P tau), tau = S/sqrt(N_c)",
             ]
         );
     }

@@ -24,14 +24,34 @@ public sealed class ScalingCheck : ITheoryCheck
         new(
             "alpha",
             0,
-            0,
+            AlphaMin,
             AlphaMax,
-            "one alpha in [0.1, 1.5]; 0 = the spec's set 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5"
+            "one alpha in [0.1, 1.5]; 0 = the spec's set 0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5",
+            Also: 0
         ),
-        new("n_s", 200000, 10000, 1000000, "number of skills", Integer: true),
+        new(
+            "n_s",
+            200000,
+            100000,
+            1000000,
+            "number of skills (>= 1e5: below it the parameter fit's window [10, n_s/100] bends the slope by up to 0.028 at alpha = 1.5)",
+            Integer: true
+        ),
         new("S", 5, 0.2, 5, "target scale"),
-        new("a0", 0.01, 1e-3, 0.1, "balanced init a_k(0) = b_k(0)"),
-        new("tolerance", 0.02, 0.005, 0.05, "exponent tolerance (spec: 0.02)"),
+        new(
+            "a0",
+            0.01,
+            1e-3,
+            0.03,
+            "balanced init a_k(0) = b_k(0) (<= 0.03: the laws' prefactors are the R0 -> 0 limit; at a0 = 0.1, S = 0.2, alpha = 0.1 they are 7 % off)"
+        ),
+        new(
+            "tolerance",
+            0.02,
+            0.02,
+            0.05,
+            "exponent tolerance (spec: 0.02; the fits resolve the exponents to 0.014 at n_s >= 1e5, not below)"
+        ),
         new("seed", 1, 0, 1_000_000, "seed of the Monte Carlo one-shot check", Integer: true),
     ];
 
@@ -144,13 +164,18 @@ public sealed class ScalingCheck : ITheoryCheck
         );
     }
 
-    /// <summary>R22: data exponent −α/(α+1) with the completion; prefactor Γ(α/(α+1)) within 3 %.</summary>
+    /// <summary>
+    /// R22: data exponent −α/(α+1) with the completion; prefactor Γ(α/(α+1)) within 3 %, with the init factor
+    /// (1 − R₀/S)² that E_D[L] carries (Eq 4.27: each unseen skill keeps ½(S − R₀)²). The law's S² is the R₀ → 0
+    /// limit; at R₀/S = 0.05 (a₀ = 0.1, S = 0.2, inside the ranges) it alone is 10 % off.
+    /// </summary>
     public static LawRows DataScaling(SkillFrequencies freq, double s, double r0, double tol)
     {
         var fd = Scaling.FitData(freq, s, r0);
+        double init = (1 - r0 / s) * (1 - r0 / s);
         double worst = fd
             .X.Zip(fd.Y)
-            .Max(xy => Math.Abs(xy.Second / Scaling.DataLaw(freq, s, xy.First) - 1));
+            .Max(xy => Math.Abs(xy.Second / (init * Scaling.DataLaw(freq, s, xy.First)) - 1));
         return new LawRows(
             ExponentRow(fd, freq.Alpha, tol),
             new Comparison("data_prefactor_ratio", freq.Alpha, 1, 1 + worst, 0.03)
@@ -273,10 +298,6 @@ public sealed class ScalingCheck : ITheoryCheck
     public TheoryReport Run(IReadOnlyDictionary<string, double> p)
     {
         double a = p["alpha"];
-        if (a != 0 && a < AlphaMin)
-            throw new ArgumentException(
-                $"alpha = {a} is outside the theorem's range 0.1 <= alpha <= 1.5 (0 selects the spec's set)"
-            );
         IReadOnlyList<double> alphas = a == 0 ? SpecAlphas : [a];
         int ns = (int)p["n_s"];
         double s = p["S"],
@@ -299,10 +320,24 @@ public sealed class ScalingCheck : ITheoryCheck
             rows.AddRange([time.Prefactor, data.Prefactor, parameters.Prefactor]);
             if (al <= CompletionControlAlpha)
                 rows.Add(TimeScalingWithoutCompletionControl(freq, s, r0, tol));
+            // a control is informative only where its closed form is more than 2 tolerances from the claim's (then
+            // a claim within tolerance forces the control out of it); at small alpha neither is
             if (al == AlphaMax || alphas.Count == 1)
-                rows.Add(compute.OneHalfControl);
-            rows.Add(time.MinusAlphaControl);
+                if (
+                    Math.Abs(compute.OneHalfControl.ClosedForm - compute.Exponents[1].ClosedForm)
+                    > 2 * tol
+                )
+                    rows.Add(compute.OneHalfControl);
+            if (Math.Abs(time.MinusAlphaControl.ClosedForm - time.Exponent.ClosedForm) > 2 * tol)
+                rows.Add(time.MinusAlphaControl);
         }
+        var uninformative = new[]
+        {
+            "control_compute_N_exponent_one_half",
+            "control_time_exponent_minus_alpha",
+        }
+            .Where(c => !rows.Any(r => r.Quantity == c))
+            .ToList();
         foreach (var (al, gns, kmax) in GdWindows.Where(w => alphas.Contains(w.Alpha)))
             rows.Add(TimeScalingGd(al, gns, kmax, s, p["a0"], tol));
         foreach (var al in IncrementAlphas)
@@ -322,7 +357,13 @@ public sealed class ScalingCheck : ITheoryCheck
             "alpha (exponent rows); D (data_increment and one_shot rows)",
             [(long)p["seed"]],
             $"synthetic: closed-form per-skill sums with n_s = {ns}; GD on the decoupled model (spec windows); sampled data sets for the one-shot check",
-            [$"exponent fits on ln(L + L_C), windows of spec R21-R24; tolerance {tol}"]
+            [
+                $"exponent fits on ln(L + L_C), windows of spec R21-R24; tolerance {tol}",
+                .. uninformative.Select(c =>
+                    $"{c}: control not informative here: its exponent is within 2 tolerances ({2 * tol:G3}) of the claim's at alpha = {string.Join(", ", alphas)}"
+                ),
+            ],
+            Uninformative: uninformative.Count == 0 ? null : uninformative
         );
     }
 }

@@ -108,7 +108,7 @@ public static class TheoryCatalog
             throw new TheoryParameterException($"{what} is not a number");
         if (spec.Integer && v != Math.Round(v))
             throw new TheoryParameterException($"{what} must be an integer");
-        if (v < spec.Min || v > spec.Max)
+        if (!spec.Contains(v))
             throw new TheoryParameterException(
                 $"{what} is outside the theorem's range ({spec.Range}: {spec.Description})"
             );

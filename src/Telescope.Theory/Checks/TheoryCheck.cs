@@ -2,18 +2,34 @@ using System.Globalization;
 
 namespace Telescope.Theory.Checks;
 
-/// <summary>One parameter of a theory result: name, default, the theorem's range (inclusive), and meaning.</summary>
+/// <summary>
+/// One parameter of a theory result: name, default, the theorem's range (inclusive), and meaning. <paramref name="Also"/>
+/// is one value outside [Min, Max] that is accepted as well, with a meaning of its own (scaling's <c>alpha = 0</c>
+/// selects the spec's set of α). This record is the one declaration of a parameter's domain: the validation
+/// (<see cref="TheoryCatalog.Validate(ITheoryCheck, IEnumerable{string})"/>), the listing (<see cref="Listed"/>) and
+/// the sampler (<see cref="TheorySampler"/>) all read it.
+/// </summary>
 public sealed record ParamSpec(
     string Name,
     double Default,
     double Min,
     double Max,
     string Description,
-    bool Integer = false
+    bool Integer = false,
+    double? Also = null
 )
 {
     /// <summary>Range as text, e.g. <c>0.2 ≤ S ≤ 5</c>.</summary>
-    public string Range => $"{Fmt(Min)} ≤ {Name} ≤ {Fmt(Max)}" + (Integer ? ", integer" : "");
+    public string Range =>
+        $"{Fmt(Min)} ≤ {Name} ≤ {Fmt(Max)}"
+        + (Integer ? ", integer" : "")
+        + (Also is { } a ? $", or {Name} = {Fmt(a)}" : "");
+
+    /// <summary>The domain as <c>telescope theory list</c> prints it: <c>[0.1, 1.5]</c>, or <c>[0.1, 1.5] or 0</c>.</summary>
+    public string Listed => $"[{Fmt(Min)}, {Fmt(Max)}]" + (Also is { } a ? $" or {Fmt(a)}" : "");
+
+    /// <summary>Whether <paramref name="v"/> is inside the declared domain (integrality aside).</summary>
+    public bool Contains(double v) => (v >= Min && v <= Max) || (Also is { } a && v == a);
 
     /// <summary>A number as the listing and messages print it (G6, invariant).</summary>
     public static string Fmt(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
@@ -92,7 +108,11 @@ public sealed record Comparison(
             : Simulated <= ClosedForm + Tolerance;
 }
 
-/// <summary>What a result computed: the rows plus how to draw and describe them.</summary>
+/// <summary>
+/// What a result computed: the rows plus how to draw and describe them. <paramref name="Uninformative"/> names the
+/// must-fail controls the check left out at these parameters because they cannot be told apart from the claim there
+/// (each with its reason, also among the <paramref name="Notes"/>): "control not informative here", not a failure.
+/// </summary>
 public sealed record TheoryReport(
     IReadOnlyList<Comparison> Rows,
     string XTitle,
@@ -100,7 +120,8 @@ public sealed record TheoryReport(
     string DataSource,
     IReadOnlyList<string> Notes,
     bool LogX = false,
-    bool LogY = false
+    bool LogY = false,
+    IReadOnlyList<string>? Uninformative = null
 );
 
 /// <summary>A named theory result: closed form against simulation with the spec tolerance.</summary>
