@@ -1,8 +1,9 @@
 using Telescope.Experiments.Parameters;
 using Telescope.Experiments.Studies;
 using Telescope.Frames;
+using Telescope.Hosting;
 using Telescope.Native;
-using Telescope.Studies;
+using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Hosting;
 
@@ -28,14 +29,16 @@ public static class StudyHost
     /// <summary>Run options, validated: <c>--checkpoint-every must be ≥ 0</c>.</summary>
     public static RunOptions Options(int checkpointEvery, bool resume) =>
         checkpointEvery < 0
-            ? throw new ParameterException($"--checkpoint-every must be ≥ 0, got {checkpointEvery}")
+            ? throw new ParameterException(
+                $"{Option("checkpoint-every")} must be ≥ 0, got {checkpointEvery}"
+            )
             : new RunOptions(checkpointEvery, resume);
 
     /// <summary>A thread count, validated (0: all cores; at most four per core).</summary>
     public static void CheckThreads(int threads)
     {
         if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
-            throw new ParameterException($"--threads {bad}");
+            throw new ParameterException($"{Option("threads")} {bad}");
     }
 
     /// <summary>A thread and a parallel-run count, validated (0: automatic; at most four per core).</summary>
@@ -55,7 +58,7 @@ public static class StudyHost
         }
         catch (ArgumentException e)
         {
-            throw new ParameterException($"--device: {e.Message}");
+            throw new ParameterException($"{Option("device")}: {e.Message}");
         }
     }
 

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Telescope.Frames;
+using Telescope.Hosting;
 using Telescope.Native;
-using Telescope.Studies;
 using Telescope.Telescoping;
+using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Hosting;
 
@@ -415,7 +416,7 @@ public static class StudyRunner
         catch (System.Text.Json.JsonException e)
         {
             throw new ResumeException(
-                $"--resume: {path} is not valid JSON ({e.Message}); move it away to start afresh"
+                $"{Option("resume")}: {path} is not valid JSON ({e.Message}); move it away to start afresh"
             );
         }
         var now = Fingerprint(
@@ -439,7 +440,7 @@ public static class StudyRunner
             .ToList();
         if (differ.Count > 0)
             throw new ResumeException(
-                $"--resume: {path} was made by a different configuration ({string.Join("; ", differ)}); use the original options, or another --out"
+                $"{Option("resume")}: {path} was made by a different configuration ({string.Join("; ", differ)}); use the original options, or another {Option("out")}"
             );
         foreach (var r in old?["runs"]?.AsArray() ?? [])
             if (

@@ -1,5 +1,5 @@
 using Telescope.Experiments.Parameters;
-using Telescope.Studies;
+using Telescope.Hosting;
 
 namespace Telescope.Experiments.Studies;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
 using Telescope.Frames;
+using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Sweeps;
 
@@ -283,7 +284,7 @@ public sealed class SlurmExecutor(
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new SweepException(
-                $"--backend slurm: cannot run `{file}` ({e.Message}); is Slurm installed here? (scripts/slurm-local.sh starts a single-node cluster)"
+                $"{Option("backend")} slurm: cannot run `{file}` ({e.Message}); is Slurm installed here? (scripts/slurm-local.sh starts a single-node cluster)"
             );
         }
     }
