@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Telescope.Experiments.Hosting;
-using Telescope.Experiments.Parameters;
-using Telescope.Frames;
-using TorchSharp;
 using static Telescope.Experiments.Parameters.Parameter;
 
 namespace Telescope.Experiments.Benchmarks;
@@ -51,6 +46,14 @@ public interface IBenchDefinition
         CancellationToken cancel = default
     );
 }
+
+/// <summary>What the benches timing an MLP on N points share: N, timed repeats, dtype and device.</summary>
+public abstract record TensorBenchConfig(
+    int Points,
+    int Repeats,
+    torch.ScalarType DType,
+    string Device
+);
 
 /// <summary>A bench over configuration <typeparamref name="TConfig"/>.</summary>
 public abstract class BenchDefinition<TConfig> : IBenchDefinition
@@ -104,6 +107,48 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
     {
         var c = ParameterSet.Configure($"bench {Name}", Typed, values, _ => Defaults, Problems);
         return Execute(c, outDir, StudyHost.Prepare(Device(c), threads), output, observer, cancel);
+    }
+
+    /// <summary>
+    /// The parameters of a bench timing an MLP on N points (<see cref="TensorBenchConfig"/>): device, dtype, points and
+    /// repeats, in that order.
+    /// </summary>
+    protected static Parameter<T>[] TensorParameters<T>(
+        T defaults,
+        string pointsHelp,
+        string repeatsHelp
+    )
+        where T : TensorBenchConfig =>
+        [
+            .. DeviceAndDType<T>(
+                c => c.Device,
+                (c, v) => (T)(c with { Device = v }),
+                (c, v) => (T)(c with { DType = v }),
+                defaults
+            ),
+            Parameter.Int<T>(
+                "points",
+                pointsHelp,
+                c => c.Points,
+                (c, v) => (T)(c with { Points = v }),
+                defaults
+            ),
+            Parameter.Int<T>(
+                "repeats",
+                repeatsHelp,
+                c => c.Repeats,
+                (c, v) => (T)(c with { Repeats = v }),
+                defaults
+            ),
+        ];
+
+    /// <summary>The problems of <see cref="TensorParameters{T}"/>: points and repeats at least 1.</summary>
+    protected static IEnumerable<string> TensorProblems(TensorBenchConfig c)
+    {
+        if (c.Points < 1)
+            yield return $"{Option("points")} must be ≥ 1, got {c.Points}";
+        if (c.Repeats < 1)
+            yield return $"{Option("repeats")} must be ≥ 1, got {c.Repeats}";
     }
 
     /// <summary>The device and dtype parameters of a bench on tensors (float32 by default: speed).</summary>

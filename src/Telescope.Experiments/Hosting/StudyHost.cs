@@ -1,9 +1,5 @@
-using Telescope.Experiments.Parameters;
 using Telescope.Experiments.Studies;
-using Telescope.Frames;
-using Telescope.Hosting;
 using Telescope.Native;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Hosting;
 

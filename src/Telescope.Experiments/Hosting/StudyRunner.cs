@@ -1,11 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
-using Telescope.Frames;
-using Telescope.Hosting;
 using Telescope.Native;
 using Telescope.Telescoping;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Hosting;
 

@@ -1,6 +1,3 @@
-using Telescope.Hosting;
-using static Telescope.ParameterNames;
-
 namespace Telescope.Experiments.Hosting;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Hosting;
-
 namespace Telescope.Experiments.Parameters;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Telescope.Experiments.Parameters;
 using static Telescope.Experiments.Parameters.Parameter;
 
 namespace Telescope.Experiments.Studies;

@@ -1,5 +1,3 @@
-using Telescope.Frames;
-
 namespace Telescope.Experiments.Studies;
 
 /// <summary>What the reports of the two smoother studies (grokking, double descent) share: the gate's note, the caption and the per-setting means.</summary>

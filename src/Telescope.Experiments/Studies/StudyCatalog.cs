@@ -1,4 +1,3 @@
-using Telescope.Experiments.Parameters;
 using Telescope.Experiments.Studies.Approximation;
 using Telescope.Experiments.Studies.DoubleDescent;
 using Telescope.Experiments.Studies.GbtVsNn;

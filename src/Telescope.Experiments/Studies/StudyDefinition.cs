@@ -1,6 +1,3 @@
-using Telescope.Experiments.Parameters;
-using Telescope.Hosting;
-
 namespace Telescope.Experiments.Studies;
 
 /// <summary>A study configured from parameter values: the study (its data not yet loaded) and its seeds.</summary>

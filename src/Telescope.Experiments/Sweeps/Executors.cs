@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
-using Telescope.Frames;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Sweeps;
 

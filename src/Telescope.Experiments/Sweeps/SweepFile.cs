@@ -1,7 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Telescope.Experiments.Studies;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Sweeps;
 

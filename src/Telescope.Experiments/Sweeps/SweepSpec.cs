@@ -1,8 +1,4 @@
-using System.Globalization;
-using Telescope.Experiments.Hosting;
-using Telescope.Experiments.Parameters;
 using Telescope.Experiments.Studies;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Sweeps;
 

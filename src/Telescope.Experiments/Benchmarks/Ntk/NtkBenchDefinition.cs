@@ -1,10 +1,4 @@
-using System.Text.Json.Nodes;
-using Telescope.Experiments.Hosting;
-using Telescope.Experiments.Parameters;
-using Telescope.Frames;
-using TorchSharp;
 using static Telescope.Experiments.Parameters.Parameter;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Benchmarks;
 
@@ -16,7 +10,7 @@ public sealed record NtkBenchConfig(
     int PerExampleRows = 4,
     torch.ScalarType DType = torch.ScalarType.Float32,
     string Device = "cpu"
-);
+) : TensorBenchConfig(Points, Repeats, DType, Device);
 
 /// <summary><see cref="NtkBench"/>: structured tangent kernel vs Jacobian contraction vs per-example loop vs a GEMM.</summary>
 public sealed class NtkBenchDefinition : BenchDefinition<NtkBenchConfig>
@@ -34,25 +28,10 @@ public sealed class NtkBenchDefinition : BenchDefinition<NtkBenchConfig>
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<NtkBenchConfig>> Typed =>
         [
-            .. DeviceAndDType<NtkBenchConfig>(
-                c => c.Device,
-                (c, v) => c with { Device = v },
-                (c, v) => c with { DType = v },
-                Defaults
-            ),
-            Int<NtkBenchConfig>(
-                "points",
+            .. TensorParameters(
+                Defaults,
                 "Points N.",
-                c => c.Points,
-                (c, v) => c with { Points = v },
-                Defaults
-            ),
-            Int<NtkBenchConfig>(
-                "repeats",
-                "Timed repeats (median) for the structured method and the GEMMs.",
-                c => c.Repeats,
-                (c, v) => c with { Repeats = v },
-                Defaults
+                "Timed repeats (median) for the structured method and the GEMMs."
             ),
             Int<NtkBenchConfig>(
                 "jacobian-points",

@@ -1,14 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Telescope.Kernels;
 using Telescope.Models;
 using Telescope.Tangents;
 using Telescope.Tensors;
-using TorchSharp;
-using static Telescope.ParameterNames;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Benchmarks;

@@ -3,7 +3,6 @@ using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Telescoping;
 using Telescope.Training;
-using TorchSharp;
 
 namespace Telescope.Experiments.Benchmarks;
 

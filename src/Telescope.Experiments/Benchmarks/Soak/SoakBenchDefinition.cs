@@ -1,9 +1,4 @@
-using System.Text.Json.Nodes;
-using Telescope.Experiments.Hosting;
-using Telescope.Experiments.Parameters;
-using Telescope.Frames;
 using static Telescope.Experiments.Parameters.Parameter;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Benchmarks;
 

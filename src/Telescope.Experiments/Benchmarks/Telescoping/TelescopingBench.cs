@@ -1,7 +1,6 @@
 using Telescope.Models;
 using Telescope.Tangents;
 using Telescope.Tensors;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Benchmarks;

@@ -1,10 +1,4 @@
-using System.Text.Json.Nodes;
-using Telescope.Experiments.Hosting;
-using Telescope.Experiments.Parameters;
-using Telescope.Frames;
-using TorchSharp;
 using static Telescope.Experiments.Parameters.Parameter;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Benchmarks;
 
@@ -14,7 +8,7 @@ public sealed record TelescopingBenchConfig(
     int Repeats = 21,
     torch.ScalarType DType = torch.ScalarType.Float32,
     string Device = "cpu"
-);
+) : TensorBenchConfig(Points, Repeats, DType, Device);
 
 /// <summary><see cref="TelescopingBench"/>: batched JVP vs one forward pass vs a per-example loop.</summary>
 public sealed class TelescopingBenchDefinition : BenchDefinition<TelescopingBenchConfig>
@@ -31,37 +25,14 @@ public sealed class TelescopingBenchDefinition : BenchDefinition<TelescopingBenc
 
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<TelescopingBenchConfig>> Typed =>
-        [
-            .. DeviceAndDType<TelescopingBenchConfig>(
-                c => c.Device,
-                (c, v) => c with { Device = v },
-                (c, v) => c with { DType = v },
-                Defaults
-            ),
-            Int<TelescopingBenchConfig>(
-                "points",
-                "Probe points N.",
-                c => c.Points,
-                (c, v) => c with { Points = v },
-                Defaults
-            ),
-            Int<TelescopingBenchConfig>(
-                "repeats",
-                "Timed rounds: each runs every pass once, in turn; medians, and ratios as medians of per-round ratios.",
-                c => c.Repeats,
-                (c, v) => c with { Repeats = v },
-                Defaults
-            ),
-        ];
+        TensorParameters(
+            Defaults,
+            "Probe points N.",
+            "Timed rounds: each runs every pass once, in turn; medians, and ratios as medians of per-round ratios."
+        );
 
     /// <inheritdoc />
-    protected override IEnumerable<string> Problems(TelescopingBenchConfig c)
-    {
-        if (c.Points < 1)
-            yield return $"{Option("points")} must be ≥ 1, got {c.Points}";
-        if (c.Repeats < 1)
-            yield return $"{Option("repeats")} must be ≥ 1, got {c.Repeats}";
-    }
+    protected override IEnumerable<string> Problems(TelescopingBenchConfig c) => TensorProblems(c);
 
     /// <inheritdoc />
     protected override string Device(TelescopingBenchConfig c) => c.Device;

@@ -1,12 +1,8 @@
-using System.Globalization;
 using Telescope.Data;
-using Telescope.Experiments.Parameters;
-using Telescope.Hosting;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Tangents;
 using static Telescope.Experiments.Parameters.Parameter;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Studies.Approximation;
 

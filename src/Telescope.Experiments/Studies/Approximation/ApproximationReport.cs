@@ -1,7 +1,3 @@
-using System.Globalization;
-using Telescope.Frames;
-using Telescope.Hosting;
-
 namespace Telescope.Experiments.Studies.Approximation;
 
 /// <summary>The approximation study's figure and printed summary, both from its saved table.</summary>

@@ -1,14 +1,9 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Telescope.Data;
-using Telescope.Hosting;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Tangents;
 using Telescope.Telescoping;
 using Telescope.Training;
-using TorchSharp;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Studies.Approximation;
 

@@ -1,8 +1,5 @@
-using Telescope.Experiments.Parameters;
-using Telescope.Hosting;
 using Telescope.Models;
 using static Telescope.Experiments.Parameters.Parameter;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Studies.DoubleDescent;
 

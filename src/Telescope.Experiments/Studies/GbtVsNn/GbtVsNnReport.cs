@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Frames;
-
 namespace Telescope.Experiments.Studies.GbtVsNn;
 
 /// <summary>The figure and printed summary of gbt-vs-nn (paper Fig. 5), from its saved table.</summary>

@@ -1,16 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Telescope.Data;
-using Telescope.Hosting;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
 using Telescope.Trees;
-using TorchSharp;
-using static Telescope.ParameterNames;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Studies.GbtVsNn;

@@ -1,6 +1,5 @@
 using Telescope.Models;
 using Telescope.Tensors;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Studies.GbtVsNn;

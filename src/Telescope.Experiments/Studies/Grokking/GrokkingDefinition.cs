@@ -1,7 +1,4 @@
-using Telescope.Experiments.Parameters;
-using Telescope.Hosting;
 using static Telescope.Experiments.Parameters.Parameter;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Studies.Grokking;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Telescope.Frames;
 using static Telescope.Experiments.Studies.SmootherReport;
 
 namespace Telescope.Experiments.Studies.Grokking;

@@ -1,13 +1,8 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Telescope.Data;
-using Telescope.Hosting;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Smoothing;
 using Telescope.Telescoping;
-using TorchSharp;
-using static Telescope.ParameterNames;
 
 namespace Telescope.Experiments.Studies.Grokking;
 

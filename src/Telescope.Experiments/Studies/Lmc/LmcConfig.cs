@@ -1,5 +1,3 @@
-using static Telescope.ParameterNames;
-
 namespace Telescope.Experiments.Studies.Lmc;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Telescope.Experiments.Parameters;
-using Telescope.Hosting;
-using TorchSharp;
 using static Telescope.Experiments.Parameters.Parameter;
 
 namespace Telescope.Experiments.Studies.Lmc;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Frames;
-
 namespace Telescope.Experiments.Studies.Lmc;
 
 /// <summary>The figure and printed summary of lmc (paper Fig. 6), from its saved table.</summary>

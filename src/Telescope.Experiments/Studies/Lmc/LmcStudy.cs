@@ -1,12 +1,8 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Telescope.Data;
-using Telescope.Hosting;
 using Telescope.Optim;
 using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Studies.Lmc;

@@ -2,7 +2,6 @@ using Telescope.Data;
 using Telescope.Optim;
 using Telescope.Tensors;
 using Telescope.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Studies.Lmc;

@@ -1,5 +1,4 @@
 using Telescope.Tensors;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Telescope.Experiments.Studies.Lmc;
