@@ -13,6 +13,7 @@
 #r "TorchSharp.dll"
 #r "Telescope.Schema.dll"
 #r "Telescope.Core.dll"
+#r "Telescope.Experiments.dll"
 #r "Telescope.Frames.dll"
 #r "Telescope.Frames.Parquet.dll"
 #r "Telescope.Plots.dll"
@@ -21,7 +22,7 @@
 open System.IO
 open Telescope.FSharp
 open Telescope.Plots
-open Telescope.Studies
+open Telescope.Experiments.Studies.Approximation
 
 type Config =
     {

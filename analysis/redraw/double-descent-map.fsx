@@ -10,6 +10,7 @@
 #I "../../src/Telescope.Cli/bin/Release/net10.0"
 #r "Telescope.Schema.dll"
 #r "Telescope.Core.dll"
+#r "Telescope.Experiments.dll"
 #r "Telescope.Frames.dll"
 #r "Telescope.Plots.dll"
 #r "Deedle.dll"
@@ -20,7 +21,7 @@ open System.IO
 open System.Text.Json.Nodes
 open Telescope.Frames
 open Telescope.Plots
-open Telescope.Studies
+open Telescope.Experiments.Studies.DoubleDescent
 
 type Config = { Out: string; Runs: string list }
 
@@ -134,7 +135,7 @@ File.WriteAllLines(
 for r in rows do
     printfn "%-32s largest-width train acc %s, worst AE_tel %s, worst gap %s, shown %s" r.[0] r.[9] r.[11] r.[12] r.[15]
 
-KernelFigures.doubleDescentMap
+Studies.DoubleDescent.map
     csv
     (Path.Combine(config.Out, "double-descent-map.html"))
     (sprintf

@@ -6,6 +6,7 @@
 #I "../../src/Telescope.Cli/bin/Release/net10.0"
 #r "Telescope.Schema.dll"
 #r "Telescope.Core.dll"
+#r "Telescope.Experiments.dll"
 #r "Telescope.Frames.dll"
 #r "Telescope.Plots.dll"
 #r "Deedle.dll"
@@ -16,7 +17,7 @@ open System.IO
 open Deedle
 open Telescope.Frames
 open Telescope.Plots
-open Telescope.Studies
+open Telescope.Experiments.Studies.DoubleDescent
 
 type Config = { Table: string; Html: string }
 
@@ -55,7 +56,7 @@ for w in widths do
 
 printfn "%s" (DoubleDescentSummary.Verdict widths).Sentence
 
-KernelFigures.doubleDescent
+Studies.DoubleDescent.figure
     config.Table
     config.Html
     (sprintf "Redrawn by analysis/double-descent.fsx from %s" config.Table)

@@ -84,5 +84,5 @@ for KeyValue((task, eps, alpha, step) as k, pt) in pTrain do
          | Some g -> g
          | None -> nan)
 
-KernelFigures.grokking config.Table config.Html (sprintf "Redrawn by analysis/grokking.fsx from %s" config.Table)
+Studies.Grokking.figure config.Table config.Html (sprintf "Redrawn by analysis/grokking.fsx from %s" config.Table)
 |> printfn "wrote %s"

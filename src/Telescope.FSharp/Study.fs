@@ -2,7 +2,8 @@ namespace Telescope.FSharp
 
 open System.Threading
 open Telescope
-open Telescope.Studies
+open Telescope.Hosting
+open Telescope.Experiments.Studies.Approximation
 
 /// The library's studies (`IStudy`: a named grid of runs) run in memory, each returned as one tidy
 /// frame. For long studies prefer the command line (`telescope study …`), which streams to disk.

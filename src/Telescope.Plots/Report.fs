@@ -112,7 +112,7 @@ module Report =
             |> Option.defaultValue ""
 
         if study = "approximation" then
-            StudyFigures.approximationCharts rows
+            Studies.Approximation.charts rows
         else
             let rows =
                 rows

@@ -3,7 +3,7 @@ namespace Telescope;
 /// <summary>
 /// The table quantities that flag a whole run (split empty, value 1 = flagged, at the run's last step), so that
 /// summaries and figures leave flagged runs out of their means and mark them instead. What each flag means, and the
-/// thresholds, are declared with the verdict that writes them (<c>Telescope.Studies.RunHealth</c>).
+/// thresholds, are declared with the verdict that writes them (<c>Telescope.Experiments.Studies.Approximation.RunHealth</c>).
 /// </summary>
 public static class RunFlags
 {

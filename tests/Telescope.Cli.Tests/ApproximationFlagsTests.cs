@@ -1,9 +1,10 @@
 using System.Globalization;
 using Telescope.Data;
 using Telescope.Experiments.Hosting;
+using Telescope.Experiments.Studies.Approximation;
 using Telescope.Frames;
+using Telescope.Hosting;
 using Telescope.Native;
-using Telescope.Studies;
 using Xunit;
 
 namespace Telescope.Cli.Tests;

@@ -65,7 +65,7 @@ public sealed class CliReferenceTests
     {
         // must-fail control: Telescope.Experiments is built on Core, Theory and Plots, so the same check reports them
         var found = TypesFrom(typeof(StudyCatalog).Assembly.Location, Behind);
-        Assert.Contains("Telescope.Core: Telescope.Studies.IStudy", found);
+        Assert.Contains("Telescope.Core: Telescope.Hosting.IStudy", found);
         Assert.Contains(found, f => f.StartsWith("Telescope.Theory: "));
         Assert.Contains(found, f => f.StartsWith("Telescope.Plots: "));
     }

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Telescope.Experiments.Hosting;
+using Telescope.Experiments.Studies.Approximation;
+using Telescope.Hosting;
 using Telescope.Native;
-using Telescope.Studies;
 using Telescope.Telescoping;
 using Xunit;
 

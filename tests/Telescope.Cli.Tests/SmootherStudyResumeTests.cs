@@ -1,7 +1,9 @@
 using Telescope.Cli.Hosting;
 using Telescope.Experiments.Hosting;
+using Telescope.Experiments.Studies.DoubleDescent;
+using Telescope.Experiments.Studies.Grokking;
+using Telescope.Hosting;
 using Telescope.Native;
-using Telescope.Studies;
 using Xunit;
 using Hooked = Telescope.Cli.Tests.StudyResumeTests.Hooked;
 

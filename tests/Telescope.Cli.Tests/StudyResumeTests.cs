@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Telescope.Cli.Hosting;
 using Telescope.Experiments.Hosting;
+using Telescope.Experiments.Studies.DoubleDescent;
 using Telescope.Frames;
+using Telescope.Hosting;
 using Telescope.Native;
-using Telescope.Studies;
 using Xunit;
 
 namespace Telescope.Cli.Tests;

@@ -5,12 +5,10 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
-
 namespace Telescope.Tests;
 
 /// <summary>Small deterministic models and data for the tests (float64, CPU, fixed threads).</summary>
-public static class Fixtures
+public static partial class Fixtures
 {
     static Fixtures()
     {
@@ -41,25 +39,6 @@ public static class Fixtures
                 return HostArrays.ToTensor(v, p.shape, dtype: p.dtype);
             })
             .ToArray();
-    }
-
-    /// <summary>Run <c>telescope</c> in-process, capturing exit code, stdout and stderr.</summary>
-    public static (int code, string stdout, string stderr) RunCli(params string[] args)
-    {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter();
-        var se = new StringWriter();
-        Console.SetOut(so);
-        Console.SetError(se);
-        try
-        {
-            return (Telescope.Cli.TelescopeCli.Run(args), so.ToString(), se.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
     }
 
     /// <summary>max |a − b| / max(max |b|, tiny).</summary>

@@ -36,7 +36,7 @@ public static class ScriptCommand
         "Telescope.Models",
         "Telescope.Optim",
         "Telescope.Plots",
-        "Telescope.Studies",
+        "Telescope.Hosting",
         "Telescope.Telescoping",
         "Telescope.Training",
     ];

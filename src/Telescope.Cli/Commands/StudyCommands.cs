@@ -60,13 +60,16 @@ public static class StudyCommands
     private static Option OptionFor(IParameter p) =>
         p.Kind switch
         {
-            ParameterKind.Flag => new Option<bool>("--" + p.Name) { Description = p.Help },
-            _ when p.IsList => new Option<string[]>("--" + p.Name)
+            ParameterKind.Flag => new Option<bool>(ParameterNames.Option(p.Name))
+            {
+                Description = p.Help,
+            },
+            _ when p.IsList => new Option<string[]>(ParameterNames.Option(p.Name))
             {
                 Description = p.Help,
                 AllowMultipleArgumentsPerToken = true,
             },
-            _ => new Option<string>("--" + p.Name) { Description = p.Help },
+            _ => new Option<string>(ParameterNames.Option(p.Name)) { Description = p.Help },
         };
 
     private static string Text(ParseResult r, Option o) =>

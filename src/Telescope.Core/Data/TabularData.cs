@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using static Telescope.ParameterNames;
 
 namespace Telescope.Data;
 
@@ -503,7 +504,7 @@ public static class TabularData
             {
                 int i = Array.FindIndex(numeric, v => v is null);
                 throw new InvalidDataException(
-                    $"{where(i)}: '{keys[i]}' is not a number ({What($" holds numbers in other rows; --task classification reads every value as a class name")})"
+                    $"{where(i)}: '{keys[i]}' is not a number ({What($" holds numbers in other rows; {Option("task")} classification reads every value as a class name")})"
                 );
             }
             bool wholeFew =
@@ -529,7 +530,7 @@ public static class TabularData
                 : distinct.Order(StringComparer.Ordinal).ToArray();
             if (classes.Length < 2)
                 throw new InvalidDataException(
-                    $"{where(0)}: {What("")} holds one class ('{classes[0]}') in all {n} rows; classification needs at least 2 (or --task regression)"
+                    $"{where(0)}: {What("")} holds one class ('{classes[0]}') in all {n} rows; classification needs at least 2 (or {Option("task")} regression)"
                 );
         }
         var index = classes.Select((k, c) => (k, c)).ToDictionary(p => p.k, p => p.c);

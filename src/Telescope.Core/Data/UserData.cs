@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using static Telescope.ParameterNames;
 
 namespace Telescope.Data;
 
@@ -108,21 +109,21 @@ public sealed record UserData(
     public IEnumerable<string> Problems()
     {
         if (!File.Exists(Path))
-            yield return $"--data: no file '{Path}'";
+            yield return $"{Option("data")}: no file '{Path}'";
         if (string.IsNullOrWhiteSpace(Target))
-            yield return "--data needs --target (the target column of the file)";
+            yield return $"{Option("data")} needs {Option("target")} (the target column of the file)";
         if (TestPath is not null && !File.Exists(TestPath))
-            yield return $"--test: no file '{TestPath}'";
+            yield return $"{Option("test")}: no file '{TestPath}'";
         if (TestPath is null && !(TestFraction > 0 && TestFraction < 1))
-            yield return $"--test-fraction must lie strictly between 0 and 1, got {TestFraction.ToString(CultureInfo.InvariantCulture)}";
+            yield return $"{Option("test-fraction")} must lie strictly between 0 and 1, got {TestFraction.ToString(CultureInfo.InvariantCulture)}";
         if (IsIdx(Path))
         {
             if (!string.IsNullOrWhiteSpace(Target) && !File.Exists(Target))
-                yield return $"--target: {Path} is an IDX file, so --target names its targets file; no file '{Target}'";
+                yield return $"{Option("target")}: {Path} is an IDX file, so {Option("target")} names its targets file; no file '{Target}'";
             if (TestPath is not null)
-                yield return "--test FILE takes a CSV file; hold out IDX rows with --test-fraction";
+                yield return $"{Option("test")} FILE takes a CSV file; hold out IDX rows with {Option("test-fraction")}";
             if (Features is not null)
-                yield return "--features selects CSV columns; an IDX file has none";
+                yield return $"{Option("features")} selects CSV columns; an IDX file has none";
         }
     }
 

@@ -6,6 +6,7 @@ using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
 using TorchSharp;
+using static Telescope.ParameterNames;
 using static TorchSharp.torch;
 
 namespace Telescope.Smoothing;
@@ -199,7 +200,7 @@ public static class SmootherTrajectory
                 || !st.FTel.shape.SequenceEqual(fTel.shape)
             )
                 throw new InvalidDataException(
-                    "the checkpoint does not match this model, data or configuration (different configuration?); delete it or run without --resume"
+                    $"the checkpoint does not match this model, data or configuration (different configuration?); delete it or run without {Option("resume")}"
                 );
             smoother.Import(st.Smoother);
             net.Load(st.Theta);

@@ -5,6 +5,7 @@ using Telescope.Tangents;
 using Telescope.Tensors;
 using Telescope.Training;
 using TorchSharp;
+using static Telescope.ParameterNames;
 using static TorchSharp.torch;
 
 namespace Telescope.Telescoping;
@@ -156,7 +157,7 @@ public static class Trajectory
                 || st.FTel.shape[0] != xAll.shape[0]
             )
                 throw new InvalidDataException(
-                    "the checkpoint does not match this model or probe set (different configuration?); delete it or run without --resume"
+                    $"the checkpoint does not match this model or probe set (different configuration?); delete it or run without {Option("resume")}"
                 );
             net.Load(st.Theta);
             theta0 = st.Theta0;

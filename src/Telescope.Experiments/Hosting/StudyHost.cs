@@ -1,8 +1,5 @@
-using Telescope.Experiments.Parameters;
 using Telescope.Experiments.Studies;
-using Telescope.Frames;
 using Telescope.Native;
-using Telescope.Studies;
 
 namespace Telescope.Experiments.Hosting;
 
@@ -28,10 +25,12 @@ public static class StudyHost
     /// <summary>Run options, validated: <c>--checkpoint-every must be ≥ 0</c>; <c>--resume</c> and <c>--replace</c> exclude each other.</summary>
     public static RunOptions Options(int checkpointEvery, bool resume, bool replace = false) =>
         checkpointEvery < 0
-            ? throw new ParameterException($"--checkpoint-every must be ≥ 0, got {checkpointEvery}")
+            ? throw new ParameterException(
+                $"{Option("checkpoint-every")} must be ≥ 0, got {checkpointEvery}"
+            )
         : resume && replace
             ? throw new ParameterException(
-                "--resume and --replace exclude each other: --resume continues the folder's study, --replace deletes another study's results"
+                $"{Option("resume")} and {Option("replace")} exclude each other: {Option("resume")} continues the folder's study, {Option("replace")} deletes another study's results"
             )
         : new RunOptions(checkpointEvery, resume, Replace: replace);
 
@@ -39,7 +38,7 @@ public static class StudyHost
     public static void CheckThreads(int threads)
     {
         if (StudyLimits.ThreadProblems(threads).FirstOrDefault() is { } bad)
-            throw new ParameterException($"--threads {bad}");
+            throw new ParameterException($"{Option("threads")} {bad}");
     }
 
     /// <summary>A thread and a parallel-run count, validated (0: automatic; at most four per core).</summary>
@@ -59,7 +58,7 @@ public static class StudyHost
         }
         catch (ArgumentException e)
         {
-            throw new ParameterException($"--device: {e.Message}");
+            throw new ParameterException($"{Option("device")}: {e.Message}");
         }
     }
 

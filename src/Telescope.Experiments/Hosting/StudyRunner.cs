@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
-using Telescope.Frames;
 using Telescope.Native;
-using Telescope.Studies;
 using Telescope.Telescoping;
 
 namespace Telescope.Experiments.Hosting;
@@ -626,7 +623,7 @@ public static class StudyRunner
         catch (System.Text.Json.JsonException e)
         {
             throw new ResumeException(
-                $"--resume: {path} is not valid JSON ({e.Message}); move it away to start afresh"
+                $"{Option("resume")}: {path} is not valid JSON ({e.Message}); move it away to start afresh"
             );
         }
         var now = Fingerprint(
@@ -652,7 +649,7 @@ public static class StudyRunner
             .ToList();
         if (differ.Count > 0)
             throw new ResumeException(
-                $"--resume: {path} was made by a different configuration ({string.Join("; ", differ)}); use the original options, or another --out"
+                $"{Option("resume")}: {path} was made by a different configuration ({string.Join("; ", differ)}); use the original options, or another {Option("out")}"
             );
         foreach (var r in old?["runs"]?.AsArray() ?? [])
             if (

@@ -1,5 +1,3 @@
-using Telescope.Studies;
-
 namespace Telescope.Experiments.Hosting;
 
 /// <summary>
@@ -52,7 +50,9 @@ public sealed record ThreadPlan(int Threads, int Parallel)
     /// <summary>Every problem with a requested thread or parallel-run count (empty when valid).</summary>
     public static IEnumerable<string> Problems(int threads, int parallel)
     {
-        foreach (var (name, v) in new[] { ("--threads", threads), ("--parallel", parallel) })
+        foreach (
+            var (name, v) in new[] { (Option("threads"), threads), (Option("parallel"), parallel) }
+        )
             if (v < 0)
                 yield return $"{name} must be ≥ 0 (0: automatic), got {v}";
             else if (v > Max)

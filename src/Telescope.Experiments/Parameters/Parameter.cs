@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Studies;
-
 namespace Telescope.Experiments.Parameters;
 
 /// <summary>
@@ -134,7 +131,7 @@ public static class Parameter
     public static string Text<T>(IEnumerable<T> xs)
         where T : IFormattable => string.Join(",", xs.Select(x => x.ToString(null, C)));
 
-    private static string Opt(string name) => "--" + name;
+    private static string Opt(string name) => ParameterNames.Option(name);
 
     /// <summary>The comma-separated parts of a value, refusing empty ones (<c>--lr ""</c> must not mean the default).</summary>
     public static string[] Parts(string name, string text)
@@ -460,18 +457,54 @@ public static class Parameter
                 foreach (var (word, value) in choices)
                     if (word == w)
                         return set(c, value);
-                var expected = choices.Select(x => x.word).ToList();
-                var list =
-                    expected.Count <= 1
-                        ? string.Join("", expected)
-                        : string.Join(", ", expected.Take(expected.Count - 1))
-                            + " or "
-                            + expected[^1];
                 throw new ParameterException(
-                    $"{Opt(name)}: unknown {(noun.Length > 0 ? noun + " " : "")}'{w}': expected {list}"
+                    $"{Opt(name)}: unknown {(noun.Length > 0 ? noun + " " : "")}'{w}': expected {ListText(choices.Select(x => x.word).ToList())}"
                 );
             },
             choices.Select(x => x.word).ToList()
+        );
+
+    /// <summary>Words as a reader lists them: <c>a</c>, <c>a or b</c>, <c>a, b or c</c>.</summary>
+    public static string ListText(IReadOnlyList<string> words, string conjunction = "or") =>
+        words.Count <= 1
+            ? string.Join("", words)
+            : $"{string.Join(", ", words.Take(words.Count - 1))} {conjunction} {words[^1]}";
+
+    /// <summary>The word of an enum value, as users type it: its name in lower case (<c>Relu</c> → <c>relu</c>).</summary>
+    public static string WordOf<TEnum>(TEnum value)
+        where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// One of the values of <typeparamref name="TEnum"/> a study supports (<paramref name="supported"/>: the subset, stated
+    /// as data, each with an optional note). The words are the enum's names (<see cref="WordOf{TEnum}"/>) and the help is
+    /// generated from them — <paramref name="lead"/>, then <c>w₁ (note₁), w₂ or w₃ (note₃)</c>, then <paramref name="tail"/> —
+    /// so the help cannot name a value the study refuses or miss one it takes.
+    /// </summary>
+    public static Parameter<T> EnumChoice<T, TEnum>(
+        string name,
+        string lead,
+        IReadOnlyList<(TEnum value, string note)> supported,
+        string tail,
+        string defaultText,
+        Func<T, TEnum, T> set,
+        string noun = ""
+    )
+        where TEnum : struct, Enum =>
+        Choice(
+            name,
+            lead
+                + ListText(
+                    supported
+                        .Select(x =>
+                            x.note.Length == 0 ? WordOf(x.value) : $"{WordOf(x.value)} ({x.note})"
+                        )
+                        .ToList()
+                )
+                + tail,
+            defaultText,
+            supported.Select(x => (WordOf(x.value), x.value)).ToList(),
+            set,
+            noun
         );
 
     /// <summary>One word, checked where it is used (a device: <c>cpu</c>, <c>cuda:1</c>).</summary>

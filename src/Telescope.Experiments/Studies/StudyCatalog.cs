@@ -1,4 +1,8 @@
-using Telescope.Experiments.Parameters;
+using Telescope.Experiments.Studies.Approximation;
+using Telescope.Experiments.Studies.DoubleDescent;
+using Telescope.Experiments.Studies.GbtVsNn;
+using Telescope.Experiments.Studies.Grokking;
+using Telescope.Experiments.Studies.Lmc;
 
 namespace Telescope.Experiments.Studies;
 

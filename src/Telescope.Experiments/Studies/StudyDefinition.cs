@@ -1,6 +1,3 @@
-using Telescope.Experiments.Parameters;
-using Telescope.Studies;
-
 namespace Telescope.Experiments.Studies;
 
 /// <summary>A study configured from parameter values: the study (its data not yet loaded) and its seeds.</summary>

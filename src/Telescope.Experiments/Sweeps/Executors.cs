@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
-using Telescope.Frames;
 
 namespace Telescope.Experiments.Sweeps;
 
@@ -283,7 +281,7 @@ public sealed class SlurmExecutor(
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new SweepException(
-                $"--backend slurm: cannot run `{file}` ({e.Message}); is Slurm installed here? (scripts/slurm-local.sh starts a single-node cluster)"
+                $"{Option("backend")} slurm: cannot run `{file}` ({e.Message}); is Slurm installed here? (scripts/slurm-local.sh starts a single-node cluster)"
             );
         }
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Telescope.Experiments.Studies;
 
 namespace Telescope.Experiments.Sweeps;
@@ -79,7 +78,7 @@ public static class SweepFile
                 foreach (var (k, v) in bo)
                     if (Scalar(v) is not { } s)
                         problems.Add($"\"base\".\"{k}\" must be a string, number or true");
-                    else if (k == "--checkpoint-every")
+                    else if (k == Option("checkpoint-every"))
                         checkpointEvery = int.TryParse(s, out var every) ? every : -1;
                     else
                         baseValues.Add(new(Name(k), s));
@@ -90,8 +89,8 @@ public static class SweepFile
         if (o["grid"] is JsonObject g && g.Count > 0)
             foreach (var (k, v) in g)
             {
-                if (!k.StartsWith("--"))
-                    problems.Add($"grid key \"{k}\" must be an option such as \"--lr\"");
+                if (!k.StartsWith(OptionPrefix))
+                    problems.Add($"grid key \"{k}\" must be an option such as \"{Option("lr")}\"");
                 if (v is JsonArray va && va.Count > 0 && va.All(x => Scalar(x) is not null))
                 {
                     var values = va.Select(x => Scalar(x)!).ToArray();
@@ -162,7 +161,7 @@ public static class SweepFile
     }
 
     /// <summary>The parameter an option names: <c>--lr</c> → <c>lr</c>.</summary>
-    private static string Name(string option) => option.StartsWith("--") ? option[2..] : option;
+    private static string Name(string option) => FromOption(option);
 
     private static double? Whole(JsonNode? x) =>
         x?.GetValueKind() == JsonValueKind.Number

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
-using Telescope.Frames;
 
 namespace Telescope.Experiments.Sweeps;
 

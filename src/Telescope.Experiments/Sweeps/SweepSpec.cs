@@ -1,6 +1,3 @@
-using System.Globalization;
-using Telescope.Experiments.Hosting;
-using Telescope.Experiments.Parameters;
 using Telescope.Experiments.Studies;
 
 namespace Telescope.Experiments.Sweeps;
@@ -89,16 +86,16 @@ public sealed record SweepSpec(
         foreach (var k in Base.Select(kv => kv.Key).Concat(Grid.Select(kv => kv.Key)))
             if (Reserved.Contains(k))
                 problems.Add(
-                    $"\"--{k}\" is set by the sweep itself (use \"seeds\" / \"threads_per_job\")"
+                    $"\"{Option(k)}\" is set by the sweep itself (use \"seeds\" / \"threads_per_job\")"
                 );
             else if (!d.Parameters.Any(p => p.Name == k))
                 problems.Add(
-                    $"\"--{k}\" is not a parameter of study {Study} (known: {string.Join(", ", d.Parameters.Select(p => "--" + p.Name))})"
+                    $"\"{Option(k)}\" is not a parameter of study {Study} (known: {string.Join(", ", d.Parameters.Select(p => Option(p.Name)))})"
                 );
         if (ThreadsPerJob < 1)
             problems.Add("\"threads_per_job\" must be a positive integer");
         if (CheckpointEvery < 0)
-            problems.Add($"--checkpoint-every must be ≥ 0, got {CheckpointEvery}");
+            problems.Add($"{Option("checkpoint-every")} must be ≥ 0, got {CheckpointEvery}");
         if (problems.Count > 0 || !jobs)
             return problems;
         var seen = new Dictionary<string, string>();

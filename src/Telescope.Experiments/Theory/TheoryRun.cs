@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Microsoft.FSharp.Collections;
-using Telescope.Frames;
 using Telescope.Plots;
 using Telescope.Theory.Checks;
 

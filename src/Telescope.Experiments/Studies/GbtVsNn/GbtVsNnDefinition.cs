@@ -1,9 +1,6 @@
-using Telescope.Experiments.Parameters;
-using Telescope.Studies;
-using TorchSharp;
 using static Telescope.Experiments.Parameters.Parameter;
 
-namespace Telescope.Experiments.Studies;
+namespace Telescope.Experiments.Studies.GbtVsNn;
 
 /// <summary>Gradient-boosted trees vs a neural network through their kernels (paper Fig. 5; spec §4.4) as a catalog entry. CPU only.</summary>
 public sealed class GbtVsNnDefinition : StudyDefinition<GbtVsNnConfig>

@@ -1,7 +1,4 @@
-using System.Globalization;
-using Telescope.Frames;
-
-namespace Telescope.Experiments.Studies;
+namespace Telescope.Experiments.Studies.GbtVsNn;
 
 /// <summary>The figure and printed summary of gbt-vs-nn (paper Fig. 5), from its saved table.</summary>
 public static class GbtVsNnReport
@@ -18,7 +15,7 @@ public static class GbtVsNnReport
         var html = Path.Combine(outDir, "gbt-vs-nn.html");
         var caption =
             $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nR(p) = mean_t max_test ‖k_t‖ / mean_t max_train ‖k_t‖; NN: plain tangent kernel at θ_(t−1), ‖K(x, X_B)‖/b; GBT: 1/√n_leaf.";
-        Telescope.Plots.TreeAndModeFigures.gbtVsNn(table, html, caption);
+        Telescope.Plots.Studies.GbtVsNn.figure(table, html, caption);
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }
 

@@ -1,18 +1,14 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
-using Telescope.Studies;
 using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
 using Telescope.Trees;
-using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Telescope.Experiments.Studies;
+namespace Telescope.Experiments.Studies.GbtVsNn;
 
 /// <summary>
 /// Configuration of the gbt-vs-nn study: the CPU variant of spec §4.4 on the synthetic houses-like table.
@@ -77,13 +73,13 @@ public sealed record GbtVsNnConfig
     {
         int irregular = (int)Math.Round(IrregularShare * Rows);
         if (Rows < 10)
-            yield return $"--rows must be ≥ 10, got {Rows}";
+            yield return $"{Option("rows")} must be ≥ 10, got {Rows}";
         if (!(IrregularShare > 0 && IrregularShare < 1))
-            yield return $"--irregular-share must be in (0, 1), got {IrregularShare}";
+            yield return $"{Option("irregular-share")} must be in (0, 1), got {IrregularShare}";
         if (Train < 2 || Validation < 1 || Validation >= Train)
-            yield return $"need 1 ≤ --validation < --train, got {Validation} and {Train}";
+            yield return $"need 1 ≤ {Option("validation")} < {Option("train")}, got {Validation} and {Train}";
         if (Train + irregular >= Rows)
-            yield return $"--train {Train} plus {irregular} irregular rows leave no regular test rows in {Rows}";
+            yield return $"{Option("train")} {Train} plus {irregular} irregular rows leave no regular test rows in {Rows}";
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
         if (Shares.Count == 0 || Shares[0] != 0)
@@ -98,7 +94,7 @@ public sealed record GbtVsNnConfig
                 yield return $"p = {p} needs {TestSize - Math.Round(p * TestSize)} regular test rows; only {Rows - irregular - Train} exist";
         }
         if (Epochs < 1 || Batch < 1 || KernelEvery < 1)
-            yield return "--epochs, --batch and --kernel-every must be ≥ 1";
+            yield return $"{Option("epochs")}, {Option("batch")} and {Option("kernel-every")} must be ≥ 1";
         if (Hidden.Length == 0 || Hidden.Any(w => w < 1))
             yield return "hidden widths must be positive";
         if (LearningRates.Count == 0 || LearningRates.Any(l => !(l > 0)))

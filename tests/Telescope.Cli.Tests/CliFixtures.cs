@@ -1,0 +1,24 @@
+namespace Telescope.Tests;
+
+/// <summary>The in-process CLI runner of the tests moved here from Core's tests (Core's tests reference no face).</summary>
+public static partial class Fixtures
+{
+    /// <summary>Run <c>telescope</c> in-process, capturing exit code, stdout and stderr.</summary>
+    public static (int code, string stdout, string stderr) RunCli(params string[] args)
+    {
+        var (o, e) = (Console.Out, Console.Error);
+        var so = new StringWriter();
+        var se = new StringWriter();
+        Console.SetOut(so);
+        Console.SetError(se);
+        try
+        {
+            return (Telescope.Cli.TelescopeCli.Run(args), so.ToString(), se.ToString());
+        }
+        finally
+        {
+            Console.SetOut(o);
+            Console.SetError(e);
+        }
+    }
+}
