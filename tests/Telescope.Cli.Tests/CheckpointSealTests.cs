@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Telescope.Experiments.Hosting;
 using Telescope.Frames;
-using Telescope.Studies;
+using Telescope.Hosting;
 using Telescope.Telescoping;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Optim;
-using Telescope.Studies;
+using Telescope.Hosting;
 using Telescope.Telescoping;
 using Telescope.Tensors;
 using Telescope.Training;
