@@ -105,8 +105,26 @@ module StudyFigures =
                                 )
             ]
 
+        // legend keys for the two line styles (no data: they only explain solid and dotted)
+        let keys =
+            [
+                for label, dash in
+                    [
+                        "solid: |f − f̃| (telescoped)", "solid"
+                        "dotted: |f − f_lin| (linearised)", "dot"
+                    ] ->
+                    Scatter(
+                        x = ([]: float list),
+                        y = ([]: float list),
+                        mode = "lines",
+                        name = label,
+                        legendgroup = "line style",
+                        line = Line(color = "#444", dash = dash)
+                    )
+            ]
+
         Chart.Plot(
-            traces,
+            traces @ keys,
             Layout(
                 title = title,
                 xaxis = logX "learning rate",
@@ -242,6 +260,11 @@ module StudyFigures =
 
         lead, errors @ accuracy
 
+    /// What the per-run panels' line styles and colours mean (they carry no legend of their own).
+    [<Literal>]
+    let ApproximationGridNote =
+        "Per setting and learning rate, on shared axes: errors (solid |f − f̃|, dotted |f − f_lin|), then test accuracy (blue f, orange f̃, green f_lin)"
+
     /// Every chart of the approximation figure, in order (for pages that stack charts).
     let approximationCharts (rows: Row list) =
         let lead, grid = approximationSections rows
@@ -255,11 +278,6 @@ module StudyFigures =
             html
             "Telescoping lens: approximation quality (Figs 2, 7, 8)"
             caption
-            [
-                "", true, lead
-                "Per setting and learning rate, on shared axes: errors (solid |f − f̃|, dotted |f − f_lin|), then test accuracy (blue f, orange f̃, green f_lin)",
-                true,
-                grid
-            ]
+            [ "", true, lead; ApproximationGridNote, true, grid ]
 
         Path.GetFileName html

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Telescope;
 using Xunit;
 
 namespace Telescope.Cli.Tests;
@@ -52,6 +53,16 @@ public class FirstHourTests
     }
 
     [Fact]
+    public void Readme_builds_the_docs_with_one_script_and_no_placeholder()
+    {
+        var readme = File.ReadAllText(Repo.Path_("README.md"));
+        Assert.Contains("`scripts/build-docs.sh [OUT]`", readme);
+        Assert.True(File.Exists(Repo.Path_("scripts", "build-docs.sh")));
+        Assert.DoesNotContain("<library projects>", readme);
+        Assert.DoesNotContain("ci-setup.d", readme);
+    }
+
+    [Fact]
     public void The_comparison_fails_when_readme_and_ci_differ()
     {
         // must-fail control: a set-up step before the command, or a different command, is caught
@@ -67,5 +78,87 @@ public class FirstHourTests
         Assert.NotEqual(readme, ci);
         Assert.Contains("bash scripts/setup.sh", before);
         Assert.DoesNotMatch(@"^(#!|set |export )", "bash scripts/setup.sh");
+    }
+}
+
+/// <summary>The smaller stumbling blocks of a first hour (issue 26), each pinned.</summary>
+public class FirstHourPointsTests
+{
+    [Fact]
+    public void A_mistyped_option_gets_the_nearest_one_suggested()
+    {
+        var (code, _, err) = Repo.Cli("study", "approximation", "--step", "20", "--dry-run");
+        Assert.Equal(2, code);
+        Assert.Contains("'--step'", err);
+        Assert.Contains("did you mean `--steps`?", err);
+        Assert.Single(err.Trim().Split('\n'));
+        // control: an option nothing resembles gets no suggestion
+        var (code2, _, err2) = Repo.Cli("study", "approximation", "--zzzzzzzz", "--dry-run");
+        Assert.Equal(2, code2);
+        Assert.DoesNotContain("did you mean", err2);
+    }
+
+    [Theory]
+    [InlineData("--step", "--steps")]
+    [InlineData("--seeds", "--seed")]
+    [InlineData("--optimiser", "--optimizer")]
+    [InlineData("--lr", "--lr")]
+    public void Nearest_names_the_closest_option(string typed, string expected) =>
+        Assert.Equal(
+            expected,
+            TelescopeCli.Nearest(typed, ["--seed", "--steps", "--lr", "--optimizer", "--width"])
+        );
+
+    [Theory]
+    [InlineData("kitten", "sitting", 3)] // the textbook pair
+    [InlineData("", "abc", 3)]
+    [InlineData("flaw", "lawn", 2)]
+    [InlineData("same", "same", 0)]
+    public void Edit_distance_is_levenshtein(string a, string b, int d)
+    {
+        Assert.Equal(d, TelescopeCli.EditDistance(a, b));
+        Assert.Equal(d, TelescopeCli.EditDistance(b, a));
+    }
+
+    [Fact]
+    public void Nearest_refuses_far_names() =>
+        Assert.Null(TelescopeCli.Nearest("--abc", ["--steps", "--width"]));
+
+    [Fact]
+    public void The_optimizer_help_lists_every_name_the_parser_accepts()
+    {
+        var (code, help, _) = Repo.Cli("study", "approximation", "--help");
+        Assert.Equal(0, code);
+        var line = help.Split('\n').First(l => l.TrimStart().StartsWith("--optimizer"));
+        foreach (var name in Telescope.Optim.OptimizerSpec.ShortNames)
+        {
+            Assert.Matches($@"\b{name}\b", line);
+            // and the parser takes it
+            Telescope.Optim.OptimizerSpec.ParseKind(name);
+        }
+        var e = Assert.Throws<ArgumentException>(() =>
+            Telescope.Optim.OptimizerSpec.ParseKind("nope")
+        );
+        foreach (var name in Telescope.Optim.OptimizerSpec.ShortNames)
+            Assert.Contains(name, e.Message);
+    }
+
+    [Fact]
+    public void Observation_prints_its_coordinates_as_columns()
+    {
+        var o = new Observation("path_error", 0.25, Step: 3, Split: "test")
+            .At("alpha", 0.5)
+            .At("layer", "1");
+        var s = o.ToString();
+        Assert.DoesNotContain("z__", s);
+        Assert.DoesNotContain("ReadOnlyArray", s);
+        Assert.Equal(
+            "Observation { Quantity = path_error, Value = 0.25, Step = 3, Split = test, Coordinates = [alpha=0.5, layer=1] }",
+            s
+        );
+        Assert.Equal(
+            "Observation { Quantity = loss, Value = 1 }",
+            new Observation("loss", 1.0).ToString()
+        );
     }
 }
