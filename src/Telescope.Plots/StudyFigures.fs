@@ -105,7 +105,10 @@ module StudyFigures =
                                 )
             ]
 
-        // legend keys for the two line styles (no data: they only explain solid and dotted)
+        // legend keys for the two line styles: one point with no value each (plotly.js leaves a trace without
+        // points out of the legend), so they only explain solid and dotted
+        let keyX = runs |> List.map lrOf |> List.tryHead |> Option.toList
+
         let keys =
             [
                 for label, dash in
@@ -114,8 +117,8 @@ module StudyFigures =
                         "dotted: |f − f_lin| (linearised)", "dot"
                     ] ->
                     Scatter(
-                        x = ([]: float list),
-                        y = ([]: float list),
+                        x = keyX,
+                        y = (keyX |> List.map (fun _ -> (null: obj))),
                         mode = "lines",
                         name = label,
                         legendgroup = "line style",
