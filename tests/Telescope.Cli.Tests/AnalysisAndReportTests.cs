@@ -194,6 +194,9 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
             System.Net.WebUtility.HtmlEncode(Telescope.Plots.StudyFigures.ApproximationGridNote),
             html
         );
+        // the lead panels' legends say what solid and dotted mean
+        Assert.Contains("solid: |f − f̃| (telescoped)", html);
+        Assert.Contains("dotted: |f − f_lin| (linearised)", html);
 
         var page = BrowserCheck.Open(report);
         var shot = Path.Combine(Repo.Artifacts, "report.png");
