@@ -23,7 +23,7 @@ index: 1
 # Getting started in F#
 
 Telescope.Analytics trains small networks with the **telescoping lens**: every optimiser step also updates the
-telescoped model f̃_t = f̃_{t−1} + ∇f_{θ_{t−1}}ᵀΔθ_t, and the run is recorded as tidy rows (one observation per
+telescoped model $\tilde f_t = \tilde f_{t-1} + \nabla f_{\theta_{t-1}}^\top \Delta\theta_t$, and the run is recorded as tidy rows (one observation per
 row). In a script, reference the package from a local feed packed by `scripts/pack.sh`: the script starts
 with `#i "nuget: /path/to/feed"` and `#r "nuget: Telescope.Analytics, 0.1.0"` (this page is evaluated against
 the repository's own build instead).

@@ -23,8 +23,8 @@ index: 2
 # Kernels and smoothers
 
 Each telescoped step is a kernel step: for SGD on squared loss,
-∇f_{θ_{t−1}}(x)ᵀΔθ_t = −(γ/b) Σ_{i∈B} K_{t−1}(x, x_i)(f(x_i) − y_i), with the empirical tangent kernel
-K_θ(x, x′) = ∇f_θ(x)ᵀ∇f_θ(x′). `Telescope.Kernels.Ntk` computes it for any network (structured per-layer products,
+$\nabla f_{\theta_{t-1}}(x)^\top\Delta\theta_t = -\frac{\gamma}{b} \sum_{i\in B} K_{t-1}(x, x_i)\,(f(x_i) - y_i)$, with the empirical tangent kernel
+$K_\theta(x, x') = \nabla f_\theta(x)^\top\nabla f_\theta(x')$. `Telescope.Kernels.Ntk` computes it for any network (structured per-layer products,
 explicit Jacobians, or a per-example loop; all exact):
 *)
 open TorchSharp

@@ -22,14 +22,16 @@ index: 1
 (**
 # The telescoping model
 
-Training moves the parameters θ_0 → θ_1 → … → θ_T. The **telescoping model** writes the network's change as the
+Training moves the parameters $\theta_0 \to \theta_1 \to \dots \to \theta_T$. The **telescoping model** writes the network's change as the
 sum of first-order steps,
 
-f̃_t(x) = f̃_{t−1}(x) + ∇f_{θ_{t−1}}(x)ᵀ (θ_t − θ_{t−1}),  f̃_0 = f_{θ_0},
+$$
+\tilde f_t(x) = \tilde f_{t-1}(x) + \nabla f_{\theta_{t-1}}(x)^\top (\theta_t - \theta_{t-1}),\qquad \tilde f_0 = f_{\theta_0},
+$$
 
-so it stays close to the network f_t when each step is small, whereas the **linearised model**
-f_lin,t(x) = f_{θ_0}(x) + ∇f_{θ_0}(x)ᵀ(θ_t − θ_0) keeps the kernel of initialisation. Every run records both errors,
-`telescoping_error` = mean|f_t − f̃_t| and `linearised_error` = mean|f_t − f_lin,t|, per split:
+so it stays close to the network $f_t$ when each step is small, whereas the **linearised model**
+$f_{\mathrm{lin},t}(x) = f_{\theta_0}(x) + \nabla f_{\theta_0}(x)^\top(\theta_t - \theta_0)$ keeps the kernel of initialisation. Every run records both errors,
+`telescoping_error` = $\operatorname{mean}|f_t - \tilde f_t|$ and `linearised_error` = $\operatorname{mean}|f_t - f_{\mathrm{lin},t}|$, per split:
 *)
 open Telescope.FSharp
 

@@ -24,7 +24,7 @@ index: 3
 
 `Telescope.Theory` holds the closed forms of the thesis chapters next to simulators with the same signature, so each
 result is checked as a **property**: for every premise drawn at random, closed form and simulation agree. For the
-sigmoid of a balanced two-layer mode (R10), R(t) = S / (1 + (S/R₀ − 1)e^(−2λSt)):
+sigmoid of a balanced two-layer mode (R10), $R(t) = S \,/\, \bigl(1 + (S/R_0 - 1)\,e^{-2\lambda S t}\bigr)$:
 *)
 open Telescope.Theory
 

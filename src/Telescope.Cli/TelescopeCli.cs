@@ -46,6 +46,70 @@ public static class TelescopeCli
                 }
         );
 
+    /// <summary>
+    /// For an unrecognised <c>--option</c>: " — did you mean `--x`?" naming the command's option nearest to it
+    /// (<see cref="Nearest"/>), or nothing.
+    /// </summary>
+    private static string Suggestion(
+        string message,
+        System.CommandLine.Parsing.CommandResult command
+    )
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(
+            message,
+            @"^Unrecognized command or argument '(--[^']+)'"
+        );
+        if (!m.Success)
+            return "";
+        var names = new List<string>();
+        for (
+            var c = command;
+            c is not null;
+            c = c.Parent as System.CommandLine.Parsing.CommandResult
+        )
+            names.AddRange(c.Command.Options.Select(o => o.Name));
+        return Nearest(m.Groups[1].Value, names) is { } near ? $" — did you mean `{near}`?" : "";
+    }
+
+    /// <summary>
+    /// The name among <paramref name="names"/> closest to <paramref name="typed"/> in edit distance
+    /// (insertions, deletions, substitutions), if that distance is at most 2 and at most a third of the typed
+    /// length; ties go to the first name.
+    /// </summary>
+    public static string? Nearest(string typed, IEnumerable<string> names)
+    {
+        string? best = null;
+        int bestD = int.MaxValue;
+        foreach (var n in names)
+        {
+            var d = EditDistance(typed, n);
+            if (d < bestD)
+                (best, bestD) = (n, d);
+        }
+        return bestD <= Math.Min(2, typed.Length / 3) ? best : null;
+    }
+
+    /// <summary>Levenshtein distance.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diag = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int up = row[j];
+                row[j] = Math.Min(
+                    Math.Min(row[j] + 1, row[j - 1] + 1),
+                    diag + (a[i - 1] == b[j - 1] ? 0 : 1)
+                );
+                diag = up;
+            }
+        }
+        return row[b.Length];
+    }
+
     private static string OneLine(string s) =>
         string.Join(
             " ",
@@ -78,7 +142,7 @@ public static class TelescopeCli
         {
             // one line: every parse error, with .NET type names spelled as a reader says them
             Console.Error.WriteLine(
-                $"telescope: {string.Join("; ", parse.Errors.Select(e => Plain(e.Message)))} (see `telescope --help`)"
+                $"telescope: {string.Join("; ", parse.Errors.Select(e => Plain(e.Message) + Suggestion(e.Message, parse.CommandResult)))} (see `telescope --help`)"
             );
             return BadInput;
         }

@@ -174,6 +174,22 @@ module Report =
                 FrameFigures.seedBands "mean over seeds" (varying frame) false false "mean" frame
             ]
 
+    /// What the line styles and colours of a table's small multiples mean, when the panels themselves carry no
+    /// legend (the approximation study's per-run panels).
+    let legendNote (table: string) : string option =
+        let h = header table
+
+        if isTidy h then
+            use r = new StreamReader(table)
+            r.ReadLine() |> ignore
+
+            match r.ReadLine() with
+            | null -> None
+            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" -> Some StudyFigures.ApproximationGridNote
+            | _ -> None
+        else
+            None
+
     /// The charts of one table (empty for tables that are only summarised).
     let chartsFor (table: string) : PlotlyChart list =
         let h = header table
@@ -345,7 +361,11 @@ module Report =
             .ToString()
 
     let private style =
-        "body{font-family:sans-serif;margin:1.5em;max-width:1100px} .dim{color:#777;font-weight:normal}"
+        "body{font-family:sans-serif;margin:1.5em} .dim{color:#777;font-weight:normal}"
+        // figures side by side, wrapping; each figure's tool bar sits in a strip above the plot, clear of its title
+        + " .grid{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-start}"
+        + " .figure{position:relative;padding-top:28px} .figure .modebar{top:-26px !important}"
+        + " .legend-note{color:#555;font-size:0.9em;margin:0.3em 0}"
         + " table.summary{border-collapse:collapse;font-size:0.85em;margin-bottom:1em} table.summary td,table.summary th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
         + " dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:0.9em} dt{font-weight:bold} dd{margin:0;word-break:break-all}"
         + " pre{background:#f6f6f6;padding:0.5em;font-size:0.8em;overflow:auto} section{border-top:2px solid #ddd;margin-top:2em}"
@@ -371,12 +391,24 @@ module Report =
 
             for t in s.Tables do
                 body.Append(summaryHtml t) |> ignore
+                let charts = chartsFor t
 
-                for c in chartsFor t do
-                    figures <- figures + 1
+                if not (List.isEmpty charts) then
+                    match legendNote t with
+                    | Some note ->
+                        body.Append("<p class=\"legend-note\">").Append(enc note).Append("</p>\n")
+                        |> ignore
+                    | None -> ()
 
-                    body.Append("<div class=\"figure\">").Append(Offline.chartDiv c).Append("</div>\n")
-                    |> ignore
+                    body.Append("<div class=\"grid\">\n") |> ignore
+
+                    for c in charts do
+                        figures <- figures + 1
+
+                        body.Append("<div class=\"figure\">").Append(Offline.chartDiv c).Append("</div>\n")
+                        |> ignore
+
+                    body.Append("</div>\n") |> ignore
 
             body.Append("</section>\n") |> ignore
 

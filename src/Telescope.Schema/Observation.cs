@@ -59,6 +59,34 @@ public readonly record struct Observation(
     public override int GetHashCode() =>
         HashCode.Combine(Quantity, Value, Step, Split, Example, Output, ClosedForm);
 
+    /// <summary>
+    /// The fields that are set, coordinates as <c>column=cell</c> pairs: <c>Observation { Quantity = loss, Value = 0.5,
+    /// Step = 3, Split = test, Coordinates = [alpha=0.25, layer=1] }</c>.
+    /// </summary>
+    private bool PrintMembers(System.Text.StringBuilder b)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        b.Append("Quantity = ")
+            .Append(Quantity)
+            .Append(", Value = ")
+            .Append(Value.ToString("R", inv));
+        if (Step is { } t)
+            b.Append(", Step = ").Append(t.ToString("R", inv));
+        if (Split is { } s)
+            b.Append(", Split = ").Append(s);
+        if (Example is { } e)
+            b.Append(", Example = ").Append(e);
+        if (Output is { } o)
+            b.Append(", Output = ").Append(o);
+        if (ClosedForm is { } c)
+            b.Append(", ClosedForm = ").Append(c.ToString("R", inv));
+        if (Coordinates is { Count: > 0 } cs)
+            b.Append(", Coordinates = [")
+                .AppendJoin(", ", cs.Select(kv => $"{kv.Key}={kv.Value}"))
+                .Append(']');
+        return true;
+    }
+
     /// <summary>The cell of the row-level coordinate <paramref name="column"/>, or null when this row does not set it.</summary>
     public string? Coordinate(string column)
     {

@@ -186,6 +186,17 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         Assert.Contains("run.json", html);
         Assert.Contains("approximation.csv", html);
         Assert.DoesNotMatch(new Regex("<script[^>]+src="), html); // plotly.js is inlined
+        // panels side by side in wrapping grids, the tool bar in a strip above each plot (clear of its title),
+        // and the approximation panels' line styles and colours said once above them
+        Assert.Contains("<div class=\"grid\">", html);
+        Assert.Contains(".figure .modebar{top:-26px", html);
+        Assert.Contains(
+            System.Net.WebUtility.HtmlEncode(Telescope.Plots.StudyFigures.ApproximationGridNote),
+            html
+        );
+        // the lead panels' legends say what solid and dotted mean
+        Assert.Contains("solid: |f − f̃| (telescoped)", html);
+        Assert.Contains("dotted: |f − f_lin| (linearised)", html);
 
         var page = BrowserCheck.Open(report);
         var shot = Path.Combine(Repo.Artifacts, "report.png");

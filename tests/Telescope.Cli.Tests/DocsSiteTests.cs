@@ -3,54 +3,34 @@ using Xunit;
 namespace Telescope.Cli.Tests;
 
 /// <summary>
-/// The documentation site (docs/site/, literate .fsx pages) builds with <c>fsdocs build --eval</c> into a
-/// temporary folder against the Release build: every page exists and shows the output of its evaluated code,
-/// and the API reference is generated from the XML docs. <c>fsdocs-tool</c> is installed into a folder under
-/// the temp directory when missing.
+/// The documentation site (docs/site/, literate .fsx pages) builds with <c>scripts/build-docs.sh</c> (the README's
+/// one command: fsdocs-tool and KaTeX fetched once into the data cache) into a temporary folder against the Release
+/// build: every page exists and shows the output of its evaluated code, the API reference is generated from the XML
+/// docs, and the site works opened from disk — relative links only, the project's name as title, no placeholder,
+/// nothing from the network, the maths typeset by the vendored KaTeX (checked in headless Chromium).
 /// </summary>
 public sealed class DocsSiteTests : IDisposable
 {
-    private const string FsdocsVersion = "22.2.0";
-    private readonly string _out = Repo.TempDir("telescope-site");
+    private readonly string _out = Path.Combine(Repo.TempDir("telescope-site"), "docs");
 
     public void Dispose()
     {
         try
         {
-            Directory.Delete(_out, true);
+            Directory.Delete(Path.GetDirectoryName(_out)!, true);
         }
         catch (IOException) { }
     }
 
-    /// <summary>The library projects the API reference covers (the packages of scripts/pack.sh).</summary>
-    public static readonly string[] Projects =
-    [
-        "src/Telescope.Schema/Telescope.Schema.csproj",
-        "src/Telescope.Core/Telescope.Core.csproj",
-        "src/Telescope.Frames/Telescope.Frames.csproj",
-        "src/Telescope.Frames.Parquet/Telescope.Frames.Parquet.csproj",
-        "src/Telescope.Theory/Telescope.Theory.csproj",
-        "src/Telescope.Plots/Telescope.Plots.fsproj",
-        "src/Telescope.FSharp/Telescope.FSharp.fsproj",
-    ];
-
-    private static string InstallFsdocs()
-    {
-        var tools = Path.Combine(Path.GetTempPath(), "telescope-tools", "fsdocs-" + FsdocsVersion);
-        var exe = Path.Combine(tools, "fsdocs");
-        if (!File.Exists(exe))
-        {
-            var (code, o, e) = Repo.Exec(
-                "dotnet",
-                ["tool", "install", "--tool-path", tools, "fsdocs-tool", "--version", FsdocsVersion]
-            );
-            Assert.True(
-                code == 0 && File.Exists(exe),
-                $"installing fsdocs-tool failed ({code}):\n{o}\n{e}"
-            );
-        }
-        return exe;
-    }
+    /// <summary>The library projects the API reference covers, as scripts/build-docs.sh lists them.</summary>
+    public static string[] Projects() =>
+        System
+            .Text.RegularExpressions.Regex.Match(
+                File.ReadAllText(Repo.Path_("scripts", "build-docs.sh")),
+                @"projects=\((?<list>[^)]*)\)"
+            )
+            .Groups["list"]
+            .Value.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>
     /// Each page and a piece of the output its evaluated code prints (never in its source: fsdocs exits 0 and
@@ -70,27 +50,18 @@ public sealed class DocsSiteTests : IDisposable
     public void SiteBuildsWithEvaluatedPagesAndApiReference()
     {
         var (code, o, e) = Repo.Exec(
-            InstallFsdocs(),
-            [
-                "build",
-                "--input",
-                "docs/site",
-                "--output",
-                _out,
-                "--eval",
-                "--strict",
-                "--clean",
-                "--properties",
-                "Configuration=Release",
-                "--projects",
-                .. Projects,
-            ],
-            timeoutMs: 600_000,
+            "bash",
+            [Repo.Path_("scripts", "build-docs.sh"), _out],
+            timeoutMs: 900_000,
             cwd: Repo.Root,
-            env: new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" }
+            env: new Dictionary<string, string> { ["TELESCOPE_DOCS_NO_BUILD"] = "1" }
         );
         var log = o + e;
-        Assert.True(code == 0, $"fsdocs build exited {code}:\n{log}");
+        Assert.True(code == 0, $"scripts/build-docs.sh exited {code}:\n{log}");
+        // a quiet log: no stack trace, one summary line
+        Assert.DoesNotContain("   at ", log);
+        Assert.Contains("build-docs: ", log);
+        Assert.True(log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 5, log);
         foreach (var (page, evaluated) in Pages)
         {
             var path = Path.Combine(_out, page);
@@ -118,5 +89,52 @@ public sealed class DocsSiteTests : IDisposable
             "HTML for notebooks",
             File.ReadAllText(Path.Combine(reference, "telescope-frames-notebookhtml.html"))
         );
+        // opened from disk: relative links, the project's name, no placeholder, nothing from the network
+        foreach (var f in Directory.GetFiles(_out, "*.html", SearchOption.AllDirectories))
+        {
+            var html = File.ReadAllText(f);
+            var name = Path.GetRelativePath(_out, f);
+            Assert.DoesNotMatch(@"(href|src)=""/[^/]", html);
+            Assert.DoesNotContain("{{", html);
+            Assert.DoesNotMatch(@"<(script|link)[^>]+(src|href)=""https?:", html);
+            Assert.Contains("| Telescope.Analytics</title>", html);
+            foreach (
+                System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(
+                    html,
+                    @"(?:href|src)=""(?<u>[^""#:?]+)[""#?]"
+                )
+            )
+            {
+                // known: fsdocs 22.2.0 cross-links some API entities to pages it does not generate (for example
+                // reference/telescope-theory-derivative.html); the site's own links are all checked
+                if (m.Groups["u"].Value.StartsWith("../reference/telescope-"))
+                    continue;
+                var target = Path.GetFullPath(
+                    Path.Combine(Path.GetDirectoryName(f)!, m.Groups["u"].Value)
+                );
+                Assert.True(
+                    File.Exists(target) || Directory.Exists(target),
+                    $"{name}: link {m.Groups["u"].Value} points at nothing"
+                );
+            }
+        }
+        Assert.True(File.Exists(Path.Combine(_out, "LICENSE.txt")));
+        Assert.Contains(
+            @"<span class=""math"">",
+            File.ReadAllText(Path.Combine(_out, "telescoping.html"))
+        );
+        // in headless Chromium from file://: no request leaves the site, no console error, the maths typeset
+        var site = new Uri(_out + "/").AbsoluteUri;
+        var shot = BrowserCheck.Open(Path.Combine(_out, "telescoping.html"), settleMs: 3_000);
+        Assert.Empty(shot.ConsoleErrors);
+        Assert.Empty(shot.Requests.Where(r => !r.StartsWith(site)));
+        File.WriteAllBytes(
+            Path.Combine(Repo.Artifacts, "docs-site-telescoping.png"),
+            shot.Screenshot
+        );
+        var index = BrowserCheck.Open(Path.Combine(_out, "index.html"), settleMs: 3_000);
+        Assert.Empty(index.ConsoleErrors);
+        Assert.Empty(index.Requests.Where(r => !r.StartsWith(site)));
+        File.WriteAllBytes(Path.Combine(Repo.Artifacts, "docs-site-index.png"), index.Screenshot);
     }
 }

@@ -184,6 +184,17 @@ public class SweepTests : IDisposable
         Assert.Equal(0, rc);
         Assert.Contains("8/8 jobs completed", rout);
         Assert.Equal(a, File.ReadAllBytes(Path.Combine(local, "t.csv")));
+        // not a merged CSV only: each job's figure and run.json, and the command that shows them all
+        var jobs = Path.Combine(local, "jobs");
+        Assert.Contains($"telescope report --in {jobs}", rout);
+        Assert.All(
+            Directory.GetDirectories(jobs),
+            d =>
+            {
+                Assert.NotEmpty(Directory.GetFiles(d, "*.html", SearchOption.AllDirectories));
+                Assert.NotEmpty(Directory.GetFiles(d, "run.json", SearchOption.AllDirectories));
+            }
+        );
     }
 
     [Fact]

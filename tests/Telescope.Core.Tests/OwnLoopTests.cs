@@ -252,6 +252,7 @@ public sealed class OwnLoopTests
                 RecordEvery = 0,
                 UpdateRule = rule,
                 Attribution = true,
+                InvPhiSource = () => opt.LastInvPhi,
             }
         );
         var x = train.Inputs(ScalarType.Float64, CPU);
@@ -273,7 +274,7 @@ public sealed class OwnLoopTests
                 )
                 .backward();
             double lr = opt.Apply(ps);
-            lens.Step(new StepInfo(b, lr, InvPhi: opt.LastInvPhi));
+            lens.Step(new StepInfo(b, lr));
         }
         using var attr = lens.Attribution();
         var change = lens.Telescoped.Minus(lens.Initial);
@@ -491,21 +492,45 @@ public sealed class OwnLoopTests
             TelescopeRecorder.Attach(net, probe, new RecorderOptions { Attribution = true })
         );
         Assert.Contains("UpdateRule", e.Message);
-        using var lens = TelescopeRecorder.Attach(
+        // Adam without a source of φ_t: refused at Attach, before any step is taken
+        foreach (var kind in new[] { OptimizerKind.Adam, OptimizerKind.AdamW })
+        foreach (var (smoother, attribution) in new[] { (false, true), (true, false) })
+        {
+            var n = Assert.Throws<NotSupportedException>(() =>
+                TelescopeRecorder.Attach(
+                    net,
+                    probe,
+                    new RecorderOptions
+                    {
+                        Attribution = attribution,
+                        Smoother = smoother,
+                        UpdateRule = new OptimizerSpec(kind, 0.01),
+                    }
+                )
+            );
+            Assert.Contains("φ_t", n.Message);
+            Assert.Contains("InvPhiSource", n.Message);
+        }
+        // control: the same request with a source attaches, and SGD needs none
+        using var withSource = TelescopeRecorder.Attach(
             net,
             probe,
             new RecorderOptions
             {
                 Attribution = true,
                 UpdateRule = new OptimizerSpec(OptimizerKind.Adam, 0.01),
+                InvPhiSource = () => [],
             }
         );
-        var opt = torch.optim.Adam(net.Parameters, 0.01);
-        opt.zero_grad();
-        net.Forward(train.Inputs(ScalarType.Float64, CPU)).sum().backward();
-        opt.step();
-        var n = Assert.Throws<NotSupportedException>(() => lens.Step([0, 1, 2], 0.01));
-        Assert.Contains("φ_t", n.Message);
+        using var lens = TelescopeRecorder.Attach(
+            net,
+            probe,
+            new RecorderOptions
+            {
+                Attribution = true,
+                UpdateRule = new OptimizerSpec(OptimizerKind.Sgd, 0.01),
+            }
+        );
         Assert.Throws<ArgumentException>(() => lens.Step());
     }
 }

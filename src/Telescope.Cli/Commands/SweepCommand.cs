@@ -113,6 +113,10 @@ public static class SweepCommand
             Console.WriteLine(
                 $"sweep {s.Name}: {outcome.Jobs.Count - outcome.Incomplete.Count}/{outcome.Jobs.Count} jobs completed; merged table {outcome.Table}"
             );
+            if (outcome.Jobs.Count > 0 && Path.GetDirectoryName(outcome.Jobs[0].Dir(outDir)) is { } jobsDir)
+                Console.WriteLine(
+                    $"sweep {s.Name}: each job's figure, table and run.json are in {jobsDir}/<job>/; all on one page: telescope report --in {jobsDir}"
+                );
             foreach (var f in outcome.Incomplete)
                 Console.Error.WriteLine(
                     $"telescope: job {f.Id} did not complete; see {Path.Combine(f.Dir(outDir), "job.log")}"

@@ -44,7 +44,14 @@ public static class NativeLibraries
     /// Runs when Telescope.Core is first touched: hands TorchSharp's P/Invokes our loaded library, and makes
     /// an unhandled <see cref="NativeLoadException"/> end any host as one line on stderr with exit code 3.
     /// </summary>
+    // CA2255 warns that module initialisers belong to applications: this one is deliberate — the native
+    // resolver must be in place before any host (CLI, tests, scripts, a user's program) touches TorchSharp.
     [ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage(
+        "Usage",
+        "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
+        Justification = "The native resolver must be registered before any host touches TorchSharp."
+    )]
     internal static void Initialize()
     {
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>

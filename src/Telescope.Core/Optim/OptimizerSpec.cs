@@ -78,6 +78,17 @@ public sealed record OptimizerSpec(
             _ => "adamw",
         };
 
+    /// <summary>Every short name <see cref="ParseKind"/> accepts (besides the aliases heavy-ball and ema-momentum).</summary>
+    public static readonly IReadOnlyList<string> ShortNames =
+    [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "ema",
+        "adam",
+        "adamw",
+    ];
+
     /// <summary>Parse a short name (the inverse of <see cref="Name"/>).</summary>
     public static OptimizerKind ParseKind(string name) =>
         name.Trim().ToLowerInvariant() switch
@@ -89,7 +100,7 @@ public sealed record OptimizerSpec(
             "adam" => OptimizerKind.Adam,
             "adamw" => OptimizerKind.AdamW,
             _ => throw new ArgumentException(
-                $"unknown optimizer '{name}': expected sgd, momentum, nesterov, ema, adam or adamw"
+                $"unknown optimizer '{name}': expected {string.Join(", ", ShortNames)}"
             ),
         };
 }

@@ -62,6 +62,15 @@ public sealed record RecorderOptions
 
     /// <summary>Steps whose per-step attribution a_t(x, z_i) is kept as well (<c>[N, k, n]</c> each).</summary>
     public IReadOnlySet<long>? AttributionSteps { get; init; }
+
+    /// <summary>
+    /// Adam/AdamW with <see cref="Smoother"/> or <see cref="Attribution"/>: where each step's 1/φ_t comes from, read
+    /// after the step (the library's optimiser: <c>() =&gt; optimizer.LastInvPhi</c>); a step's
+    /// <see cref="StepInfo.InvPhi"/> overrides it. Adam is not linear in the gradients, so without φ_t neither is
+    /// defined, and <c>Attach</c> refuses them — TorchSharp's <c>torch.optim.Adam</c> does
+    /// not expose φ_t.
+    /// </summary>
+    public Func<IReadOnlyList<Tensor?>>? InvPhiSource { get; init; }
 }
 
 /// <summary>What the user's loop knows about the step it just took; every member is optional.</summary>
@@ -155,6 +164,14 @@ public sealed class TelescopeRecorder : IDisposable
         if ((o.Smoother || o.Attribution) && o.UpdateRule is null)
             throw new ArgumentException(
                 "the smoother and attribution re-express Δθ_t through the optimiser's update rule: set RecorderOptions.UpdateRule to the rule your optimiser applies (for torch.optim.SGD(lr) that is new OptimizerSpec(OptimizerKind.Sgd, lr))"
+            );
+        if (
+            (o.Smoother || o.Attribution)
+            && o.UpdateRule?.Kind is OptimizerKind.Adam or OptimizerKind.AdamW
+            && o.InvPhiSource is null
+        )
+            throw new NotSupportedException(
+                "the smoother and attribution under Adam/AdamW need 1/φ_t at every step: set RecorderOptions.InvPhiSource (the library's Optimizer: () => optimizer.LastInvPhi); TorchSharp's torch.optim.Adam does not expose φ_t — attribute by batch instead (the step's ∇f(x)ᵀΔθ_t, f̃'s increment)"
             );
         if (o.UpdateRule is { } rule && rule.Problems().ToList() is { Count: > 0 } ps)
             throw new ArgumentException(string.Join("; ", ps));
@@ -293,8 +310,11 @@ public sealed class TelescopeRecorder : IDisposable
                             .to_type(ScalarType.Float64)
                     );
             }
-        _smoother?.Step(t, lr, _thetaPrev, info.Batch!, info.InvPhi);
-        _attribution?.Step(t, lr, _thetaPrev, info.Batch!, info.InvPhi, inc);
+        var invPhi =
+            info.InvPhi
+            ?? (_smoother is null && _attribution is null ? null : _o.InvPhiSource?.Invoke());
+        _smoother?.Step(t, lr, _thetaPrev, info.Batch!, invPhi);
+        _attribution?.Step(t, lr, _thetaPrev, info.Batch!, invPhi, inc);
         _fTel.PlusInPlace(inc);
         StepCount = t;
 

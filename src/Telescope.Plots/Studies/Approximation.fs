@@ -106,8 +106,29 @@ module Approximation =
                                 )
             ]
 
+        // legend keys for the two line styles: one point with no value each (plotly.js leaves a trace without
+        // points out of the legend), so they only explain solid and dotted
+        let keyX = runs |> List.map lrOf |> List.tryHead |> Option.toList
+
+        let keys =
+            [
+                for label, dash in
+                    [
+                        "solid: |f − f̃| (telescoped)", "solid"
+                        "dotted: |f − f_lin| (linearised)", "dot"
+                    ] ->
+                    Scatter(
+                        x = keyX,
+                        y = (keyX |> List.map (fun _ -> (null: obj))),
+                        mode = "lines",
+                        name = label,
+                        legendgroup = "line style",
+                        line = Line(color = "#444", dash = dash)
+                    )
+            ]
+
         Chart.Plot(
-            traces,
+            traces @ keys,
             Layout(
                 title = title,
                 xaxis = logX "learning rate",
@@ -243,6 +264,11 @@ module Approximation =
 
         lead, errors @ accuracy
 
+    /// What the per-run panels' line styles and colours mean (they carry no legend of their own).
+    [<Literal>]
+    let ApproximationGridNote =
+        "Per setting and learning rate, on shared axes: errors (solid |f − f̃|, dotted |f − f_lin|), then test accuracy (blue f, orange f̃, green f_lin)"
+
     /// Every chart of the approximation figure, in order (for pages that stack charts).
     let charts (rows: Row list) =
         let lead, grid = sections rows
@@ -256,11 +282,6 @@ module Approximation =
             html
             "Telescoping lens: approximation quality (Figs 2, 7, 8)"
             caption
-            [
-                "", true, lead
-                "Per setting and learning rate, on shared axes: errors (solid |f − f̃|, dotted |f − f_lin|), then test accuracy (blue f, orange f̃, green f_lin)",
-                true,
-                grid
-            ]
+            [ "", true, lead; ApproximationGridNote, true, grid ]
 
         Path.GetFileName html

@@ -204,7 +204,7 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
         ),
         Words<ApproximationParameters>(
             "optimizer",
-            "Restrict to optimiser(s): sgd, momentum, nesterov, adam, adamw.",
+            $"Restrict to optimiser(s): {string.Join(", ", Telescope.Optim.OptimizerSpec.ShortNames)}.",
             "the spec's grid (sgd, adamw, sgd+momentum, sgd+wd, sgd+sigmoid)",
             (c, v) => c with { Optimizers = v }
         ),

@@ -61,7 +61,7 @@ public sealed record LmcConfig
     /// <summary>Seeds (initialisation and trunk data order).</summary>
     public IReadOnlyList<long> Seeds { get; init; } = [0];
 
-    /// <summary>Directory of the Fashion-MNIST IDX files (null: Debian's location).</summary>
+    /// <summary>Directory of the Fashion-MNIST IDX files (null: Debian's location, else fetched into the data cache).</summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>Every problem with this configuration (empty when valid).</summary>

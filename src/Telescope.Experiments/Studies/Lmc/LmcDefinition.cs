@@ -100,7 +100,7 @@ public sealed class LmcDefinition : StudyDefinition<LmcConfig>
         Parameter.Path<LmcConfig>(
             "data",
             "Directory of the Fashion-MNIST IDX files.",
-            Telescope.Data.FashionMnist.DefaultDirectory,
+            Telescope.Data.FashionMnist.DefaultText,
             (c, v) => c with { DataDirectory = v }
         ),
         Seeds<LmcConfig>("seed", c => c.Seeds, (c, v) => c with { Seeds = v }, D),
@@ -128,7 +128,7 @@ public sealed class LmcDefinition : StudyDefinition<LmcConfig>
 
     /// <inheritdoc />
     protected override StudyPlan Build(LmcConfig c, Action<string>? log) =>
-        new(new LmcStudy(c), c.Seeds, "cpu");
+        new(new LmcStudy(c, log), c.Seeds, "cpu");
 
     /// <inheritdoc />
     public override IEnumerable<string> Figures(string table, string outDir, string dataSource) =>

@@ -25,7 +25,7 @@ public sealed class LmcStudy : IStudy
     private readonly Lazy<(FashionMnist.Split train, FashionMnist.Split test)> _data;
 
     /// <summary>A study with a validated configuration (throws <see cref="ArgumentException"/> listing every problem).</summary>
-    public LmcStudy(LmcConfig cfg)
+    public LmcStudy(LmcConfig cfg, Action<string>? log = null)
     {
         var problems = cfg.Problems().ToList();
         if (problems.Count > 0)
@@ -33,8 +33,8 @@ public sealed class LmcStudy : IStudy
         _cfg = cfg;
         _data = new(() =>
             (
-                FashionMnist.Load("train", cfg.DataDirectory),
-                FashionMnist.Load("t10k", cfg.DataDirectory)
+                FashionMnist.Load("train", cfg.DataDirectory, log),
+                FashionMnist.Load("t10k", cfg.DataDirectory, log)
             )
         );
     }
