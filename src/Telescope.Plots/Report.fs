@@ -185,7 +185,7 @@ module Report =
 
             match r.ReadLine() with
             | null -> None
-            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" -> Some StudyFigures.ApproximationGridNote
+            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" -> Some Studies.Approximation.ApproximationGridNote
             | _ -> None
         else
             None

@@ -191,7 +191,7 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         Assert.Contains("<div class=\"grid\">", html);
         Assert.Contains(".figure .modebar{top:-26px", html);
         Assert.Contains(
-            System.Net.WebUtility.HtmlEncode(Telescope.Plots.StudyFigures.ApproximationGridNote),
+            System.Net.WebUtility.HtmlEncode(Telescope.Plots.Studies.Approximation.ApproximationGridNote),
             html
         );
         // the lead panels' legends say what solid and dotted mean
