@@ -46,7 +46,7 @@ public sealed record IdxValues(int[] Dims, double[] Values, IdxType Type)
 
 /// <summary>
 /// Reader and writer of IDX files (LeCun's MNIST format, also Fashion-MNIST): a 4-byte magic <c>00 00 tt nd</c>
-/// (element type tt, nd dimensions), nd big-endian int32 sizes, then the data, big-endian. <see cref="Read"/> takes
+/// (element type tt, nd dimensions), nd big-endian int32 sizes, then the data, big-endian. <see cref="Read(string)"/> takes
 /// unsigned bytes only (the image files); <see cref="ReadValues"/> every type of the format (0x08 ubyte, 0x09 sbyte,
 /// 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64). Gzip-compressed files (<c>.gz</c>, or by their 1f 8b
 /// header) are decompressed on the fly. Every malformed file — missing, wrong magic, unsupported type, truncated, or

@@ -19,7 +19,7 @@ namespace Telescope.Tensors;
 /// Hence: every engine entry point that makes tensors opens a <c>torch.NewDisposeScope()</c> for its temporaries and
 /// moves its results out (<see cref="Models.Network.Forward(Tensor, IReadOnlyList{Tensor})"/>,
 /// <see cref="Models.Network.Tangent"/>, <see cref="Telescoping.Trajectory.Run"/>, the recorder's steps, each training
-/// step); hosts run each study run inside one (<see cref="Studies.StudyRun.Execute"/>); and an entry point keeps its
+/// step); hosts run each study run inside one (<see cref="Hosting.StudyRun.Execute"/>); and an entry point keeps its
 /// arguments alive until it returns (<see cref="KeepAlive(Tensor, IReadOnlyList{Tensor})"/>), since a caller's
 /// temporary argument is referenced by nothing else. Scalars follow the same rule through <see cref="ScalarSafe"/>.
 /// </para>
