@@ -19,6 +19,7 @@ public sealed class CatalogParityTests
         "--parallel",
         "--checkpoint-every",
         "--resume",
+        "--replace",
         "--dry-run",
         "--help",
         "--verbose",

@@ -1,3 +1,5 @@
+using static Telescope.ParameterNames;
+
 namespace Telescope.Data;
 
 /// <summary>
@@ -181,7 +183,7 @@ public static class FashionMnist
         var deb = Directory.GetFiles(work, "*.deb").FirstOrDefault();
         if (exit != 0 || deb is null)
             throw new InvalidDataException(
-                $"cannot fetch Fashion-MNIST: `apt-get download {spec}` failed (exit {exit}): {err}; or install it (apt-get install {DebianPackage}) or pass --data <folder of the IDX files>"
+                $"cannot fetch Fashion-MNIST: `apt-get download {spec}` failed (exit {exit}): {err}; or install it (apt-get install {DebianPackage}) or pass {Option("data")} <folder of the IDX files>"
             );
         return deb;
     }
@@ -226,7 +228,7 @@ public static class FashionMnist
             if (System.IO.File.Exists(plain))
                 return plain;
             throw new FileNotFoundException(
-                $"Fashion-MNIST file {split}-{kind}-ubyte(.gz) not found in {dir}; leave out --data to fetch Debian's {DebianPackage} into the data cache",
+                $"Fashion-MNIST file {split}-{kind}-ubyte(.gz) not found in {dir}; leave out {Option("data")} to fetch Debian's {DebianPackage} into the data cache",
                 gz
             );
         }

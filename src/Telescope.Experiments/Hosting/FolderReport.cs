@@ -20,13 +20,13 @@ public static class FolderReport
     {
         Check(file);
         if (Telescope.Plots.Report.discover(root).IsEmpty)
-            throw new ArgumentException($"--in: no run.json or CSV table under {root}"); // before anything is written
+            throw new ArgumentException($"{Option("in")}: no run.json or CSV table under {root}"); // before anything is written
         // built first (a bad table is refused before the output folder exists), then written under the lock
         var (html, figures) = Telescope.Plots.Report.build(root, title);
         int sections = Telescope.Plots.Report.discover(root).Length;
         using var folder = Telescope.Frames.OutputFolder.Acquire(
             Path.GetDirectoryName(Path.GetFullPath(file))!,
-            "--out"
+            Option("out")
         );
         Check(file); // again under the lock: a study may have written the file meanwhile
         Telescope.Frames.AtomicFile.WriteAllText(file, html);
@@ -41,15 +41,15 @@ public static class FolderReport
     {
         if (Directory.Exists(file))
             throw new Telescope.Frames.OutputFolderException(
-                $"--out '{file}' is a folder; name the HTML file"
+                $"{Option("out")} '{file}' is a folder; name the HTML file"
             );
         if (!file.EndsWith(".html", StringComparison.OrdinalIgnoreCase))
             throw new Telescope.Frames.OutputFolderException(
-                $"--out '{file}': a report is an .html file; name one that ends in .html"
+                $"{Option("out")} '{file}': a report is an .html file; name one that ends in .html"
             );
         if (File.Exists(file) && !IsReport(file))
             throw new Telescope.Frames.OutputFolderException(
-                $"--out '{file}' exists and is not a page written by telescope report (a study's figure?); it is kept — choose another --out"
+                $"{Option("out")} '{file}' exists and is not a page written by telescope report (a study's figure?); it is kept — choose another {Option("out")}"
             );
     }
 

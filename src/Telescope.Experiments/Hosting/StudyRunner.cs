@@ -320,7 +320,7 @@ public static class StudyRunner
                 );
                 if (new Store(file, stamps[i], partial).Verify() is { } problem)
                     throw new ResumeException(
-                        $"--resume: {problem}; {RestartHint(runsDir, runs[i].Key.Run)}"
+                        $"{Option("resume")}: {problem}; {RestartHint(runsDir, runs[i].Key.Run)}"
                     );
             }
         Directory.CreateDirectory(runsDir);
@@ -707,8 +707,8 @@ public static class StudyRunner
         if (!replace)
             throw new ResumeException(
                 owner is null
-                    ? $"--out '{outDir}' holds a run.json that is not a telescope study's; choose another --out"
-                    : $"--out '{outDir}' holds the results of study {owner} (run.json: {old?["status"]?.ToString() ?? "unknown"}); choose another --out, or add --replace to delete them first"
+                    ? $"{Option("out")} '{outDir}' holds a run.json that is not a telescope study's; choose another {Option("out")}"
+                    : $"{Option("out")} '{outDir}' holds the results of study {owner} (run.json: {old?["status"]?.ToString() ?? "unknown"}); choose another {Option("out")}, or add {Option("replace")} to delete them first"
             );
         if (!delete)
             return new Dictionary<string, RunStatus>();

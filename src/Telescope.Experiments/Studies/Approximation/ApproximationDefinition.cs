@@ -351,9 +351,15 @@ public sealed class ApproximationDefinition : StudyDefinition<ApproximationParam
             return problems;
         // options that act only on named optimisers: without --optimizer they would be ignored without a word
         if (p.Optimizers.Length == 0 && p.WeightDecay is not null)
-            return ["--weight-decay applies to the optimisers named by --optimizer; name them"];
+            return
+            [
+                $"{Option("weight-decay")} applies to the optimisers named by {Option("optimizer")}; name them",
+            ];
         if (p.Optimizers.Length == 0 && p.Sigmoid)
-            return ["--sigmoid applies to the optimisers named by --optimizer; name them"];
+            return
+            [
+                $"{Option("sigmoid")} applies to the optimisers named by {Option("optimizer")}; name them",
+            ];
         return [];
     }
 
