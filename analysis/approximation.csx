@@ -8,6 +8,7 @@
 // Writes DIR (default out/analysis/approximation-csx/): table.csv, table.parquet, trajectories.csv,
 // figure.html (+ plotly.min.js), figure.png when Chromium is installed, run.json.
 using System.Text.Json;
+using Telescope.Experiments.Studies.Approximation;
 using System.Text.Json.Nodes;
 
 var config = new

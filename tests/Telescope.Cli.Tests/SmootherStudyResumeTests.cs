@@ -246,12 +246,13 @@ public sealed class SmootherStudyResumeTests : IDisposable
             Resume(Study("double-descent", steps: 80), dir)
         );
         Assert.Contains("different configuration", u.Message);
-        // … and without run.json the checkpoint's own fingerprint refuses it
+        // … and without run.json the checkpoint's seal refuses it before anything is written, naming the file and
+        // the command that restarts the run (the engine's own fingerprint behind it: CheckpointMismatchTests)
         File.Delete(Path.Combine(dir, "run.json"));
-        var e = Assert.Throws<RunFailedException>(() =>
+        var e = Assert.Throws<ResumeException>(() =>
             Resume(Study("double-descent", steps: 80), dir)
         );
-        Assert.IsType<InvalidDataException>(e.InnerException);
-        Assert.Contains("does not match", e.InnerException!.Message);
+        Assert.Contains("h2_s0.ckpt belongs to another run or configuration", e.Message);
+        Assert.Contains("rm '", e.Message);
     }
 }
