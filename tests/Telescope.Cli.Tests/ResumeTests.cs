@@ -48,14 +48,24 @@ public class ResumeTests : IDisposable
             outDir,
         ];
 
-    private static Process Start(IEnumerable<string> args)
+    /// <summary>
+    /// Start telescope. A process started from a background shell inherits SIGINT ignored (and keeps it, as a Unix
+    /// program should), so a Ctrl-C test would interrupt nothing there: <paramref name="ownSigint"/> starts it through
+    /// perl (perl-base, essential on Debian) with SIGINT back at its default disposition first.
+    /// </summary>
+    private static Process Start(IEnumerable<string> args, bool ownSigint = false)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(ownSigint ? "perl" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (ownSigint)
+            foreach (
+                var a in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!", "dotnet" }
+            )
+                psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(Telescope);
         foreach (var a in args)
             psi.ArgumentList.Add(a);
@@ -91,7 +101,12 @@ public class ResumeTests : IDisposable
     /// was still running, and run.json does not say completed); returns the output folder. The moment depends on the
     /// seed and the rows written, not on the clock.
     /// </summary>
-    private string Interrupt(string name, Action<Process> interrupt, int seed)
+    private string Interrupt(
+        string name,
+        Action<Process> interrupt,
+        int seed,
+        bool ownSigint = false
+    )
     {
         // the first run's table in the reference: its bytes bound where the interruption may fall
         var reference = Reference();
@@ -102,7 +117,7 @@ public class ResumeTests : IDisposable
         Assert.True(firstRun > 0, "the reference table has no sgd run");
         long target = (long)(firstRun * (0.1 + 0.35 * new Random(seed).NextDouble())); // the last steps also write per-example rows: stay in the first half
         var dir = Path.Combine(_dir, name);
-        using var p = Start(Args(dir));
+        using var p = Start(Args(dir), ownSigint);
         var partial = Path.Combine(dir, "runs");
         var sw = Stopwatch.StartNew();
         long Size() =>
@@ -169,7 +184,8 @@ public class ResumeTests : IDisposable
         var dir = Interrupt(
             "sigint",
             p => Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit(),
-            seed
+            seed,
+            ownSigint: true
         );
         Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
         Assert.True(
