@@ -7,18 +7,7 @@ index: 3
 ---
 *)
 (*** hide ***)
-// Evaluated by `fsdocs build --eval` against the Release build of this repository
-// (`dotnet build src/Telescope.Cli -c Release` first); a user would write the #r "nuget:" lines shown below.
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "TorchSharp.dll"
-#r "MathNet.Numerics.dll"
-#r "Deedle.dll"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Frames.Parquet.dll"
-#r "Telescope.Theory.dll"
-#r "Telescope.FSharp.dll"
+#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Your own data
 

@@ -80,4 +80,32 @@ public static class LinAlg
         }
         return basis;
     }
+
+    /// <summary>
+    /// One Gram–Schmidt step (two passes, as <see cref="RowSpaceBasis"/>): removes from <paramref name="r"/> (in place)
+    /// its part in the span of the first <paramref name="count"/> orthonormal rows of <paramref name="basis"/> and
+    /// normalises it; false (r is then undefined) when what is left is ≤ 1e-10 of r's norm, i.e. r is dependent.
+    /// </summary>
+    public static bool Orthonormalise(double[] r, double[][] basis, int count)
+    {
+        double n0 = Num.Norm(r);
+        if (n0 == 0)
+            return false;
+        for (int pass = 0; pass < 2; pass++)
+            for (int k = 0; k < count; k++)
+            {
+                var q = basis[k];
+                double dot = 0;
+                for (int i = 0; i < r.Length; i++)
+                    dot += q[i] * r[i];
+                for (int i = 0; i < r.Length; i++)
+                    r[i] -= dot * q[i];
+            }
+        double n = Num.Norm(r);
+        if (n <= 1e-10 * n0)
+            return false;
+        for (int i = 0; i < r.Length; i++)
+            r[i] /= n;
+        return true;
+    }
 }

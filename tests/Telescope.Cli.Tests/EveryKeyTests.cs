@@ -191,35 +191,12 @@ public sealed class EveryKeyTests : IDisposable
         );
     }
 
-    private static readonly string[] TinyGbt =
-    [
-        "study",
+    /// <summary>The stress harness's tiny gbt-vs-nn, one share, one thread.</summary>
+    private static readonly string[] TinyGbt = TinyStudies.Cli(
         "gbt-vs-nn",
-        "--rows",
-        "400",
-        "--train",
-        "200",
-        "--validation",
-        "50",
-        "--test-size",
-        "50",
-        "--shares",
-        "0",
-        "--epochs",
-        "1",
-        "--lr",
-        "0.1",
-        "--depth",
-        "2",
-        "--eta",
-        "0.3",
-        "--trees",
-        "5",
-        "--seed",
-        "0",
-        "--threads",
-        "1",
-    ];
+        ("shares", "0"),
+        ("threads", "1")
+    );
 
     [Fact]
     public void AnEditOfAnyRecordedKeyIsRefusedByAResume()

@@ -90,6 +90,73 @@ public sealed class MklDispatchTests
         }
     }
 
+    /// <summary>
+    /// Every branch of the guard through its seam: forced exactly on a non-Intel x86-64 Linux CPU with all four
+    /// AVX-512 subsets and no opt-out; each missing premise names itself. An inverted vendor test, a dropped subset
+    /// or an ignored opt-out each flips one row.
+    /// </summary>
+    [Theory]
+    [InlineData(true, null, "AuthenticAMD", true, true, true, true, null)]
+    [InlineData(true, "1", "AuthenticAMD", true, true, true, true, null)]
+    [InlineData(true, null, "HygonGenuine", true, true, true, true, null)]
+    [InlineData(true, null, "GenuineIntel", true, true, true, true, "Intel CPU")]
+    [InlineData(true, null, "GenuineIntel", false, false, false, false, "Intel CPU")]
+    [InlineData(true, null, "AuthenticAMD", false, false, false, false, "no AVX-512")]
+    [InlineData(true, null, "AuthenticAMD", true, true, true, false, "no AVX-512")]
+    [InlineData(true, null, "AuthenticAMD", true, false, true, true, "no AVX-512")]
+    [InlineData(true, null, "AuthenticAMD", true, true, false, true, "no AVX-512")]
+    [InlineData(true, null, "AuthenticAMD", false, true, true, true, "no AVX-512")]
+    [InlineData(true, "0", "AuthenticAMD", true, true, true, true, "TELESCOPE_MKL_AVX512=0")]
+    [InlineData(false, null, "AuthenticAMD", true, true, true, true, "not x86-64 Linux")]
+    [InlineData(false, null, "", false, false, false, false, "not x86-64 Linux")]
+    public void TheGuardForcesOnlyOnANonIntelCpuWithAvx512(
+        bool linuxX64,
+        string? setting,
+        string vendor,
+        bool f,
+        bool bw,
+        bool dq,
+        bool vl,
+        string? reasonStart
+    )
+    {
+        var why = MklDispatch.Reason(
+            new MklDispatch.CpuFacts(linuxX64, setting, vendor, f, bw, dq, vl)
+        );
+        if (reasonStart is null)
+            Assert.Null(why);
+        else
+        {
+            Assert.NotNull(why);
+            Assert.StartsWith(reasonStart, why);
+        }
+    }
+
+    /// <summary>
+    /// This machine's facts read independently of .NET's intrinsics: vendor_id and the avx512f/bw/dq/vl flags of
+    /// /proc/cpuinfo, and the guard's verdict here follows from them by the rule stated in the test.
+    /// </summary>
+    [Fact]
+    public void ThisMachinesFactsAgreeWithProcCpuinfo()
+    {
+        var lines = File.ReadAllLines("/proc/cpuinfo");
+        string Field(string key) =>
+            lines.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+        var vendor = Field("vendor_id");
+        var flags = Field("flags").Split(' ').ToHashSet();
+        var facts = MklDispatch.CpuFacts.Current();
+        Assert.Equal(vendor, facts.Vendor);
+        Assert.Equal(flags.Contains("avx512f"), facts.Avx512F);
+        Assert.Equal(flags.Contains("avx512bw"), facts.Avx512BW);
+        Assert.Equal(flags.Contains("avx512dq"), facts.Avx512DQ);
+        Assert.Equal(flags.Contains("avx512vl"), facts.Avx512VL);
+        var shouldForce =
+            vendor != "GenuineIntel"
+            && new[] { "avx512f", "avx512bw", "avx512dq", "avx512vl" }.All(flags.Contains)
+            && Environment.GetEnvironmentVariable(MklDispatch.Variable) != "0";
+        Assert.Equal(shouldForce, MklDispatch.Reason() is null);
+    }
+
     [Fact]
     public void ZeroInTheEnvironmentKeepsMklsOwnChoice()
     {

@@ -199,3 +199,19 @@ module Check =
     [<Fact>]
     let ``dc-shot R27 control: init scale 0.3 does not end at the min-norm interpolant`` () =
         mustFailSpecWith (atMost 5) layerwiseCase (layerwise >> controls)
+
+/// The nested simulation the check uses is the plain one, trial for trial: with one trial, the fit at d of
+/// `SimulateNested` uses exactly the d rows `Simulate d` draws from the same seed (same draws in the same order), so
+/// strength, loss and rank agree at every d, in both designs (the ±1 design's repeated rows included).
+[<Fact>]
+let ``nested fits equal the plain simulation at every d`` () =
+    for design in [ DcShotDesign.Gaussian; DcShotDesign.Bits ] do
+        for dc, seed in [ 2, 1; 5, 7; 17, 3; 40, 11 ] do
+            let nested = DcShot.SimulateNested(dc + 2, dc, 2.5, 1, design, Rng seed)
+
+            for d in 1 .. dc + 2 do
+                let plain = (DcShot.Simulate(d, dc, 2.5, 1, design, Rng seed)).[0]
+                let n = nested.[d - 1].[0]
+                Assert.Equal(plain.Rank, n.Rank)
+                Assert.Equal(plain.StrengthOverS, n.StrengthOverS, 12)
+                Assert.Equal(plain.Loss, n.Loss, 12)

@@ -75,3 +75,6 @@ let ``neural-collapse passes at 200 sets drawn from its declared ranges`` () =
 
 [<Fact>]
 let ``parity3 passes at 200 sets drawn from its declared ranges`` () = sampled "parity3" 2410 |> ignore
+
+[<Fact>]
+let ``dc-shot passes at 200 sets drawn from its declared ranges`` () = sampled "dc-shot" 2406 |> ignore

@@ -43,27 +43,50 @@ public static class MklDispatch
         return Encoding.ASCII.GetString(bytes);
     }
 
-    /// <summary>Why the AVX-512 path is not forced here, or null when it should be.</summary>
-    public static string? Reason()
+    /// <summary>
+    /// What the guard reads of the machine: platform, the <see cref="Variable"/> setting, the CPUID vendor and the
+    /// four AVX-512 subsets MKL's AVX-512 kernels use. A seam, so every branch of <see cref="Reason(CpuFacts)"/>
+    /// can be tested on any machine (Intel, AMD with and without AVX-512, other vendors).
+    /// </summary>
+    public readonly record struct CpuFacts(
+        bool LinuxX64,
+        string? Setting,
+        string Vendor,
+        bool Avx512F,
+        bool Avx512BW,
+        bool Avx512DQ,
+        bool Avx512VL
+    )
     {
-        if (
-            !OperatingSystem.IsLinux()
-            || RuntimeInformation.ProcessArchitecture != Architecture.X64
-        )
+        /// <summary>This process's machine.</summary>
+        public static CpuFacts Current() =>
+            new(
+                OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64,
+                Environment.GetEnvironmentVariable(Variable),
+                MklDispatch.Vendor(),
+                System.Runtime.Intrinsics.X86.Avx512F.IsSupported,
+                System.Runtime.Intrinsics.X86.Avx512BW.IsSupported,
+                System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported,
+                System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported
+            );
+    }
+
+    /// <summary>Why the AVX-512 path is not forced on this machine, or null when it should be.</summary>
+    public static string? Reason() => Reason(CpuFacts.Current());
+
+    /// <summary>
+    /// The guard: force only on x86-64 Linux, unless <see cref="Variable"/> is <c>0</c>, on a CPU that is not
+    /// Intel (MKL already picks its best path there) and has AVX-512 F, BW, DQ and VL. Null means "force".
+    /// </summary>
+    public static string? Reason(CpuFacts cpu)
+    {
+        if (!cpu.LinuxX64)
             return "not x86-64 Linux";
-        if (Environment.GetEnvironmentVariable(Variable) == "0")
+        if (cpu.Setting == "0")
             return $"{Variable}=0";
-        var vendor = Vendor();
-        if (vendor == "GenuineIntel")
+        if (cpu.Vendor == "GenuineIntel")
             return "Intel CPU: MKL chooses itself";
-        if (
-            !(
-                Avx512F.IsSupported
-                && Avx512BW.IsSupported
-                && Avx512DQ.IsSupported
-                && Avx512F.VL.IsSupported
-            )
-        )
+        if (!(cpu.Avx512F && cpu.Avx512BW && cpu.Avx512DQ && cpu.Avx512VL))
             return "no AVX-512 F/BW/DQ/VL";
         return null;
     }

@@ -43,8 +43,9 @@ public sealed class DcShotCheck : ITheoryCheck
         p["bits"] == 1 ? DcShotDesign.Bits : DcShotDesign.Gaussian;
 
     /// <summary>
-    /// R27 rows for d = 1 .. D_c + 2 from <paramref name="trials"/> min-norm fits each (drawn from
-    /// <paramref name="rng"/>, which the rows advance): E[R]/S (reading A), E[L], the Beta variance (Gaussian design,
+    /// R27 rows for d = 1 .. D_c + 2 from <paramref name="trials"/> min-norm fits each (nested: the fit at d uses
+    /// the first d rows of a trial's D_c + 2, <see cref="DcShot.SimulateNested"/>; drawn from <paramref name="rng"/>,
+    /// which the rows advance): E[R]/S (reading A), E[L], the Beta variance (Gaussian design,
     /// d &lt; D_c), and the must-fail control reading B (d &lt; D_c); tolerance 4 standard errors.
     /// </summary>
     public static IReadOnlyList<Comparison> Shots(
@@ -56,9 +57,10 @@ public sealed class DcShotCheck : ITheoryCheck
     )
     {
         var rows = new List<Comparison>();
+        var nested = DcShot.SimulateNested(dc + 2, dc, s, trials, design, rng);
         for (int d = 1; d <= dc + 2; d++)
         {
-            var fits = DcShot.Simulate(d, dc, s, trials, design, rng);
+            var fits = nested[d - 1];
             var r = fits.Select(f => f.StrengthOverS).ToArray();
             var l = fits.Select(f => f.Loss).ToArray();
             double mr = r.Average(),

@@ -1,0 +1,28 @@
+using Telescope.Experiments.Stress;
+
+namespace Telescope.Cli.Tests;
+
+/// <summary>
+/// Command lines of the stress harness's tiny configurations (<see cref="StressHarness.Cases"/>, declared once
+/// there), for tests that need a study that finishes in seconds.
+/// </summary>
+internal static class TinyStudies
+{
+    /// <summary>
+    /// <c>study &lt;study&gt; --name value …</c> of the stress case <paramref name="caseName"/>, with
+    /// <paramref name="overrides"/> (name, value) replacing or adding values.
+    /// </summary>
+    public static string[] Cli(string caseName, params (string Name, string Value)[] overrides)
+    {
+        var c = StressHarness.Cases.Single(x => x.Label == caseName);
+        var values = c.Values.ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (n, v) in overrides)
+            values[n] = v;
+        return
+        [
+            "study",
+            c.Study,
+            .. values.SelectMany(kv => new[] { ParameterNames.Option(kv.Key), kv.Value }),
+        ];
+    }
+}
