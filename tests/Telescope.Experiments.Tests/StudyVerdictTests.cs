@@ -190,6 +190,60 @@ public sealed class StudyVerdictTests
         );
     }
 
+    // --- approximation: the telescoping error below the linearised error ---------------------------------------------
+
+    private static string ApproximationTable(params (double tel, double lin)[] bySeed)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"telescope-verdict-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(
+            path,
+            "study,run,seed,step,split,example,output,setting,lr,quantity,value\n"
+                + string.Concat(
+                    bySeed.Select(
+                        (x, seed) =>
+                            Fmt($"s,r{seed},{seed},1,test,,,sgd,0.1,telescoping_error,{x.tel}\n")
+                            + Fmt($"s,r{seed},{seed},1,test,,,sgd,0.1,linearised_error,{x.lin}\n")
+                            + Fmt($"s,r{seed},{seed},1,test,,,sgd,0.1,accuracy,0.9\n")
+                            + Fmt($"s,r{seed},{seed},1,,,,sgd,0.1,did_not_learn,0\n")
+                    )
+                )
+        );
+        return path;
+    }
+
+    private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void TheApproximationRatioOutsideTheSpreadHoldsAndInsideItIsNoise()
+    {
+        string outside = ApproximationTable((0.01, 0.5), (0.03, 0.9), (0.02, 0.8)); // ratios 50, 30, 40
+        string inside = ApproximationTable((0.01, 0.5), (0.9, 0.03), (0.02, 0.8)); // 50, 1/30, 40
+        string two = ApproximationTable((0.01, 0.5), (0.03, 0.9)); // the default's two seeds
+        try
+        {
+            var o = Assert.Single(Studies.Approximation.ApproximationReport.Summarise(outside));
+            Assert.Equal(SeedVerdict.Holds, o.LinAboveTel!.Verdict);
+            Assert.Equal(
+                (Math.Log10(50) + Math.Log10(30) + Math.Log10(40)) / 3,
+                o.LinAboveTel.Mean,
+                12
+            );
+            var i = Assert.Single(Studies.Approximation.ApproximationReport.Summarise(inside));
+            Assert.Equal(SeedVerdict.Noise, i.LinAboveTel!.Verdict);
+            var t = Assert.Single(Studies.Approximation.ApproximationReport.Summarise(two));
+            Assert.Equal(SeedVerdict.TooFewSeeds, t.LinAboveTel!.Verdict);
+            var w = new StringWriter();
+            Studies.Approximation.ApproximationReport.PrintSummary(two, w);
+            Assert.Contains("n=2<3", w.ToString().Split('\n').Single(l => l.StartsWith("sgd")));
+        }
+        finally
+        {
+            File.Delete(outside);
+            File.Delete(inside);
+            File.Delete(two);
+        }
+    }
+
     // --- the shipped double-descent map ---------------------------------------------------------------------------
 
     private static string RepoFile(params string[] parts)
