@@ -3,7 +3,8 @@
 // SeedSpread.MinimumSeeds seeds excludes 0), for rows whose run folders are gone, so only the row's own numbers are
 // left: a row with fewer seeds than the minimum cannot show double descent (every claimed difference is "too few
 // seeds to tell"), so its `shown` becomes 0 and its verdict is prefixed with that reason, keeping the sentence first
-// written from the seed means. Rows with enough seeds need their per-seed tables: rerun
+// written from the seed means (rows whose verdict already says "too few seeds to tell" — reweighed before, or
+// written by DoubleDescentSummary.Verdict since issue 29 — are left alone). Rows with enough seeds need their per-seed tables: rerun
 // analysis/redraw/double-descent-map.fsx on their folders instead (this script leaves them as they are and says so).
 // Idempotent. Run after `dotnet build src/Telescope.Cli -c Release`:
 //   dotnet fsi analysis/redraw/double-descent-map-reweigh.fsx docs/results/double-descent-map.csv
@@ -44,8 +45,11 @@ let reweigh (cells: System.Collections.Generic.List<string>) =
     if seeds >= SeedSpread.MinimumSeeds then
         eprintfn "left as it is (%d seeds: rerun double-descent-map.fsx on its folder): %s" seeds cells.[0]
         cells
-    elif verdict.StartsWith prefix then
-        cells
+    elif
+        verdict.Contains("too few seeds to tell", System.StringComparison.OrdinalIgnoreCase)
+        || verdict.StartsWith "Double descent not shown: " // fewer than 3 widths: nothing to weigh
+    then
+        cells // already reweighed, or written by the verdict that weighs the spread
     else
         cells.[col "shown"] <- "0"
         cells.[col "verdict"] <- prefix + verdict

@@ -277,8 +277,14 @@ public sealed class StudyVerdictTests
                 Assert.StartsWith("Double descent shown with a valid lens", v);
             }
             else
-                Assert.StartsWith("Double descent with a valid lens NOT shown", v);
-            if (seeds < SeedSpread.MinimumSeeds)
+                Assert.True(
+                    v.StartsWith(
+                        "Double descent with a valid lens NOT shown",
+                        StringComparison.Ordinal
+                    ) || v.StartsWith("Double descent not shown: ", StringComparison.Ordinal),
+                    v
+                );
+            if (seeds < SeedSpread.MinimumSeeds && !v.StartsWith("Double descent not shown: ")) // (< 3 widths)
                 Assert.Contains(
                     $"too few seeds to tell (n = {seeds} < {SeedSpread.MinimumSeeds})",
                     v,
