@@ -34,7 +34,7 @@ public sealed class DoubleDescentMapReweighTests : IDisposable
         string two =
             "two,tanh,0.025,96000,100,0.2,1 2 4,0 1,4,1,2,0.0005,0.0005,0.05,1,1,10,\"Double descent shown with a valid lens: the validity gate passed at every width; p_train 85.2 at the loss peak, 85.4 at h = 4.\"";
         string three =
-            "three,tanh,0.025,96000,100,0.2,1 2 4,0 1 2,4,1,2,0.0005,0.0005,0.05,1,1,10,\"Double descent shown with a valid lens: as the new rule wrote it.\"";
+            "three,tanh,0.025,96000,100,0.2,1 2 4,0 1 2,4,1,2,0.0005,0.0005,0.05,1,1,10,\"Double descent shown with a valid lens: the gate passed, as the new rule wrote it.\"";
         File.WriteAllLines(csv, [Header, two, three]);
 
         var (code, stdout, stderr) = Reweigh(csv);
