@@ -37,7 +37,9 @@ public static class ApproximationReport
     /// <summary>
     /// One summary line per (setting, lr): means over the seeds whose runs are healthy (<see cref="RunHealth"/>);
     /// when none is, over all seeds, and the line is flagged. <see cref="RatioLow"/>–<see cref="RatioHigh"/> is the
-    /// range of the per-seed ratio AE_lin/AE_tel (of step means) over the seeds averaged.
+    /// range of the per-seed ratio AE_lin/AE_tel (of step means) over the seeds averaged; <see cref="LinAboveTel"/> weighs
+    /// the claim "the telescoping error is below the linearised error" by <see cref="SeedSpread"/> on the per-seed
+    /// log₁₀(AE_lin/AE_tel) of the same seeds (orders of magnitude; the claim holds when its interval lies above 0).
     /// </summary>
     public sealed record Line(
         string Setting,
@@ -53,7 +55,8 @@ public static class ApproximationReport
         int Averaged,
         double RatioLow,
         double RatioHigh,
-        string Flags
+        string Flags,
+        SeedDifference? LinAboveTel = null
     )
     {
         /// <summary>Whether every seed of this line is flagged (its numbers describe no healthy run).</summary>
@@ -113,7 +116,13 @@ public static class ApproximationReport
                     healthy.Count,
                     ratios.Min(),
                     ratios.Max(),
-                    flags
+                    flags,
+                    healthy.Count == 0
+                        ? null
+                        : SeedSpread.OfDifferences(
+                            $"{g.Key.Setting} lr {g.Key.Lr}: test AE_tel below AE_lin (log₁₀ AE_lin/AE_tel)",
+                            ratios.Select(Math.Log10)
+                        )
                 )
             );
         }
@@ -129,7 +138,7 @@ public static class ApproximationReport
             "Approximation quality on test points (errors: mean over logged steps t ≥ 1, then over the seeds that learned and did not diverge; accuracy: final step)"
         );
         w.WriteLine(
-            $"{"setting", -14} {"lr", 8} {"seeds", 5} {"AE_tel mean", 12} {"AE_lin mean", 12} {"lin/tel", 9} {"(range)", 15} {"AE_tel end", 11} {"AE_lin end", 11} {"acc f", 7} {"acc f̃", 7} {"acc lin", 7}  flags"
+            $"{"setting", -14} {"lr", 8} {"seeds", 5} {"AE_tel mean", 12} {"AE_lin mean", 12} {"lin/tel", 9} {"(range)", 15} {"AE_tel end", 11} {"AE_lin end", 11} {"acc f", 7} {"acc f̃", 7} {"acc lin", 7} {"lin>tel", 9}  flags"
         );
         foreach (var l in lines)
         {
@@ -138,11 +147,16 @@ public static class ApproximationReport
                 l.Flagged || l.Averaged < 2 ? "" : Fmt($"{l.RatioLow:0.0}–{l.RatioHigh:0.0}");
             w.WriteLine(
                 Fmt(
-                        $"{l.Setting, -14} {l.Lr, 8} {$"{l.Averaged}/{l.Seeds}", 5} {l.TelMean, 12:0.000e+00} {l.LinMean, 12:0.000e+00} {ratio, 9} {range, 15} {l.TelFinal, 11:0.000e+00} {l.LinFinal, 11:0.000e+00} {l.Acc, 7:0.000} {l.AccTel, 7:0.000} {l.AccLin, 7:0.000}  {(l.Flagged ? "ALL FLAGGED — " : "")}{l.Flags}"
+                        $"{l.Setting, -14} {l.Lr, 8} {$"{l.Averaged}/{l.Seeds}", 5} {l.TelMean, 12:0.000e+00} {l.LinMean, 12:0.000e+00} {ratio, 9} {range, 15} {l.TelFinal, 11:0.000e+00} {l.LinFinal, 11:0.000e+00} {l.Acc, 7:0.000} {l.AccTel, 7:0.000} {l.AccLin, 7:0.000} {Short(l.LinAboveTel), 9}  {(l.Flagged ? "ALL FLAGGED — " : "")}{l.Flags}"
                     )
                     .TrimEnd()
             );
         }
+        w.WriteLine(
+            Fmt(
+                $"lin>tel: the claim AE_tel < AE_lin weighed against the seed spread (per-seed log₁₀(AE_lin/AE_tel) of the seeds averaged, {100 * SeedSpread.Confidence:0.#} % Student-t interval over at least {SeedSpread.MinimumSeeds} seeds): holds, noise (not distinguishable from seed noise), opposite, or n=k<{SeedSpread.MinimumSeeds} (too few seeds to tell)."
+            )
+        );
         int runs = lines.Sum(l => l.Seeds),
             flagged = runs - lines.Sum(l => l.Averaged);
         // regression runs write no accuracy: their flags compare the test loss with the constant predictor's
@@ -167,4 +181,15 @@ public static class ApproximationReport
     }
 
     private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The verdict of <see cref="Line.LinAboveTel"/> in a table cell.</summary>
+    private static string Short(SeedDifference? d) =>
+        d?.Verdict switch
+        {
+            SeedVerdict.Holds => "holds",
+            SeedVerdict.Noise => "noise",
+            SeedVerdict.Opposite => "opposite",
+            SeedVerdict.TooFewSeeds => $"n={d.Seeds}<{SeedSpread.MinimumSeeds}",
+            _ => "",
+        };
 }

@@ -9,12 +9,13 @@ public static class GbtVsNnReport
     private static string Cell(IReadOnlyDictionary<string, string> r, string c) =>
         TidyCells.Text(r, c);
 
-    /// <summary>Write <c>gbt-vs-nn.html</c> beside the table; returns the files written.</summary>
+    /// <summary>Write <c>gbt-vs-nn.html</c> beside the table (the verdict, <see cref="GbtVsNnVerdict"/>, heads its caption); returns the files written.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string source)
     {
         var html = Path.Combine(outDir, "gbt-vs-nn.html");
         var caption =
-            $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nR(p) = mean_t max_test ‖k_t‖ / mean_t max_train ‖k_t‖; NN: plain tangent kernel at θ_(t−1), ‖K(x, X_B)‖/b; GBT: 1/√n_leaf.";
+            GbtVsNnVerdict.Sentence(TidyTable.ReadRows(table))
+            + $"\nData: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nR(p) = mean_t max_test ‖k_t‖ / mean_t max_train ‖k_t‖; NN: plain tangent kernel at θ_(t−1), ‖K(x, X_B)‖/b; GBT: 1/√n_leaf.";
         Telescope.Plots.Studies.GbtVsNn.figure(table, html, caption);
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }
@@ -71,5 +72,6 @@ public static class GbtVsNnReport
                 )
             );
         }
+        w.WriteLine(GbtVsNnVerdict.Sentence(rows));
     }
 }

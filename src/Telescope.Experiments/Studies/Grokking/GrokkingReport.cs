@@ -8,15 +8,19 @@ public static class GrokkingReport
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
         TidyCells.Number(r, c);
 
-    /// <summary>Write <c>grokking.html</c>; returns the files written.</summary>
+    /// <summary>Write <c>grokking.html</c> (the delay verdict, <see cref="GrokkingVerdict"/>, heads its caption); returns the files written.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string dataSource)
     {
         var html = Path.Combine(outDir, "grokking.html");
-        Telescope.Plots.Studies.Grokking.figure(table, html, Caption("", table, dataSource));
+        Telescope.Plots.Studies.Grokking.figure(
+            table,
+            html,
+            Caption(GrokkingVerdict.Sentence(TidyTable.ReadRows(table)) + "\n", table, dataSource)
+        );
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }
 
-    /// <summary>Grokking: per setting, a row per selected logged step (about 10, log-spaced), averaged over seeds.</summary>
+    /// <summary>Grokking: per setting, a row per selected logged step (about 10, log-spaced), averaged over seeds; then the delay verdict.</summary>
     public static void PrintSummary(string table, TextWriter w)
     {
         var rows = TidyTable.ReadRows(table).ToList();
@@ -58,5 +62,7 @@ public static class GrokkingReport
                     )
                 );
         }
+        w.WriteLine();
+        w.WriteLine(GrokkingVerdict.Sentence(rows));
     }
 }

@@ -9,12 +9,13 @@ public static class LmcReport
     private static string Cell(IReadOnlyDictionary<string, string> r, string c) =>
         TidyCells.Text(r, c);
 
-    /// <summary>Write <c>lmc.html</c> beside the table; returns the files written.</summary>
+    /// <summary>Write <c>lmc.html</c> beside the table (the barrier verdict, <see cref="LmcVerdict"/>, heads its caption); returns the files written.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string source)
     {
         var html = Path.Combine(outDir, "lmc.html");
         var caption =
-            $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nBarrier = max over α (and at α = ½) of [error(αθ₁+(1−α)θ₂) − (α·error(θ₁)+(1−α)·error(θ₂))]; BN statistics interpolated like weights.";
+            LmcVerdict.Sentence(TidyTable.ReadRows(table))
+            + $"\nData: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json. Means over seeds.\nBarrier = max over α (and at α = ½) of [error(αθ₁+(1−α)θ₂) − (α·error(θ₁)+(1−α)·error(θ₂))]; BN statistics interpolated like weights.";
         Telescope.Plots.Studies.Lmc.figure(table, html, caption);
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName];
     }
@@ -80,5 +81,6 @@ public static class LmcReport
                         )
                 );
         }
+        w.WriteLine(LmcVerdict.Sentence(rows));
     }
 }
