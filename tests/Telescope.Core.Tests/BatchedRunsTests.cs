@@ -108,6 +108,33 @@ public class BatchedRunsTests
         }
     }
 
+    [Theory]
+    [InlineData("softmax")]
+    [InlineData("squared")]
+    public void ReplaysSharingOneDataOrderEqualTheirRunsAlone(string loss)
+    {
+        // the attribution ladder's replays: one θ₀ and one batch order, each run with its own removed rows and rate;
+        // the first layer is then one wide GEMM over all runs
+        using var scope = torch.NewDisposeScope();
+        var (plan, train) = Setup(loss, 0);
+        var runs = Enumerable
+            .Range(0, 6)
+            .Select(r => new BatchedRun(3, 7, new OptimizerSpec(OptimizerKind.Sgd, 0.05 + 0.01 * (r % 2)))
+            {
+                Removed = r == 0 ? null : [r, 20 + r, 40 + 2 * r],
+            })
+            .ToArray();
+        var replay = plan with { Runs = runs };
+        var batched = BatchedRuns.Train(replay, train);
+        for (int r = 0; r < runs.Length; r++)
+        {
+            var alone = BatchedRuns.TrainAlone(replay, r, train);
+            double worst = Worst(batched[r], alone);
+            Assert.True(worst <= Tolerance, $"replay {r}: relative difference {worst:G3}");
+        }
+        Assert.True(Worst(batched[1], BatchedRuns.TrainAlone(replay, 2, train)) > 1e-6);
+    }
+
     [Fact]
     public void SamePlanGivesTheSameBytesTwice()
     {

@@ -59,7 +59,7 @@ public sealed class StackedOptimizer : IDisposable
             .Select((s, r) => _schedules[r] is { } sc ? sc.RateAt(s.RateAt(t), t) : s.RateAt(t))
             .ToArray();
 
-    /// <summary>One step of every run on <paramref name="parameters"/> with gradients <paramref name="gradients"/> (both stacked); returns each run's γ_t.</summary>
+    /// <summary>One step of every run on <paramref name="parameters"/> with gradients <paramref name="gradients"/> (both stacked; the gradients may be overwritten); returns each run's γ_t.</summary>
     public double[] Apply(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients)
     {
         Step++;
@@ -99,8 +99,8 @@ public sealed class StackedOptimizer : IDisposable
             Tensor delta;
             switch (_kind)
             {
-                case OptimizerKind.Sgd:
-                    delta = negLr.Mul(gp);
+                case OptimizerKind.Sgd: // −γ_t G′ into G′'s own storage (the gradient is consumed): no new tensor
+                    delta = negLr.MulInPlace(gp);
                     break;
                 case OptimizerKind.Momentum:
                 case OptimizerKind.Nesterov:

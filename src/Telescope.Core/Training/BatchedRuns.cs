@@ -264,6 +264,7 @@ public static class BatchedRuns
         var samplers = runs.Select(r => new BatchSampler(data.N, plan.BatchSize, r.DataSeed)).ToArray();
         var keep = runs.Select(r => r.Removed is null ? null : Keep(data.N, r.Removed)).ToArray();
         bool masked = keep.Any(k => k is not null);
+        bool shared = g > 1 && runs.All(r => r.DataSeed == runs[0].DataSeed);
         var losses = runs.Select(_ => Enumerable.Repeat(double.NaN, plan.Steps).ToArray()).ToArray();
         var failure = new string?[g];
         var failedAt = new long?[g];
@@ -275,14 +276,28 @@ public static class BatchedRuns
             using var noGrad = torch.no_grad();
             var rows = samplers.Select(s => s.Next()).ToArray();
             int b = rows[0].Length;
-            var idx = new long[g * b];
-            for (int r = 0; r < g; r++)
-            for (int i = 0; i < b; i++)
-                idx[r * b + i] = rows[r][i];
-            var index = HostArrays.ToTensor(idx, CPU);
-            var xb = data.X.index_select(0, index).view(g, b, data.D);
-            var yb = data.Y.index_select(0, index).view(g, b, data.K);
-            var lb = data.L.index_select(0, index).view(g, b);
+            Tensor xb,
+                yb,
+                lb;
+            if (shared)
+            {
+                // one data order: the rows are the same for every run, the first layer one wide GEMM
+                var index = HostArrays.Indices(rows[0], CPU);
+                xb = data.X.index_select(0, index);
+                yb = data.Y.index_select(0, index).unsqueeze(0).expand(g, -1, -1);
+                lb = data.L.index_select(0, index).unsqueeze(0).expand(g, -1);
+            }
+            else
+            {
+                var idx = new long[g * b];
+                for (int r = 0; r < g; r++)
+                for (int i = 0; i < b; i++)
+                    idx[r * b + i] = rows[r][i];
+                var index = HostArrays.ToTensor(idx, CPU);
+                xb = data.X.index_select(0, index).view(g, b, data.D);
+                yb = data.Y.index_select(0, index).view(g, b, data.K);
+                lb = data.L.index_select(0, index).view(g, b);
+            }
             Tensor? wb = null;
             if (masked)
             {

@@ -108,14 +108,16 @@ public sealed class StackedMlp : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var (f, _) = Run(Shared(x), keep: false);
+        var (f, _) = Run(x, keep: false);
         GC.KeepAlive(x);
         return f.MoveToOuterDisposeScope();
     }
 
-    private Tensor Shared(Tensor x) => x.dim() == 2 ? x.unsqueeze(0).expand(Runs, -1, -1) : x;
-
-    /// <summary>Forward pass keeping each stage's input for <see cref="Gradients"/>.</summary>
+    /// <summary>
+    /// Forward pass keeping each stage's input for <see cref="Gradients"/>. <paramref name="x"/> is <c>[R, B, d]</c> (each run
+    /// its own rows) or <c>[B, d]</c> (rows shared by all runs: the first layer is then one matrix product with the runs'
+    /// weights side by side, <c>x [W_1; …; W_R]ᵀ</c>, a GEMM R times wider).
+    /// </summary>
     internal (Tensor f, Tensor[] inputs) Run(Tensor x, bool keep)
     {
         var inputs = new Tensor[_stages.Length];
@@ -134,7 +136,12 @@ public sealed class StackedMlp : IDisposable
 
     private static Tensor Affine(Tensor a, Tensor w, Tensor? b)
     {
-        var z = a.bmm(w.transpose(1, 2));
+        long r = w.shape[0],
+            o = w.shape[1];
+        var z =
+            a.dim() == 2
+                ? a.mm(w.view(r * o, w.shape[2]).t()).view(a.shape[0], r, o).transpose(0, 1) // [R, B, out]
+                : a.bmm(w.transpose(1, 2));
         return b is null ? z : z.PlusInPlace(b);
     }
 
@@ -155,7 +162,14 @@ public sealed class StackedMlp : IDisposable
                 rho = rho.mul(Activation.Slope(kind, inputs[s]));
                 continue;
             }
-            gw[l] = rho.transpose(1, 2).bmm(inputs[s]);
+            gw[l] =
+                inputs[s].dim() == 2 // rows shared by all runs: one GEMM, [R·out, B] × [B, in]
+                    ? rho.transpose(0, 1)
+                        .reshape(rho.shape[1], -1)
+                        .t()
+                        .mm(inputs[s])
+                        .view(Runs, rho.shape[2], inputs[s].shape[1])
+                    : rho.transpose(1, 2).bmm(inputs[s]);
             if (_b[l] is not null)
                 gb[l] = rho.sum(1, keepdim: true);
             if (s > firstDense)
@@ -187,7 +201,7 @@ public sealed class StackedMlp : IDisposable
         using var _ = torch.no_grad();
         var (w, b) = Split(theta);
         var (dw, db) = Split(direction);
-        Tensor a = Shared(x);
+        Tensor a = x;
         Tensor? da = null;
         foreach (var (act, l) in _stages)
         {
