@@ -217,6 +217,40 @@ public class BatchedRunsTests
     }
 
     [Fact]
+    public void TheStepHookSeesThetaBeforeAndAfterEachStep()
+    {
+        // f̃ of every run from the hook: f̃_t = f̃_{t−1} + ∇f_{θ_{t−1}}ᵀΔθ_t; for SGD on a network linear in θ near θ_{t−1}
+        // the increment is first order in Δθ, so f̃_T − f_T is small next to f_T − f_0, while the hook's θ_{t−1} + Δθ is θ_t
+        using var scope = torch.NewDisposeScope();
+        var (plan, train) = Setup("softmax", 0);
+        var sgd = plan with { Runs = plan.Runs.Where(r => r.Optimizer.Kind == OptimizerKind.Sgd).ToArray() };
+        var probe = train.Inputs(ScalarType.Float64, CPU).narrow(0, 0, 10);
+        Tensor? fTel = null,
+            f0 = null,
+            fT = null;
+        BatchedRuns.Train(
+            sgd,
+            train,
+            s =>
+            {
+                Assert.NotNull(s.Previous);
+                f0 ??= s.Model.Tangent(probe, s.Previous!, s.Previous!).f.DetachFromDisposeScope();
+                fTel ??= f0.clone().DetachFromDisposeScope();
+                var delta = s.Model.Parameters.Zip(s.Previous!, (p, q) => p.sub(q)).ToArray();
+                var (_, inc) = s.Model.Tangent(probe, s.Previous!, delta);
+                fTel.add_(inc);
+                fT?.Dispose();
+                fT = s.Model.Forward(probe).DetachFromDisposeScope();
+            },
+            keepPrevious: true
+        );
+        double moved = fT!.sub(f0!).abs().max().item<double>();
+        double gap = fT.sub(fTel!).abs().max().item<double>();
+        Assert.True(moved > 0.1, $"moved {moved}");
+        Assert.True(gap < 0.1 * moved, $"gap {gap} vs moved {moved}");
+    }
+
+    [Fact]
     public void ThePlanIsRecordedAndAResumeRefusesAnother()
     {
         var (plan, _) = Setup("softmax", 4);

@@ -172,8 +172,19 @@ public sealed record BatchedRunResult(
     }
 }
 
-/// <summary>What a step hook sees: the step, the runs of the group (plan indices, in stack order) and the group's model at θ_t.</summary>
-public readonly record struct BatchedStep(long Step, IReadOnlyList<int> Runs, StackedMlp Model, double[] Losses);
+/// <summary>
+/// What a step hook sees: the step t, the runs of the group (plan indices, in stack order), the group's model at θ_t,
+/// each run's batch loss and, when asked for, the stacked θ_{t−1} (<see cref="Previous"/>). The telescoped increment
+/// of every run on probe rows X is then <c>Model.Tangent(X, Previous, θ_t − θ_{t−1})</c> and f_t is
+/// <c>Model.Forward(X)</c> (both <c>[R, N, k]</c>); tensors made in the hook live until the end of the step.
+/// </summary>
+public readonly record struct BatchedStep(
+    long Step,
+    IReadOnlyList<int> Runs,
+    StackedMlp Model,
+    double[] Losses,
+    IReadOnlyList<Tensor>? Previous
+);
 
 /// <summary>
 /// Train the runs of a <see cref="BatchedPlan"/> together (<see cref="Train"/>) or one at a time by the library's
@@ -196,12 +207,14 @@ public static class BatchedRuns
     /// <summary>
     /// Train every run of <paramref name="plan"/> on <paramref name="train"/> in batched groups; results in plan order.
     /// <paramref name="afterStep"/> sees each group after each step (θ_t); a hook that reads outputs uses
-    /// <see cref="StackedMlp.Forward"/>.
+    /// <see cref="StackedMlp.Forward"/>, and with <paramref name="keepPrevious"/> it also gets θ_{t−1} for the
+    /// telescoped increment (<see cref="StackedMlp.Tangent"/>).
     /// </summary>
     public static BatchedRunResult[] Train(
         BatchedPlan plan,
         Dataset train,
         Action<BatchedStep>? afterStep = null,
+        bool keepPrevious = false,
         CancellationToken cancel = default
     )
     {
@@ -210,7 +223,7 @@ public static class BatchedRuns
         using var lifetimes = torch.NewDisposeScope();
         var data = TrainingData.Of(train, plan.DType);
         foreach (var group in plan.Groups())
-            foreach (var r in TrainGroup(plan, group, data, afterStep, cancel))
+            foreach (var r in TrainGroup(plan, group, data, afterStep, keepPrevious, cancel))
                 results[r.Run] = r;
         return results;
     }
@@ -232,6 +245,7 @@ public static class BatchedRuns
         int[] group,
         TrainingData data,
         Action<BatchedStep>? afterStep,
+        bool keepPrevious,
         CancellationToken cancel
     )
     {
@@ -324,8 +338,9 @@ public static class BatchedRuns
                 losses[r][t - 1] = empty ? double.NaN : values[r];
             }
             var grads = model.Gradients(inputs, rho);
+            var previous = afterStep is not null && keepPrevious ? model.Snapshot() : null;
             opt.Apply(model.Parameters, grads);
-            afterStep?.Invoke(new BatchedStep(t, group, model, values));
+            afterStep?.Invoke(new BatchedStep(t, group, model, values, previous));
         }
         var results = new BatchedRunResult[g];
         for (int r = 0; r < g; r++)

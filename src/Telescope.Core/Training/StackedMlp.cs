@@ -21,6 +21,7 @@ public sealed class StackedMlp : IDisposable
     private readonly Tensor?[] _b;
     private readonly int[] _shapesOut,
         _shapesIn;
+    private Tensor? _firstGradient; // ∂L/∂W of the first Dense layer, written in place every step (the largest tensor)
 
     /// <summary>Number of runs R.</summary>
     public int Runs { get; }
@@ -162,14 +163,10 @@ public sealed class StackedMlp : IDisposable
                 rho = rho.mul(Activation.Slope(kind, inputs[s]));
                 continue;
             }
-            gw[l] =
-                inputs[s].dim() == 2 // rows shared by all runs: one GEMM, [R·out, B] × [B, in]
-                    ? rho.transpose(0, 1)
-                        .reshape(rho.shape[1], -1)
-                        .t()
-                        .mm(inputs[s])
-                        .view(Runs, rho.shape[2], inputs[s].shape[1])
-                    : rho.transpose(1, 2).bmm(inputs[s]);
+            if (s == firstDense)
+                gw[l] = FirstGradient(inputs[s], rho);
+            else
+                gw[l] = rho.transpose(1, 2).bmm(inputs[s]);
             if (_b[l] is not null)
                 gb[l] = rho.sum(1, keepdim: true);
             if (s > firstDense)
@@ -183,6 +180,24 @@ public sealed class StackedMlp : IDisposable
                 grads.Add(g);
         }
         return grads.ToArray();
+    }
+
+    /// <summary>
+    /// <c>∂L_r/∂W_r = ρ_rᵀ a_r</c> of the first Dense layer into one buffer kept across steps (a fresh tensor of this size
+    /// is a new mapping and its page faults every step): with rows shared by all runs one GEMM
+    /// <c>[R·out, B] × [B, in]</c>, else one in-place product per run. Valid until the next call.
+    /// </summary>
+    private Tensor FirstGradient(Tensor a, Tensor rho)
+    {
+        _firstGradient ??= torch.empty_like(_w[0]).DetachFromDisposeScope();
+        var g = _firstGradient;
+        if (a.dim() == 2)
+            g.view(Runs * g.shape[1], g.shape[2])
+                .addmm_(rho.transpose(0, 1).reshape(rho.shape[1], -1).t(), a, 0f, 1f);
+        else
+            for (int r = 0; r < Runs; r++)
+                g[r].addmm_(rho[r].t(), a[r], 0f, 1f);
+        return g;
     }
 
     /// <summary>
@@ -269,6 +284,7 @@ public sealed class StackedMlp : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _firstGradient?.Dispose();
         foreach (var w in _w)
             w.Dispose();
         foreach (var b in _b)

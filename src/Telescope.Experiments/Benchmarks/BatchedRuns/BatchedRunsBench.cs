@@ -14,7 +14,8 @@ namespace Telescope.Experiments.Benchmarks;
 /// sequential seconds / batched seconds (goal ≥ 4), with <c>max_relative_difference</c> = the largest
 /// <c>‖θ_batched − θ_alone‖_∞ / ‖θ_alone‖_∞</c> over runs and parameter tensors (the equality the tests pin at
 /// 1e-12). Rounds alternate the two sides (<see cref="Timing.Interleaved"/>); the ratio is the median of per-round
-/// ratios. Printed, never asserted.
+/// ratios. The same ratio of process CPU seconds (<c>cpu_throughput_ratio</c>) is printed beside it: on a shared machine
+/// it is the steadier of the two. Printed, never asserted.
 /// </summary>
 public static class BatchedRunsBench
 {
@@ -70,7 +71,14 @@ public static class BatchedRunsBench
         ).Validate();
     }
 
-    /// <summary>The plan of R runs: seeds r (init and data order), one optimiser.</summary>
+    private static OptimizerSpec Spec(BatchedRunsBenchConfig c) =>
+        new(OptimizerSpec.ParseKind(c.Optimizer), c.LearningRate);
+
+    /// <summary>
+    /// The plan of R runs with one optimiser: <c>seeds</c>, run r with init and data-order seed r; <c>replays</c> (the
+    /// attribution ladder's leave-one-out retrains), all with seed 0, run 0 on every row and run r &gt; 0 without
+    /// training row r − 1.
+    /// </summary>
     public static BatchedPlan Plan(BatchedRunsBenchConfig c) =>
         new(
             new ModelSpec(ModelKind.Mlp, c.Hidden),
@@ -79,7 +87,11 @@ public static class BatchedRunsBench
             LossKind.CrossEntropy,
             Enumerable
                 .Range(0, c.Runs)
-                .Select(r => new BatchedRun(r, r, new OptimizerSpec(OptimizerSpec.ParseKind(c.Optimizer), c.LearningRate)))
+                .Select(r =>
+                    c.Share == "replays"
+                        ? new BatchedRun(0, 0, Spec(c)) { Removed = r == 0 ? null : [r - 1] }
+                        : new BatchedRun(r, r, Spec(c))
+                )
                 .ToArray(),
             c.GroupSize
         );
@@ -109,20 +121,29 @@ public static class BatchedRunsBench
 
         BatchedRunResult[]? batched = null,
             alone = null;
+        var cpu = new double[2][];
+        cpu[0] = new double[c.Rounds];
+        cpu[1] = new double[c.Rounds];
+        int[] round = [0, 0];
+        double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var times = Timing.Interleaved(
             [
                 () =>
                 {
                     using var scope = torch.NewDisposeScope();
+                    double c0 = Cpu();
                     Replace(ref batched, BatchedRuns.Train(plan, train));
+                    cpu[0][round[0]++] = Cpu() - c0;
                 },
                 () =>
                 {
                     using var scope = torch.NewDisposeScope();
+                    double c0 = Cpu();
                     Replace(
                         ref alone,
                         Enumerable.Range(0, plan.Runs.Count).Select(i => BatchedRuns.TrainAlone(plan, i, train)).ToArray()
                     );
+                    cpu[1][round[1]++] = Cpu() - c0;
                 },
             ],
             c.Rounds,
@@ -152,6 +173,9 @@ public static class BatchedRunsBench
         Put("run_steps_per_second_batched", plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[0]));
         Put("run_steps_per_second_sequential", plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[1]));
         Put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
+        Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
+        Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
+        Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
         Put("max_relative_difference", worst);
         Put("failed_runs", failed);
         Put("load_average_1min", LoadAverage());

@@ -13,7 +13,8 @@ public sealed record BatchedRunsBenchConfig(
     double LearningRate = 0.01,
     int GroupSize = Telescope.Training.BatchedPlan.DefaultGroupSize,
     int Rounds = 1,
-    string Data = "mnist"
+    string Data = "mnist",
+    string Share = "seeds"
 )
 {
     /// <summary>Hidden widths of the MLP (784–128–64–10).</summary>
@@ -40,11 +41,12 @@ public sealed class BatchedRunsBenchDefinition : BenchDefinition<BatchedRunsBenc
             Int<BatchedRunsBenchConfig>("steps", "Optimiser steps per run.", c => c.Steps, (c, v) => c with { Steps = v }, Defaults),
             Int<BatchedRunsBenchConfig>("batch-size", "Mini-batch size.", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Defaults),
             Int<BatchedRunsBenchConfig>("train-rows", "Training rows n.", c => c.TrainRows, (c, v) => c with { TrainRows = v }, Defaults),
-            Word<BatchedRunsBenchConfig>("optimizer", "sgd, momentum, nesterov, ema, adam or adamw.", c => c.Optimizer, (c, v) => c with { Optimizer = v }, Defaults),
+            Choice<BatchedRunsBenchConfig, string>("optimizer", "sgd, momentum, nesterov, ema, adam or adamw.", Defaults.Optimizer, OptimizerSpec.ShortNames.Select(n => (n, n)).ToArray(), (c, v) => c with { Optimizer = v }),
             Double<BatchedRunsBenchConfig>("lr", "Learning rate.", c => c.LearningRate, (c, v) => c with { LearningRate = v }, Defaults),
             Int<BatchedRunsBenchConfig>("group-size", "Most runs per batched tensor program (0: all).", c => c.GroupSize, (c, v) => c with { GroupSize = v }, Defaults),
             Int<BatchedRunsBenchConfig>("rounds", "Timed rounds, each running both sides in turn; ratio = median of per-round ratios.", c => c.Rounds, (c, v) => c with { Rounds = v }, Defaults),
-            Word<BatchedRunsBenchConfig>("data", "mnist (real, the library's loader) or synthetic (a labelled stand-in of the same shape).", c => c.Data, (c, v) => c with { Data = v }, Defaults),
+            Choice<BatchedRunsBenchConfig, string>("share", "seeds (run r: init and data-order seed r) or replays (the ladder's leave-one-out retrains: seed 0 for all, run r > 0 without training row r − 1).", Defaults.Share, [("seeds", "seeds"), ("replays", "replays")], (c, v) => c with { Share = v }),
+            Choice<BatchedRunsBenchConfig, string>("data", "mnist (real, the library's loader) or synthetic (a labelled stand-in of the same shape).", Defaults.Data, [("mnist", "mnist"), ("synthetic", "synthetic")], (c, v) => c with { Data = v }),
         ];
 
     /// <inheritdoc />
@@ -66,6 +68,10 @@ public sealed class BatchedRunsBenchDefinition : BenchDefinition<BatchedRunsBenc
             yield return $"{Option("group-size")} must be ≥ 0, got {c.GroupSize}";
         if (c.Rounds < 1)
             yield return $"{Option("rounds")} must be ≥ 1, got {c.Rounds}";
+        if (c.Share is not ("seeds" or "replays"))
+            yield return $"{Option("share")} must be seeds or replays, got '{c.Share}'";
+        if (c.Share == "replays" && c.Runs > c.TrainRows + 1)
+            yield return $"{Option("share")} replays needs {Option("runs")} ≤ {Option("train-rows")} + 1";
         if (c.Data is not ("mnist" or "synthetic"))
             yield return $"{Option("data")} must be mnist or synthetic, got '{c.Data}'";
     }
@@ -85,7 +91,7 @@ public sealed class BatchedRunsBenchDefinition : BenchDefinition<BatchedRunsBenc
                 ? BatchedRunsBench.Mnist10(c.TrainRows, output.WriteLine)
                 : BatchedRunsBench.Synthetic10(c.TrainRows);
         output.WriteLine(
-            $"bench batched-runs: {c.Runs} runs × {c.Steps} steps, MLP 784–{string.Join('–', c.Hidden)}–10, float64, batch {c.BatchSize}, {c.Optimizer} lr {c.LearningRate}, group size {c.GroupSize}, {train.Count} rows of {train.Name}, {threads} threads"
+            $"bench batched-runs: {c.Runs} runs × {c.Steps} steps, MLP 784–{string.Join('–', c.Hidden)}–10, float64, batch {c.BatchSize}, {c.Optimizer} lr {c.LearningRate}, {c.Share}, group size {c.GroupSize}, {train.Count} rows of {train.Name}, {threads} threads"
         );
         var sink = new ObservationList();
         BatchedRunsBench.Run(sink, c, train, output.WriteLine);
@@ -100,6 +106,7 @@ public sealed class BatchedRunsBenchDefinition : BenchDefinition<BatchedRunsBenc
             ["group_size"] = c.GroupSize,
             ["rounds"] = c.Rounds,
             ["data"] = c.Data,
+            ["share"] = c.Share,
             ["plan"] = BatchedRunsBench.Plan(c).Describe(),
         };
         var path = Write(outDir, threads, config, sink.Items, observer, train.Source);
