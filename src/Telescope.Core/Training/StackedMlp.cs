@@ -9,7 +9,7 @@ namespace Telescope.Training;
 /// R copies of one MLP (a chain of <see cref="Dense"/> and pointwise <see cref="Activation"/> layers, optionally after
 /// a flattening <see cref="Reshape"/>) held as one batched tensor program: each Dense layer's weights stacked as
 /// <c>W ∈ R^{R×out×in}</c> and its bias as <c>b ∈ R^{R×1×out}</c>, so run r's layer is <c>z_r = a_r W_rᵀ + b_r</c> and
-/// all R are one <c>baddbmm</c> (<c>[R, B, in] → [R, B, out]</c>). The backward pass is written out (no autograd):
+/// all R are one <c>bmm</c> (<c>[R, B, in] → [R, B, out]</c>; rows shared by all runs: one wide GEMM). The backward pass is written out (no autograd):
 /// with <c>ρ = ∂L_r/∂z</c> of a Dense layer, <c>∂L_r/∂W_r = ρ_rᵀ a_r</c>, <c>∂L_r/∂b_r = Σ_rows ρ_r</c> and
 /// <c>∂L_r/∂a_r = ρ_r W_r</c>; through an activation <c>ρ ← ρ ⊙ φ′(a)</c> (<see cref="Activation.Slope"/>). Runs
 /// share no arithmetic: each slice of every tensor belongs to one run.
