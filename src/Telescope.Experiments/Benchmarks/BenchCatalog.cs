@@ -11,5 +11,6 @@ public static class BenchCatalog
         new NtkBenchDefinition(),
         new NtkLargeBenchDefinition(),
         new PeerBenchDefinition(),
+        new BatchedRunsBenchDefinition(),
     ];
 }

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Training;
+
+namespace Telescope.Experiments.Benchmarks;
+
+/// <summary>
+/// <c>telescope bench batched-runs</c>: R small runs of one MLP (default the attribution ladder's 784–128–64–10,
+/// float64, batch 64, softmax cross-entropy, seeds 0…R−1) trained as batched tensor programs
+/// (<see cref="BatchedRuns.Train"/>) against the same R runs one after another by the library's single-run path
+/// (<see cref="BatchedRuns.TrainAlone"/>), timed in the same process. The result is <c>throughput_ratio</c> =
+/// sequential seconds / batched seconds (goal ≥ 4), with <c>max_relative_difference</c> = the largest
+/// <c>‖θ_batched − θ_alone‖_∞ / ‖θ_alone‖_∞</c> over runs and parameter tensors (the equality the tests pin at
+/// 1e-12). Rounds alternate the two sides (<see cref="Timing.Interleaved"/>); the ratio is the median of per-round
+/// ratios. The same ratio of process CPU seconds (<c>cpu_throughput_ratio</c>) is printed beside it: on a shared machine
+/// it is the steadier of the two. Printed, never asserted.
+/// </summary>
+public static class BatchedRunsBench
+{
+    /// <summary>The first <paramref name="rows"/> MNIST digits of the loader's 10,000, taken digit by digit in turn (10 classes, 784 pixels in [0,1]).</summary>
+    public static Dataset Mnist10(int rows, Action<string>? log = null)
+    {
+        var dir = Mnist.EnsureDigits(log);
+        var digits = Enumerable.Range(0, 10).Select(k => Mnist.LoadDigit(dir, k)).ToArray();
+        var x = new double[rows * 784];
+        var y = new int[rows];
+        var taken = new int[10];
+        for (int i = 0; i < rows; i++)
+        {
+            int k = i % 10;
+            if ((taken[k] + 1) * 784 > digits[k].Length)
+                throw new ArgumentException($"MNIST has too few images of digit {k} for {rows} rows");
+            Array.Copy(digits[k], taken[k] * 784, x, i * 784, 784);
+            taken[k]++;
+            y[i] = k;
+        }
+        return new Dataset(
+            "mnist10",
+            $"{Mnist.SourceName}: first {rows} images, digits in turn, 10 classes",
+            [784],
+            x,
+            y,
+            10
+        ).Validate();
+    }
+
+    /// <summary>A synthetic 10-class stand-in of the same shape (a Gaussian mixture in [0,1]^784); labelled synthetic.</summary>
+    public static Dataset Synthetic10(int rows)
+    {
+        var rng = new Rng(0, stream: 21);
+        var mu = new double[10 * 784];
+        for (int i = 0; i < mu.Length; i++)
+            mu[i] = rng.NextDouble();
+        var x = new double[rows * 784];
+        var y = new int[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            y[i] = rng.NextInt(10);
+            for (int j = 0; j < 784; j++)
+                x[i * 784 + j] = Math.Clamp(mu[y[i] * 784 + j] + 0.3 * rng.NextGaussian(), 0, 1);
+        }
+        return new Dataset(
+            "synthetic10",
+            "synthetic: 10-class Gaussian mixture in [0,1]^784 (MNIST-shaped stand-in); NOT real data",
+            [784],
+            x,
+            y,
+            10
+        ).Validate();
+    }
+
+    private static OptimizerSpec Spec(BatchedRunsBenchConfig c) =>
+        new(OptimizerSpec.ParseKind(c.Optimizer), c.LearningRate);
+
+    /// <summary>
+    /// The plan of R runs with one optimiser: <c>seeds</c>, run r with init and data-order seed r; <c>replays</c> (the
+    /// attribution ladder's leave-one-out retrains), all with seed 0, run 0 on every row and run r &gt; 0 without
+    /// training row r − 1.
+    /// </summary>
+    public static BatchedPlan Plan(BatchedRunsBenchConfig c) =>
+        new(
+            new ModelSpec(ModelKind.Mlp, c.Hidden),
+            c.Steps,
+            c.BatchSize,
+            LossKind.CrossEntropy,
+            Enumerable
+                .Range(0, c.Runs)
+                .Select(r =>
+                    c.Share == "replays"
+                        ? new BatchedRun(0, 0, Spec(c)) { Removed = r == 0 ? null : [r - 1] }
+                        : new BatchedRun(r, r, Spec(c))
+                )
+                .ToArray(),
+            c.GroupSize
+        );
+
+    /// <summary>Run; observations to <paramref name="sink"/>.</summary>
+    public static IReadOnlyDictionary<string, double> Run(
+        IObservationSink sink,
+        BatchedRunsBenchConfig c,
+        Dataset train,
+        Action<string>? log = null
+    )
+    {
+        var plan = Plan(c);
+        var r = new Dictionary<string, double>();
+        void Put(string q, double v)
+        {
+            r[q] = v;
+            sink.Write(new Observation(q, v));
+            log?.Invoke($"{q, -34} {v, 12:G5}");
+        }
+
+        // warm-up (JIT, allocator) on a small plan, untimed
+        var warm = plan with { Runs = plan.Runs.Take(2).ToArray(), Steps = Math.Min(3, c.Steps) };
+        foreach (var w in BatchedRuns.Train(warm, train))
+            w.Dispose();
+        BatchedRuns.TrainAlone(warm, 0, train).Dispose();
+
+        BatchedRunResult[]? batched = null,
+            alone = null;
+        var cpu = new double[2][];
+        cpu[0] = new double[c.Rounds];
+        cpu[1] = new double[c.Rounds];
+        int[] round = [0, 0];
+        double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        var times = Timing.Interleaved(
+            [
+                () =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    double c0 = Cpu();
+                    Replace(ref batched, BatchedRuns.Train(plan, train));
+                    cpu[0][round[0]++] = Cpu() - c0;
+                },
+                () =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    double c0 = Cpu();
+                    Replace(
+                        ref alone,
+                        Enumerable.Range(0, plan.Runs.Count).Select(i => BatchedRuns.TrainAlone(plan, i, train)).ToArray()
+                    );
+                    cpu[1][round[1]++] = Cpu() - c0;
+                },
+            ],
+            c.Rounds,
+            warmup: 0
+        );
+        double worst = 0;
+        int failed = 0;
+        for (int i = 0; i < plan.Runs.Count; i++)
+        {
+            if (batched![i].Parameters is not { } a || alone![i].Parameters is not { } b)
+            {
+                failed++;
+                continue;
+            }
+            using var scope = torch.NewDisposeScope();
+            for (int j = 0; j < a.Length; j++)
+                worst = Math.Max(
+                    worst,
+                    a[j].sub(b[j]).abs().max().item<double>() / Math.Max(b[j].abs().max().item<double>(), double.Epsilon)
+                );
+        }
+        Put("runs", plan.Runs.Count);
+        Put("steps", plan.Steps);
+        Put("group_size", c.GroupSize);
+        Put("seconds_batched", Timing.MedianOf(times[0]));
+        Put("seconds_sequential", Timing.MedianOf(times[1]));
+        Put("run_steps_per_second_batched", plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[0]));
+        Put("run_steps_per_second_sequential", plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[1]));
+        Put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
+        Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
+        Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
+        Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
+        Put("max_relative_difference", worst);
+        Put("failed_runs", failed);
+        Put("load_average_1min", LoadAverage());
+        foreach (var x in batched!.Concat(alone!))
+            x.Dispose();
+        return r;
+    }
+
+    private static void Replace(ref BatchedRunResult[]? slot, BatchedRunResult[] fresh)
+    {
+        foreach (var x in slot ?? [])
+            x.Dispose();
+        slot = fresh;
+    }
+
+    /// <summary>The 1-minute load average (Linux), NaN if unknown: how busy the machine was.</summary>
+    public static double LoadAverage()
+    {
+        try
+        {
+            var s = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(s, CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+}
