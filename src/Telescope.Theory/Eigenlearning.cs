@@ -113,16 +113,54 @@ public static class Eigenlearning
         var rng = new Rng(seed);
         var sqrtRho = pr.Rho.Select(Math.Sqrt).ToArray();
         var fits = new double[trials][];
+        var e = new double[n][];
+        var scaled = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            e[i] = new double[p];
+            scaled[i] = new double[p];
+        }
+        var kernel = Matrix<double>.Build.Dense(n, n);
+        var y = Vector<double>.Build.Dense(n);
         for (int trial = 0; trial < trials; trial++)
         {
-            var e = LinAlg.Gaussian(rng, n, p);
-            var scaled = Matrix<double>.Build.Dense(n, p, (i, k) => e[i, k] * sqrtRho[k]);
-            var kernel = scaled * scaled.Transpose();
-            var y = Vector<double>.Build.Dense(n, i => targets.Sum(k => e[i, k - 1]));
+            // the same draws, in the same order, as LinAlg.Gaussian(rng, n, p): row by row
+            for (int i = 0; i < n; i++)
+            {
+                var ei = e[i];
+                var si = scaled[i];
+                for (int k = 0; k < p; k++)
+                {
+                    ei[k] = rng.Normal();
+                    si[k] = ei[k] * sqrtRho[k];
+                }
+            }
+            // K = E diag(ρ) Eᵀ, symmetric: each entry one dot product of two scaled rows
+            for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                double kij = Dot(scaled[i], scaled[j]);
+                kernel[i, j] = kij;
+                kernel[j, i] = kij;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                double yi = 0;
+                foreach (int k in targets)
+                    yi += e[i][k - 1];
+                y[i] = yi;
+            }
             var alpha = kernel.Cholesky().Solve(y);
-            fits[trial] = targets
-                .Select(k => pr.Rho[k - 1] * e.Column(k - 1).DotProduct(alpha))
-                .ToArray();
+            var fit = new double[targets.Length];
+            for (int j = 0; j < targets.Length; j++)
+            {
+                int k = targets[j] - 1;
+                double dot = 0;
+                for (int i = 0; i < n; i++)
+                    dot += e[i][k] * alpha[i];
+                fit[j] = pr.Rho[k] * dot;
+            }
+            fits[trial] = fit;
         }
         return fits;
     }
@@ -135,5 +173,19 @@ public static class Eigenlearning
         double mean = xs.Average();
         double ss = xs.Sum(x => (x - mean) * (x - mean));
         return (mean, Math.Sqrt(ss / (xs.Count - 1) / xs.Count));
+    }
+
+    /// <summary>Σᵢ aᵢbᵢ of two equal-length vectors, vectorised.</summary>
+    private static double Dot(double[] a, double[] b)
+    {
+        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(a);
+        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(b);
+        var acc = System.Numerics.Vector<double>.Zero;
+        for (int i = 0; i < va.Length; i++)
+            acc += va[i] * vb[i];
+        double sum = System.Numerics.Vector.Sum(acc);
+        for (int i = va.Length * System.Numerics.Vector<double>.Count; i < a.Length; i++)
+            sum += a[i] * b[i];
+        return sum;
     }
 }

@@ -78,3 +78,9 @@ let ``parity3 passes at 200 sets drawn from its declared ranges`` () = sampled "
 
 [<Fact>]
 let ``dc-shot passes at 200 sets drawn from its declared ranges`` () = sampled "dc-shot" 2406 |> ignore
+
+[<Fact>]
+let ``scaling passes at 200 sets drawn from its declared ranges`` () = sampled "scaling" 2403 |> ignore
+
+[<Fact>]
+let ``multilinear passes at 200 sets drawn from its declared ranges`` () = sampled "multilinear" 2404 |> ignore
