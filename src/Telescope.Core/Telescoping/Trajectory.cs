@@ -106,7 +106,7 @@ public static class Trajectory
     {
         using var lifetimes = torch.NewDisposeScope(); // temporaries stay reachable while libtorch reads them (Tensors.Lifetimes)
         var times = TrajectoryTimes.Active;
-        long runStart = TrajectoryTimes.Now();
+        var runStart = TrajectoryTimes.Now();
         if (cfg.Steps < 0)
             throw new ArgumentException($"steps must be ≥ 0, got {cfg.Steps}");
         var dt = net.DType;
@@ -179,7 +179,7 @@ public static class Trajectory
         }
 
         Tensor[] thetaPrev = [];
-        long stepStart = 0;
+        var stepStart = default(TrajectoryTimes.Mark);
         // the forward pass at θ_0 (f_lin's primal, the same at every logged step) and at θ_{t−1} when a logged
         // step t − 1 computed it: the tangent passes then skip their primal (the same values; Network.TangentFrom)
         bool tracing = cfg.Method == JvpMethod.Forward && net.CanTrace;
@@ -233,7 +233,7 @@ public static class Trajectory
             {
                 long t = s.Step;
                 times?.AddTrain(stepStart);
-                long partStart = TrajectoryTimes.Now();
+                var partStart = TrajectoryTimes.Now();
                 Tensor[] delta;
                 using (torch.no_grad())
                     delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();

@@ -8,7 +8,8 @@ namespace Telescope.Telescoping;
 /// kept, batch, forward, loss, backward, gradient norm, optimiser step), <see cref="Tangent"/> (Δθ_t, its norm, the
 /// JVP ∇f_{θ_{t−1}}(X)ᵀΔθ_t on every probe row and f̃'s update), <see cref="Logged"/> (f_t and f_lin,t at the logged
 /// steps), <see cref="Writing"/> (the logged rows to the sink) and <see cref="Checkpoints"/>; <see cref="Total"/> is
-/// the whole call (setup and f_0 included).
+/// the whole call (setup and f_0 included). Each part also in CPU seconds of the whole process (<c>Cpu*</c>: all its
+/// threads; on a loaded machine nearer to the idle wall time than the wall time is).
 /// </summary>
 public sealed class TrajectoryTimes
 {
@@ -54,49 +55,99 @@ public sealed class TrajectoryTimes
     /// <summary>The collector in force, or null.</summary>
     internal static TrajectoryTimes? Active => Volatile.Read(ref _active);
 
-    internal static long Now() => Stopwatch.GetTimestamp();
+    /// <summary>A moment: wall ticks and process CPU seconds (CPU only read while a collector is in force).</summary>
+    internal readonly record struct Mark(long Wall, double Cpu);
 
-    private static double Since(long start) => Stopwatch.GetElapsedTime(start).TotalSeconds;
+    internal static Mark Now() =>
+        new(Stopwatch.GetTimestamp(), Active is null ? 0 : ProcessCpuSeconds());
 
-    internal void AddTrain(long start)
+    /// <summary>CPU seconds of this process, all threads (clock_gettime(CLOCK_PROCESS_CPUTIME_ID)); NaN off Linux.</summary>
+    public static double ProcessCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux())
+            return double.NaN;
+        var ts = new long[2];
+        return ClockGetTime(2 /* CLOCK_PROCESS_CPUTIME_ID */, ts) == 0 ? ts[0] + ts[1] * 1e-9 : double.NaN;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, [System.Runtime.InteropServices.Out] long[] ts);
+
+    private static double Since(Mark start) => Stopwatch.GetElapsedTime(start.Wall).TotalSeconds;
+
+    private static double CpuSince(Mark start) => ProcessCpuSeconds() - start.Cpu;
+
+    /// <summary>CPU seconds (process) in training steps.</summary>
+    public double CpuTrainStep { get; private set; }
+
+    /// <summary>CPU seconds (process) in the tangent passes.</summary>
+    public double CpuTangent { get; private set; }
+
+    /// <summary>CPU seconds (process) computing f_t and f_lin,t.</summary>
+    public double CpuLogged { get; private set; }
+
+    /// <summary>CPU seconds (process) writing rows.</summary>
+    public double CpuWriting { get; private set; }
+
+    /// <summary>CPU seconds (process) saving checkpoints.</summary>
+    public double CpuCheckpoints { get; private set; }
+
+    /// <summary>CPU seconds (process) of whole calls.</summary>
+    public double CpuTotal { get; private set; }
+
+    internal void AddTrain(Mark start)
     {
         lock (this)
         {
             TrainStep += Since(start);
+            CpuTrainStep += CpuSince(start);
             Steps++;
         }
     }
 
-    internal void AddTangent(long start)
+    internal void AddTangent(Mark start)
     {
         lock (this)
+        {
             Tangent += Since(start);
+            CpuTangent += CpuSince(start);
+        }
     }
 
-    internal void AddLogged(long start)
+    internal void AddLogged(Mark start)
     {
         lock (this)
         {
             Logged += Since(start);
+            CpuLogged += CpuSince(start);
             LoggedSteps++;
         }
     }
 
-    internal void AddWriting(long start)
+    internal void AddWriting(Mark start)
     {
         lock (this)
+        {
             Writing += Since(start);
+            CpuWriting += CpuSince(start);
+        }
     }
 
-    internal void AddCheckpoint(long start)
+    internal void AddCheckpoint(Mark start)
     {
         lock (this)
+        {
             Checkpoints += Since(start);
+            CpuCheckpoints += CpuSince(start);
+        }
     }
 
-    internal void AddTotal(long start)
+    internal void AddTotal(Mark start)
     {
         lock (this)
+        {
             Total += Since(start);
+            CpuTotal += CpuSince(start);
+        }
     }
 }

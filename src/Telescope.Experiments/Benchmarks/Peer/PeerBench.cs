@@ -706,15 +706,20 @@ public static class PeerBench
         );
         var job = Best("job", "ours", "study_run") / Best("job", "peer", "functorch_script");
         yield return Line("job: one study run / the functorch script (whole processes)", job, 0.6, true);
+        var jobCpu = Best("job_cpu", "ours", "study_run") / Best("job_cpu", "peer", "functorch_script");
+        yield return Line("job: the same in CPU seconds", jobCpu, 0.6, true);
         var job24 =
             Best("job24", "ours", "study_measured", "study_run_x24_estimated")
             / Best("job24", "peer", "functorch_script_x24_estimated");
         yield return Line("job: 24 runs, ours / 24 script runs", job24, 0.4, true);
-        foreach (var g in r.Breakdown.Where(b => b.Part == "run_total"))
+        foreach (var g in r.Breakdown.Where(b => b.Part is "run_total" or "cpu_run_total"))
         {
-            var fl = r.Breakdown.FirstOrDefault(b => b.Part == "flop_limited" && b.Threads == g.Threads);
+            bool cpu = g.Part.StartsWith("cpu_", StringComparison.Ordinal);
+            var fl = r.Breakdown.FirstOrDefault(b =>
+                b.Part == (cpu ? "cpu_flop_limited" : "flop_limited") && b.Threads == g.Threads
+            );
             yield return Line(
-                $"job: our run / its flop-limited time at {g.Threads} thr",
+                $"job: our run / its flop-limited time at {g.Threads} thr{(cpu ? " (CPU seconds)" : "")}",
                 fl.Seconds > 0 ? g.Seconds / fl.Seconds : null,
                 1.3,
                 true

@@ -141,9 +141,14 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
         CancellationToken cancel
     )
     {
-        output.WriteLine(
-            $"bench peer: MLP 784–256–256–10, float32; N = {o.Points}, NTK M = {o.NtkPoints}, grads G = {o.GradPoints}; threads {Text(o.Threads)} (ours first, then the peer)"
-        );
+        if (o.Operations.Any(op => op != "job"))
+            output.WriteLine(
+                $"bench peer: MLP 784–256–256–10, float32; N = {o.Points}, NTK M = {o.NtkPoints}, grads G = {o.GradPoints}; threads {Text(o.Threads)} (ours first, then the peer)"
+            );
+        if (o.Operations.Contains("job"))
+            output.WriteLine(
+                $"bench peer job: one approximation run (sgd lr {Text(o.Job.Rate)}, seed {o.Job.Seed}) as a process vs the functorch script; threads {Text(o.Threads)}, {o.Job.Rounds} interleaved rounds"
+            );
         PeerBenchResult res;
         try
         {

@@ -29,6 +29,9 @@ public sealed record PeerJobOptions
     /// <summary>Agreement of the final values (train/test loss, telescoping and linearised errors): <c>max |ours − peer| / |peer|</c>.</summary>
     public double Tolerance { get; init; } = 1e-2;
 
+    /// <summary>The CLI our side runs (a <c>telescope.dll</c>); null: this process's entry assembly when it is the CLI.</summary>
+    public string? Cli { get; init; }
+
     /// <summary>Also time our whole default study (24 runs) as one process at the largest thread count.</summary>
     public bool WholeStudy { get; init; }
 }
@@ -89,7 +92,7 @@ public static class PeerJob
         Directory.CreateDirectory(data);
         var script = Path.Combine(dir, "bench-peer-job.py");
         File.WriteAllText(script, EmbeddedScript());
-        var (code, _, err) = PeerBench.RunProcess(python, [script, "--probe"], null, null);
+        var (code, _, err) = PeerBench.RunProcess(python, [script, Option("probe")], null, null);
         if (code != 0)
             throw new PeerUnavailableException(
                 $"{python} cannot import torch and functorch: {PeerBench.LastLine(err)}. Install the peer with scripts/install-peer.sh"
@@ -108,10 +111,17 @@ public static class PeerJob
 
         // our side: the CLI as a process (the user's command)
         var cli =
-            System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
-            && Path.GetFileName(entry) == "telescope.dll"
-                ? entry
-                : Path.Combine(AppContext.BaseDirectory, "telescope.dll");
+            jo.Cli
+            ?? (
+                System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
+                && Path.GetFileName(entry) == "telescope.dll"
+                    ? entry
+                    : Path.Combine(AppContext.BaseDirectory, "telescope.dll")
+            );
+        if (!File.Exists(cli))
+            throw new PeerUnavailableException(
+                $"the main job runs our CLI as a process, and {cli} does not exist: run it from `telescope bench peer`, or set PeerJobOptions.Cli"
+            );
         var dotnet = Environment.ProcessPath ?? "dotnet";
         string[] OursArgs(int t, string o) =>
             [
@@ -147,9 +157,11 @@ public static class PeerJob
                 var o = Path.Combine(dir, $"ours_t{t}");
                 if (Directory.Exists(o))
                     Directory.Delete(o, true);
+                double cpu0 = ChildCpuSeconds();
                 var sw = Stopwatch.StartNew();
                 var (oc, _, oe) = PeerBench.RunProcess(dotnet, OursArgs(t, o), null, null);
                 double ours = sw.Elapsed.TotalSeconds;
+                double oursCpu = ChildCpuSeconds() - cpu0;
                 if (oc != 0)
                     throw new PeerUnavailableException(
                         $"our study run exited {oc}: {PeerBench.LastLine(oe)} (command: {dotnet} {string.Join(' ', OursArgs(t, o))})"
@@ -159,16 +171,18 @@ public static class PeerJob
                 string[] pargs =
                 [
                     script,
-                    "--data",
+                    Option("data"),
                     data,
-                    "--out",
+                    Option("out"),
                     p,
-                    "--threads",
+                    Option("threads"),
                     t.ToString(CultureInfo.InvariantCulture),
                 ];
+                cpu0 = ChildCpuSeconds();
                 sw.Restart();
                 var (pc, _, pe) = PeerBench.RunProcess(python, pargs, null, peerEnv!);
                 double peer = sw.Elapsed.TotalSeconds;
+                double peerCpu = ChildCpuSeconds() - cpu0;
                 if (pc != 0)
                     throw new PeerUnavailableException(
                         $"the peer job script exited {pc}: {PeerBench.LastLine(pe)} (command: {python} {string.Join(' ', pargs)})"
@@ -178,8 +192,11 @@ public static class PeerJob
                 timings.Add(new PeerTiming("job", "ours", "study_run", t, ours * 1e3, 1));
                 timings.Add(new PeerTiming("job", "peer", "functorch_script", t, peer * 1e3, 1));
                 timings.Add(new PeerTiming("job", "peer", "functorch_script_loop", t, loop * 1e3, 1));
+                // CPU seconds (user + system) of each process: on a loaded machine nearer to the idle wall time
+                timings.Add(new PeerTiming("job_cpu", "ours", "study_run", t, oursCpu * 1e3, 1));
+                timings.Add(new PeerTiming("job_cpu", "peer", "functorch_script", t, peerCpu * 1e3, 1));
                 log?.Invoke(
-                    $"job round {round} {t} thr: ours {ours:F2} s, peer {peer:F2} s (its loop {loop:F2} s)  ours/peer {ours / peer:F3}"
+                    $"job round {round} {t} thr: ours {ours:F2} s (cpu {oursCpu:F2}), peer {peer:F2} s (cpu {peerCpu:F2}; its loop {loop:F2} s)  ours/peer {ours / peer:F3}"
                 );
             }
         var med = PeerBench.MedianOverRounds(timings).ToList();
@@ -237,12 +254,23 @@ public static class PeerJob
                     )
                 );
                 breakdown.Add(("run_total", t, times.Total));
-                foreach (var (part, s) in flops)
+                foreach (var (part, s, _) in flops)
                     breakdown.Add(("flop_limited_" + part, t, s));
                 double fl = flops.Sum(x => x.seconds);
                 breakdown.Add(("flop_limited", t, fl));
+                // the same in CPU seconds of the whole process (all threads)
+                breakdown.Add(("cpu_train_step", t, times.CpuTrainStep));
+                breakdown.Add(("cpu_tangent", t, times.CpuTangent));
+                breakdown.Add(("cpu_logged", t, times.CpuLogged));
+                breakdown.Add(("cpu_writing", t, times.CpuWriting));
+                breakdown.Add(("cpu_checkpoints", t, times.CpuCheckpoints));
+                breakdown.Add(("cpu_run_total", t, times.CpuTotal));
+                foreach (var (part, _, c) in flops)
+                    breakdown.Add(("cpu_flop_limited_" + part, t, c));
+                double flc = flops.Sum(x => x.cpuSeconds);
+                breakdown.Add(("cpu_flop_limited", t, flc));
                 log?.Invoke(
-                    $"breakdown {t} thr: run {times.Total:F2} s = train {times.TrainStep:F2} + tangent {times.Tangent:F2} + logged {times.Logged:F2} + writing {times.Writing:F2} + checkpoints {times.Checkpoints:F2} + other; flop-limited {fl:F2} s ({string.Join(", ", flops.Select(x => $"{x.part} {x.seconds:F2}"))}); run/flop-limited {times.Total / fl:F2}"
+                    $"breakdown {t} thr: run {times.Total:F2} s = train {times.TrainStep:F2} + tangent {times.Tangent:F2} + logged {times.Logged:F2} + writing {times.Writing:F2} + checkpoints {times.Checkpoints:F2} + other; flop-limited {fl:F2} s ({string.Join(", ", flops.Select(x => $"{x.part} {x.seconds:F2}"))}); run/flop-limited {times.Total / fl:F2}; in CPU seconds run {times.CpuTotal:F2} = train {times.CpuTrainStep:F2} + tangent {times.CpuTangent:F2} + logged {times.CpuLogged:F2} + writing {times.CpuWriting:F2} + checkpoints {times.CpuCheckpoints:F2} + other, flop-limited {flc:F2} ({string.Join(", ", flops.Select(x => $"{x.part} {x.cpuSeconds:F2}"))}), run/flop-limited {times.CpuTotal / flc:F2}"
                 );
             }
         }
@@ -301,6 +329,20 @@ public static class PeerJob
     }
 
     private static string Option(string name) => ParameterNames.Option(name);
+
+    /// <summary>User + system CPU seconds of this process's finished (waited-for) children: getrusage(RUSAGE_CHILDREN); NaN off Linux.</summary>
+    private static double ChildCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux())
+            return double.NaN;
+        var u = new long[18];
+        if (GetRusage(-1, u) != 0)
+            return double.NaN;
+        return u[0] + u[1] * 1e-6 + u[2] + u[3] * 1e-6;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
 
     /// <summary>Write the run's data split, θ_0, batch order and log grid as <c>.npy</c> and <c>job.json</c>; returns job.json.</summary>
     private static JsonObject Export(ApproximationConfig cfg, string data)
@@ -376,7 +418,7 @@ public static class PeerJob
     /// gradients [o, b]·[b, i]); the tangent pass on N probe rows (primal [N, i]·[i, o], a·ΔWᵀ, and ȧ·Wᵀ from the
     /// second layer on); per logged step f_t (one forward) and f_lin (a tangent pass); f_0 once.
     /// </summary>
-    public static IReadOnlyList<(string part, double seconds)> FlopLimited(
+    public static IReadOnlyList<(string part, double seconds, double cpuSeconds)> FlopLimited(
         JsonObject job,
         ApproximationConfig cfg,
         int loggedSteps,
@@ -393,8 +435,8 @@ public static class PeerJob
                 .ToArray();
             int n = (int)job["probe_rows"]!,
                 b = (int)job["batch"]!;
-            var cache = new Dictionary<(int, int, int), double>();
-            double Gemm(int m, int k, int o)
+            var cache = new Dictionary<(int, int, int), (double wall, double cpu)>();
+            (double wall, double cpu) Gemm(int m, int k, int o)
             {
                 if (cache.TryGetValue((m, k, o), out var s))
                     return s;
@@ -403,22 +445,38 @@ public static class PeerJob
                 var a = rand(m, k, dtype: cfg.DType, device: dev);
                 var w = rand(k, o, dtype: cfg.DType, device: dev);
                 var c = empty(m, o, dtype: cfg.DType, device: dev);
-                s = Timing.Median(() => c.addmm_(a, w, beta: 0, alpha: 1), repeats: 21, warmup: 5);
+                double wall = Timing.Median(() => c.addmm_(a, w, beta: 0, alpha: 1), repeats: 21, warmup: 5);
+                const int reps = 21;
+                double cpu0 = TrajectoryTimes.ProcessCpuSeconds();
+                for (int i = 0; i < reps; i++)
+                    c.addmm_(a, w, beta: 0, alpha: 1);
+                s = (wall, (TrajectoryTimes.ProcessCpuSeconds() - cpu0) / reps);
                 cache[(m, k, o)] = s;
                 return s;
             }
-            double Forward(int rows) => dims.Sum(d => Gemm(rows, d.Item1, d.Item2));
-            double Tangent(int rows) =>
-                dims.Select((d, l) => (l == 0 ? 2 : 3) * Gemm(rows, d.Item1, d.Item2)).Sum();
-            double train =
-                Forward(b)
-                + dims.Select((d, l) => (l == 0 ? 0 : Gemm(b, d.Item2, d.Item1)) + Gemm(d.Item2, b, d.Item1))
-                    .Sum();
+            // every part as a list of (count, m, k, o) products
+            IEnumerable<(double, int, int, int)> Forward(int rows, double times) =>
+                dims.Select(d => (times, rows, d.Item1, d.Item2));
+            IEnumerable<(double, int, int, int)> Tangent(int rows, double times) =>
+                dims.Select((d, l) => (times * (l == 0 ? 2 : 3), rows, d.Item1, d.Item2));
+            var train = Forward(b, cfg.Steps)
+                .Concat(dims.Skip(1).Select(d => ((double)cfg.Steps, b, d.Item2, d.Item1)))
+                .Concat(dims.Select(d => ((double)cfg.Steps, d.Item2, b, d.Item1)));
+            var logged = Forward(n, loggedSteps + 1).Concat(Tangent(n, loggedSteps));
+            (string, double, double) Sum(string part, IEnumerable<(double count, int m, int k, int o)> gemms)
+            {
+                var list = gemms.ToList();
+                return (
+                    part,
+                    list.Sum(g => g.count * Gemm(g.m, g.k, g.o).wall),
+                    list.Sum(g => g.count * Gemm(g.m, g.k, g.o).cpu)
+                );
+            }
             return
             [
-                ("train_step", cfg.Steps * train),
-                ("tangent", cfg.Steps * Tangent(n)),
-                ("logged", loggedSteps * (Forward(n) + Tangent(n)) + Forward(n)),
+                Sum("train_step", train),
+                Sum("tangent", Tangent(n, cfg.Steps)),
+                Sum("logged", logged),
             ];
         }
         finally
