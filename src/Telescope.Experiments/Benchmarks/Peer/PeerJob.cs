@@ -310,7 +310,10 @@ public static class PeerJob
         // once on two cores (each side's best)
         foreach (var side in new[] { ("ours", "study_run"), ("peer", "functorch_script") })
         {
-            var per = med.Where(x => x.Side == side.Item1 && x.Method == side.Item2).ToList();
+            var per = med.Where(x =>
+                    x.Operation == "job" && x.Side == side.Item1 && x.Method == side.Item2
+                )
+                .ToList();
             if (per.Count == 0)
                 continue;
             double best = per.Min(x =>
