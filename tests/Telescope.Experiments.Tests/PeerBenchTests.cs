@@ -27,6 +27,7 @@ public class PeerBenchTests
         NtkChunk = 3,
         Rounds = 2,
         Python = Python,
+        Operations = [.. PeerBench.KernelOperations], // the main job is whole study runs
     };
 
     [Fact]

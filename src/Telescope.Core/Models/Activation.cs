@@ -30,7 +30,7 @@ public enum ActivationKind
 }
 
 /// <summary>A parameter-free pointwise activation layer.</summary>
-public sealed class Activation(ActivationKind kind) : ILayer
+public sealed class Activation(ActivationKind kind) : ILayer, IPrimalTangent
 {
     private const double SoftplusThreshold = 20;
 
@@ -113,6 +113,24 @@ public sealed class Activation(ActivationKind kind) : ILayer
         };
         return (z, dz);
     }
+
+    /// <inheritdoc />
+    public Tensor? TangentGiven(
+        Tensor a,
+        Tensor z,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    ) =>
+        da is null ? null
+        : Kind switch
+        {
+            ActivationKind.Relu => da.mul(z.sign()),
+            ActivationKind.Tanh => da.mul(z.Squared().neg_().PlusConstInPlace(1)),
+            ActivationKind.Sigmoid => da.mul(SigmoidSlope(z)),
+            ActivationKind.Identity => da.alias(),
+            _ => da.mul(Slope(Kind, a)),
+        };
 
     /// <inheritdoc />
     public string Describe() => Kind.ToString();

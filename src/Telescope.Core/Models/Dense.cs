@@ -9,7 +9,7 @@ namespace Telescope.Models;
 /// <c>[N, in] → [N, out]</c>. Default TorchSharp/PyTorch initialisation: every entry of W and b is
 /// <c>U(−1/√in, 1/√in)</c>, then multiplied by α. Tangent: <c>ż = a ΔWᵀ + ȧ Wᵀ + Δb</c>.
 /// </summary>
-public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer
+public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer, IPrimalTangent
 {
     /// <summary>Input width.</summary>
     public int Inputs { get; } =
@@ -73,6 +73,21 @@ public sealed class Dense(int inputs, int outputs, bool bias = true) : ILayer
         // dz += ȧ Wᵀ inside the GEMM where ȧ is a matrix (dz is ours): no temporary, no extra pass
         dz = da.dim() == 2 ? dz.addmm_(da, p[0].t()) : dz.PlusInPlace(da.matmul(p[0].t()));
         return (z, dz);
+    }
+
+    /// <inheritdoc />
+    public Tensor? TangentGiven(
+        Tensor a,
+        Tensor z,
+        Tensor? da,
+        ReadOnlySpan<Tensor> p,
+        ReadOnlySpan<Tensor> dp
+    )
+    {
+        var dz = nn.functional.linear(a, dp[0], Bias ? dp[1] : null);
+        if (da is null)
+            return dz;
+        return da.dim() == 2 ? dz.addmm_(da, p[0].t()) : dz.PlusInPlace(da.matmul(p[0].t()));
     }
 
     /// <inheritdoc />

@@ -190,6 +190,109 @@ public sealed class Network : IDisposable
         return (a, da ?? torch.zeros_like(a));
     }
 
+    /// <summary>Whether every layer has a tangent rule that takes its primal output (<see cref="IPrimalTangent"/>): <see cref="Trace"/> works.</summary>
+    public bool CanTrace => Layers.All(l => l is IPrimalTangent);
+
+    /// <summary>
+    /// f_θ(x) with every layer's input kept, for <see cref="TangentFrom"/> (null when not <see cref="CanTrace"/>).
+    /// The rows are split into the same blocks as <see cref="Tangent"/> at the current thread count, each computed
+    /// as Tangent computes its primal, so a tangent from the trace equals Tangent's to the bit. No graph.
+    /// </summary>
+    public PrimalTrace? Trace(Tensor x, IReadOnlyList<Tensor> theta)
+    {
+        if (!CanTrace)
+            return null;
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        long rows = x.shape[0];
+        int blocks = RowWorkers.BlocksFor(rows, Device);
+        Tensor[] Levels(Tensor xb)
+        {
+            var levels = new Tensor[Layers.Count + 1];
+            levels[0] = xb.alias();
+            for (int l = 0; l < Layers.Count; l++)
+                levels[l + 1] = Layers[l]
+                    .Forward(levels[l], Slice(theta, _offsets[l], Layers[l].ParameterShapes.Count));
+            foreach (var t in levels)
+                t.DetachFromDisposeScope();
+            return levels;
+        }
+        PrimalTrace trace;
+        if (blocks == 1)
+        {
+            var levels = Levels(x);
+            trace = new PrimalTrace([levels], levels[^1]);
+        }
+        else
+        {
+            var parts = RowWorkers.Map(
+                blocks,
+                b =>
+                {
+                    var (start, length) = RowWorkers.Block(rows, blocks, b);
+                    using var block = torch.NewDisposeScope();
+                    return Levels(x.narrow(0, start, length));
+                }
+            );
+            var output = torch.cat(parts.Select(p => p[^1]).ToArray(), 0);
+            output.DetachFromDisposeScope();
+            trace = new PrimalTrace(parts, output);
+        }
+        Lifetimes.KeepAlive(x, theta);
+        return trace;
+    }
+
+    /// <summary>
+    /// ∇f_θ(x)ᵀΔθ <c>[N, k]</c> from a <see cref="Trace"/> of the same x at the same θ (made at the same thread
+    /// count): <see cref="Tangent"/>'s jvp without its primal pass, the same values.
+    /// </summary>
+    public Tensor TangentFrom(
+        PrimalTrace trace,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<Tensor> direction
+    )
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor Walk(Tensor[] levels)
+        {
+            Tensor? da = null;
+            for (int l = 0; l < Layers.Count; l++)
+            {
+                int n = Layers[l].ParameterShapes.Count;
+                da = ((IPrimalTangent)Layers[l]).TangentGiven(
+                    levels[l],
+                    levels[l + 1],
+                    da,
+                    Slice(theta, _offsets[l], n),
+                    Slice(direction, _offsets[l], n)
+                );
+            }
+            return da ?? torch.zeros_like(levels[^1]);
+        }
+        Tensor result;
+        if (trace.Levels.Length == 1)
+            result = Walk(trace.Levels[0]);
+        else
+        {
+            var parts = RowWorkers.Map(
+                trace.Levels.Length,
+                b =>
+                {
+                    using var block = torch.NewDisposeScope();
+                    return Walk(trace.Levels[b]).MoveToOuterDisposeScope();
+                }
+            );
+            result = torch.cat(parts, 0);
+            foreach (var t in parts)
+                t.Dispose();
+        }
+        GC.KeepAlive(trace);
+        GC.KeepAlive(theta);
+        GC.KeepAlive(direction);
+        return scope.MoveToOuter(result);
+    }
+
     /// <summary>Detached copies of the current θ (for θ_{t−1}, θ_0, checkpoints).</summary>
     public Tensor[] Snapshot()
     {

@@ -126,6 +126,7 @@ public static class TorchRuntime
             ["mkl_path"] = MklDispatch.State,
             [NativeLibraries.HugePagesVariable] =
                 NativeLibraries.NativeEnvironment(NativeLibraries.HugePagesVariable) ?? "(unset)",
+            ["allocator"] = NativeLibraries.AllocatorState,
             ["os"] = RuntimeInformation.OSDescription,
         };
     }

@@ -105,6 +105,8 @@ public static class Trajectory
     )
     {
         using var lifetimes = torch.NewDisposeScope(); // temporaries stay reachable while libtorch reads them (Tensors.Lifetimes)
+        var times = TrajectoryTimes.Active;
+        var runStart = TrajectoryTimes.Now();
         if (cfg.Steps < 0)
             throw new ArgumentException($"steps must be ≥ 0, got {cfg.Steps}");
         var dt = net.DType;
@@ -177,6 +179,18 @@ public static class Trajectory
         }
 
         Tensor[] thetaPrev = [];
+        var stepStart = default(TrajectoryTimes.Mark);
+        // the forward pass at θ_0 (f_lin's primal, the same at every logged step) and at θ_{t−1} when a logged
+        // step t − 1 computed it: the tangent passes then skip their primal (the same values; Network.TangentFrom)
+        bool tracing = cfg.Method == JvpMethod.Forward && net.CanTrace;
+        using var trace0 = tracing ? net.Trace(xAll, theta0) : null;
+        PrimalTrace? tracePrev = start == 1 ? trace0 : null;
+        void Forget()
+        {
+            if (tracePrev is not null && !ReferenceEquals(tracePrev, trace0))
+                tracePrev.Dispose();
+            tracePrev = null;
+        }
         double gradNorm = double.NaN;
         var loop = new TrainingLoop(
             model,
@@ -200,6 +214,7 @@ public static class Trajectory
         {
             BeforeStep = (_, _) =>
             {
+                stepStart = TrajectoryTimes.Now();
                 thetaPrev = net.Snapshot();
                 return null;
             },
@@ -217,6 +232,8 @@ public static class Trajectory
             AfterStep = s =>
             {
                 long t = s.Step;
+                times?.AddTrain(stepStart);
+                var partStart = TrajectoryTimes.Now();
                 Tensor[] delta;
                 using (torch.no_grad())
                     delta = paramTensors.Select((p, i) => p.detach().Minus(thetaPrev[i])).ToArray();
@@ -224,25 +241,36 @@ public static class Trajectory
                 if (!double.IsFinite(updateNorm))
                     return $"parameter update norm is {Show(updateNorm)} at step {t} (divergence)";
 
-                var inc = Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
+                var inc = tracePrev is not null
+                    ? net.TangentFrom(tracePrev, thetaPrev, delta)
+                    : Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
+                Forget();
                 fTel.PlusInPlace(inc.to_type(ScalarType.Float64));
+                times?.AddTangent(partStart);
 
                 if (grid.Contains(t))
                 {
+                    partStart = TrajectoryTimes.Now();
                     Tensor f,
                         fLin;
                     using (torch.no_grad())
                     {
-                        f = net.Forward(xAll).to_type(ScalarType.Float64);
-                        var dir = paramTensors
-                            .Select((p, i) => p.detach().Minus(theta0[i]))
-                            .ToArray();
+                        var theta = paramTensors.Select(p => p.detach()).ToArray();
+                        tracePrev = tracing ? net.Trace(xAll, theta) : null;
+                        f = (tracePrev?.Output ?? net.Forward(xAll)).to_type(ScalarType.Float64);
+                        var dir = theta.Select((p, i) => p.Minus(theta0[i])).ToArray();
                         fLin = f0.Plus(
-                            Jvp.Compute(net, xAll, theta0, dir, cfg.Method)
-                                .to_type(ScalarType.Float64)
+                            (
+                                trace0 is not null
+                                    ? net.TangentFrom(trace0, theta0, dir)
+                                    : Jvp.Compute(net, xAll, theta0, dir, cfg.Method)
+                            ).to_type(ScalarType.Float64)
                         );
                     }
+                    times?.AddLogged(partStart);
+                    partStart = TrajectoryTimes.Now();
                     recorder.Record(t, f, fTel, fLin, s.Loss, gradNorm, updateNorm, s.Rate);
+                    times?.AddWriting(partStart);
                 }
                 if (
                     checkpoints is not null
@@ -251,6 +279,7 @@ public static class Trajectory
                     && t < cfg.Steps
                 )
                 {
+                    partStart = TrajectoryTimes.Now();
                     var state = new TrajectoryCheckpoint.State(
                         t,
                         committable!.Commit(),
@@ -268,12 +297,22 @@ public static class Trajectory
                         new Dictionary<string, double>(recorder.Last)
                     );
                     checkpoints.Save(t, TrajectoryCheckpoint.Write(state));
+                    times?.AddCheckpoint(partStart);
                 }
                 progress?.Invoke(t);
                 return null;
             },
         };
-        var outcome = loop.Run(start, cfg.Steps, cancel);
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = loop.Run(start, cfg.Steps, cancel);
+        }
+        finally
+        {
+            Forget();
+        }
+        times?.AddTotal(runStart);
         if (!outcome.Succeeded)
             return recorder.Fail(outcome.Completed, outcome.FailedAt!.Value, outcome.Failure!);
         return new TrajectoryResult(cfg.Steps, null, null, recorder.Last);

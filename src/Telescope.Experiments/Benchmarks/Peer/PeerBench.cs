@@ -54,6 +54,9 @@ public sealed record PeerBenchOptions
     /// <summary>The peer script; null = the copy embedded in this assembly (scripts/bench-peer.py at build time).</summary>
     public string? Script { get; init; }
 
+    /// <summary>The main job (operation <c>job</c>): rate, seed, rounds, agreement tolerance, whole study.</summary>
+    public PeerJobOptions Job { get; init; } = new();
+
     /// <summary>Our slow generic methods too (the autograd Jacobian NTK, the per-example NTK loop, the per-example gradient loop).</summary>
     public bool Generic { get; init; } = true;
 }
@@ -103,7 +106,11 @@ public sealed record PeerBenchResult(
     IReadOnlyList<PeerRatio> Ratios,
     IReadOnlyList<PeerAgreement> Agreements,
     JsonObject Versions
-);
+)
+{
+    /// <summary>The main job's per-part seconds of our run and their flop-limited times (part, threads, seconds); empty without <c>job</c>.</summary>
+    public IReadOnlyList<(string Part, int Threads, double Seconds)> Breakdown { get; init; } = [];
+}
 
 /// <summary>
 /// <c>telescope bench peer</c>: our methods against what PyTorch's tutorials show, on the same MLP
@@ -131,7 +138,10 @@ public sealed record PeerBenchResult(
 public static class PeerBench
 {
     /// <summary>Every operation the benchmark knows, in the order it runs them.</summary>
-    public static IReadOnlyList<string> AllOperations { get; } = ["forward", "jvp", "ntk", "grad"];
+    public static IReadOnlyList<string> AllOperations { get; } = ["forward", "jvp", "ntk", "grad", "job"];
+
+    /// <summary>The operations on the MLP 784–256–256–10 (all but <c>job</c>, the whole main job of <see cref="PeerJob"/>).</summary>
+    public static IReadOnlyList<string> KernelOperations { get; } = ["forward", "jvp", "ntk", "grad"];
 
     /// <summary>The peer script embedded at build time (scripts/bench-peer.py).</summary>
     public static string EmbeddedScript()
@@ -161,10 +171,55 @@ public static class PeerBench
         }
     }
 
-    /// <summary>Run both sides, compare, and write <c>bench.csv</c>, <c>versions.json</c> and <c>exchange/</c> to <paramref name="outDir"/>.</summary>
+    /// <summary>
+    /// Run both sides, compare, and write <c>bench.csv</c>, <c>versions.json</c> and <c>exchange/</c> to
+    /// <paramref name="outDir"/>: the kernel operations, then the main job (<see cref="PeerJob"/>) when asked for; the
+    /// job's timings, agreements and breakdown join the same table.
+    /// </summary>
     public static PeerBenchResult Run(PeerBenchOptions o, string outDir, Action<string>? log = null)
     {
         Validate(o);
+        var kernelOps = o.Operations.Where(op => op != "job").ToArray();
+        PeerBenchResult? kernels =
+            kernelOps.Length > 0 ? RunKernels(o with { Operations = kernelOps }, outDir, log) : null;
+        if (!o.Operations.Contains("job"))
+            return kernels!;
+        var job = PeerJob.Run(o.Job, o.Threads, o.Python, outDir, log);
+        var timings = (kernels?.Timings ?? []).Concat(job.Timings).ToList();
+        var versions = kernels?.Versions.DeepClone().AsObject() ?? new JsonObject();
+        versions["job"] = job.Versions;
+        var result = new PeerBenchResult(
+            timings,
+            (kernels?.Ratios ?? []).Concat(Ratios(job.Timings)).ToList(),
+            (kernels?.Agreements ?? []).Concat(job.Agreements).ToList(),
+            versions
+        )
+        {
+            Breakdown = job.Breakdown,
+        };
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(
+            Path.Combine(outDir, "versions.json"),
+            versions.ToJsonString(new JsonSerializerOptions { WriteIndented = true })
+        );
+        WriteCsv(result, Path.Combine(outDir, "bench.csv"));
+        var failed = job.Agreements.Where(a => !a.Passed).ToList();
+        if (failed.Count > 0)
+            throw new PeerMismatchException(
+                "the main job's final values disagree: "
+                    + string.Join(
+                        "; ",
+                        failed.Select(a =>
+                            $"{a.OursMethod} vs {a.PeerMethod}: rel diff {a.MaxRelDiff:G3} > {a.Tolerance:G3}"
+                        )
+                    )
+                    + $" (tables in {Path.Combine(outDir, "job")})"
+            );
+        return result;
+    }
+
+    private static PeerBenchResult RunKernels(PeerBenchOptions o, string outDir, Action<string>? log)
+    {
         var dev = Native.TorchRuntime.Device("cpu");
         const ScalarType dtype = ScalarType.Float32;
         int before = torch.get_num_threads();
@@ -410,7 +465,7 @@ public static class PeerBench
             var policy = Native.NativeLibraries.NativeEnvironment("OMP_WAIT_POLICY");
             var env = policy is null
                 ? null
-                : new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = policy };
+                : new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = policy };
             var (code, _, err) = RunProcess(o.Python, args, log, env);
             if (code != 0)
                 throw new PeerUnavailableException(
@@ -609,6 +664,15 @@ public static class PeerBench
                 a.Tolerance
             );
         }
+        foreach (var (part, threads, seconds) in r.Breakdown)
+            Row(
+                "job",
+                "breakdown",
+                part,
+                threads.ToString(CultureInfo.InvariantCulture),
+                "seconds",
+                seconds
+            );
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, sb.ToString());
         File.Move(tmp, path, overwrite: true);
@@ -640,6 +704,27 @@ public static class PeerBench
             1,
             true
         );
+        var job = Best("job", "ours", "study_run") / Best("job", "peer", "functorch_script");
+        yield return Line("job: one study run / the functorch script (whole processes)", job, 0.6, true);
+        var jobCpu = Best("job_cpu", "ours", "study_run") / Best("job_cpu", "peer", "functorch_script");
+        yield return Line("job: the same in CPU seconds", jobCpu, 0.6, true);
+        var job24 =
+            Best("job24", "ours", "study_measured", "study_run_x24_estimated")
+            / Best("job24", "peer", "functorch_script_x24_estimated");
+        yield return Line("job: 24 runs, ours / 24 script runs", job24, 0.4, true);
+        foreach (var g in r.Breakdown.Where(b => b.Part is "run_total" or "cpu_run_total"))
+        {
+            bool cpu = g.Part.StartsWith("cpu_", StringComparison.Ordinal);
+            var fl = r.Breakdown.FirstOrDefault(b =>
+                b.Part == (cpu ? "cpu_flop_limited" : "flop_limited") && b.Threads == g.Threads
+            );
+            yield return Line(
+                $"job: our run / its flop-limited time at {g.Threads} thr{(cpu ? " (CPU seconds)" : "")}",
+                fl.Seconds > 0 ? g.Seconds / fl.Seconds : null,
+                1.3,
+                true
+            );
+        }
     }
 
     private static void Validate(PeerBenchOptions o)
@@ -663,7 +748,7 @@ public static class PeerBench
             throw new ArgumentException("tolerance must be > 0");
     }
 
-    private static JsonArray LayerSpec(Network net)
+    internal static JsonArray LayerSpec(Network net)
     {
         var spec = new JsonArray();
         int off = 0;
@@ -699,16 +784,16 @@ public static class PeerBench
             Npy.Write(path, c.to_type(ScalarType.Float32).data<float>().ToArray(), shape);
     }
 
-    private static string LastLine(string s) =>
+    internal static string LastLine(string s) =>
         s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .LastOrDefault()
         ?? "(no message)";
 
-    private static (int code, string stdout, string stderr) RunProcess(
+    internal static (int code, string stdout, string stderr) RunProcess(
         string file,
         IEnumerable<string> args,
         Action<string>? log,
-        IDictionary<string, string>? env
+        IDictionary<string, string?>? env
     )
     {
         var psi = new ProcessStartInfo(file)
@@ -721,7 +806,10 @@ public static class PeerBench
             psi.ArgumentList.Add(a);
         if (env is not null)
             foreach (var (key, value) in env)
-                psi.Environment[key] = value;
+                if (value is null)
+                    psi.Environment.Remove(key);
+                else
+                    psi.Environment[key] = value;
         using var p = Process.Start(psi)!;
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();

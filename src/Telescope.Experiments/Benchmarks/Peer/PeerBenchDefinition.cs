@@ -14,7 +14,7 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
 
     /// <inheritdoc />
     public override string Summary =>
-        "Ours vs PyTorch (Debian's python3-torch: functorch jvp, forward_ad, autograd.functional.jvp, vmap(jacrev) NTK, NTK-vector products, vmap(grad)) on the same MLP 784–256–256–10, weights and points, at each thread count; checks both compute the same numbers; bench.csv with ours/peer ratios. Install the peer with scripts/install-peer.sh (or run scripts/bench-peer.sh).";
+        "Ours vs PyTorch (Debian's python3-torch: functorch jvp, forward_ad, autograd.functional.jvp, vmap(jacrev) NTK, NTK-vector products, vmap(grad)) on the same MLP 784–256–256–10, weights and points, at each thread count; and the main job (op job): one approximation-study run as a process against a functorch script doing the same work, interleaved, with our run's per-step breakdown and its flop-limited time; checks both compute the same numbers; bench.csv with ours/peer ratios. Install the peer with scripts/install-peer.sh (or run scripts/bench-peer.sh).";
 
     /// <inheritdoc />
     protected override PeerBenchOptions Defaults { get; } = new();
@@ -90,6 +90,19 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
                 Defaults,
                 min: 1
             ),
+            Int<PeerBenchOptions>(
+                "job-rounds",
+                "Rounds of interleaved pairs of the main job (our study run, then the PyTorch script) at every thread count.",
+                c => c.Job.Rounds,
+                (c, v) => c with { Job = c.Job with { Rounds = v } },
+                Defaults,
+                min: 1
+            ),
+            Flag<PeerBenchOptions>(
+                "job-study",
+                "Also time our whole default approximation study (24 runs) as one process; otherwise 24 runs are estimated from the per-run times.",
+                (c, on) => c with { Job = c.Job with { WholeStudy = on } }
+            ),
             Flag<PeerBenchOptions>(
                 "no-generic",
                 "Skip our slow generic methods (autograd Jacobian NTK, per-example loops).",
@@ -128,9 +141,14 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
         CancellationToken cancel
     )
     {
-        output.WriteLine(
-            $"bench peer: MLP 784–256–256–10, float32; N = {o.Points}, NTK M = {o.NtkPoints}, grads G = {o.GradPoints}; threads {Text(o.Threads)} (ours first, then the peer)"
-        );
+        if (o.Operations.Any(op => op != "job"))
+            output.WriteLine(
+                $"bench peer: MLP 784–256–256–10, float32; N = {o.Points}, NTK M = {o.NtkPoints}, grads G = {o.GradPoints}; threads {Text(o.Threads)} (ours first, then the peer)"
+            );
+        if (o.Operations.Contains("job"))
+            output.WriteLine(
+                $"bench peer job: one approximation run (sgd lr {Text(o.Job.Rate)}, seed {o.Job.Seed}) as a process vs the functorch script; threads {Text(o.Threads)}, {o.Job.Rounds} interleaved rounds"
+            );
         PeerBenchResult res;
         try
         {
@@ -140,13 +158,22 @@ public sealed class PeerBenchDefinition : BenchDefinition<PeerBenchOptions>
         {
             throw new RunFailedException(e.Message, e);
         }
+        foreach (var g in res.Breakdown.Select(b => b.Threads).Distinct())
+            output.WriteLine(
+                $"breakdown at {g} thr (s): "
+                    + string.Join(
+                        ", ",
+                        res.Breakdown.Where(b => b.Threads == g)
+                            .Select(b => $"{b.Part} {b.Seconds:F2}")
+                    )
+            );
         output.WriteLine("\nratios ours/peer, best thread count each (< 1: ours faster):");
         foreach (var x in res.Ratios)
             output.WriteLine(
                 $"  {x.Operation, -8} {x.OursMethod + " (" + x.OursThreads + ")", -26} / {x.PeerMethod + " (" + x.PeerThreads + ")", -30} {x.Ratio, 10:G4}"
             );
         output.WriteLine(
-            $"agreement: {res.Agreements.Count} comparisons, worst max rel diff {res.Agreements.Max(a => a.MaxRelDiff):G3} (tolerance {o.Tolerance:G3})"
+            $"agreement: {res.Agreements.Count} comparisons, worst max rel diff {res.Agreements.Max(a => a.MaxRelDiff):G3}"
         );
         foreach (var g in PeerBench.Goals(res))
             output.WriteLine("goal " + g);
