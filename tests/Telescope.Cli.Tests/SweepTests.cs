@@ -79,6 +79,21 @@ public class SweepTests : IDisposable
         """{ "command": ["study","approximation"], "grid": {"--learning-rate": [0.1]} }""",
         "--learning-rate"
     )]
+    [InlineData(
+        "a grid value given twice, spelled two ways",
+        """{ "command": ["study","approximation"], "base": {"--dataset": "synthetic"}, "grid": {"--lr": [0.01, 0.010]} }""",
+        "given twice"
+    )]
+    [InlineData(
+        "a seed given twice",
+        """{ "command": ["study","approximation"], "base": {"--dataset": "synthetic"}, "grid": {"--lr": [0.01]}, "seeds": [0, 1, 0] }""",
+        "given twice"
+    )]
+    [InlineData(
+        "an option twice in the grid object",
+        """{ "command": ["study","approximation"], "grid": {"--lr": [0.01], "--lr": [0.1]} }""",
+        "not valid JSON"
+    )]
     public void BadSweepFilesAreRejectedBeforeAnyWork(string what, string? json, string expected)
     {
         var spec = json is null ? Path.Combine(_dir, "nope.json") : Spec(json);
