@@ -212,7 +212,7 @@ public sealed record DoubleDescentConfig
         if (TrainSize < 1 || TestSize < 1 || TrainSize + TestSize > M35Images)
             yield return $"train and test sizes must be ≥ 1 and fit in M35's 1,895 images, got {TrainSize} and {TestSize}";
         if (!(LabelNoise >= 0 && LabelNoise <= 0.5))
-            yield return $"{Option("label-noise")} must be in [0, 0.5], got {LabelNoise}";
+            yield return $"{Option("label-noise")}: label noise must be in [0, 0.5], got {LabelNoise}";
         if (MaxSteps < 1 || BatchSize < 1)
             yield return $"{Option("steps")} and the batch size must be ≥ 1, got {MaxSteps} and {BatchSize}";
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
