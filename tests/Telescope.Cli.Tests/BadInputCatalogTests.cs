@@ -187,6 +187,13 @@ public sealed class BadInputCatalogTests : IDisposable
         Study("double-descent", "label noise above 1", "--label-noise", "1.5", "label noise");
         Study("double-descent", "negative label noise", "--label-noise", "-0.1", "label noise");
         Study("double-descent", "unknown activation", "--activation", "swish", "activation");
+        Study("double-descent", "resolution below 2", "--side", "1", "--side");
+        Study("double-descent", "resolution above 28", "--side", "29", "--side");
+        Study("double-descent", "unknown input scaling", "--inputs", "whitened", "--inputs");
+        Study("double-descent", "zero alpha", "--alpha", "0", "--alpha");
+        Study("double-descent", "unknown stop rule", "--stop", "never", "--stop");
+        Study("double-descent", "zero patience", "--patience", "0", "--patience");
+        Study("double-descent", "width above the bound", "--width", "5001", "--width");
         Study("gbt-vs-nn", "zero rows", "--rows", "0", "rows");
         Study("gbt-vs-nn", "train larger than rows", "--train", "100000", "train");
         Study("gbt-vs-nn", "validation larger than train", "--validation", "100000", "validation");

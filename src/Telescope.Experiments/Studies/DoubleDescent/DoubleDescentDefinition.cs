@@ -112,6 +112,73 @@ public sealed class DoubleDescentDefinition : StudyDefinition<DoubleDescentConfi
             (c, v) => c with { TrainSize = v }
         ),
         Int<DoubleDescentConfig>(
+            "side",
+            $"Input resolution: each 28×28 MNIST image average-pooled to side×side (d = side², P = (d + 2)·h + 1), {DoubleDescentConfig.MinSide}–{DoubleDescentConfig.MaxSide}.",
+            c => c.Side,
+            (c, v) => c with { Side = v },
+            D,
+            min: DoubleDescentConfig.MinSide
+        ),
+        EnumChoice<DoubleDescentConfig, DoubleDescentInputs>(
+            "inputs",
+            "Inputs: ",
+            [
+                (DoubleDescentInputs.Pixels, "in [0, 1], spec §4"),
+                (DoubleDescentInputs.Standardized, "each input standardised by the training rows"),
+            ],
+            ".",
+            ByPresetWord(c => c.Inputs),
+            (c, v) => c with { Inputs = v },
+            "input scaling"
+        ),
+        Double<DoubleDescentConfig>(
+            "alpha",
+            $"Initialisation scale α (every initial parameter × α), in (0, {Text(DoubleDescentConfig.MaxAlpha)}].",
+            c => c.Alpha,
+            (c, v) => c with { Alpha = v },
+            D
+        ),
+        Int<DoubleDescentConfig>(
+            "batch",
+            "Batch size (≥ the training rows: full-batch gradient descent).",
+            c => c.BatchSize,
+            (c, v) => c with { BatchSize = v },
+            D,
+            min: 1
+        ),
+        EnumChoice<DoubleDescentConfig, DoubleDescentStop>(
+            "stop",
+            "Early stop: ",
+            [
+                (DoubleDescentStop.Interpolation, "at 100% train accuracy or when the loss stalls"),
+                (DoubleDescentStop.Stall, "only when the loss stalls"),
+            ],
+            ".",
+            string.Join(
+                ", ",
+                Presets.Select(p =>
+                    $"{p.word} {WordOf(DoubleDescentConfig.For(p.value).StopAtInterpolation ? DoubleDescentStop.Interpolation : DoubleDescentStop.Stall)}"
+                )
+            ),
+            (c, v) => c with { StopAtInterpolation = v == DoubleDescentStop.Interpolation },
+            "stop rule"
+        ),
+        OptionalInt<DoubleDescentConfig>(
+            "patience",
+            "Epochs without a 1e-4 improvement of the full-train loss before a run stops.",
+            ByPreset(c => c.PatienceEpochs),
+            (c, v) => c with { PatienceEpochs = v },
+            min: 1
+        ),
+        Int<DoubleDescentConfig>(
+            "probe-test",
+            "Test rows tracked by the smoother (p_test); at most the test rows are tracked.",
+            c => c.ProbeTest,
+            (c, v) => c with { ProbeTest = v },
+            D,
+            min: 1
+        ),
+        Int<DoubleDescentConfig>(
             "test",
             "Test rows for loss/accuracy.",
             c => c.TestSize,

@@ -47,9 +47,71 @@ public enum DoubleDescentPreset
     Valid,
 }
 
+/// <summary>When a double-descent run stops before its maximum steps.</summary>
+public enum DoubleDescentStop
+{
+    /// <summary>At 100% train accuracy, or when the full-train loss stalls (the paper's rule).</summary>
+    Interpolation,
+
+    /// <summary>Only when the full-train loss stalls: trained past 100% train accuracy, wider nets fit the noisy labels further.</summary>
+    Stall,
+}
+
+/// <summary>How the pooled pixels are fed to the network.</summary>
+public enum DoubleDescentInputs
+{
+    /// <summary>Pixels in [0, 1] (spec §4).</summary>
+    Pixels,
+
+    /// <summary>
+    /// Each input standardised by the training rows' mean μ_j and standard deviation σ_j: x_j ← (x_j − μ_j)/σ_j
+    /// (x_j − μ_j where σ_j = 0); test rows use the training rows' μ, σ. Removes the large mean direction of the
+    /// kernel, so gradient descent fits the noisy labels in far fewer steps.
+    /// </summary>
+    Standardized,
+}
+
 /// <summary>Configuration of the double-descent study (paper Fig. 3/9; spec §4.2 CPU variant). Immutable.</summary>
 public sealed record DoubleDescentConfig
 {
+    /// <summary>Largest width h accepted (the paper's largest, 5,000): bounds memory and time before work starts.</summary>
+    public const int MaxWidth = 5000;
+
+    /// <summary>Largest <see cref="MaxSteps"/> accepted (the paper's 300,000 steps, rounded up).</summary>
+    public const int MaxStepsLimit = 1_000_000;
+
+    /// <summary>Input resolution bounds: MNIST's 28×28 average-pooled to side×side, 2 ≤ side ≤ 28.</summary>
+    public const int MinSide = 2,
+        MaxSide = 28;
+
+    /// <summary>Largest initialisation scale α accepted (α ∈ (0, MaxAlpha]).</summary>
+    public const double MaxAlpha = 10;
+
+    /// <summary>Images in M35 (1,032 threes and 863 fives): bounds the split, the batch and the tracked test rows.</summary>
+    public const int M35Images = 1895;
+
+    /// <summary>Largest stall patience accepted, in epochs.</summary>
+    public const int MaxPatience = 100_000;
+
+    /// <summary>
+    /// Input side: each 28×28 MNIST image average-pooled to side×side, so the input dimension is d = side² and the
+    /// network has P = (d + 2)·h + 1 parameters (spec §4: 8, d = 64). A lower resolution moves the interpolation
+    /// threshold (P ≈ 2.5–4 n in the spec's sims) to larger widths, leaving room for the under-parameterised side.
+    /// </summary>
+    public int Side { get; init; } = 8;
+
+    /// <summary>Input dimension d = side².</summary>
+    public int InputDim => Side * Side;
+
+    /// <summary>Parameters of the d–h–1 network: P = (d + 2)·h + 1.</summary>
+    public int ParameterCount(int h) => (InputDim + 2) * h + 1;
+
+    /// <summary>Pixels in [0, 1], or standardised by the training rows (<see cref="DoubleDescentInputs"/>).</summary>
+    public DoubleDescentInputs Inputs { get; init; } = DoubleDescentInputs.Pixels;
+
+    /// <summary>Initialisation scale α: every initial parameter (PyTorch's default init) multiplied by α.</summary>
+    public double Alpha { get; init; } = 1.0;
+
     /// <summary>Hidden widths h of the one-hidden-layer ReLU network.</summary>
     public IReadOnlyList<int> Widths { get; init; } = [2, 4, 8, 16, 32, 128];
 
@@ -71,7 +133,7 @@ public sealed record DoubleDescentConfig
     /// <summary>γ (plain SGD, so A3 applies).</summary>
     public double LearningRate { get; init; } = 0.05;
 
-    /// <summary>Batch size.</summary>
+    /// <summary>Batch size (≥ <see cref="TrainSize"/>: full-batch gradient descent).</summary>
     public int BatchSize { get; init; } = 100;
 
     /// <summary>Maximum steps (stops earlier at 100% train accuracy or when the loss stalls).</summary>
@@ -133,12 +195,26 @@ public sealed record DoubleDescentConfig
     {
         if (Widths.Count == 0 || Widths.Any(w => w < 1))
             yield return "widths must be positive (and at least one given)";
+        if (Widths.Any(w => w > MaxWidth))
+            yield return $"{Option("width")} must be ≤ {MaxWidth}, got {Widths.Max()}";
+        if (MaxSteps > MaxStepsLimit)
+            yield return $"{Option("steps")} must be ≤ {MaxStepsLimit}, got {MaxSteps}";
+        if (Side < MinSide || Side > MaxSide)
+            yield return $"{Option("side")} must be in [{MinSide}, {MaxSide}] (MNIST is 28×28), got {Side}";
+        if (!(Alpha > 0 && Alpha <= MaxAlpha))
+            yield return $"{Option("alpha")} must be in (0, {MaxAlpha}], got {Alpha}";
+        if (BatchSize > M35Images)
+            yield return $"{Option("batch")} must be ≤ {M35Images} (M35's images; ≥ the training rows is full-batch gradient descent), got {BatchSize}";
+        if (PatienceEpochs < 1 || PatienceEpochs > MaxPatience)
+            yield return $"{Option("patience")} must be in [1, {MaxPatience}], got {PatienceEpochs}";
+        if (ProbeTest < 1 || ProbeTest > M35Images)
+            yield return $"{Option("probe-test")} must be in [1, {M35Images}] (at most the test rows are tracked), got {ProbeTest}";
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
-        if (TrainSize < 1 || TestSize < 1 || TrainSize + TestSize > 1895)
+        if (TrainSize < 1 || TestSize < 1 || TrainSize + TestSize > M35Images)
             yield return $"train and test sizes must be ≥ 1 and fit in M35's 1,895 images, got {TrainSize} and {TestSize}";
         if (!(LabelNoise >= 0 && LabelNoise <= 0.5))
-            yield return $"label noise must be in [0, 0.5], got {LabelNoise}";
+            yield return $"{Option("label-noise")}: label noise must be in [0, 0.5], got {LabelNoise}";
         if (MaxSteps < 1 || BatchSize < 1)
             yield return $"{Option("steps")} and the batch size must be ≥ 1, got {MaxSteps} and {BatchSize}";
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
@@ -167,8 +243,51 @@ public sealed class DoubleDescentStudy : IStudy
             throw new ArgumentException(string.Join("; ", problems));
         _cfg = cfg;
         _data = new Lazy<(Dataset, Dataset)>(() =>
-            BinaryDigits.M35(cfg.TrainSize, cfg.TestSize, cfg.DataSeed, log: log)
-        );
+        {
+            var (train, test) = BinaryDigits.M35(
+                cfg.TrainSize,
+                cfg.TestSize,
+                cfg.DataSeed,
+                cfg.Side,
+                log
+            );
+            return cfg.Inputs == DoubleDescentInputs.Standardized
+                ? Standardize(train, test)
+                : (train, test);
+        });
+    }
+
+    /// <summary>
+    /// Both sets with every input j standardised by the training rows: x_j ← (x_j − μ_j)/σ_j, μ_j and σ_j the
+    /// training rows' mean and (population) standard deviation; x_j − μ_j where σ_j = 0.
+    /// </summary>
+    public static (Dataset train, Dataset test) Standardize(Dataset train, Dataset test)
+    {
+        int d = train.Features,
+            n = train.Count;
+        var mu = new double[d];
+        var sd = new double[d];
+        for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++)
+            mu[j] += train.X[i * d + j] / n;
+        for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++)
+            sd[j] += (train.X[i * d + j] - mu[j]) * (train.X[i * d + j] - mu[j]) / n;
+        for (int j = 0; j < d; j++)
+            sd[j] = Math.Sqrt(sd[j]);
+        Dataset Apply(Dataset ds)
+        {
+            var x = new double[ds.X.Length];
+            for (int i = 0; i < ds.Count; i++)
+            for (int j = 0; j < d; j++)
+                x[i * d + j] = (ds.X[i * d + j] - mu[j]) / (sd[j] > 0 ? sd[j] : 1);
+            return ds with
+            {
+                X = x,
+                Source = ds.Source + ", each input standardised by the training rows' mean and standard deviation",
+            };
+        }
+        return (Apply(train), Apply(test));
     }
 
     /// <inheritdoc />
@@ -190,9 +309,12 @@ public sealed class DoubleDescentStudy : IStudy
         {
             ["data_source"] = DataSource,
             ["model"] =
-                $"MLP 64–h–1, {_cfg.Activation.ToString().ToLowerInvariant()}, no output sigmoid",
+                $"MLP {_cfg.InputDim}–h–1, {_cfg.Activation.ToString().ToLowerInvariant()}, no output sigmoid, init × {F(_cfg.Alpha)}",
             ["activation"] = _cfg.Activation.ToString().ToLowerInvariant(),
             ["widths"] = new JsonArray(_cfg.Widths.Select(w => (JsonNode)w).ToArray()),
+            ["side"] = _cfg.Side,
+            ["inputs"] = _cfg.Inputs.ToString().ToLowerInvariant(),
+            ["alpha"] = _cfg.Alpha,
             ["train_size"] = _cfg.TrainSize,
             ["test_size"] = _cfg.TestSize,
             ["probe_test"] = _cfg.ProbeTest,
@@ -226,7 +348,10 @@ public sealed class DoubleDescentStudy : IStudy
                 seed,
                 [
                     new("width", h.ToString(CultureInfo.InvariantCulture)),
-                    new("parameters", (66 * h + 1).ToString(CultureInfo.InvariantCulture)),
+                    new(
+                        "parameters",
+                        _cfg.ParameterCount(h).ToString(CultureInfo.InvariantCulture)
+                    ),
                     new("lr", F(_cfg.LearningRate)),
                     new("label_noise", F(_cfg.LabelNoise)),
                 ]
@@ -241,7 +366,12 @@ public sealed class DoubleDescentStudy : IStudy
         var (clean, test) = _data.Value;
         var (train, flipped) = LabelNoise.Flip(clean, _cfg.LabelNoise, seed);
         var device = Native.TorchRuntime.Device(_cfg.Device);
-        using var net = new ModelSpec(ModelKind.Mlp, [h], Activation: _cfg.Activation).Build(
+        using var net = new ModelSpec(
+            ModelKind.Mlp,
+            [h],
+            Activation: _cfg.Activation,
+            Alpha: _cfg.Alpha
+        ).Build(
             train.Shape,
             1,
             seed,
