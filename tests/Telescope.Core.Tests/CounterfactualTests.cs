@@ -72,7 +72,7 @@ public class CounterfactualTests
     public void ReplayWithNothingRemovedIsTheRecordedRunByteForByte(string rule)
     {
         var s = Setup(Rule(rule));
-        using var run = RecordedRun.Record(s);
+        using var run = ReplayableRun.Record(s);
         // the same run by the library's ordinary training loop (TrainingLoop + BatchSampler + Optimizer)
         using var scope = torch.NewDisposeScope();
         using var net = s.Model.Build(s.Train.Shape, s.Train.Outputs, s.Seed, s.DType, torch.CPU);
@@ -105,7 +105,7 @@ public class CounterfactualTests
     public void ReplayFromTheLastCheckpointEqualsReplayFromTheStart(string rule)
     {
         var s = Setup(Rule(rule));
-        using var run = RecordedRun.Record(s);
+        using var run = ReplayableRun.Record(s);
         // a row first touched late, so that the replay starts from a later checkpoint
         int row = Enumerable.Range(0, s.Train.Count).MaxBy(run.FirstTouch);
         Assert.True(run.FirstTouch(row) > s.CheckpointEvery);
@@ -150,7 +150,7 @@ public class CounterfactualTests
             1,
             CheckpointEvery: 5
         );
-        using var run = RecordedRun.Record(s);
+        using var run = ReplayableRun.Record(s);
         double[] w0;
         using (var net = s.Model.Build([d], 1, s.Seed, s.DType, torch.CPU))
             w0 = ParameterVector.Flatten(net.Parameters).detach().data<double>().ToArray(); // [W (1×d), c]
@@ -222,7 +222,7 @@ public class CounterfactualTests
     {
         var s = Setup(Rule(rule));
         var cand = Enumerable.Range(0, 15).Select(i => i * 2).ToArray();
-        using var run = RecordedRun.Record(s, cand);
+        using var run = ReplayableRun.Record(s, cand);
         var a = run.Attribution!;
         Assert.True(a.ClosureResidual <= 1e-10, $"closure residual {a.ClosureResidual}");
         Assert.True(a.MaxStepResidual <= 1e-10, $"step residual {a.MaxStepResidual}");
@@ -237,7 +237,7 @@ public class CounterfactualTests
     {
         var s = Setup(new OptimizerSpec(OptimizerKind.Sgd, 0.05), batch: 40, epochs: 10);
         var cand = Enumerable.Range(0, 20).ToArray();
-        using var run = RecordedRun.Record(s, cand);
+        using var run = ReplayableRun.Record(s, cand);
         var exact = ScoreProviders.Exact(run);
         var loo = ScoreProviders.LeaveOneOut(run, cand);
         Assert.Empty(Ladder.Sanity(exact, loo));

@@ -27,13 +27,13 @@ public sealed record ExactAttribution(
     long WorstStep
 );
 
-/// <summary>Accumulates <see cref="ExactAttribution"/> during <see cref="RecordedRun.Record"/>; refuses at the first step the declared rule does not explain.</summary>
+/// <summary>Accumulates <see cref="ExactAttribution"/> during <see cref="ReplayableRun.Record"/>; refuses at the first step the declared rule does not explain.</summary>
 internal sealed class ExactAttributionTracker : IDisposable
 {
     /// <summary>Relative per-step tolerance of <c>|Σ columns − ∇f(x)ᵀΔθ_t|</c> (over test rows, relative to max |∇f(x)ᵀΔθ_t|, floor 1e-300): round-off when the declared rule is the optimiser's.</summary>
     public const double StepTolerance = 1e-8;
 
-    private readonly RecordedRun.Trainer _c;
+    private readonly ReplayableRun.Trainer _c;
     private readonly int[] _cand;
     private readonly Dictionary<int, int> _col = new();
     private readonly int _m;
@@ -44,7 +44,7 @@ internal sealed class ExactAttributionTracker : IDisposable
     private double _maxRes;
     private long _worst;
 
-    public ExactAttributionTracker(RecordedRun.Trainer c, IReadOnlyList<int> candidates)
+    public ExactAttributionTracker(ReplayableRun.Trainer c, IReadOnlyList<int> candidates)
     {
         _c = c;
         _cand = candidates.ToArray();

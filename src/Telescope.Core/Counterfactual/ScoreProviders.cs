@@ -39,19 +39,19 @@ public sealed record ScoreTable(
     public double[] Flat() => Scores.Cast<double>().ToArray();
 }
 
-/// <summary>The providers of issue 27 for one <see cref="RecordedRun"/>.</summary>
+/// <summary>The providers of issue 27 for one <see cref="ReplayableRun"/>.</summary>
 public static class ScoreProviders
 {
     /// <summary>Unit of the effect-scaled providers.</summary>
     public const string LogitUnit = "true-class logit";
 
-    /// <summary>(a) The exact every-step attribution A(x, z_i) (needs candidates at <see cref="RecordedRun.Record"/>).</summary>
-    public static ScoreTable Exact(RecordedRun run)
+    /// <summary>(a) The exact every-step attribution A(x, z_i) (needs candidates at <see cref="ReplayableRun.Record"/>).</summary>
+    public static ScoreTable Exact(ReplayableRun run)
     {
         var a =
             run.Attribution
             ?? throw new InvalidOperationException(
-                "the run was recorded without candidate rows: pass candidates to RecordedRun.Record"
+                "the run was recorded without candidate rows: pass candidates to ReplayableRun.Record"
             );
         return new ScoreTable("exact-A", LogitUnit, a.Candidates, a.Scores, a.ClosureResidual);
     }
@@ -66,7 +66,7 @@ public static class ScoreProviders
     /// <see cref="TracInSteps"/> — E/k visits of z per checkpoint at rate γ/b, so that with plain SGD and a slowly
     /// moving θ it approximates exact-A. The run must have kept θ at those steps.
     /// </summary>
-    public static ScoreTable TracIn(RecordedRun run, IReadOnlyList<int> candidates, int k)
+    public static ScoreTable TracIn(ReplayableRun run, IReadOnlyList<int> candidates, int k)
     {
         var s = run.Setup;
         var steps = TracInSteps(s.Steps, k);
@@ -81,7 +81,7 @@ public static class ScoreProviders
     /// (d) The gradient dot product at θ_T: <c>τ(x, z) = −(γ_T E / b) ∇f_{θ_T}(x)ᵀ∇ℓ(z; θ_T)</c> (ranks as TracInCP
     /// with k = 1, whose checkpoint is T). The run must have kept θ_T.
     /// </summary>
-    public static ScoreTable GradDot(RecordedRun run, IReadOnlyList<int> candidates)
+    public static ScoreTable GradDot(ReplayableRun run, IReadOnlyList<int> candidates)
     {
         var s = run.Setup;
         var scores = new double[s.Test.Count, candidates.Count];
@@ -97,10 +97,10 @@ public static class ScoreProviders
 
     /// <summary>
     /// (e) Exact leave-one-out by replay: <c>LOO(x, z_i) = f_T(x) − f_T^{−i}(x)</c>, one replay per candidate (mask
-    /// semantics of <see cref="RecordedRun"/>), through <paramref name="engine"/>.
+    /// semantics of <see cref="ReplayableRun"/>), through <paramref name="engine"/>.
     /// </summary>
     public static ScoreTable LeaveOneOut(
-        RecordedRun run,
+        ReplayableRun run,
         IReadOnlyList<int> candidates,
         IReplayEngine? engine = null,
         Action<int>? progress = null,
@@ -118,7 +118,7 @@ public static class ScoreProviders
     }
 
     private static void Accumulate(
-        RecordedRun run,
+        ReplayableRun run,
         IReadOnlyList<Tensor> thetaCpu,
         IReadOnlyList<int> candidates,
         double factor,
@@ -127,7 +127,7 @@ public static class ScoreProviders
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        using var c = new RecordedRun.Trainer(run.Setup);
+        using var c = new ReplayableRun.Trainer(run.Setup);
         var theta = thetaCpu.Select(t => t.to(c.Net.DType)).ToArray();
         int m = run.Setup.Test.Count;
         Tensor Flat(Tensor[] g, long rows) =>

@@ -76,7 +76,7 @@ public sealed record ReplaySetup(
 /// on; plain SGD leaves θ unchanged). With R = ∅ a replay is the recorded run, byte for byte.
 /// </para>
 /// </summary>
-public sealed class RecordedRun : IDisposable
+public sealed class ReplayableRun : IDisposable
 {
     private readonly Dictionary<long, Checkpoint> _checkpoints;
     private readonly Dictionary<long, Tensor[]> _snapshots;
@@ -105,7 +105,7 @@ public sealed class RecordedRun : IDisposable
     /// <summary>Exact attribution for the candidate rows, when asked for.</summary>
     public ExactAttribution? Attribution { get; }
 
-    private RecordedRun(
+    private ReplayableRun(
         ReplaySetup setup,
         List<int[]> schedule,
         List<double> rates,
@@ -148,7 +148,7 @@ public sealed class RecordedRun : IDisposable
     /// Train the run once, recording its schedule, checkpoints, θ at <paramref name="snapshotSteps"/> (step 0 allowed) and,
     /// with <paramref name="candidates"/>, the exact attribution of those training rows (<see cref="ExactAttribution"/>).
     /// </summary>
-    public static RecordedRun Record(
+    public static ReplayableRun Record(
         ReplaySetup setup,
         IReadOnlyList<int>? candidates = null,
         IReadOnlySet<long>? snapshotSteps = null,
@@ -192,7 +192,7 @@ public sealed class RecordedRun : IDisposable
         var final = ctx.Probe();
         var theta = ParameterVector.Flatten(ctx.Net.Parameters).detach().cpu().clone();
         theta.DetachFromDisposeScope();
-        return new RecordedRun(
+        return new ReplayableRun(
             setup,
             schedule,
             rates,
@@ -389,7 +389,7 @@ public interface IReplayEngine
 {
     /// <summary>f_T per removal set (rows) and test row (columns).</summary>
     double[][] Run(
-        RecordedRun run,
+        ReplayableRun run,
         IReadOnlyList<IReadOnlySet<int>> removals,
         Action<int>? progress = null,
         CancellationToken cancel = default
@@ -401,7 +401,7 @@ public sealed record SequentialReplays(int Parallel = 1) : IReplayEngine
 {
     /// <inheritdoc />
     public double[][] Run(
-        RecordedRun run,
+        ReplayableRun run,
         IReadOnlyList<IReadOnlySet<int>> removals,
         Action<int>? progress = null,
         CancellationToken cancel = default
