@@ -30,8 +30,8 @@ public sealed record ExactAttribution(
 /// <summary>Accumulates <see cref="ExactAttribution"/> during <see cref="ReplayableRun.Record"/>; refuses at the first step the declared rule does not explain.</summary>
 internal sealed class ExactAttributionTracker : IDisposable
 {
-    /// <summary>Relative per-step tolerance of <c>|Σ columns − ∇f(x)ᵀΔθ_t|</c> (over test rows, relative to max |∇f(x)ᵀΔθ_t|, floor 1e-300): round-off when the declared rule is the optimiser's.</summary>
-    public const double StepTolerance = 1e-8;
+    /// <summary>Relative per-step tolerance of <c>|Σ columns − ∇f(x)ᵀΔθ_t|</c> (max over test rows, relative to the gross max_x Σ_columns |·|): the recorder's own (<see cref="Telescoping.AttributionTracker.RelativeTolerance"/>).</summary>
+    public double StepTolerance => Telescoping.AttributionTracker.RelativeTolerance(_c.Net.DType);
 
     private readonly ReplayableRun.Trainer _c;
     private readonly int[] _cand;
@@ -120,7 +120,7 @@ internal sealed class ExactAttributionTracker : IDisposable
             .to_type(ScalarType.Float64);
         var inc = j.matmul(actual); // [m]
         double res = contrib.sum(1).Minus(inc).abs().max().item<double>();
-        double scale = Math.Max(inc.abs().max().item<double>(), 1e-300);
+        double scale = Math.Max(contrib.abs().sum(1).max().item<double>(), double.Epsilon); // gross: round-off scales with it
         if (res / scale > _maxRes)
         {
             _maxRes = res / scale;
@@ -178,7 +178,7 @@ internal sealed class ExactAttributionTracker : IDisposable
 /// </summary>
 public sealed class RuleMismatchException(long step, string rule, double residual, double scale)
     : InvalidOperationException(
-        $"step {step}: the declared update rule '{rule}' does not explain the optimiser's update (attribution residual {residual:G3} against a step increment of {scale:G3}, relative {residual / scale:G3}): declare the rule the optimiser applies (momentum declared as plain SGD does this)"
+        $"step {step}: the declared update rule '{rule}' does not explain the optimiser's update (attribution residual {residual:G3} against gross step contributions of {scale:G3}, relative {residual / scale:G3}): declare the rule the optimiser applies (momentum declared as plain SGD does this)"
     )
 {
     /// <summary>The step t.</summary>
