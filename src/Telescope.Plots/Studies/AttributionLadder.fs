@@ -5,7 +5,7 @@ open XPlot.Plotly
 
 /// The figure page of the attribution ladder (issue 27), drawn from its saved tidy table.
 [<RequireQualifiedAccess>]
-module Attribution =
+module AttributionLadder =
 
     let private providerOrder (rows: Row list) =
         rows |> List.map (TidyFrame.cell "provider") |> List.distinct

@@ -2,10 +2,10 @@ using System.Text.Json;
 using Telescope.Counterfactual;
 using Telescope.Tensors;
 
-namespace Telescope.Experiments.Studies.Attribution;
+namespace Telescope.Experiments.Studies.AttributionLadder;
 
 /// <summary>The figure, the .npy interchange and the printed ladder of the attribution study, from its saved table.</summary>
-public static class AttributionReport
+public static class AttributionLadderReport
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) => TidyCells.Number(r, c);
 
@@ -20,10 +20,10 @@ public static class AttributionReport
     /// <summary>Write <c>attribution.html</c> and the .npy interchange (<see cref="Export"/>) beside the table.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string source)
     {
-        var html = Path.Combine(outDir, "attribution.html");
+        var html = Path.Combine(outDir, "attribution-ladder.html");
         var caption =
             $"Data: {source}\nTable: {Path.GetFileName(table)} (tidy long format); provenance in run.json.\nMeasurement f(x): the true-class logit. LOO(x, i) = f_T(x) − f_T without row i, by replay (same θ_0 and batches, the row masked out). Points: one per seed; bars: 95% percentile bootstrap over test rows. LDS: Spearman over random half-subsets of the candidates.";
-        Telescope.Plots.Studies.Attribution.figure(table, html, caption);
+        Telescope.Plots.Studies.AttributionLadder.figure(table, html, caption);
         Export(table, Path.Combine(outDir, NpyFolder));
         return [Path.GetFileName(html), Telescope.Plots.Offline.PlotlyFileName, NpyFolder];
     }

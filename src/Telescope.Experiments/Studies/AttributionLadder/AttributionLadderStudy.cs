@@ -7,10 +7,10 @@ using Telescope.Telescoping;
 using Telescope.Training;
 using static TorchSharp.torch;
 
-namespace Telescope.Experiments.Studies.Attribution;
+namespace Telescope.Experiments.Studies.AttributionLadder;
 
 /// <summary>The two sizes of the attribution ladder: a small embedded default and the issue's full protocol.</summary>
-public enum AttributionPreset
+public enum AttributionLadderPreset
 {
     /// <summary>Small enough for a shared 2-core machine (declared smaller than the issue's protocol).</summary>
     Default,
@@ -20,7 +20,7 @@ public enum AttributionPreset
 }
 
 /// <summary>Configuration of the attribution ladder (issue 27). Immutable; use <c>with</c>.</summary>
-public sealed record AttributionConfig
+public sealed record AttributionLadderConfig
 {
     /// <summary>Training rows n (MNIST, ten classes).</summary>
     public int Train { get; init; } = 1000;
@@ -68,10 +68,10 @@ public sealed record AttributionConfig
     public int ParallelReplays { get; init; } = 1;
 
     /// <summary>The preset's configuration.</summary>
-    public static AttributionConfig For(AttributionPreset p) =>
+    public static AttributionLadderConfig For(AttributionLadderPreset p) =>
         p switch
         {
-            AttributionPreset.Full => new AttributionConfig
+            AttributionLadderPreset.Full => new AttributionLadderConfig
             {
                 Train = 5000,
                 Test = 50,
@@ -80,7 +80,7 @@ public sealed record AttributionConfig
                 Seeds = [0, 1, 2, 3, 4],
                 CheckpointEvery = 10,
             },
-            _ => new AttributionConfig(),
+            _ => new AttributionLadderConfig(),
         };
 
     /// <summary>The optimiser spec of a short name.</summary>
@@ -142,15 +142,15 @@ public sealed record AttributionConfig
 /// the test rows × candidate rows, LDS replays on shared random half-subsets of the candidates, and the ladder
 /// (Pearson/Spearman vs LOO, LDS, each with a bootstrap interval over test rows).
 /// </summary>
-public sealed class AttributionStudy : IStudy
+public sealed class AttributionLadderStudy : IStudy
 {
-    private readonly AttributionConfig _cfg;
+    private readonly AttributionLadderConfig _cfg;
     private readonly Action<string>? _log;
     private (Dataset train, Dataset test)? _data;
     private readonly object _lock = new();
 
     /// <summary>A validated study.</summary>
-    public AttributionStudy(AttributionConfig cfg, Action<string>? log = null)
+    public AttributionLadderStudy(AttributionLadderConfig cfg, Action<string>? log = null)
     {
         var problems = cfg.Problems().ToList();
         if (problems.Count > 0)
@@ -160,10 +160,10 @@ public sealed class AttributionStudy : IStudy
     }
 
     /// <summary>The configuration.</summary>
-    public AttributionConfig Configuration => _cfg;
+    public AttributionLadderConfig Configuration => _cfg;
 
     /// <inheritdoc />
-    public string Name => "attribution";
+    public string Name => "attribution-ladder";
 
     /// <inheritdoc />
     public string DataSource => $"{Mnist.SourceName}: ten classes, 784 pixels; split by data seed 0";
