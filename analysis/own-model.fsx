@@ -231,7 +231,7 @@ for p in 0..2 do
         (gross / max (abs net) 1e-300)
 
     printfn
-        "    the %d largest contributions |A| — additive shares of f̃ along THIS trajectory, not the rows whose removal would move the prediction most (that is leave-one-out by replay: telescope study attribution); running sum beside each:"
+        "    the %d largest contributions |A| — additive shares of f̃ along THIS trajectory, not the rows whose removal would move the prediction most (that is leave-one-out by replay: telescope study attribution-ladder); running sum beside each:"
         config.TopK
 
     let mutable running = 0.0
