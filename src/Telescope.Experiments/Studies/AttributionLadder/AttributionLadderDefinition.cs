@@ -7,11 +7,13 @@ public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLad
 {
     private static string Text(IEnumerable<int> xs) => string.Join(",", xs);
 
+    // the default preset's value first (a face's default text starts with the value it uses), then the other presets'
     private static string ByPreset(Func<AttributionLadderConfig, object> f) =>
-        string.Join(
-            ", ",
+        string.Format(CultureInfo.InvariantCulture, "{0}", f(AttributionLadderConfig.For(AttributionLadderPreset.Default)))
+        + string.Concat(
             Enum.GetValues<AttributionLadderPreset>()
-                .Select(p => $"{WordOf(p)} {string.Format(CultureInfo.InvariantCulture, "{0}", f(AttributionLadderConfig.For(p)))}")
+                .Where(p => p != AttributionLadderPreset.Default)
+                .Select(p => string.Format(CultureInfo.InvariantCulture, ", or {0} with {1} {2}", f(AttributionLadderConfig.For(p)), Option("preset"), WordOf(p)))
         );
 
     /// <inheritdoc />
