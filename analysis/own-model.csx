@@ -113,19 +113,36 @@ string Row(Dataset d, int i)
     return string.Create(CultureInfo.InvariantCulture, $"({r[0]:+0.00;-0.00}, {r[1]:+0.00;-0.00}) label {d.Labels[i]}");
 }
 var top = attr.TopK(config.TopK).ToList();
+// how much the rows' contributions cancel: net = Σ_i A = f̃_T − f̃_0, gross = Σ_i |A|
+var cancellation = attr.Cancellation("test").ToList();
+double Cancel(string q, int p) => cancellation.Single(o => o.Quantity == q && o.Example == p).Value;
 for (int p = 0; p < 3; p++)
 {
-    Console.WriteLine($"test point {p} {Row(test, p)}: f̃_T − f̃_0 = {change[train.Count + p, 0].item<double>():+0.000;-0.000}, top {config.TopK} training rows:");
+    double net = Cancel("attribution_net", p),
+        gross = Cancel("attribution_gross", p);
+    Console.WriteLine(
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"test point {p} {Row(test, p)}: f̃_T − f̃_0 = {net:+0.000;-0.000}, but Σ_i |A(x, z_i)| = {gross:0.000} ({gross / Math.Max(Math.Abs(net), 1e-300):0}× the net change: the rows' contributions cancel)"
+        )
+    );
+    Console.WriteLine(
+        $"    the {config.TopK} largest contributions |A| — additive shares of f̃ along THIS trajectory, not the rows whose removal would move the prediction most (that is leave-one-out by replay: telescope study attribution-ladder); running sum beside each:"
+    );
+    double running = 0;
     foreach (var o in top.Where(o => o.Example == p))
     {
         int i = int.Parse(o.Coordinates!.Single(c => c.Key == "train_example").Value, CultureInfo.InvariantCulture);
-        Console.WriteLine($"    row {i,3} {Row(train, i)}  A = {o.Value:+0.0000;-0.0000}");
+        running += o.Value;
+        Console.WriteLine(
+            string.Create(CultureInfo.InvariantCulture, $"    row {i,3} {Row(train, i)}  A = {o.Value:+0.0000;-0.0000}   running Σ = {running:+0.0000;-0.0000} of {net:+0.0000;-0.0000}")
+        );
     }
 }
 
 // outputs: one tidy table for the figure, the figure, run.json
 var layers = sgdRows.Items.Where(o => o.Quantity == "f_telescoped_layer");
-TidyFrames.SaveCsv(TidyFrames.FromObservations(Key("sgd"), [.. attr.ToObservations(false), .. attr.TopK(config.TopK), .. layers, .. traj.ToObservations()]), File_("attribution.csv"));
+TidyFrames.SaveCsv(TidyFrames.FromObservations(Key("sgd"), [.. attr.ToObservations(false), .. attr.TopK(config.TopK), .. cancellation, .. layers, .. traj.ToObservations()]), File_("attribution.csv"));
 AttributionFigures.attribution(
     File_("attribution.csv"),
     File_("figure.html"),

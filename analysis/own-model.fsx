@@ -210,16 +210,35 @@ let trainExample (o: Observation) =
 
 let nTrain = data.Train.Count
 
+// how much the rows' contributions cancel: net = Σ_i A = f̃_T − f̃_0, gross = Σ_i |A|
+let cancellation = attr.Cancellation "test" |> List.ofSeq
+
+let cancel q p =
+    cancellation
+    |> List.find (fun o -> o.Quantity = q && o.Example = System.Nullable p)
+    |> fun o -> o.Value
+
 for p in 0..2 do
+    let net = cancel "attribution_net" p
+    let gross = cancel "attribution_gross" p
+
     printfn
-        "test point %d %s: f̃_T − f̃_0 = %+.3f, top %d training rows:"
+        "test point %d %s: f̃_T − f̃_0 = %+.3f, but Σ_i |A(x, z_i)| = %.3f (%.0f× the net change: the rows' contributions cancel)"
         p
         (xs data.Test p)
-        (change.[int64 (nTrain + p), 0L].item<float>())
+        net
+        gross
+        (gross / max (abs net) 1e-300)
+
+    printfn
+        "    the %d largest contributions |A| — additive shares of f̃ along THIS trajectory, not the rows whose removal would move the prediction most (that is leave-one-out by replay: telescope study attribution-ladder); running sum beside each:"
         config.TopK
 
+    let mutable running = 0.0
+
     for o in top |> List.filter (fun o -> o.Example = System.Nullable p) do
-        printfn "    row %3d %s  A = %+.4f" (trainExample o) (xs data.Train (trainExample o)) o.Value
+        running <- running + o.Value
+        printfn "    row %3d %s  A = %+.4f   running Σ = %+.4f of %+.4f" (trainExample o) (xs data.Train (trainExample o)) o.Value running net
 
 // outputs: one tidy table for the figure, the figure, run.json
 let layers =
@@ -232,6 +251,7 @@ Telescope.Frames.TidyFrames.SaveCsv(
             [
                 attr.ToObservations(false)
                 attr.TopK config.TopK
+                cancellation
                 layers
                 traj.ToObservations()
             ]

@@ -286,32 +286,69 @@ public sealed class OwnLoopTests
     }
 
     [Fact]
-    public void AMisdeclaredRuleIsVisibleInTheResidual()
+    public void AMisdeclaredRuleIsRefusedAtTheStepItHappens()
     {
-        // control: training with heavy-ball but declaring plain SGD breaks Σ_i a_t = ∇fᵀΔθ_t
+        // heavy-ball declared as plain SGD: the two coincide at step 1 (v_1 = G_1), so the first step the rule does not
+        // explain is step 2 — the recorder refuses there, naming it
         var (train, test) = Fixtures.Data(24, 10);
         using var net = Fixtures.Net(Tanh, train.Shape, seed: 1);
         var opt = torch.optim.SGD(net.Parameters, 0.05, momentum: 0.9);
-        using var lens = Loop(
-            net,
-            train,
-            Probe.Of(train, test),
-            opt,
-            0.05,
-            steps: 10,
-            batch: 8,
-            seed: 3,
-            new RecorderOptions
+        var e = Assert.Throws<Telescope.Counterfactual.RuleMismatchException>(() =>
+            Loop(
+                net,
+                train,
+                Probe.Of(train, test),
+                opt,
+                0.05,
+                steps: 10,
+                batch: 8,
+                seed: 3,
+                new RecorderOptions
+                {
+                    UpdateRule = new OptimizerSpec(OptimizerKind.Sgd, 0.05),
+                    Attribution = true,
+                }
+            )
+        );
+        Assert.Equal(2, e.Step);
+        Assert.Contains("step 2", e.Message);
+    }
+
+    [Fact]
+    public void AMisdeclaredRuleIsVisibleInTheResidual()
+    {
+        // the same with RuleMismatch = Record: training carries on, the first mismatch and the residual are reported;
+        // control: the rule declared right (momentum) records no mismatch
+        foreach (var (rule, wrong) in new[] { (new OptimizerSpec(OptimizerKind.Sgd, 0.05), true), (new OptimizerSpec(OptimizerKind.Momentum, 0.05, Momentum: 0.9), false) })
+        {
+            var (train, test) = Fixtures.Data(24, 10);
+            using var net = Fixtures.Net(Tanh, train.Shape, seed: 1);
+            var opt = torch.optim.SGD(net.Parameters, 0.05, momentum: 0.9);
+            using var lens = Loop(
+                net,
+                train,
+                Probe.Of(train, test),
+                opt,
+                0.05,
+                steps: 10,
+                batch: 8,
+                seed: 3,
+                new RecorderOptions
+                {
+                    UpdateRule = rule,
+                    Attribution = true,
+                    RuleMismatch = RuleMismatchPolicy.Record,
+                }
+            );
+            using var attr = lens.Attribution();
+            if (wrong)
             {
-                UpdateRule = new OptimizerSpec(OptimizerKind.Sgd, 0.05),
-                Attribution = true,
+                Assert.True(attr.MaxResidual > 1e-4, $"residual {attr.MaxResidual:E2} should expose the wrong rule");
+                Assert.Equal(2L, attr.FirstMismatch);
             }
-        );
-        using var attr = lens.Attribution();
-        Assert.True(
-            attr.MaxResidual > 1e-4,
-            $"residual {attr.MaxResidual:E2} should expose the wrong rule"
-        );
+            else
+                Assert.Null(attr.FirstMismatch);
+        }
     }
 
     [Fact]

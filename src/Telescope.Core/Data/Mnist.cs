@@ -114,6 +114,43 @@ public static class Mnist
         }
     }
 
+    /// <summary>
+    /// The ten-class task: every digit of the package as 784 pixels in [0,1] (labels 0–9), split into
+    /// <paramref name="train"/> then <paramref name="test"/> rows by a fixed permutation of <paramref name="dataSeed"/>
+    /// (independent of any run seed).
+    /// </summary>
+    public static (Dataset train, Dataset test) TenClass(
+        int train,
+        int test,
+        long dataSeed = 0,
+        Action<string>? log = null
+    )
+    {
+        if (train <= 0 || test <= 0)
+            throw new ArgumentException(
+                $"train and test sizes must be positive, got {train} and {test}"
+            );
+        var dir = EnsureDigits(log);
+        var parts = Enumerable.Range(0, 10).Select(k => LoadDigit(dir, k)).ToArray();
+        int total = parts.Sum(p => p.Length / 784);
+        if (train + test > total)
+            throw new ArgumentException(
+                $"MNIST ({Package}) has {total} images; cannot take {train} train + {test} test"
+            );
+        var x = new double[total * 784];
+        var y = new int[total];
+        int row = 0;
+        for (int k = 0; k < 10; k++)
+            for (int i = 0; i < parts[k].Length / 784; i++, row++)
+            {
+                parts[k].AsSpan(i * 784, 784).CopyTo(x.AsSpan(row * 784, 784));
+                y[row] = k;
+            }
+        var all = new Dataset("mnist", $"{SourceName}: ten classes, 784 pixels", [784], x, y, 10).Validate();
+        var perm = new Rng(dataSeed, stream: 3).Permutation(total);
+        return (all.Take(perm[..train]), all.Take(perm[train..(train + test)]));
+    }
+
     /// <summary>All images of one digit as rows of 784 pixels in [0,1].</summary>
     public static double[] LoadDigit(string dir, int digit)
     {

@@ -63,6 +63,8 @@ internal sealed class AttributionTracker : IDisposable
     private readonly IReadOnlySet<long>? _keepSteps;
     private readonly Dictionary<long, Tensor> _perStep = new();
     private double _maxResidual;
+    private long? _firstMismatch;
+    private readonly bool _refuse;
 
     public AttributionTracker(
         Network net,
@@ -71,9 +73,11 @@ internal sealed class AttributionTracker : IDisposable
         int n,
         LossKind loss,
         OptimizerSpec rule,
-        IReadOnlySet<long>? keepSteps
+        IReadOnlySet<long>? keepSteps,
+        bool refuseMismatch = true
     )
     {
+        _refuse = refuseMismatch;
         _net = net;
         _xAll = xAll;
         _n = n;
@@ -103,6 +107,16 @@ internal sealed class AttributionTracker : IDisposable
 
     /// <summary>The largest |Σ_i a_t(·, z_i) + a_t,decay − ∇f(X)ᵀΔθ_t| over steps so far: round-off when the declared rule is the real one.</summary>
     public double MaxResidual => _maxResidual;
+
+    /// <summary>The first step whose residual exceeded <see cref="RelativeTolerance"/> (null: none).</summary>
+    public long? FirstMismatch => _firstMismatch;
+
+    /// <summary>
+    /// The per-step tolerance of the rule check: residual / max_x Σ_columns |a_t(x, ·)| above this means the declared
+    /// rule does not explain the update (1e-8 in float64, 1e-3 in float32, where round-off is ~1e-16 and ~1e-7).
+    /// </summary>
+    public static double RelativeTolerance(ScalarType dtype) =>
+        dtype == ScalarType.Float64 ? 1e-8 : 1e-3;
 
     public void Step(
         long t,
@@ -202,6 +216,14 @@ internal sealed class AttributionTracker : IDisposable
         var sum = ex.sum(1).Plus(dec);
         double res = sum.Minus(increment.reshape(-1)).abs().max().item<double>();
         _maxResidual = Math.Max(_maxResidual, res);
+        // the rule check, at the step: relative to the gross size of the step's columns (round-off scales with it)
+        double gross = Math.Max(ex.abs().sum(1).Plus(dec.abs()).max().item<double>(), double.Epsilon);
+        if (res / gross > RelativeTolerance(_net.DType) && _firstMismatch is null)
+        {
+            _firstMismatch = t;
+            if (_refuse)
+                throw new Counterfactual.RuleMismatchException(t, _rule.Name, res, gross);
+        }
         if (_keepSteps?.Contains(t) ?? false)
         {
             var full = _stateless
@@ -228,7 +250,10 @@ internal sealed class AttributionTracker : IDisposable
             _perStep.ToDictionary(kv => kv.Key, kv => Copy(kv.Value)),
             _maxResidual,
             _rule.Name
-        );
+        )
+        {
+            FirstMismatch = _firstMismatch,
+        };
     }
 
     public void Dispose()
@@ -303,6 +328,44 @@ public sealed class TrainingAttribution : IDisposable
 
     /// <summary>The largest per-step gap between Σ_i a_t + decay and ∇f(X)ᵀΔθ_t: round-off when the declared rule is the optimiser's.</summary>
     public double MaxResidual { get; }
+
+    /// <summary>
+    /// The first step the declared rule did not explain (residual above <see cref="AttributionTracker.RelativeTolerance"/>
+    /// of the step's gross contributions), recorded with <see cref="RuleMismatchPolicy.Record"/>; null when every step
+    /// closed. Under the default <see cref="RuleMismatchPolicy.Refuse"/> the recorder throws at that step instead.
+    /// </summary>
+    public long? FirstMismatch { get; init; }
+
+    /// <summary>
+    /// Per probe point (of <paramref name="split"/>) and output, how much the rows' contributions cancel:
+    /// <c>attribution_net</c> = Σ_i A(x, z_i) (+ weight decay: f̃_T − f̃_0) and <c>attribution_gross</c> = Σ_i |A(x, z_i)|.
+    /// gross ≫ |net| means large contributions that cancel: the rows with the largest |A| are then not the rows whose
+    /// removal would change the prediction most (for that, replay: <c>Telescope.Counterfactual</c>).
+    /// </summary>
+    public IEnumerable<Observation> Cancellation(string split = "test")
+    {
+        var a = Total.contiguous().data<double>().ToArray();
+        var dec = WeightDecay.contiguous().data<double>().ToArray();
+        for (int r = 0; r < Count; r++)
+        {
+            var (s, ex) = Row(r);
+            if (s != split)
+                continue;
+            for (int o = 0; o < Outputs; o++)
+            {
+                double net = dec[r * Outputs + o],
+                    gross = 0;
+                for (int i = 0; i < TrainCount; i++)
+                {
+                    double v = a[(r * Outputs + o) * TrainCount + i];
+                    net += v;
+                    gross += Math.Abs(v);
+                }
+                yield return new Observation("attribution_net", net, Steps, s, ex, o);
+                yield return new Observation("attribution_gross", gross, Steps, s, ex, o);
+            }
+        }
+    }
 
     private (string split, int example) Row(int r) =>
         r < TrainCount ? ("train", r) : ("test", r - TrainCount);

@@ -71,6 +71,24 @@ public sealed record RecorderOptions
     /// not expose φ_t.
     /// </summary>
     public Func<IReadOnlyList<Tensor?>>? InvPhiSource { get; init; }
+
+    /// <summary>
+    /// What <see cref="Attribution"/> does at a step its declared <see cref="UpdateRule"/> does not explain (Σ_i a_t
+    /// differs from ∇f(X)ᵀΔθ_t beyond round-off, e.g. momentum declared as plain SGD): refuse there (default; a
+    /// <see cref="Counterfactual.RuleMismatchException"/> naming the step) or record it
+    /// (<see cref="TrainingAttribution.FirstMismatch"/>, <see cref="TrainingAttribution.MaxResidual"/>).
+    /// </summary>
+    public RuleMismatchPolicy RuleMismatch { get; init; } = RuleMismatchPolicy.Refuse;
+}
+
+/// <summary>What attribution does when the declared update rule does not explain a step.</summary>
+public enum RuleMismatchPolicy
+{
+    /// <summary>Throw at the step (the default).</summary>
+    Refuse,
+
+    /// <summary>Carry on; the first such step is <see cref="TrainingAttribution.FirstMismatch"/>.</summary>
+    Record,
 }
 
 /// <summary>What the user's loop knows about the step it just took; every member is optional.</summary>
@@ -237,7 +255,8 @@ public sealed class TelescopeRecorder : IDisposable
                 _nTrain,
                 o.Loss,
                 o.UpdateRule!,
-                o.AttributionSteps
+                o.AttributionSteps,
+                o.RuleMismatch == RuleMismatchPolicy.Refuse
             );
         Log(0, _f0, _f0, double.NaN, double.NaN, double.NaN, double.NaN, null);
     }

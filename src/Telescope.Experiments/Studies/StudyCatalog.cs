@@ -1,4 +1,5 @@
 using Telescope.Experiments.Studies.Approximation;
+using Telescope.Experiments.Studies.AttributionLadder;
 using Telescope.Experiments.Studies.DoubleDescent;
 using Telescope.Experiments.Studies.GbtVsNn;
 using Telescope.Experiments.Studies.Grokking;
@@ -20,6 +21,7 @@ public static class StudyCatalog
         new DoubleDescentDefinition(),
         new GbtVsNnDefinition(),
         new LmcDefinition(),
+        new AttributionLadderDefinition(),
     ];
 
     /// <summary>The entry named <paramref name="name"/>, or a <see cref="ParameterException"/> listing the names.</summary>

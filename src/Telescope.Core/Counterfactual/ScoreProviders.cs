@@ -1,0 +1,156 @@
+using Telescope.Models;
+using Telescope.Tangents;
+using Telescope.Tensors;
+using Telescope.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Telescope.Counterfactual;
+
+/// <summary>
+/// A score table <c>score[test, train]</c> over the run's test rows and a list of candidate training rows.
+/// Sign convention for every provider: positive means that <em>including</em> the training row raised the probe
+/// measurement f(x) (the true-class logit); the unit is that of f(x) (logits) for providers that estimate an effect
+/// (<c>exact-A</c>, <c>loo</c>, TracInCP and grad-dot with their step scale), as stated in <see cref="Unit"/>.
+/// </summary>
+/// <param name="Provider">Provider name (<c>exact-A</c>, <c>tracin-cp-3</c>, <c>grad-dot</c>, <c>loo</c>, …).</param>
+/// <param name="Unit">What one unit of a score is.</param>
+/// <param name="Candidates">The training rows (columns).</param>
+/// <param name="Scores">[test, candidate].</param>
+/// <param name="ClosureResidual">For additive decompositions (exact-A): the relative gap of Σ_i score + rest against f̃_T − f̃_0; NaN for providers that are not decompositions.</param>
+public sealed record ScoreTable(
+    string Provider,
+    string Unit,
+    IReadOnlyList<int> Candidates,
+    double[,] Scores,
+    double ClosureResidual
+)
+{
+    /// <summary>Test rows.</summary>
+    public int Tests => Scores.GetLength(0);
+
+    /// <summary>Candidate training rows.</summary>
+    public int Rows => Scores.GetLength(1);
+
+    /// <summary>Row x of the table.</summary>
+    public double[] Row(int x) => Enumerable.Range(0, Rows).Select(i => Scores[x, i]).ToArray();
+
+    /// <summary>Row-major copy (for .npy).</summary>
+    public double[] Flat() => Scores.Cast<double>().ToArray();
+}
+
+/// <summary>The providers of issue 27 for one <see cref="ReplayableRun"/>.</summary>
+public static class ScoreProviders
+{
+    /// <summary>Unit of the effect-scaled providers.</summary>
+    public const string LogitUnit = "true-class logit";
+
+    /// <summary>(a) The exact every-step attribution A(x, z_i) (needs candidates at <see cref="ReplayableRun.Record"/>).</summary>
+    public static ScoreTable Exact(ReplayableRun run)
+    {
+        var a =
+            run.Attribution
+            ?? throw new InvalidOperationException(
+                "the run was recorded without candidate rows: pass candidates to ReplayableRun.Record"
+            );
+        return new ScoreTable("exact-A", LogitUnit, a.Candidates, a.Scores, a.ClosureResidual);
+    }
+
+    /// <summary>The checkpoint steps of TracInCP with k checkpoints over T steps: <c>s_c = round(c·T/k)</c>, c = 1..k.</summary>
+    public static long[] TracInSteps(long steps, int k) =>
+        Enumerable.Range(1, k).Select(c => (long)Math.Round((double)c * steps / k)).Distinct().ToArray();
+
+    /// <summary>
+    /// (b) TracInCP from k checkpoints (Pruthi et al. 2020, with ∇f(x) for the test side):
+    /// <c>τ(x, z) = −Σ_{c=1..k} (γ_{s_c} E / (b k)) ∇f_{θ_{s_c}}(x)ᵀ∇ℓ(z; θ_{s_c})</c> at the steps of
+    /// <see cref="TracInSteps"/> — E/k visits of z per checkpoint at rate γ/b, so that with plain SGD and a slowly
+    /// moving θ it approximates exact-A. The run must have kept θ at those steps.
+    /// </summary>
+    public static ScoreTable TracIn(ReplayableRun run, IReadOnlyList<int> candidates, int k)
+    {
+        var s = run.Setup;
+        var steps = TracInSteps(s.Steps, k);
+        double scale = (double)s.Epochs / (Math.Min(s.Batch, s.Train.Count) * steps.Length);
+        var scores = new double[s.Test.Count, candidates.Count];
+        foreach (var t in steps)
+            Accumulate(run, run.SnapshotAt(t), candidates, -run.Rates[(int)t - 1] * scale, scores);
+        return new ScoreTable($"tracin-cp-{k}", LogitUnit, candidates, scores, double.NaN);
+    }
+
+    /// <summary>
+    /// (d) The gradient dot product at θ_T: <c>τ(x, z) = −(γ_T E / b) ∇f_{θ_T}(x)ᵀ∇ℓ(z; θ_T)</c> (ranks as TracInCP
+    /// with k = 1, whose checkpoint is T). The run must have kept θ_T.
+    /// </summary>
+    public static ScoreTable GradDot(ReplayableRun run, IReadOnlyList<int> candidates)
+    {
+        var s = run.Setup;
+        var scores = new double[s.Test.Count, candidates.Count];
+        Accumulate(
+            run,
+            run.SnapshotAt(s.Steps),
+            candidates,
+            -run.Rates[^1] * s.Epochs / Math.Min(s.Batch, s.Train.Count),
+            scores
+        );
+        return new ScoreTable("grad-dot", LogitUnit, candidates, scores, double.NaN);
+    }
+
+    /// <summary>
+    /// (e) Exact leave-one-out by replay: <c>LOO(x, z_i) = f_T(x) − f_T^{−i}(x)</c>, one replay per candidate (mask
+    /// semantics of <see cref="ReplayableRun"/>), through <paramref name="engine"/>.
+    /// </summary>
+    public static ScoreTable LeaveOneOut(
+        ReplayableRun run,
+        IReadOnlyList<int> candidates,
+        IReplayEngine? engine = null,
+        Action<int>? progress = null,
+        CancellationToken cancel = default
+    )
+    {
+        engine ??= new SequentialReplays();
+        var removals = candidates.Select(i => (IReadOnlySet<int>)new HashSet<int> { i }).ToList();
+        var f = engine.Run(run, removals, progress, cancel);
+        var scores = new double[run.Setup.Test.Count, candidates.Count];
+        for (int i = 0; i < candidates.Count; i++)
+        for (int x = 0; x < scores.GetLength(0); x++)
+            scores[x, i] = run.Final[x] - f[i][x];
+        return new ScoreTable("loo", LogitUnit, candidates, scores, double.NaN);
+    }
+
+    private static void Accumulate(
+        ReplayableRun run,
+        IReadOnlyList<Tensor> thetaCpu,
+        IReadOnlyList<int> candidates,
+        double factor,
+        double[,] scores
+    )
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var c = new ReplayableRun.Trainer(run.Setup);
+        var theta = thetaCpu.Select(t => t.to(c.Net.DType)).ToArray();
+        int m = run.Setup.Test.Count;
+        Tensor Flat(Tensor[] g, long rows) =>
+            torch.cat(g.Select(x => x.reshape(rows, -1)).ToArray(), 1).to_type(ScalarType.Float64);
+        var j = Flat(PerExampleGradients.Of(c.Net, c.XTest, c.TestSelect, theta), m); // [m, P]
+        const int chunk = 64;
+        for (int start = 0; start < candidates.Count; start += chunk)
+        {
+            using var inner = torch.NewDisposeScope();
+            var part = candidates.Skip(start).Take(chunk).ToArray();
+            var idx = HostArrays.Indices(part);
+            var xb = c.XTrain.index_select(0, idx);
+            var r = Loss.OutputGradient(
+                run.Setup.Loss,
+                c.Net.Forward(xb, theta),
+                c.YTrain.index_select(0, idx),
+                c.LTrain.index_select(0, idx)
+            );
+            var g = Flat(PerExampleGradients.Of(c.Net, xb, r, theta), part.Length); // [chunk, P]
+            var d = j.matmul(g.t()).contiguous().data<double>().ToArray(); // [m, chunk]
+            for (int x = 0; x < m; x++)
+            for (int q = 0; q < part.Length; q++)
+                scores[x, start + q] += factor * d[x * part.Length + q];
+        }
+    }
+}

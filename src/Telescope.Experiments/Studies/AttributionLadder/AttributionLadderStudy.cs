@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using Telescope.Counterfactual;
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Telescoping;
+using Telescope.Training;
+using static TorchSharp.torch;
+
+namespace Telescope.Experiments.Studies.AttributionLadder;
+
+/// <summary>The two sizes of the attribution ladder: a small embedded default and the issue's full protocol.</summary>
+public enum AttributionLadderPreset
+{
+    /// <summary>Small enough for a shared 2-core machine (declared smaller than the issue's protocol).</summary>
+    Default,
+
+    /// <summary>Issue 27's protocol: 5,000 rows, 200 candidates × all test rows, 5 seeds, 100 LDS subsets.</summary>
+    Full,
+}
+
+/// <summary>Configuration of the attribution ladder (issue 27). Immutable; use <c>with</c>.</summary>
+public sealed record AttributionLadderConfig
+{
+    /// <summary>Training rows n (MNIST, ten classes).</summary>
+    public int Train { get; init; } = 1000;
+
+    /// <summary>Test rows m (the probe points; every one is scored).</summary>
+    public int Test { get; init; } = 20;
+
+    /// <summary>Candidate training rows c (the first c training rows; the score tables' columns and the LOO replays).</summary>
+    public int Candidates { get; init; } = 60;
+
+    /// <summary>LDS subsets M: random halves of the candidates (every other row always kept), one replay each, the same masks for every provider, seed and optimiser.</summary>
+    public int Subsets { get; init; } = 40;
+
+    /// <summary>Training seeds (initialisation and batch order; the data split is fixed by data seed 0).</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [0, 1];
+
+    /// <summary>Optimisers (sgd, momentum, adam, …).</summary>
+    public IReadOnlyList<string> Optimizers { get; init; } = ["sgd", "adam", "momentum"];
+
+    /// <summary>Hidden widths (dattri's LOO example: 128, 64).</summary>
+    public int[] Hidden { get; init; } = [128, 64];
+
+    /// <summary>Epochs.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Batch size.</summary>
+    public int Batch { get; init; } = 64;
+
+    /// <summary>Learning rate of plain SGD.</summary>
+    public double SgdRate { get; init; } = 0.05;
+
+    /// <summary>Learning rate of heavy-ball momentum (μ = 0.9: the same effective rate γ/(1−μ) as SGD's).</summary>
+    public double MomentumRate { get; init; } = 0.005;
+
+    /// <summary>Learning rate of Adam (β = 0.9, 0.999).</summary>
+    public double AdamRate { get; init; } = 1e-3;
+
+    /// <summary>TracInCP checkpoint counts k.</summary>
+    public IReadOnlyList<int> TracInCheckpoints { get; init; } = [1, 3, 10];
+
+    /// <summary>In-memory checkpoint interval of the recorded run (replays start from the last one before a removed row is first used).</summary>
+    public int CheckpointEvery { get; init; } = 5;
+
+    /// <summary>Replays run at once (threads; 1 = one after another).</summary>
+    public int ParallelReplays { get; init; } = 1;
+
+    /// <summary>The preset's configuration.</summary>
+    public static AttributionLadderConfig For(AttributionLadderPreset p) =>
+        p switch
+        {
+            AttributionLadderPreset.Full => new AttributionLadderConfig
+            {
+                Train = 5000,
+                Test = 50,
+                Candidates = 200,
+                Subsets = 100,
+                Seeds = [0, 1, 2, 3, 4],
+                CheckpointEvery = 10,
+            },
+            _ => new AttributionLadderConfig(),
+        };
+
+    /// <summary>The optimiser spec of a short name.</summary>
+    public OptimizerSpec Spec(string name) =>
+        OptimizerSpec.ParseKind(name) switch
+        {
+            OptimizerKind.Sgd => new(OptimizerKind.Sgd, SgdRate),
+            OptimizerKind.Momentum => new(OptimizerKind.Momentum, MomentumRate, Momentum: 0.9),
+            OptimizerKind.Adam => new(OptimizerKind.Adam, AdamRate),
+            var k => throw new ArgumentException($"optimizer '{name}' ({k}) is not part of the attribution ladder: use sgd, momentum or adam"),
+        };
+
+    /// <summary>Every problem (empty when valid).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Train < 2 || Train + Test > 10000)
+            yield return $"{Option("train")} must be ≥ 2 and train + test ≤ 10000 (MNIST's digits), got {Train} + {Test}";
+        if (Test < 1)
+            yield return $"{Option("test")} must be ≥ 1, got {Test}";
+        if (Candidates < 3 || Candidates > Train)
+            yield return $"{Option("candidates")} must be in 3..train ({Train}), got {Candidates}";
+        if (Subsets < 3)
+            yield return $"{Option("subsets")} must be ≥ 3 (LDS is a rank correlation over subsets), got {Subsets}";
+        if (Epochs < 1 || Batch < 1)
+            yield return $"{Option("epochs")} and {Option("batch")} must be positive, got {Epochs} and {Batch}";
+        if (Hidden.Any(h => h < 1))
+            yield return $"{Option("hidden")} widths must be positive";
+        if (TracInCheckpoints.Any(k => k < 1))
+            yield return $"{Option("tracin")} checkpoint counts must be positive";
+        if (ParallelReplays < 1)
+            yield return $"{Option("parallel-replays")} must be ≥ 1";
+        if (CheckpointEvery < 1)
+            yield return $"{Option("replay-checkpoint")} must be ≥ 1";
+        foreach (var o in Optimizers)
+        {
+            string? bad = null;
+            try
+            {
+                Spec(o);
+            }
+            catch (ArgumentException e)
+            {
+                bad = e.Message;
+            }
+            if (bad is not null)
+                yield return bad;
+        }
+        // bound the work before it starts: replays × steps
+        long steps = (long)Epochs * ((Train + Batch - 1) / Batch);
+        long replays = (long)Seeds.Count * Optimizers.Count * (Candidates + Subsets);
+        if (replays * steps > 50_000_000)
+            yield return $"{replays} replays × {steps} steps exceed the bound of 5e7 replayed steps";
+    }
+}
+
+/// <summary>
+/// The attribution ground-truth ladder (issue 27) on an MNIST MLP: per optimiser and seed, one recorded run, the
+/// score tables of every provider (exact every-step A, TracInCP k, gradient dot product, exact LOO by replay) over
+/// the test rows × candidate rows, LDS replays on shared random half-subsets of the candidates, and the ladder
+/// (Pearson/Spearman vs LOO, LDS, each with a bootstrap interval over test rows).
+/// </summary>
+public sealed class AttributionLadderStudy : IStudy
+{
+    private readonly AttributionLadderConfig _cfg;
+    private readonly Action<string>? _log;
+    private (Dataset train, Dataset test)? _data;
+    private readonly object _lock = new();
+
+    /// <summary>A validated study.</summary>
+    public AttributionLadderStudy(AttributionLadderConfig cfg, Action<string>? log = null)
+    {
+        var problems = cfg.Problems().ToList();
+        if (problems.Count > 0)
+            throw new ArgumentException(string.Join("; ", problems));
+        _cfg = cfg;
+        _log = log;
+    }
+
+    /// <summary>The configuration.</summary>
+    public AttributionLadderConfig Configuration => _cfg;
+
+    /// <inheritdoc />
+    public string Name => "attribution-ladder";
+
+    /// <inheritdoc />
+    public string DataSource => $"{Mnist.SourceName}: ten classes, 784 pixels; split by data seed 0";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ParameterNames =>
+        ["optimizer", "provider", "metric", "train_example", "subset"];
+
+    /// <inheritdoc />
+    public bool RunsInParallel => false;
+
+    private long StepsPerRun => (long)_cfg.Epochs * ((_cfg.Train + _cfg.Batch - 1) / _cfg.Batch);
+
+    /// <inheritdoc />
+    public System.Text.Json.Nodes.JsonObject Config =>
+        new()
+        {
+            ["data_source"] = DataSource,
+            ["train"] = _cfg.Train,
+            ["test"] = _cfg.Test,
+            ["candidates"] = $"training rows 0..{_cfg.Candidates - 1}",
+            ["subsets"] = _cfg.Subsets,
+            ["seeds"] = new System.Text.Json.Nodes.JsonArray(_cfg.Seeds.Select(s => (System.Text.Json.Nodes.JsonNode)s).ToArray()),
+            ["optimizers"] = new System.Text.Json.Nodes.JsonArray(_cfg.Optimizers.Select(o => (System.Text.Json.Nodes.JsonNode)_cfg.Spec(o).ToString()).ToArray()),
+            ["model"] = $"MLP 784–{string.Join('–', _cfg.Hidden)}–10, ReLU, float64, softmax cross-entropy",
+            ["epochs"] = _cfg.Epochs,
+            ["batch"] = _cfg.Batch,
+            ["tracin_checkpoints"] = string.Join(",", _cfg.TracInCheckpoints),
+            ["checkpoint_every"] = _cfg.CheckpointEvery,
+            ["parallel_replays"] = _cfg.ParallelReplays,
+            ["measurement"] = "f(x) = the true-class logit of test row x",
+            ["sign"] = "positive = including the training row raised f(x); LOO(x, i) = f_T(x) − f_T^{−i}(x)",
+            ["mask"] = "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
+            ["lds"] = "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
+            ["intervals"] = $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
+        };
+
+    /// <inheritdoc />
+    public IReadOnlyList<StudyRun> Runs() =>
+        [
+            .. from o in _cfg.Optimizers
+            from seed in _cfg.Seeds
+            select new StudyRun(
+                new RunKey(Name, $"{o}-s{seed}", seed, [new("optimizer", o)]),
+                StepsPerRun,
+                (sink, progress, cancel) => RunOne(o, seed, sink, progress, cancel)
+            ),
+        ];
+
+    private (Dataset train, Dataset test) Data()
+    {
+        lock (_lock)
+            return _data ??= Mnist.TenClass(_cfg.Train, _cfg.Test, 0, _log);
+    }
+
+    /// <summary>The LDS masks: subset j keeps candidate i when <c>kept[j][i]</c> (a random half, data seed 0, stream 31).</summary>
+    public static bool[][] Masks(int subsets, int candidates)
+    {
+        var rng = new Rng(0, stream: 31);
+        return Enumerable
+            .Range(0, subsets)
+            .Select(_ =>
+            {
+                var perm = rng.Permutation(candidates);
+                var keep = new bool[candidates];
+                foreach (var i in perm[..(candidates / 2)])
+                    keep[i] = true;
+                return keep;
+            })
+            .ToArray();
+    }
+
+    private TrajectoryResult RunOne(
+        string optimizer,
+        long seed,
+        IObservationSink sink,
+        Action<long> progress,
+        CancellationToken cancel
+    )
+    {
+        var clock = Stopwatch.StartNew();
+        var (train, test) = Data();
+        var setup = new ReplaySetup(
+            new ModelSpec(Hidden: _cfg.Hidden),
+            train,
+            test,
+            _cfg.Spec(optimizer),
+            LossKind.CrossEntropy,
+            _cfg.Batch,
+            _cfg.Epochs,
+            seed,
+            ScalarType.Float64,
+            _cfg.CheckpointEvery
+        );
+        var cand = Enumerable.Range(0, _cfg.Candidates).ToArray();
+        var snaps = _cfg
+            .TracInCheckpoints.SelectMany(k => ScoreProviders.TracInSteps(setup.Steps, k))
+            .Append(setup.Steps)
+            .ToHashSet();
+        using var run = ReplayableRun.Record(setup, cand, snaps, progress, cancel);
+        double recordSeconds = clock.Elapsed.TotalSeconds;
+        var engine = new SequentialReplays(_cfg.ParallelReplays);
+        var providers = new List<ScoreTable> { ScoreProviders.Exact(run) };
+        providers.AddRange(_cfg.TracInCheckpoints.Select(k => ScoreProviders.TracIn(run, cand, k)));
+        providers.Add(ScoreProviders.GradDot(run, cand));
+        var loo = ScoreProviders.LeaveOneOut(run, cand, engine, null, cancel);
+        double looSeconds = clock.Elapsed.TotalSeconds - recordSeconds;
+        var masks = Masks(_cfg.Subsets, _cfg.Candidates);
+        var removals = masks
+            .Select(k => (IReadOnlySet<int>)cand.Where(i => !k[i]).ToHashSet())
+            .ToList();
+        var outputs = engine.Run(run, removals, null, cancel);
+        double ldsSeconds = clock.Elapsed.TotalSeconds - recordSeconds - looSeconds;
+
+        // tables
+        foreach (var t in providers.Append(loo))
+        {
+            for (int x = 0; x < t.Tests; x++)
+            for (int i = 0; i < t.Rows; i++)
+                sink.Write(
+                    new Observation("score", t.Scores[x, i], setup.Steps, "test", x)
+                        .At("provider", t.Provider)
+                        .At("train_example", t.Candidates[i])
+                );
+            if (double.IsFinite(t.ClosureResidual))
+                sink.Write(new Observation("closure_residual", t.ClosureResidual, setup.Steps).At("provider", t.Provider));
+        }
+        for (int j = 0; j < masks.Length; j++)
+        {
+            for (int x = 0; x < test.Count; x++)
+                sink.Write(new Observation("lds_output", outputs[j][x], setup.Steps, "test", x).At("subset", j));
+            for (int i = 0; i < cand.Length; i++)
+                sink.Write(new Observation("lds_kept", masks[j][i] ? 1 : 0).At("subset", j).At("train_example", cand[i]));
+        }
+        for (int x = 0; x < test.Count; x++)
+        {
+            sink.Write(new Observation("f_final", run.Final[x], setup.Steps, "test", x));
+            sink.Write(new Observation("f_initial", run.Initial[x], 0, "test", x));
+            sink.Write(new Observation("label", test.Labels[x], 0, "test", x));
+        }
+        // the ladder
+        foreach (var p in providers)
+        {
+            foreach (var e in Ladder.Entries(p, loo, masks, outputs, seed))
+            {
+                sink.Write(new Observation($"ladder", e.Estimate, setup.Steps).At("provider", e.Provider).At("metric", e.Metric));
+                sink.Write(new Observation($"ladder_low", e.Low, setup.Steps).At("provider", e.Provider).At("metric", e.Metric));
+                sink.Write(new Observation($"ladder_high", e.High, setup.Steps).At("provider", e.Provider).At("metric", e.Metric));
+            }
+            var problems = Ladder.Sanity(p, loo).ToList();
+            sink.Write(new Observation("sanity_misaligned", problems.Count, setup.Steps).At("provider", p.Provider));
+        }
+        // LOO itself against the LDS outputs (how additive the true effects are on these subsets)
+        foreach (var e in Ladder.Entries(loo, loo, masks, outputs, seed).Where(e => e.Metric == "lds"))
+        {
+            sink.Write(new Observation("ladder", e.Estimate, setup.Steps).At("provider", "loo").At("metric", "lds"));
+            sink.Write(new Observation("ladder_low", e.Low, setup.Steps).At("provider", "loo").At("metric", "lds"));
+            sink.Write(new Observation("ladder_high", e.High, setup.Steps).At("provider", "loo").At("metric", "lds"));
+        }
+        var a = run.Attribution!;
+        sink.Write(new Observation("max_step_residual", a.MaxStepResidual, setup.Steps).At("provider", "exact-A"));
+        sink.Write(new Observation("seconds_record", recordSeconds, setup.Steps));
+        sink.Write(new Observation("seconds_loo", looSeconds, setup.Steps));
+        sink.Write(new Observation("seconds_lds", ldsSeconds, setup.Steps));
+        sink.Write(new Observation("replays", cand.Length + masks.Length, setup.Steps));
+        double acc = 0;
+        return new TrajectoryResult(
+            setup.Steps,
+            null,
+            null,
+            new Dictionary<string, double> { ["test/f_final_mean"] = run.Final.Average(), ["seconds"] = clock.Elapsed.TotalSeconds + acc }
+        );
+    }
+}

@@ -1,0 +1,70 @@
+using Telescope.Experiments.Parameters;
+using Telescope.Hosting;
+using Telescope.Experiments.Studies;
+using Telescope.Experiments.Studies.AttributionLadder;
+using Xunit;
+
+namespace Telescope.Tests;
+
+/// <summary>The attribution study (issue 27): its configuration, masks and a tiny run end to end.</summary>
+public class AttributionLadderStudyTests
+{
+    [Fact]
+    public void TheMasksKeepHalfOfTheCandidatesAndDiffer()
+    {
+        var masks = AttributionLadderStudy.Masks(30, 11);
+        Assert.All(masks, m => Assert.Equal(5, m.Count(b => b)));
+        Assert.True(masks.Select(m => string.Concat(m.Select(b => b ? '1' : '0'))).Distinct().Count() > 25);
+        // the same masks for every run (a pure function of the sizes)
+        Assert.Equal(masks, AttributionLadderStudy.Masks(30, 11));
+    }
+
+    [Fact]
+    public void WorkIsBoundedBeforeItStartsAndBadSizesAreNamed()
+    {
+        var d = StudyCatalog.Find("attribution-ladder");
+        var e = Assert.Throws<ParameterException>(() => d.Plan([new("candidates", "2")]));
+        Assert.Contains("--candidates", e.Message);
+        var big = Assert.Throws<ParameterException>(() =>
+            d.Plan([new("preset", "full"), new("subsets", "100000")])
+        );
+        Assert.Contains("bound", big.Message);
+        // the presets: the full one is the issue's protocol
+        var full = AttributionLadderConfig.For(AttributionLadderPreset.Full);
+        Assert.True(full.Train == 5000 && full.Candidates >= 200 && full.Seeds.Count >= 5 && full.Subsets >= 100);
+        Assert.Contains(AttributionLadderDefinition.PresetText(AttributionLadderPreset.Default), d.Summary);
+    }
+
+    [Fact]
+    public void ATinyRunWritesTablesThatCloseAndALadder()
+    {
+        var cfg = new AttributionLadderConfig
+        {
+            Train = 120,
+            Test = 3,
+            Candidates = 6,
+            Subsets = 5,
+            Seeds = [0],
+            Optimizers = ["momentum"],
+            Hidden = [8],
+            Epochs = 1,
+            Batch = 32,
+            TracInCheckpoints = [1, 2],
+        };
+        var runs = new AttributionLadderStudy(cfg).RunInMemory();
+        var rows = Assert.Single(runs).Observations;
+        Assert.All(
+            rows.Where(o => o.Quantity == "closure_residual"),
+            o => Assert.True(o.Value <= 1e-10, $"closure {o.Value}")
+        );
+        var providers = rows.Where(o => o.Quantity == "score").Select(o => o.Coordinate("provider")).Distinct().ToList();
+        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "loo"], providers);
+        Assert.Equal(3 * 6 * providers.Count, rows.Count(o => o.Quantity == "score"));
+        foreach (var p in providers.Where(p => p != "loo"))
+        foreach (var m in new[] { "pearson", "spearman", "lds" })
+            Assert.Single(rows, o => o.Quantity == "ladder" && o.Coordinate("provider") == p && o.Coordinate("metric") == m);
+        // LOO in the table is the replay's change: f_final − f without the row, recomputed here from a fresh replay
+        var f = rows.Where(o => o.Quantity == "f_final").OrderBy(o => o.Example).Select(o => o.Value).ToArray();
+        Assert.Equal(3, f.Length);
+    }
+}
