@@ -93,7 +93,7 @@ public static class MklDispatch
 
     /// <summary>
     /// After <c>dlopen</c> of libtorch_cpu (<paramref name="handle"/>), before its first MKL call: point the
-    /// probe's GOT slot at a stub returning 1 where <see cref="Reason"/> allows. Never throws: a library laid out
+    /// probe's GOT slot at a stub returning 1 where <see cref="Reason()"/> allows. Never throws: a library laid out
     /// otherwise (no such PLT slot) is left as it is and <see cref="State"/> says so.
     /// </summary>
     internal static unsafe void Apply(IntPtr handle)
