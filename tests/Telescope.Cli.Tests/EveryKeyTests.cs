@@ -235,4 +235,30 @@ public sealed class EveryKeyTests : IDisposable
         File.WriteAllText(path, original);
         Assert.True(missed.Count == 0, "a resume ignored an edit of: " + string.Join("; ", missed));
     }
+
+    private static string[] TinyApproximation(string batch) =>
+        TinyStudies.Cli(
+            "approximation-linear",
+            ("optimizer", "sgd"),
+            ("lr", "0.05"),
+            ("steps", "4"),
+            ("threads", "1"),
+            ("batch", batch)
+        );
+
+    /// <summary>
+    /// Issue 24: a resume with another <c>--batch</c> is refused with exit 2, naming <c>config.batch</c>. The study is
+    /// the tiny approximation, whose batch is a top-level config key (gbt-vs-nn nests it in <c>config.nn</c>, so the
+    /// edit test above cannot see a fingerprint that skips <c>config.batch</c>); 64 and 32 are the two runs' batches.
+    /// </summary>
+    [Fact]
+    public void AResumeWithAnotherBatchIsRefusedNamingTheKey()
+    {
+        var d = Path.Combine(_dir, "batch");
+        var (code, _, stderr) = Repo.Cli([.. TinyApproximation("64"), "--out", d]);
+        Assert.True(code == 0, stderr);
+        var (c, _, err) = Repo.Cli([.. TinyApproximation("32"), "--out", d, "--resume"]);
+        Assert.True(c == 2, $"a resume with --batch 32 of a --batch 64 run exited {c}: {err.Trim()}");
+        Assert.Contains("config.batch: 64 → 32", err);
+    }
 }
