@@ -197,6 +197,9 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         // the lead panels' legends say what solid and dotted mean
         Assert.Contains("solid: |f − f̃| (telescoped)", html);
         Assert.Contains("dotted: |f − f_lin| (linearised)", html);
+        // the two lead panels differ: errors against the rate, then the final step's ratio (not the errors again)
+        Assert.Contains("How many times closer f̃ stays than f_lin", html);
+        Assert.DoesNotContain("Approximation error against learning rate — final step", html);
 
         var page = BrowserCheck.Open(report);
         var shot = Path.Combine(Repo.Artifacts, "report.png");
