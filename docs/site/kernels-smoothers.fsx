@@ -68,5 +68,5 @@ printfn
 (*** include-output ***)
 (**
 At study scale the smoother is behind `telescope study grokking` and `telescope study double-descent`;
-`analysis/notebooks/kernels-smoothers.ipynb` charts them.
+this page replaces the archived notebook `analysis/notebooks/kernels-smoothers.ipynb`.
 *)

@@ -56,6 +56,6 @@ for _, row in table.Rows |> Deedle.Series.observations do
 (*** include-output ***)
 (**
 The telescoping error is the smaller of the two and grows with the learning rate: it is exact as γ → 0.
-`analysis/approximation.fsx` is this comparison at paper scale with a figure, and
-`analysis/notebooks/approximation.ipynb` the same as a notebook.
+`analysis/approximation.fsx` is this comparison at paper scale with a figure, and the
+[approximation analysis](approximation.html) the per-step table with its check.
 *)

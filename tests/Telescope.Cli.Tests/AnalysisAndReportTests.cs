@@ -41,11 +41,18 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         Assert.DoesNotMatch(new Regex("<script[^>]+src=\"https?:"), html);
     }
 
-    [Fact]
-    public void The_FSharp_and_CSharp_approximation_scripts_compute_the_same_table()
+    [Theory]
+    [MemberData(nameof(AnalysisRuns.FileApps), MemberType = typeof(AnalysisRuns))]
+    public void Analysis_file_based_app_runs_green_and_writes_its_table_figure_and_run_json(string app) =>
+        Analysis_script_runs_green_and_writes_its_table_figure_and_run_json(app);
+
+    [Theory]
+    [InlineData("approximation.csx")]
+    [InlineData("approximation.cs")]
+    public void The_FSharp_and_CSharp_approximation_scripts_compute_the_same_table(string csharp)
     {
         var fs = runs.Result("approximation.fsx");
-        var cs = runs.Result("approximation.csx");
+        var cs = runs.Result(csharp);
         Assert.True(fs.code == 0 && cs.code == 0, fs.stderr + cs.stderr);
         var a = AnalysisRuns.Means(Path.Combine(fs.dir, "table.csv"));
         var b = AnalysisRuns.Means(Path.Combine(cs.dir, "table.csv"));
@@ -61,6 +68,7 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
     [Theory]
     [InlineData("own-model.fsx")]
     [InlineData("own-model.csx")]
+    [InlineData("own-model.cs")]
     public void Own_model_script_prints_and_writes_an_exact_attribution_of_a_TorchSharp_loop(
         string script
     )
@@ -133,11 +141,13 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         Assert.True(Last("telescoping_error") < 0.5 * Last("linearised_error"));
     }
 
-    [Fact]
-    public void The_FSharp_and_CSharp_own_model_scripts_agree()
+    [Theory]
+    [InlineData("own-model.csx")]
+    [InlineData("own-model.cs")]
+    public void The_FSharp_and_CSharp_own_model_scripts_agree(string csharp)
     {
         var fs = runs.Result("own-model.fsx");
-        var cs = runs.Result("own-model.csx");
+        var cs = runs.Result(csharp);
         Assert.True(fs.code == 0 && cs.code == 0, fs.stderr + cs.stderr);
         Assert.Equal(
             File.ReadAllText(Path.Combine(fs.dir, "moons.csv")),
@@ -197,6 +207,9 @@ public sealed class AnalysisAndReportTests(AnalysisRuns runs) : IClassFixture<An
         // the lead panels' legends say what solid and dotted mean
         Assert.Contains("solid: |f − f̃| (telescoped)", html);
         Assert.Contains("dotted: |f − f_lin| (linearised)", html);
+        // the two lead panels differ: errors against the rate, then the final step's ratio (not the errors again)
+        Assert.Contains("How many times closer f̃ stays than f_lin", html);
+        Assert.DoesNotContain("Approximation error against learning rate — final step", html);
 
         var page = BrowserCheck.Open(report);
         var shot = Path.Combine(Repo.Artifacts, "report.png");

@@ -25,6 +25,17 @@ public sealed class AnalysisRuns : IDisposable
             .Order(StringComparer.Ordinal)
             .Select(f => new object[] { Path.GetFileName(f) });
 
+    /// <summary>
+    /// The C# analyses that are also .NET 10 file-based apps taking <c>--steps</c> and <c>--out</c> (run by
+    /// <c>dotnet run FILE.cs -- ARGS</c>); <c>own-loop.cs</c> takes no arguments and has its own test.
+    /// </summary>
+    public static IEnumerable<object[]> FileApps() =>
+        Directory
+            .GetFiles(Repo.Path_("analysis"), "*.cs")
+            .Where(f => File.Exists(Path.ChangeExtension(f, ".csx")))
+            .Order(StringComparer.Ordinal)
+            .Select(f => new object[] { Path.GetFileName(f) });
+
     /// <summary>The folder holding every output.</summary>
     public string Root { get; } = Repo.TempDir("telescope-analysis");
 
@@ -75,11 +86,24 @@ public sealed class AnalysisRuns : IDisposable
         int code;
         try
         {
-            // .fsx through plain `dotnet fsi`, as the scripts' headers say; .csx through `telescope script`
+            // .fsx through plain `dotnet fsi`, as the scripts' headers say; .csx through `telescope script`; .cs by `dotnet run`
             string[] args = ["--steps", "20", "--out", dir];
             if (s.EndsWith(".fsx", StringComparison.Ordinal))
             {
                 var (c, so, se) = Repo.Fsi(Repo.Path_("analysis", s), args);
+                code = c;
+                o.Write(so);
+                e.Write(se);
+            }
+            else if (s.EndsWith(".cs", StringComparison.Ordinal))
+            {
+                // a file-based app, as its header says: `dotnet run analysis/X.cs -- ARGS`
+                var (c, so, se) = Repo.Exec(
+                    "dotnet",
+                    ["run", Repo.Path_("analysis", s), "--", .. args],
+                    timeoutMs: 900_000,
+                    cwd: Repo.Root
+                );
                 code = c;
                 o.Write(so);
                 e.Write(se);

@@ -44,6 +44,8 @@ public sealed class DocsSiteTests : IDisposable
         ("telescoping.html", "mean over 2 seeds"),
         ("kernels-smoothers.html", "symmetric: true"),
         ("theory-properties.html", "0 counterexamples"),
+        ("approximation.html", "checked: telescoping error below the linearised error"),
+        ("own-model.html", "attribution sums to the change: true"),
     ];
 
     [Fact]
