@@ -217,6 +217,18 @@ public static class DcShot
     }
 
     /// <summary>
+    /// ‖β_mn‖ of the design <see cref="LayerwiseToMinNormGap"/> draws first from <paramref name="rng"/> (the same d × D_c
+    /// Gaussian rows, so a generator seeded alike gives the same design): the minimum-norm interpolant of
+    /// y = X·β*, β* = (S/√D_c)·1.
+    /// </summary>
+    public static double MinNormSize(int d, int dc, double s, Rng rng)
+    {
+        var x = LinAlg.Gaussian(rng, d, dc);
+        var y = x * Vector<double>.Build.Dense(dc, s / Math.Sqrt(dc));
+        return x.TransposeThisAndMultiply((x * x.Transpose()).Solve(y)).L2Norm();
+    }
+
+    /// <summary>
     /// Layerwise training of one skill (R27 simulation (c)): f = a·Σ_l B_l e_l on d Gaussian samples, loss
     /// <c>(1/(2d))Σⱼ(φⱼᵀ(aB) − yⱼ)²</c>, init a = s₀, B ~ N(0, s₀²), plain GD with rate η for <paramref name="steps"/>
     /// steps (t = η·steps). Returns ‖aB − β_mn‖/‖β_mn‖, β_mn the minimum-norm interpolant from zero init (R4).
