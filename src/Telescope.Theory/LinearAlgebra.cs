@@ -59,24 +59,8 @@ public static class LinAlg
         foreach (var r0 in rows)
         {
             var r = (double[])r0.Clone();
-            double n0 = Num.Norm(r);
-            if (n0 == 0)
-                continue;
-            for (int pass = 0; pass < 2; pass++)
-                foreach (var q in basis)
-                {
-                    double dot = 0;
-                    for (int i = 0; i < r.Length; i++)
-                        dot += q[i] * r[i];
-                    for (int i = 0; i < r.Length; i++)
-                        r[i] -= dot * q[i];
-                }
-            double n = Num.Norm(r);
-            if (n <= 1e-10 * n0)
-                continue;
-            for (int i = 0; i < r.Length; i++)
-                r[i] /= n;
-            basis.Add(r);
+            if (Orthonormalise(r, basis, basis.Count))
+                basis.Add(r);
         }
         return basis;
     }
@@ -86,7 +70,7 @@ public static class LinAlg
     /// its part in the span of the first <paramref name="count"/> orthonormal rows of <paramref name="basis"/> and
     /// normalises it; false (r is then undefined) when what is left is ≤ 1e-10 of r's norm, i.e. r is dependent.
     /// </summary>
-    public static bool Orthonormalise(double[] r, double[][] basis, int count)
+    public static bool Orthonormalise(double[] r, IReadOnlyList<double[]> basis, int count)
     {
         double n0 = Num.Norm(r);
         if (n0 == 0)
