@@ -17,11 +17,9 @@ drift from the trained network $f_t$? Paper Figs 2, 7, 8 in miniature: a small M
 (two Gaussian classes in $[0,1]^{64}$), two SGD learning rates, two seeds. This page replaces the archived notebook
 `analysis/notebooks/approximation.ipynb`; `analysis/approximation.fsx` (or `telescope script
 analysis/approximation.fsx`) is the same comparison at analysis scale with a figure, and `telescope study
-approximation` the paper-scale study.
-
-```fsharp
-#r "nuget: Telescope.Analytics.FSharp"
-```
+approximation` the paper-scale study. A script of your own starts with `#i "nuget: /path/to/feed"` (a feed packed by
+`scripts/pack.sh`) and `#r "nuget: Telescope.Analytics, 0.1.0"`; this page is evaluated against the
+repository's own build instead.
 *)
 open Telescope.FSharp
 
