@@ -85,11 +85,6 @@ public class SweepTests : IDisposable
         "given twice"
     )]
     [InlineData(
-        "a seed given twice",
-        """{ "command": ["study","approximation"], "base": {"--dataset": "synthetic"}, "grid": {"--lr": [0.01]}, "seeds": [0, 1, 0] }""",
-        "given twice"
-    )]
-    [InlineData(
         "an option twice in the grid object",
         """{ "command": ["study","approximation"], "grid": {"--lr": [0.01], "--lr": [0.1]} }""",
         "not valid JSON"

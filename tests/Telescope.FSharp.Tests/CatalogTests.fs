@@ -9,7 +9,7 @@ let tiny =
 
 [<Fact>]
 let ``every catalog study is reachable by name with the CLI's parameter names`` () =
-    Assert.Equal<string list>([ "approximation"; "grokking"; "double-descent"; "gbt-vs-nn"; "lmc" ], Study.list ())
+    Assert.Equal<string list>([ "approximation"; "grokking"; "double-descent"; "gbt-vs-nn"; "lmc"; "attribution-ladder" ], Study.list ())
 
     for name in Study.list () do
         let ps = Study.parametersOf name |> List.map (fun (n, _, _, _) -> n)
