@@ -60,6 +60,7 @@ DOTNET_CLI_TELEMETRY_OPTOUT=1 "$tools/fsdocs" build --input docs/site --output "
 
 mkdir -p "$out/content/katex"
 cp -r "$katex/katex.min.js" "$katex/katex.min.css" "$katex/contrib" "$katex/fonts" "$out/content/katex/"
+cp src/Telescope.Plots/vendor/plotly-2.35.2.min.js "$out/content/plotly.min.js" # the pages' figures, offline
 cp LICENSE "$out/LICENSE.txt"
 rm -f "$out/NuGet.config"
 find "$out" -name '*.html' -print0 | while IFS= read -r -d '' f; do

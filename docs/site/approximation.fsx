@@ -68,11 +68,27 @@ for lr in [ 0.01; 0.1 ] do
         printfn "%6g %6g %22.3e %22.3e" lr step (mean "telescoping_error" lr step) (mean "linearised_error" lr step)
 (*** include-output ***)
 (**
+The same two errors as a figure: the mean over seeds with its 95 % band, one colour per quantity and learning rate
+(log y axis; the legend names each curve):
+*)
+let figure =
+    table
+    |> Telescope.Plots.FrameFigures.seedBands
+        "Test error against the network f"
+        [ "quantity"; "lr" ]
+        false
+        true
+        "mean over test rows (log)"
+
+Prelude.figure figure
+(*** include-it-raw ***)
+(**
 The telescoping model stays closer to the network than the linearised one, and its error grows with the learning
 rate (it is exact in the limit $\gamma \to 0$). The notebook's closing check, here as code the docs build runs:
 *)
 for lr in [ 0.01; 0.1 ] do
     let tel, lin = mean "telescoping_error" lr last, mean "linearised_error" lr last
+
     if not (tel < lin) then
         failwithf "lr = %g: telescoping error %g is not below the linearised error %g" lr tel lin
 

@@ -42,6 +42,18 @@ printfn
     (k0.sub(viaJacobian).abs().max().item<float>())
 (*** include-output ***)
 (**
+The kernel at initialisation over the 60 training rows (the synthetic stand-in's two classes, in order):
+*)
+let k0Rows = k0.data<float>().ToArray() |> Array.chunkBySize (int k0.shape.[1])
+
+XPlot.Plotly.Heatmap(z = k0Rows, colorscale = "Viridis")
+|> XPlot.Plotly.Chart.Plot
+|> XPlot.Plotly.Chart.WithLayout(
+    Telescope.Plots.FrameFigures.layout "Empirical NTK K(x_i, x_j) at θ₀" "training row j" "training row i" false false
+)
+|> Prelude.figure
+(*** include-it-raw ***)
+(**
 Unrolling the steps writes the telescoped model as a **linear smoother** of the training labels,
 f̃(x) = S(x)·y + c(x). `SmootherTrajectory` carries S and c along the real run and reports how closely the
 smoother f̂ follows f̃ (`smoother_gap`), the effective number of parameters p (`effective_parameters`) and a validity

@@ -67,7 +67,10 @@ let train (net: Network) (opt: torch.optim.Optimizer) (lr: float) (lens: Telesco
         let idx = torch.tensor (b |> Array.map int64)
         opt.zero_grad ()
         let f = net.Forward(x.index_select (0L, idx))
-        let loss = Loss.Compute(LossKind.Squared, f, y.index_select (0L, idx), labels.index_select (0L, idx))
+
+        let loss =
+            Loss.Compute(LossKind.Squared, f, y.index_select (0L, idx), labels.index_select (0L, idx))
+
         loss.backward ()
         opt.step () |> ignore
         lens.Step(b, lr, loss.item<float>())
@@ -81,7 +84,10 @@ do
 
 let final quantity =
     adamRows.Items
-    |> Seq.find (fun o -> o.Quantity = quantity && o.Split = "test" && o.Step = System.Nullable(float steps))
+    |> Seq.find (fun o ->
+        o.Quantity = quantity
+        && o.Split = "test"
+        && o.Step = System.Nullable(float steps))
     |> fun o -> o.Value
 
 printfn
@@ -107,20 +113,45 @@ let traj, attr =
     Lens.trajectory lens, Lens.attribution lens
 
 let change =
-    traj.FTelescoped.select(0L, traj.FTelescoped.shape.[0] - 1L).sub (traj.FTelescoped.select (0L, 0L))
+    traj.FTelescoped.select(0L, traj.FTelescoped.shape.[0] - 1L).sub(traj.FTelescoped.select (0L, 0L))
 
-let gap = attr.Total.sum(2L).add(attr.WeightDecay).sub(change).abs().max().item<float> ()
+let gap =
+    attr.Total.sum(2L).add(attr.WeightDecay).sub(change).abs().max().item<float>()
 
 printfn
     "attribution sums to the change: %b (max gap %.1e, max|f~_T - f~_0| = %.3f)"
-    (gap <= 1e-6 * max 1.0 (change.abs().max().item<float> ()))
+    (gap <= 1e-6 * max 1.0 (change.abs().max().item<float>()))
     gap
-    (change.abs().max().item<float> ())
+    (change.abs().max().item<float>())
 
 for o in attr.TopK 2 |> Seq.filter (fun o -> o.Example = System.Nullable 0) do
-    let row = o.Coordinates |> Seq.find (fun c -> c.Key = "train_example") |> fun c -> int c.Value
+    let row =
+        o.Coordinates
+        |> Seq.find (fun c -> c.Key = "train_example")
+        |> fun c -> int c.Value
+
     printfn "test point 0: training row %d, A = %+.4f" row o.Value
 (*** include-output ***)
+(**
+Every training row's share of test point 0's change, sorted: large shares of both signs cancel, so the rows with
+the largest |A| are not the rows whose removal would change the prediction most (`docs/attribution.md`):
+*)
+let shares =
+    let a = attr.Total.select(0L, 0L).select(0L, 0L)
+    Array.init (int a.shape.[0]) (fun i -> a.[int64 i].item<float>()) |> Array.sort
+
+XPlot.Plotly.Bar(x = [ 1 .. shares.Length ], y = shares, name = "A(x_0, z_i)")
+|> XPlot.Plotly.Chart.Plot
+|> XPlot.Plotly.Chart.WithLayout(
+    Telescope.Plots.FrameFigures.layout
+        "Test point 0: every training row's share A(x_0, z_i), sorted"
+        "training rows, by share"
+        "A (logit units)"
+        false
+        false
+)
+|> Prelude.figure
+(*** include-it-raw ***)
 (**
 Adam's own rule (bias-corrected, per coordinate) can be declared too (`Optimizer.adam`): see
 `docs/own-model.md` in the repository for the rules that can be declared and what is refused.

@@ -46,6 +46,41 @@ printfn
     (draws |> List.map worst |> List.max)
 (*** include-output ***)
 (**
+Three of the drawn modes, closed form (lines) against simulation (points), time in units of the mode's own horizon:
+*)
+[
+    for i, m in List.indexed (List.take 3 draws) do
+        let cf, sim = Sigmoid.Balanced m, Sigmoid.SimulateBalanced m
+        let horizon = 3.0 * log (m.S / m.R0) / (2.0 * m.Lambda * m.S)
+        let ts = [ for k in 0..40 -> float k / 40.0 ]
+        let colour = Telescope.Plots.Figures.palette.[i]
+        let name = sprintf "S = %.2f, λ = %.2f" m.S m.Lambda
+
+        yield
+            XPlot.Plotly.Scatter(
+                x = ts,
+                y = [ for t in ts -> cf.Invoke(t * horizon) / m.S ],
+                mode = "lines",
+                name = name + " (closed form)",
+                line = XPlot.Plotly.Line(color = colour)
+            )
+
+        yield
+            XPlot.Plotly.Scatter(
+                x = ts,
+                y = [ for t in ts -> sim.Invoke(t * horizon) / m.S ],
+                mode = "markers",
+                name = name + " (simulated)",
+                marker = XPlot.Plotly.Marker(color = colour)
+            )
+]
+|> XPlot.Plotly.Chart.Plot
+|> XPlot.Plotly.Chart.WithLayout(
+    Telescope.Plots.FrameFigures.layout "R(t)/S: closed form and simulation" "t / horizon" "R(t) / S" false false
+)
+|> Prelude.figure
+(*** include-it-raw ***)
+(**
 The premises are checked too: an invalid mode is refused with the premise it violates.
 *)
 let refused =

@@ -40,6 +40,12 @@ module Offline =
 
     let private escape (s: string) = Net.WebUtility.HtmlEncode s
 
+    /// The CSS that keeps each figure's tool bar in a strip above its plot, clear of the title (every page that
+    /// wraps its charts in `<div class="figure">`: study pages, `telescope report`, the docs site).
+    [<Literal>]
+    let FigureStyle =
+        ".figure{position:relative;padding-top:28px} .figure .modebar{top:-26px !important}"
+
     /// The `<div>`+`<script>` of one chart (no page, no plotly.js).
     let chartDiv (chart: PlotlyChart) = chart.GetInlineHtml()
 
@@ -63,7 +69,9 @@ module Offline =
 
         sb
             .Append(
-                "<style>body{font-family:sans-serif;margin:1.5em;} .caption{color:#555;font-size:0.9em;white-space:pre-wrap;}</style>\n"
+                "<style>body{font-family:sans-serif;margin:1.5em;} .caption{color:#555;font-size:0.9em;white-space:pre-wrap;} "
+                + FigureStyle
+                + "</style>\n"
             )
             .Append("</head><body>\n<h1>")
             .Append(escape title)

@@ -185,7 +185,8 @@ module Report =
 
             match r.ReadLine() with
             | null -> None
-            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" -> Some Studies.Approximation.ApproximationGridNote
+            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" ->
+                Some Studies.Approximation.ApproximationGridNote
             | _ -> None
         else
             None
@@ -364,7 +365,8 @@ module Report =
         "body{font-family:sans-serif;margin:1.5em} .dim{color:#777;font-weight:normal}"
         // figures side by side, wrapping; each figure's tool bar sits in a strip above the plot, clear of its title
         + " .grid{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-start}"
-        + " .figure{position:relative;padding-top:28px} .figure .modebar{top:-26px !important}"
+        + " "
+        + Offline.FigureStyle
         + " .legend-note{color:#555;font-size:0.9em;margin:0.3em 0}"
         + " table.summary{border-collapse:collapse;font-size:0.85em;margin-bottom:1em} table.summary td,table.summary th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
         + " dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:0.9em} dt{font-weight:bold} dd{margin:0;word-break:break-all}"

@@ -48,6 +48,15 @@ public sealed class DocsSiteTests : IDisposable
         ("own-model.html", "attribution sums to the change: true"),
     ];
 
+    /// <summary>The literate analyses that draw a figure (each through <c>Prelude.figure</c>).</summary>
+    public static readonly string[] FigurePages =
+    [
+        "approximation.html",
+        "own-model.html",
+        "kernels-smoothers.html",
+        "theory-properties.html",
+    ];
+
     [Fact]
     public void SiteBuildsWithEvaluatedPagesAndApiReference()
     {
@@ -138,5 +147,21 @@ public sealed class DocsSiteTests : IDisposable
         Assert.Empty(index.ConsoleErrors);
         Assert.Empty(index.Requests.Where(r => !r.StartsWith(site)));
         File.WriteAllBytes(Path.Combine(Repo.Artifacts, "docs-site-index.png"), index.Screenshot);
+        // the literate analyses draw their figures with the site's own plotly.js, opened from disk
+        foreach (var page in FigurePages)
+        {
+            var report = BrowserCheck.Open(Path.Combine(_out, page), height: 2400, settleMs: 5_000);
+            Assert.Empty(report.ConsoleErrors);
+            Assert.Empty(report.Requests.Where(r => !r.StartsWith(site)));
+            Assert.True(report.Figures >= 1, $"{page}: no figure");
+            Assert.True(
+                report.RenderedFigures == report.Figures,
+                $"{page}: {report.RenderedFigures} of {report.Figures} figures rendered"
+            );
+            File.WriteAllBytes(
+                Path.Combine(Repo.Artifacts, "docs-site-" + Path.ChangeExtension(page, ".png")),
+                report.Screenshot
+            );
+        }
     }
 }
