@@ -34,26 +34,33 @@ let dt = torch.ScalarType.Float64
 let dev = torch.CPU
 let scope0 = torch.NewDisposeScope()
 torch.manual_seed 0L |> ignore
-let xAll = torch.randn([| int64 (n + m); int64 d |], dtype = dt)
-let xTrain = xAll.narrow(0, 0L, int64 n)
+let xAll = torch.randn ([| int64 (n + m); int64 d |], dtype = dt)
+let xTrain = xAll.narrow (0, 0L, int64 n)
 let yTrain = torch.randint(0L, 2L, [| int64 n; 1L |]).to_type dt
 
 let net =
     (ModelSpec(ModelKind.Mlp, [| width |], ActivationKind.Tanh)).Build([| d |], 1, 0L, dt, dev)
 
 let spec = OptimizerSpec(OptimizerKind.Sgd, lr)
-let smoother = new Smoother(net, xAll, n, LossKind.Squared, spec, SmootherMethod.SgdKernel)
-let fTel = smoother.C.clone()
+
+let smoother =
+    new Smoother(net, xAll, n, LossKind.Squared, spec, SmootherMethod.SgdKernel)
+
+let fTel = smoother.C.clone ()
 let opt = new Optimizer(spec, net.Parameters.Count)
 let sampler = BatchSampler(n, n, 0L)
 let ps = net.Parameters |> Seq.map (fun p -> p :> torch.Tensor) |> Array.ofSeq
-let yTrain64 = yTrain.reshape(-1L)
-let swTrain, swLens, swSmooth, swRecord = Stopwatch(), Stopwatch(), Stopwatch(), Stopwatch()
+let yTrain64 = yTrain.reshape (-1L)
+
+let swTrain, swLens, swSmooth, swRecord =
+    Stopwatch(), Stopwatch(), Stopwatch(), Stopwatch()
 // CPU time of the process per part as well (the machine is shared, so wall time includes waiting for a core)
 let proc = Process.GetCurrentProcess()
+
 let cpu () =
     proc.Refresh()
     proc.TotalProcessorTime.TotalMilliseconds
+
 let cpuParts = Array.zeroCreate<float> 3
 let total = Stopwatch.StartNew()
 
@@ -67,22 +74,22 @@ for t in 1..steps do
 
     for p in net.Parameters do
         if not (isNull p.grad) then
-            p.grad.zero_() |> ignore
+            p.grad.zero_ () |> ignore
 
-    let fb = net.Forward(xTrain.index_select(0L, idx))
-    let loss = (fb - yTrain.index_select(0L, idx)).square().sum(1L).mean() * 0.5
-    loss.backward()
+    let fb = net.Forward(xTrain.index_select (0L, idx))
+    let loss = (fb - yTrain.index_select (0L, idx)).square().sum(1L).mean() * 0.5
+    loss.backward ()
     let g = opt.Apply ps
 
     let delta =
-        use _ = torch.no_grad()
-        ps |> Array.mapi (fun i p -> p.detach() - thetaPrev.[i])
+        use _ = torch.no_grad ()
+        ps |> Array.mapi (fun i p -> p.detach () - thetaPrev.[i])
 
     swTrain.Stop()
     let c1 = cpu ()
     swLens.Start()
     let struct (_, jvp) = net.Tangent(xAll, thetaPrev, delta)
-    fTel.add_(jvp.reshape(-1L)) |> ignore
+    fTel.add_ (jvp.reshape (-1L)) |> ignore
     swLens.Stop()
     let c2 = cpu ()
     swSmooth.Start()
@@ -122,6 +129,7 @@ printfn
     total.Elapsed.TotalSeconds
 
 let cpuLoop = Array.sum cpuParts
+
 printfn
     "  CPU time: train %.3f ms/step (%.0f %%), lens %.3f ms/step (%.0f %%), smoother %.3f ms/step (%.0f %%)"
     (cpuParts.[0] / float steps)
