@@ -254,7 +254,7 @@ public class FramesTests : IDisposable
             new RunKey("theory", "sigmoid", 0, [new("alpha", "2")]),
             new Observation("u", 1.5, 0.5, ClosedForm: 2.0)
         );
-        var cells = Csv.Split(line);
+        var cells = Csv.Records(new StringReader(line)).Single().cells;
         var cols = s.Columns.ToList();
         Assert.Equal("2", cells[cols.IndexOf("closed_form")]);
         Assert.Equal("1.5", cells[cols.IndexOf("simulated")]);
