@@ -32,7 +32,7 @@ type TheoryOutcome =
 ///     let r = Theory.Sigmoid.balanced (BalancedMode(2.0, 1.0, 2e-4)) in r 5.0
 ///
 /// Bad input (an unknown check or parameter, a value outside the theorem's range, a premise the closed forms do not
-/// cover) raises `TheoryParameterException` (an `ArgumentException`) with the same one-line message the CLI prints.
+/// cover) raises `ParameterException` (an `ArgumentException`) with the same one-line message the CLI prints.
 /// Writing a check's table, figure and run.json is `Telescope.Experiments.TheoryRun.Write`.
 [<RequireQualifiedAccess>]
 module Theory =

@@ -25,6 +25,29 @@ public static class AtomicFile
             }
         );
 
+    /// <summary>
+    /// Write text atomically through <paramref name="write"/>: UTF-8 without BOM, lines ending in LF (every CSV table's
+    /// encoding); nothing partial is left on failure.
+    /// </summary>
+    public static void WriteText(string path, Action<TextWriter> write) =>
+        Write(
+            path,
+            stream =>
+            {
+                using var w = new StreamWriter(
+                    stream,
+                    new System.Text.UTF8Encoding(false),
+                    1 << 16,
+                    leaveOpen: true
+                )
+                {
+                    NewLine = "\n",
+                };
+                write(w);
+                w.Flush();
+            }
+        );
+
     /// <summary>Write through a stream callback atomically; on an exception the partial file is removed.</summary>
     public static void Write(string path, Action<Stream> write)
     {

@@ -119,29 +119,15 @@ public static class TidyFrames
         var columns = frame.ColumnKeys.ToList();
         var cells = columns.Select(c => Cells(frame, c)).ToList();
         var keys = frame.RowKeys.Select(k => Format(k)).ToList();
-        AtomicFile.Write(
+        AtomicFile.WriteText(
             path,
-            stream =>
+            w =>
             {
-                using var w = new StreamWriter(
-                    stream,
-                    new System.Text.UTF8Encoding(false),
-                    1 << 16,
-                    leaveOpen: true
-                )
-                {
-                    NewLine = "\n",
-                };
-                var header = (rowKeyName is null ? columns : columns.Prepend(rowKeyName)).Select(
-                    Csv.Escape
-                );
-                w.WriteLine(string.Join(',', header));
+                w.WriteLine(Csv.Line(rowKeyName is null ? columns : columns.Prepend(rowKeyName)));
                 for (int i = 0; i < keys.Count; i++)
                 {
-                    var row = cells.Select(c => Csv.Escape(c[i]));
-                    if (rowKeyName is not null)
-                        row = row.Prepend(Csv.Escape(keys[i]));
-                    w.WriteLine(string.Join(',', row));
+                    var row = cells.Select(c => c[i]);
+                    w.WriteLine(Csv.Line(rowKeyName is null ? row : row.Prepend(keys[i])));
                 }
                 w.Flush();
             }
@@ -153,21 +139,19 @@ public static class TidyFrames
     /// doubles without a decimal point ("1", not "1.0"), missing values as "".
     /// </summary>
     public static string[] Cells<TRow>(Frame<TRow, string> frame, string column)
-        where TRow : notnull
-    {
-        if (!frame.ColumnKeys.Contains(column))
-            throw new KeyNotFoundException(
-                $"the frame has no column '{column}' (columns: {string.Join(", ", frame.ColumnKeys)})"
-            );
-        return frame
-            .GetColumn<object>(column)
-            .GetAllValues()
-            .Select(v => v.HasValue ? Format(v.Value) : "")
-            .ToArray();
-    }
+        where TRow : notnull => Column(frame, column, v => Format(v), "");
 
     /// <summary>The cells of a column as numbers, in row order; missing or non-numeric cells are NaN.</summary>
     public static double[] Numbers<TRow>(Frame<TRow, string> frame, string column)
+        where TRow : notnull => Column(frame, column, ToNumber, double.NaN);
+
+    /// <summary>A column's values through <paramref name="read"/>, in row order; <paramref name="missing"/> where a value is missing.</summary>
+    private static T[] Column<TRow, T>(
+        Frame<TRow, string> frame,
+        string column,
+        Func<object, T> read,
+        T missing
+    )
         where TRow : notnull
     {
         if (!frame.ColumnKeys.Contains(column))
@@ -177,7 +161,7 @@ public static class TidyFrames
         return frame
             .GetColumn<object>(column)
             .GetAllValues()
-            .Select(v => v.HasValue ? ToNumber(v.Value) : double.NaN)
+            .Select(v => v.HasValue ? read(v.Value) : missing)
             .ToArray();
     }
 

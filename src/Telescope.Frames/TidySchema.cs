@@ -46,7 +46,7 @@ public sealed record TidySchema(IReadOnlyList<string> ParameterNames, bool Theor
         ];
 
     /// <summary>The header line.</summary>
-    public string Header => string.Join(',', Columns.Select(Csv.Escape));
+    public string Header => Csv.Line(Columns);
 
     /// <summary>Format one observation of <paramref name="key"/> as a CSV line (no newline).</summary>
     public string FormatRow(RunKey key, in Observation o)
@@ -79,118 +79,4 @@ public sealed record TidySchema(IReadOnlyList<string> ParameterNames, bool Theor
     /// <summary>|simulated − closed| / max(|closed|, 1e-300): relative to the closed form.</summary>
     public static double RelativeError(double simulated, double closed) =>
         Math.Abs(simulated - closed) / Math.Max(Math.Abs(closed), 1e-300);
-}
-
-/// <summary>CSV cell formatting (RFC 4180 quoting, invariant culture, round-trip doubles).</summary>
-public static class Csv
-{
-    /// <summary>Quote a cell if it contains a comma, quote or newline.</summary>
-    public static string Escape(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
-
-    /// <summary>Round-trip formatting; NaN and infinities are written as <c>NaN</c>, <c>Infinity</c>, <c>-Infinity</c>.</summary>
-    public static string Number(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>Empty for null.</summary>
-    public static string Number(double? x) => x is { } v ? Number(v) : "";
-
-    /// <summary>
-    /// The records of a CSV text, RFC 4180: a quoted cell may hold commas, doubled quotes, CR and LF, which
-    /// are kept as they are; records end at LF or CRLF outside quotes. Yields (first line number, cells).
-    /// </summary>
-    public static IEnumerable<(int line, List<string> cells)> Records(
-        TextReader r,
-        string source = ""
-    )
-    {
-        var cells = new List<string>();
-        var sb = new System.Text.StringBuilder();
-        bool quoted = false,
-            any = false;
-        int line = 1,
-            start = 1;
-        for (int c; (c = r.Read()) >= 0; )
-        {
-            var ch = (char)c;
-            any = true;
-            if (quoted)
-            {
-                if (ch == '"' && r.Peek() == '"')
-                {
-                    sb.Append('"');
-                    r.Read();
-                }
-                else if (ch == '"')
-                    quoted = false;
-                else
-                {
-                    if (ch == '\n')
-                        line++;
-                    sb.Append(ch);
-                }
-            }
-            else if (ch == '"')
-                quoted = true;
-            else if (ch == ',')
-            {
-                cells.Add(sb.ToString());
-                sb.Clear();
-            }
-            else if (ch == '\r' && r.Peek() == '\n')
-                continue;
-            else if (ch == '\n')
-            {
-                cells.Add(sb.ToString());
-                yield return (start, cells);
-                cells = new List<string>();
-                sb.Clear();
-                any = false;
-                start = ++line;
-            }
-            else
-                sb.Append(ch);
-        }
-        if (quoted)
-            throw new InvalidDataException($"{source}:{start}: a quoted cell is not closed");
-        if (any)
-        {
-            cells.Add(sb.ToString());
-            yield return (start, cells);
-        }
-    }
-
-    /// <summary>Split one CSV line into cells (handles quoted cells).</summary>
-    public static List<string> Split(string line)
-    {
-        var cells = new List<string>();
-        var sb = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char ch = line[i];
-            if (quoted)
-            {
-                if (ch == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    sb.Append('"');
-                    i++;
-                }
-                else if (ch == '"')
-                    quoted = false;
-                else
-                    sb.Append(ch);
-            }
-            else if (ch == '"')
-                quoted = true;
-            else if (ch == ',')
-            {
-                cells.Add(sb.ToString());
-                sb.Clear();
-            }
-            else
-                sb.Append(ch);
-        }
-        cells.Add(sb.ToString());
-        return cells;
-    }
 }

@@ -60,19 +60,10 @@ public static class TidyTable
             Merge(list.Select(p => p.file), path);
             return;
         }
-        AtomicFile.Write(
+        AtomicFile.WriteText(
             path,
-            stream =>
+            w =>
             {
-                using var w = new StreamWriter(
-                    stream,
-                    new System.Text.UTF8Encoding(false),
-                    1 << 16,
-                    leaveOpen: true
-                )
-                {
-                    NewLine = "\n",
-                };
                 string? header = null,
                     headerFile = null;
                 foreach (var (file, coordinates) in list)
@@ -89,7 +80,7 @@ public static class TidyTable
                             int output = cols.IndexOf("output");
                             at = output >= 0 ? output + 1 : cols.Count;
                             extra = coordinates.Where(e => !cols.Contains(e.Key)).ToList();
-                            var h = Join(
+                            var h = Csv.Line(
                                 cols.Take(at).Concat(extra.Select(e => e.Key)).Concat(cols.Skip(at))
                             );
                             if (header is null)
@@ -107,7 +98,7 @@ public static class TidyTable
                         if (cells.Count == 1 && cells[0].Length == 0)
                             continue;
                         w.WriteLine(
-                            Join(
+                            Csv.Line(
                                 cells
                                     .Take(at)
                                     .Concat(extra.Select(e => e.Value))
@@ -123,8 +114,6 @@ public static class TidyTable
         );
     }
 
-    private static string Join(IEnumerable<string> cells) =>
-        string.Join(',', cells.Select(Csv.Escape));
 
     /// <summary>The header line of a table, with its line end (null when the file is empty).</summary>
     private static byte[]? HeaderLine(Stream s)

@@ -39,9 +39,9 @@ module Report =
     let private header (path: string) =
         use r = new StreamReader(path)
 
-        match r.ReadLine() with
-        | null -> []
-        | h -> Csv.Split h |> List.ofSeq
+        match Csv.Records(r, path) |> Seq.tryHead with
+        | None -> []
+        | Some(struct (_, h)) -> List.ofSeq h
 
     /// Every folder under `root` (itself included, `runs/` part folders excluded) holding a run.json or
     /// a CSV table, in path order.
@@ -181,11 +181,9 @@ module Report =
 
         if isTidy h then
             use r = new StreamReader(table)
-            r.ReadLine() |> ignore
 
-            match r.ReadLine() with
-            | null -> None
-            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" ->
+            match Csv.Records(r, table) |> Seq.tryItem 1 with
+            | Some(struct (_, row)) when (row |> Seq.tryHead) = Some "approximation" ->
                 Some Studies.Approximation.ApproximationGridNote
             | _ -> None
         else

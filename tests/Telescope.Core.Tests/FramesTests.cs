@@ -254,7 +254,7 @@ public class FramesTests : IDisposable
             new RunKey("theory", "sigmoid", 0, [new("alpha", "2")]),
             new Observation("u", 1.5, 0.5, ClosedForm: 2.0)
         );
-        var cells = Csv.Split(line);
+        var cells = Csv.Records(new StringReader(line)).Single().cells;
         var cols = s.Columns.ToList();
         Assert.Equal("2", cells[cols.IndexOf("closed_form")]);
         Assert.Equal("1.5", cells[cols.IndexOf("simulated")]);
@@ -384,5 +384,52 @@ public class ParameterVectorTests
         );
         var loss = sink.Items.Where(o => o.Quantity == "loss" && o.Split == "train").ToList();
         Assert.True(loss[^1].Value < 0.8 * loss[0].Value, $"{loss[0].Value} → {loss[^1].Value}");
+    }
+}
+
+/// <summary>The one RFC 4180 reader (<see cref="Csv.Records"/>) in its two modes, against cells worked out by hand.</summary>
+public class CsvReaderTests
+{
+    private static List<List<string>> Read(string text, bool strict) =>
+        Csv.Records(new StringReader(text), "t.csv", strict).Select(r => r.cells).ToList();
+
+    [Fact]
+    public void LenientKeepsCellsAsWrittenAndEveryLine()
+    {
+        var rows = Read(" a ,\"b\"\"c\"\r\n\n\"x,\ny\",z", strict: false);
+        Assert.Equal(3, rows.Count); // CRLF ends the first record; the empty line is a record of one empty cell
+        Assert.Equal([" a ", "b\"c"], rows[0]);
+        Assert.Equal([""], rows[1]);
+        Assert.Equal(["x,\ny", "z"], rows[2]);
+    }
+
+    [Fact]
+    public void StrictTrimsUnquotedCellsAndSkipsBlankLines()
+    {
+        var rows = Read(" a ,  \"b\"\"c\" \r\n\n   \nd,e", strict: true);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(["a", "b\"c"], rows[0]);
+        Assert.Equal(["d", "e"], rows[1]);
+        // a quote inside an unquoted cell is a character (lenient: it opens quoting)
+        Assert.Equal(["a\"b"], Read("a\"b", strict: true).Single());
+        Assert.Equal(["ab"], Read("a\"b\"", strict: false).Single());
+    }
+
+    [Fact]
+    public void RecordsStartOnTheirOwnLines()
+    {
+        var lines = Csv.Records(new StringReader("h\n\"1\n2\"\n3\n"), "t.csv").Select(r => r.line).ToList();
+        Assert.Equal([1, 2, 4], lines);
+    }
+
+    [Theory]
+    [InlineData("a,\"b", false, "t.csv:1: a quoted cell is not closed")]
+    [InlineData("a,\"b", true, "t.csv:1:2: the quoted cell opened here is never closed")]
+    [InlineData("a\n\"x\"y", true, "t.csv:2:1: text after the closing quote of a cell")]
+    [InlineData("\"x\" \"", true, "t.csv:1:1: a quote inside a quoted cell must be doubled (\"\")")]
+    public void BadTextIsOneLineNamingThePlace(string text, bool strict, string message)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Read(text, strict));
+        Assert.Equal(message, e.Message);
     }
 }

@@ -17,7 +17,7 @@ let ``every catalog study is reachable by name with the CLI's parameter names`` 
         Assert.Contains("device", ps)
 
     let e =
-        Assert.Throws<Telescope.Experiments.Parameters.ParameterException>(fun () ->
+        Assert.Throws<Telescope.ParameterException>(fun () ->
             Study.plan "double-descent" [ "no-such", "1" ] |> ignore)
 
     Assert.Contains("unknown parameter 'no-such'", e.Message)

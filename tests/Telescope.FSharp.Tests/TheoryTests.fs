@@ -2,6 +2,7 @@ module Telescope.FSharp.Tests.TheoryTests
 
 open System
 open Xunit
+open Telescope
 open Telescope.FSharp
 open Telescope.Theory
 open Telescope.Theory.Checks
@@ -34,23 +35,23 @@ let ``check runs a named check with overrides and is the library's report`` () =
         Assert.True(rows |> List.exists (fun r -> not r.Accepted), $"control {q} accepted on every row")
 
 [<Fact>]
-let ``bad input raises TheoryParameterException naming the problem`` () =
+let ``bad input raises ParameterException naming the problem`` () =
     let outside =
-        Assert.Throws<TheoryParameterException>(fun () -> Theory.check "sigmoid" [ "S", 1e9 ] |> ignore)
+        Assert.Throws<ParameterException>(fun () -> Theory.check "sigmoid" [ "S", 1e9 ] |> ignore)
 
     Assert.Contains("outside the theorem's range", outside.Message)
 
     let unknown =
-        Assert.Throws<TheoryParameterException>(fun () -> Theory.check "sigmoid" [ "zeta", 1.0 ] |> ignore)
+        Assert.Throws<ParameterException>(fun () -> Theory.check "sigmoid" [ "zeta", 1.0 ] |> ignore)
 
     Assert.Contains("unknown parameter 'zeta'", unknown.Message)
 
     let name =
-        Assert.Throws<TheoryParameterException>(fun () -> Theory.check "no-such-check" [] |> ignore)
+        Assert.Throws<ParameterException>(fun () -> Theory.check "no-such-check" [] |> ignore)
 
     Assert.Contains("sigmoid", name.Message)
     // a premise of the closed forms (the saddle a0 + b0 = 0) is bad input too
-    Assert.Throws<TheoryParameterException>(fun () -> Theory.check "sigmoid" [ "a0", 0.5; "b0", -0.5 ] |> ignore)
+    Assert.Throws<ParameterException>(fun () -> Theory.check "sigmoid" [ "a0", 0.5; "b0", -0.5 ] |> ignore)
     |> ignore
 
     Assert.True(Theory.passes "sigmoid" [ "S", 0.5 ])

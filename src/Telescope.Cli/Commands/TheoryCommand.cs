@@ -52,7 +52,7 @@ public static class TheoryCommand
             }
             catch (Exception e) when (e is UsageException or ArgumentException)
             {
-                // bad input, one line (the library's TheoryParameterException is an ArgumentException); handled here as
+                // bad input, one line (the library's ParameterException is an ArgumentException); handled here as
                 // well as in TelescopeCli.Run: the default invocation pipeline catches exceptions itself
                 Console.Error.WriteLine($"telescope: {e.Message}");
                 return 2;

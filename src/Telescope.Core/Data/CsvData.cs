@@ -1,4 +1,5 @@
 using System.Text;
+using Telescope.Frames;
 
 namespace Telescope.Data;
 
@@ -84,7 +85,7 @@ public static class CsvData
             )
         )
             text = reader.ReadToEnd();
-        var records = Records(text, path);
+        var records = Csv.Records(new StringReader(text), path, strict: true).ToList();
         if (records.Count == 0)
             throw new InvalidDataException(
                 $"{path}:1:1: empty file: expected a header row naming the columns"
@@ -120,96 +121,5 @@ public static class CsvData
             lines.Add(line);
         }
         return new Table(header.ToArray(), rows, lines);
-    }
-
-    /// <summary>RFC 4180 records with the line each starts on; blank lines are skipped, unquoted cells trimmed.</summary>
-    private static List<(int line, List<string> cells)> Records(string text, string path)
-    {
-        var records = new List<(int, List<string>)>();
-        var cells = new List<string>();
-        var cell = new StringBuilder();
-        int line = 1,
-            start = 1;
-        bool quoted = false,
-            wasQuoted = false,
-            any = false;
-        int quoteLine = 0,
-            quoteColumn = 0;
-        void EndCell()
-        {
-            cells.Add(wasQuoted ? cell.ToString() : cell.ToString().Trim());
-            cell.Clear();
-            wasQuoted = false;
-        }
-        void EndRecord()
-        {
-            EndCell();
-            if (cells.Count > 1 || cells[0].Length > 0 || any)
-                records.Add((start, cells));
-            cells = new List<string>();
-            any = false;
-        }
-        for (int i = 0; i < text.Length; i++)
-        {
-            char ch = text[i];
-            if (quoted)
-            {
-                if (ch == '"')
-                {
-                    if (i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        cell.Append('"');
-                        i++;
-                    }
-                    else
-                        quoted = false;
-                }
-                else
-                {
-                    if (ch == '\n')
-                        line++;
-                    cell.Append(ch);
-                }
-                continue;
-            }
-            switch (ch)
-            {
-                case '"' when cell.ToString().Trim().Length == 0 && !wasQuoted:
-                    cell.Clear();
-                    quoted = wasQuoted = any = true;
-                    quoteLine = line;
-                    quoteColumn = cells.Count + 1;
-                    break;
-                case '"' when wasQuoted:
-                    throw new InvalidDataException(
-                        $"{path}:{line}:{cells.Count + 1}: a quote inside a quoted cell must be doubled (\"\")"
-                    );
-                case ',':
-                    EndCell();
-                    any = true;
-                    break;
-                case '\r' when i + 1 < text.Length && text[i + 1] == '\n':
-                    break;
-                case '\n' or '\r':
-                    EndRecord();
-                    line++;
-                    start = line;
-                    break;
-                default:
-                    if (wasQuoted && !char.IsWhiteSpace(ch))
-                        throw new InvalidDataException(
-                            $"{path}:{line}:{cells.Count + 1}: text after the closing quote of a cell"
-                        );
-                    if (!wasQuoted)
-                        cell.Append(ch);
-                    break;
-            }
-        }
-        if (quoted)
-            throw new InvalidDataException(
-                $"{path}:{quoteLine}:{quoteColumn}: the quoted cell opened here is never closed"
-            );
-        EndRecord();
-        return records;
     }
 }

@@ -202,23 +202,8 @@ public sealed class BatchNorm(
                 "BatchNorm with batch statistics has no per-example gradient: a row's output depends on the whole batch"
             );
         var (xhat, _) = Normalise(a);
-        long n = delta.shape[0],
-            k = delta.shape[1];
-        var d = delta.reshape(n, k, Channels, -1);
-        var gGamma = d.mul(xhat.reshape(n, 1, Channels, -1)).sum([3]);
-        var gBeta = d.sum([3]);
-        return torch.cat([gGamma, gBeta], 2);
+        return LayerNorm.AffineGradient(delta, xhat, [Channels, -1], 3);
     }
-
-    /// <inheritdoc />
-    public Tensor? KernelTerm(
-        Tensor aA,
-        Tensor deltaA,
-        Tensor aB,
-        Tensor deltaB,
-        ReadOnlySpan<Tensor> p,
-        bool trace
-    ) => null;
 
     /// <inheritdoc />
     public string Describe() =>

@@ -18,7 +18,7 @@ public interface IStructuredLayer
     /// <summary>
     /// This layer's term of the tangent kernel, <c>Σ_{params} ∂f(A)/∂p · ∂f(B)/∂p</c>, computed in factorised
     /// form: <c>[N_a, N_b]</c> traced over outputs when <paramref name="trace"/>, else <c>[N_a, N_b, k, k]</c>.
-    /// Return null to fall back to contracting <see cref="PerExampleGradient"/>.
+    /// Null (the default) falls back to contracting <see cref="PerExampleGradient"/>.
     /// </summary>
     Tensor? KernelTerm(
         Tensor aA,
@@ -27,5 +27,5 @@ public interface IStructuredLayer
         Tensor deltaB,
         ReadOnlySpan<Tensor> p,
         bool trace
-    );
+    ) => null;
 }

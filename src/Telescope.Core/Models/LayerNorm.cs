@@ -70,23 +70,23 @@ public sealed class LayerNorm(int width, double epsilon = 1e-5) : ILayer, IStruc
     public Tensor PerExampleGradient(Tensor a, Tensor delta, ReadOnlySpan<Tensor> p)
     {
         var (xhat, _) = Normalise(a);
-        long n = delta.shape[0],
-            k = delta.shape[1];
-        var d = delta.reshape(n, k, -1, Width); // positions flattened
-        var gGamma = d.mul(xhat.reshape(n, 1, -1, Width)).sum([2]);
-        var gBeta = d.sum([2]);
-        return torch.cat([gGamma, gBeta], 2);
+        return AffineGradient(delta, xhat, [-1, Width], 2); // positions flattened
     }
 
-    /// <inheritdoc />
-    public Tensor? KernelTerm(
-        Tensor aA,
-        Tensor deltaA,
-        Tensor aB,
-        Tensor deltaB,
-        ReadOnlySpan<Tensor> p,
-        bool trace
-    ) => null;
+    /// <summary>
+    /// The per-example gradient <c>[N, k, 2C]</c> of a normalisation's affine map y = γ ⊙ x̂ + β: with δ
+    /// <c>[N, k, …]</c> and x̂ <c>[N, …]</c> both seen as <c>[N, ·, <paramref name="view"/>]</c>, ∂f/∂γ = Σ δ ⊙ x̂ and
+    /// ∂f/∂β = Σ δ, summed over dimension <paramref name="positions"/> (the positions that share one γ_c).
+    /// </summary>
+    internal static Tensor AffineGradient(Tensor delta, Tensor xhat, long[] view, long positions)
+    {
+        long n = delta.shape[0],
+            k = delta.shape[1];
+        var d = delta.reshape([n, k, .. view]);
+        var gGamma = d.mul(xhat.reshape([n, 1, .. view])).sum([positions]);
+        var gBeta = d.sum([positions]);
+        return torch.cat([gGamma, gBeta], 2);
+    }
 
     /// <inheritdoc />
     public string Describe() => $"LayerNorm({Width}, ε = {Epsilon})";

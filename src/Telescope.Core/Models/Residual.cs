@@ -138,16 +138,6 @@ public sealed class Residual : ILayer, IStructuredLayer
     }
 
     /// <inheritdoc />
-    public Tensor? KernelTerm(
-        Tensor aA,
-        Tensor deltaA,
-        Tensor aB,
-        Tensor deltaB,
-        ReadOnlySpan<Tensor> p,
-        bool trace
-    ) => null;
-
-    /// <inheritdoc />
     public string Describe() =>
         $"Residual(x + {string.Join(" – ", Inner.Select(l => l.Describe()))})";
 }

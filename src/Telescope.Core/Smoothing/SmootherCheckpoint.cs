@@ -6,7 +6,7 @@ namespace Telescope.Smoothing;
 /// <summary>
 /// Everything <see cref="SmootherTrajectory.Run"/> needs to continue exactly where it stopped: step t,
 /// the table position, a fingerprint of the configuration, θ_t, f̃_t, the smoother's S_t, c_t and W_t
-/// (with its mirrored optimiser buffers), the optimiser state, the batch-sampler state, early stopping
+/// (with its mirrored optimiser buffers), the training loop's <see cref="TrainingState"/>, early stopping
 /// (best full-train loss, epochs since), the last batch loss and rate, and the last summary values.
 /// Tensors are stored as raw bytes (exact), with the helpers <see cref="TrajectoryCheckpoint"/> uses.
 /// </summary>
@@ -22,13 +22,7 @@ public static class SmootherCheckpoint
         Tensor[] Theta,
         Tensor FTel,
         SmootherState Smoother,
-        long OptimizerStep,
-        Tensor?[] Buffers,
-        Tensor?[] SecondMoments,
-        ulong[] SamplerRng,
-        int[] SamplerOrder,
-        int SamplerPos,
-        int SamplerEpoch,
+        TrainingState Training,
         double BestLoss,
         int SinceBest,
         double LastBatchLoss,
@@ -37,50 +31,39 @@ public static class SmootherCheckpoint
     );
 
     /// <summary>Serialise.</summary>
-    public static byte[] Write(State s)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms))
-        {
-            w.Write(Magic);
-            w.Write(s.Step);
-            w.Write(s.SinkPosition);
-            w.Write(s.Fingerprint);
-            CheckpointBinary.WriteTensors(w, s.Theta);
-            CheckpointBinary.WriteTensor(w, s.FTel);
-            CheckpointBinary.WriteTensor(w, s.Smoother.S);
-            CheckpointBinary.WriteTensor(w, s.Smoother.C);
-            CheckpointBinary.WriteTensors(w, s.Smoother.W);
-            CheckpointBinary.WriteTensors(w, s.Smoother.Buffers);
-            w.Write(s.OptimizerStep);
-            CheckpointBinary.WriteTensors(w, s.Buffers);
-            CheckpointBinary.WriteTensors(w, s.SecondMoments);
-            CheckpointBinary.WriteSampler(
-                w,
-                s.SamplerRng,
-                s.SamplerOrder,
-                s.SamplerPos,
-                s.SamplerEpoch
-            );
-            w.Write(s.BestLoss);
-            w.Write(s.SinceBest);
-            w.Write(s.LastBatchLoss);
-            w.Write(s.LastLearningRate);
-            CheckpointBinary.WriteLast(w, s.Last);
-        }
-        return ms.ToArray();
-    }
+    public static byte[] Write(State s) =>
+        CheckpointBinary.Write(
+            Magic,
+            s.Step,
+            s.SinkPosition,
+            w =>
+            {
+                w.Write(s.Fingerprint);
+                CheckpointBinary.WriteTensors(w, s.Theta);
+                CheckpointBinary.WriteTensor(w, s.FTel);
+                CheckpointBinary.WriteTensor(w, s.Smoother.S);
+                CheckpointBinary.WriteTensor(w, s.Smoother.C);
+                CheckpointBinary.WriteTensors(w, s.Smoother.W);
+                CheckpointBinary.WriteTensors(w, s.Smoother.Buffers);
+                s.Training.Write(w);
+                w.Write(s.BestLoss);
+                w.Write(s.SinceBest);
+                w.Write(s.LastBatchLoss);
+                w.Write(s.LastLearningRate);
+                CheckpointBinary.WriteLast(w, s.Last);
+            }
+        );
 
     /// <summary>Deserialise onto <paramref name="device"/>; throws <see cref="InvalidDataException"/> on a foreign or damaged state.</summary>
     public static State Read(byte[] bytes, Device device)
     {
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes));
-            if (r.ReadString() != Magic)
-                throw new InvalidDataException(
-                    "not a smoother-trajectory checkpoint (wrong magic)"
-                );
+            using var r = CheckpointBinary.Open(
+                bytes,
+                Magic,
+                "not a smoother-trajectory checkpoint (wrong magic)"
+            );
             long step = r.ReadInt64();
             long pos = r.ReadInt64();
             string fingerprint = r.ReadString();
@@ -90,15 +73,11 @@ public static class SmootherCheckpoint
             var c = CheckpointBinary.ReadTensor(r, device)!;
             var wt = CheckpointBinary.ReadTensors(r, device).Select(t => t!).ToArray();
             var mirrored = CheckpointBinary.ReadTensors(r, device);
-            long optStep = r.ReadInt64();
-            var buffers = CheckpointBinary.ReadTensors(r, device);
-            var second = CheckpointBinary.ReadTensors(r, device);
-            var (rng, order, sPos, epoch) = CheckpointBinary.ReadSampler(r);
+            var training = TrainingState.Read(r, device);
             double best = r.ReadDouble();
             int since = r.ReadInt32();
             double lastBatch = r.ReadDouble();
             double lastLr = r.ReadDouble();
-            var last = CheckpointBinary.ReadLast(r);
             return new State(
                 step,
                 pos,
@@ -106,18 +85,12 @@ public static class SmootherCheckpoint
                 theta,
                 fTel,
                 new SmootherState(sm, c, wt, mirrored),
-                optStep,
-                buffers,
-                second,
-                rng,
-                order,
-                sPos,
-                epoch,
+                training,
                 best,
                 since,
                 lastBatch,
                 lastLr,
-                last
+                CheckpointBinary.ReadLast(r)
             );
         }
         catch (EndOfStreamException e)

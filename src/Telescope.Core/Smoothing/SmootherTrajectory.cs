@@ -206,8 +206,7 @@ public static class SmootherTrajectory
             net.Load(st.Theta);
             fTel.Dispose();
             fTel = st.FTel;
-            opt.Restore(st.OptimizerStep, st.Buffers, st.SecondMoments);
-            sampler.Restore(st.SamplerRng, st.SamplerOrder, st.SamplerPos, st.SamplerEpoch);
+            st.Training.Restore(opt, sampler);
             (bestLoss, sinceBest) = (st.BestLoss, st.SinceBest);
             (lastBatch, lastLr) = (st.LastBatchLoss, st.LastLearningRate);
             foreach (var (k, v) in st.Last)
@@ -287,13 +286,7 @@ public static class SmootherTrajectory
                     net.Snapshot(),
                     fTel,
                     smoother.Export(),
-                    opt.Step,
-                    opt.Operators.Select(op => op.Buffer).ToArray(),
-                    opt.SecondMoments.ToArray(),
-                    sampler.State.rng,
-                    sampler.State.order,
-                    sampler.State.pos,
-                    sampler.State.epoch,
+                    TrainingState.Capture(opt, sampler),
                     bestLoss,
                     sinceBest,
                     lastBatch,

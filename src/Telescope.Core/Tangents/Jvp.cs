@@ -88,28 +88,19 @@ public static class Jvp
     {
         long n = x.shape[0];
         var result = new double[n * net.Outputs];
-        var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
-        using var enable = torch.enable_grad();
-        var whole = net.RowsInteract ? net.Forward(x, leaves) : null;
-        for (long i = 0; i < n; i++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var f = whole is null ? net.Forward(x.narrow(0, i, 1), leaves) : whole.narrow(0, i, 1);
-            for (int k = 0; k < net.Outputs; k++)
+        PerOutputGradients(
+            net,
+            x,
+            theta,
+            (i, k, g) =>
             {
-                var g = torch.autograd.grad(
-                    [f[0, k]],
-                    leaves,
-                    retain_graph: whole is not null || k + 1 < net.Outputs,
-                    allow_unused: true
-                );
                 double s = 0;
-                for (int j = 0; j < leaves.Length; j++)
+                for (int j = 0; j < g.Count; j++)
                     if (g[j] is not null)
                         s += g[j].mul(v[j]).sum().to_type(ScalarType.Float64).item<double>();
                 result[i * net.Outputs + k] = s;
             }
-        }
+        );
         return HostArrays.ToTensor(result, [n, net.Outputs], dtype: net.DType, device: net.Device);
     }
 
@@ -117,28 +108,19 @@ public static class Jvp
     public static Tensor Jacobian(Network net, Tensor x, IReadOnlyList<Tensor> theta)
     {
         long n = x.shape[0];
-        var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
-        long[] offsets = new long[leaves.Length + 1];
-        for (int j = 0; j < leaves.Length; j++)
-            offsets[j + 1] = offsets[j] + leaves[j].numel();
+        long[] offsets = new long[theta.Count + 1];
+        for (int j = 0; j < theta.Count; j++)
+            offsets[j + 1] = offsets[j] + theta[j].numel();
         // written in place row by row: no per-row cat and no final stack (each a copy of N·k·P numbers)
         var jac = torch.empty([n * net.Outputs, offsets[^1]], dtype: net.DType, device: net.Device);
-        using var enable = torch.enable_grad();
-        var whole = net.RowsInteract ? net.Forward(x, leaves) : null;
-        for (long i = 0; i < n; i++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var f = whole is null ? net.Forward(x.narrow(0, i, 1), leaves) : whole.narrow(0, i, 1);
-            for (int k = 0; k < net.Outputs; k++)
+        PerOutputGradients(
+            net,
+            x,
+            theta,
+            (i, k, g) =>
             {
-                var g = torch.autograd.grad(
-                    [f[0, k]],
-                    leaves,
-                    retain_graph: whole is not null || k + 1 < net.Outputs,
-                    allow_unused: true
-                );
                 var row = jac.select(0, i * net.Outputs + k);
-                for (int j = 0; j < leaves.Length; j++)
+                for (int j = 0; j < g.Count; j++)
                 {
                     var slot = row.narrow(0, offsets[j], offsets[j + 1] - offsets[j]);
                     if (g[j] is null)
@@ -147,7 +129,41 @@ public static class Jvp
                         slot.copy_(g[j].reshape(-1));
                 }
             }
-        }
+        );
         return jac;
+    }
+
+    /// <summary>
+    /// ∇_θ f_k(x_i) for every row i and output k in turn, one backward pass each (of the whole batch's forward when rows
+    /// interact), handed to <paramref name="use"/> as (i, k, gradient per parameter tensor; null where unused) inside a
+    /// dispose scope of its own row.
+    /// </summary>
+    private static void PerOutputGradients(
+        Network net,
+        Tensor x,
+        IReadOnlyList<Tensor> theta,
+        Action<long, int, IList<Tensor>> use
+    )
+    {
+        long n = x.shape[0];
+        var leaves = theta.Select(t => t.detach().requires_grad_(true)).ToArray();
+        using var enable = torch.enable_grad();
+        var whole = net.RowsInteract ? net.Forward(x, leaves) : null;
+        for (long i = 0; i < n; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var f = whole is null ? net.Forward(x.narrow(0, i, 1), leaves) : whole.narrow(0, i, 1);
+            for (int k = 0; k < net.Outputs; k++)
+                use(
+                    i,
+                    k,
+                    torch.autograd.grad(
+                        [f[0, k]],
+                        leaves,
+                        retain_graph: whole is not null || k + 1 < net.Outputs,
+                        allow_unused: true
+                    )
+                );
+        }
     }
 }

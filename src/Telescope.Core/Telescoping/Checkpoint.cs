@@ -1,4 +1,5 @@
 using Telescope.Optim;
+using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,9 +20,65 @@ public interface ICheckpointStore
 }
 
 /// <summary>
-/// Everything a trajectory needs to continue exactly where it stopped: step t, θ_t, θ_0, f_0, f̃_t,
-/// optimiser state (t, momentum / first-moment and second-moment buffers), batch-sampler state, the
-/// table position, and the last summary values. Tensors are stored as raw bytes (exact).
+/// What every trajectory's checkpoint holds of its training loop: the optimiser state (step t, momentum /
+/// first-moment and second-moment buffers) and the batch sampler's state (generator, order, position, epoch).
+/// Captured from and restored onto the live <see cref="Optimizer"/> and <see cref="BatchSampler"/>; written in the
+/// order t, buffers, second moments, sampler (exact tensor bytes).
+/// </summary>
+public sealed record TrainingState(
+    long OptimizerStep,
+    Tensor?[] Buffers,
+    Tensor?[] SecondMoments,
+    ulong[] SamplerRng,
+    int[] SamplerOrder,
+    int SamplerPos,
+    int SamplerEpoch
+)
+{
+    /// <summary>The state of <paramref name="opt"/> and <paramref name="sampler"/> now.</summary>
+    public static TrainingState Capture(Optimizer opt, BatchSampler sampler)
+    {
+        var (rng, order, pos, epoch) = sampler.State;
+        return new(
+            opt.Step,
+            opt.Operators.Select(o => o.Buffer).ToArray(),
+            opt.SecondMoments.ToArray(),
+            rng,
+            order,
+            pos,
+            epoch
+        );
+    }
+
+    /// <summary>Put this state back into <paramref name="opt"/> and <paramref name="sampler"/>.</summary>
+    public void Restore(Optimizer opt, BatchSampler sampler)
+    {
+        opt.Restore(OptimizerStep, Buffers, SecondMoments);
+        sampler.Restore(SamplerRng, SamplerOrder, SamplerPos, SamplerEpoch);
+    }
+
+    internal void Write(BinaryWriter w)
+    {
+        w.Write(OptimizerStep);
+        CheckpointBinary.WriteTensors(w, Buffers);
+        CheckpointBinary.WriteTensors(w, SecondMoments);
+        CheckpointBinary.WriteSampler(w, SamplerRng, SamplerOrder, SamplerPos, SamplerEpoch);
+    }
+
+    internal static TrainingState Read(BinaryReader r, Device device)
+    {
+        long step = r.ReadInt64();
+        var buffers = CheckpointBinary.ReadTensors(r, device);
+        var second = CheckpointBinary.ReadTensors(r, device);
+        var (rng, order, pos, epoch) = CheckpointBinary.ReadSampler(r);
+        return new(step, buffers, second, rng, order, pos, epoch);
+    }
+}
+
+/// <summary>
+/// Everything a trajectory needs to continue exactly where it stopped: step t, θ_t, θ_0, f_0, f̃_t, the training
+/// loop's <see cref="TrainingState"/>, the table position, and the last summary values. Tensors are stored as raw
+/// bytes (exact).
 /// </summary>
 public static class TrajectoryCheckpoint
 {
@@ -35,77 +92,39 @@ public static class TrajectoryCheckpoint
         Tensor[] Theta0,
         Tensor F0,
         Tensor FTel,
-        long OptimizerStep,
-        Tensor?[] Buffers,
-        Tensor?[] SecondMoments,
-        ulong[] SamplerRng,
-        int[] SamplerOrder,
-        int SamplerPos,
-        int SamplerEpoch,
+        TrainingState Training,
         Dictionary<string, double> Last
     );
 
     /// <summary>Serialise.</summary>
-    public static byte[] Write(State s)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms))
-        {
-            w.Write(Magic);
-            w.Write(s.Step);
-            w.Write(s.SinkPosition);
-            CheckpointBinary.WriteTensors(w, s.Theta);
-            CheckpointBinary.WriteTensors(w, s.Theta0);
-            CheckpointBinary.WriteTensor(w, s.F0);
-            CheckpointBinary.WriteTensor(w, s.FTel);
-            w.Write(s.OptimizerStep);
-            CheckpointBinary.WriteTensors(w, s.Buffers);
-            CheckpointBinary.WriteTensors(w, s.SecondMoments);
-            CheckpointBinary.WriteSampler(
-                w,
-                s.SamplerRng,
-                s.SamplerOrder,
-                s.SamplerPos,
-                s.SamplerEpoch
-            );
-            CheckpointBinary.WriteLast(w, s.Last);
-        }
-        return ms.ToArray();
-    }
+    public static byte[] Write(State s) =>
+        CheckpointBinary.Write(
+            Magic,
+            s.Step,
+            s.SinkPosition,
+            w =>
+            {
+                CheckpointBinary.WriteTensors(w, s.Theta);
+                CheckpointBinary.WriteTensors(w, s.Theta0);
+                CheckpointBinary.WriteTensor(w, s.F0);
+                CheckpointBinary.WriteTensor(w, s.FTel);
+                s.Training.Write(w);
+                CheckpointBinary.WriteLast(w, s.Last);
+            }
+        );
 
     /// <summary>Deserialise onto <paramref name="device"/>; throws <see cref="InvalidDataException"/> on a foreign or damaged state.</summary>
     public static State Read(byte[] bytes, Device device)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes));
-        if (r.ReadString() != Magic)
-            throw new InvalidDataException("not a trajectory checkpoint (wrong magic)");
+        using var r = CheckpointBinary.Open(bytes, Magic, "not a trajectory checkpoint (wrong magic)");
         long step = r.ReadInt64();
         long pos = r.ReadInt64();
         var theta = CheckpointBinary.ReadTensors(r, device).Select(t => t!).ToArray();
         var theta0 = CheckpointBinary.ReadTensors(r, device).Select(t => t!).ToArray();
         var f0 = CheckpointBinary.ReadTensor(r, device)!;
         var fTel = CheckpointBinary.ReadTensor(r, device)!;
-        long optStep = r.ReadInt64();
-        var buffers = CheckpointBinary.ReadTensors(r, device);
-        var second = CheckpointBinary.ReadTensors(r, device);
-        var (rng, order, sPos, epoch) = CheckpointBinary.ReadSampler(r);
-        var last = CheckpointBinary.ReadLast(r);
-        return new State(
-            step,
-            pos,
-            theta,
-            theta0,
-            f0,
-            fTel,
-            optStep,
-            buffers,
-            second,
-            rng,
-            order,
-            sPos,
-            epoch,
-            last
-        );
+        var training = TrainingState.Read(r, device);
+        return new State(step, pos, theta, theta0, f0, fTel, training, CheckpointBinary.ReadLast(r));
     }
 }
 
@@ -116,6 +135,32 @@ public static class TrajectoryCheckpoint
 /// </summary>
 internal static class CheckpointBinary
 {
+    /// <summary>A checkpoint's bytes: its magic, step and table position, then <paramref name="body"/>.</summary>
+    internal static byte[] Write(string magic, long step, long sinkPosition, Action<BinaryWriter> body)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms))
+        {
+            w.Write(magic);
+            w.Write(step);
+            w.Write(sinkPosition);
+            body(w);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>A reader past the magic of a checkpoint's bytes; <paramref name="foreign"/> when the magic differs.</summary>
+    internal static BinaryReader Open(byte[] bytes, string magic, string foreign)
+    {
+        var r = new BinaryReader(new MemoryStream(bytes));
+        if (r.ReadString() != magic)
+        {
+            r.Dispose();
+            throw new InvalidDataException(foreign);
+        }
+        return r;
+    }
+
     internal static void WriteSampler(BinaryWriter w, ulong[] rng, int[] order, int pos, int epoch)
     {
         foreach (var x in rng)

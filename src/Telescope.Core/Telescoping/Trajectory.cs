@@ -165,8 +165,7 @@ public static class Trajectory
             theta0 = st.Theta0;
             f0 = st.F0;
             fTel = st.FTel;
-            opt.Restore(st.OptimizerStep, st.Buffers, st.SecondMoments);
-            sampler.Restore(st.SamplerRng, st.SamplerOrder, st.SamplerPos, st.SamplerEpoch);
+            st.Training.Restore(opt, sampler);
             foreach (var (k, v) in st.Last)
                 recorder.Last[k] = v;
             committable!.Rewind(st.SinkPosition);
@@ -232,7 +231,7 @@ public static class Trajectory
             AfterStep = s =>
             {
                 long t = s.Step;
-                times?.AddTrain(stepStart);
+                times?.Add(TrajectoryPart.TrainStep, stepStart);
                 var partStart = TrajectoryTimes.Now();
                 Tensor[] delta;
                 using (torch.no_grad())
@@ -246,7 +245,7 @@ public static class Trajectory
                     : Jvp.Compute(net, xAll, thetaPrev, delta, cfg.Method);
                 Forget();
                 fTel.PlusInPlace(inc.to_type(ScalarType.Float64));
-                times?.AddTangent(partStart);
+                times?.Add(TrajectoryPart.Tangent, partStart);
 
                 if (grid.Contains(t))
                 {
@@ -267,10 +266,10 @@ public static class Trajectory
                             ).to_type(ScalarType.Float64)
                         );
                     }
-                    times?.AddLogged(partStart);
+                    times?.Add(TrajectoryPart.Logged, partStart);
                     partStart = TrajectoryTimes.Now();
                     recorder.Record(t, f, fTel, fLin, s.Loss, gradNorm, updateNorm, s.Rate);
-                    times?.AddWriting(partStart);
+                    times?.Add(TrajectoryPart.Writing, partStart);
                 }
                 if (
                     checkpoints is not null
@@ -287,17 +286,11 @@ public static class Trajectory
                         theta0,
                         f0,
                         fTel,
-                        opt.Step,
-                        opt.Operators.Select(o => o.Buffer).ToArray(),
-                        opt.SecondMoments.ToArray(),
-                        sampler.State.rng,
-                        sampler.State.order,
-                        sampler.State.pos,
-                        sampler.State.epoch,
+                        TrainingState.Capture(opt, sampler),
                         new Dictionary<string, double>(recorder.Last)
                     );
                     checkpoints.Save(t, TrajectoryCheckpoint.Write(state));
-                    times?.AddCheckpoint(partStart);
+                    times?.Add(TrajectoryPart.Checkpoints, partStart);
                 }
                 progress?.Invoke(t);
                 return null;
@@ -312,7 +305,7 @@ public static class Trajectory
         {
             Forget();
         }
-        times?.AddTotal(runStart);
+        times?.Add(TrajectoryPart.Total, runStart);
         if (!outcome.Succeeded)
             return recorder.Fail(outcome.Completed, outcome.FailedAt!.Value, outcome.Failure!);
         return new TrajectoryResult(cfg.Steps, null, null, recorder.Last);

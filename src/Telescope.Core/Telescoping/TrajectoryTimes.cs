@@ -15,23 +15,27 @@ public sealed class TrajectoryTimes
 {
     private static TrajectoryTimes? _active;
 
+    private readonly double[] _wall = new double[PartCount];
+    private readonly double[] _cpu = new double[PartCount];
+    private const int PartCount = (int)TrajectoryPart.Total + 1;
+
     /// <summary>Seconds in training steps.</summary>
-    public double TrainStep { get; private set; }
+    public double TrainStep => _wall[(int)TrajectoryPart.TrainStep];
 
     /// <summary>Seconds in the telescoped increments (the tangent pass on all probe rows).</summary>
-    public double Tangent { get; private set; }
+    public double Tangent => _wall[(int)TrajectoryPart.Tangent];
 
     /// <summary>Seconds computing f_t and f_lin,t at logged steps.</summary>
-    public double Logged { get; private set; }
+    public double Logged => _wall[(int)TrajectoryPart.Logged];
 
     /// <summary>Seconds writing the logged rows.</summary>
-    public double Writing { get; private set; }
+    public double Writing => _wall[(int)TrajectoryPart.Writing];
 
     /// <summary>Seconds saving checkpoints.</summary>
-    public double Checkpoints { get; private set; }
+    public double Checkpoints => _wall[(int)TrajectoryPart.Checkpoints];
 
     /// <summary>Seconds of whole <see cref="Trajectory.Run"/> calls.</summary>
-    public double Total { get; private set; }
+    public double Total => _wall[(int)TrajectoryPart.Total];
 
     /// <summary>Steps taken.</summary>
     public long Steps { get; private set; }
@@ -78,76 +82,46 @@ public sealed class TrajectoryTimes
     private static double CpuSince(Mark start) => ProcessCpuSeconds() - start.Cpu;
 
     /// <summary>CPU seconds (process) in training steps.</summary>
-    public double CpuTrainStep { get; private set; }
+    public double CpuTrainStep => _cpu[(int)TrajectoryPart.TrainStep];
 
     /// <summary>CPU seconds (process) in the tangent passes.</summary>
-    public double CpuTangent { get; private set; }
+    public double CpuTangent => _cpu[(int)TrajectoryPart.Tangent];
 
     /// <summary>CPU seconds (process) computing f_t and f_lin,t.</summary>
-    public double CpuLogged { get; private set; }
+    public double CpuLogged => _cpu[(int)TrajectoryPart.Logged];
 
     /// <summary>CPU seconds (process) writing rows.</summary>
-    public double CpuWriting { get; private set; }
+    public double CpuWriting => _cpu[(int)TrajectoryPart.Writing];
 
     /// <summary>CPU seconds (process) saving checkpoints.</summary>
-    public double CpuCheckpoints { get; private set; }
+    public double CpuCheckpoints => _cpu[(int)TrajectoryPart.Checkpoints];
 
     /// <summary>CPU seconds (process) of whole calls.</summary>
-    public double CpuTotal { get; private set; }
+    public double CpuTotal => _cpu[(int)TrajectoryPart.Total];
 
-    internal void AddTrain(Mark start)
+    /// <summary>Add the wall and CPU seconds since <paramref name="start"/> to <paramref name="part"/> (a training step
+    /// or a logged step also counts one in <see cref="Steps"/> or <see cref="LoggedSteps"/>).</summary>
+    internal void Add(TrajectoryPart part, Mark start)
     {
         lock (this)
         {
-            TrainStep += Since(start);
-            CpuTrainStep += CpuSince(start);
-            Steps++;
+            _wall[(int)part] += Since(start);
+            _cpu[(int)part] += CpuSince(start);
+            if (part == TrajectoryPart.TrainStep)
+                Steps++;
+            else if (part == TrajectoryPart.Logged)
+                LoggedSteps++;
         }
     }
+}
 
-    internal void AddTangent(Mark start)
-    {
-        lock (this)
-        {
-            Tangent += Since(start);
-            CpuTangent += CpuSince(start);
-        }
-    }
-
-    internal void AddLogged(Mark start)
-    {
-        lock (this)
-        {
-            Logged += Since(start);
-            CpuLogged += CpuSince(start);
-            LoggedSteps++;
-        }
-    }
-
-    internal void AddWriting(Mark start)
-    {
-        lock (this)
-        {
-            Writing += Since(start);
-            CpuWriting += CpuSince(start);
-        }
-    }
-
-    internal void AddCheckpoint(Mark start)
-    {
-        lock (this)
-        {
-            Checkpoints += Since(start);
-            CpuCheckpoints += CpuSince(start);
-        }
-    }
-
-    internal void AddTotal(Mark start)
-    {
-        lock (this)
-        {
-            Total += Since(start);
-            CpuTotal += CpuSince(start);
-        }
-    }
+/// <summary>The parts of <see cref="Trajectory.Run"/> that <see cref="TrajectoryTimes"/> measures.</summary>
+internal enum TrajectoryPart
+{
+    TrainStep,
+    Tangent,
+    Logged,
+    Writing,
+    Checkpoints,
+    Total,
 }

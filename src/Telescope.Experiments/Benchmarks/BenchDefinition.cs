@@ -55,17 +55,21 @@ public abstract record TensorBenchConfig(
     string Device
 );
 
-/// <summary>A bench over configuration <typeparamref name="TConfig"/>.</summary>
-public abstract class BenchDefinition<TConfig> : IBenchDefinition
+/// <summary>
+/// A bench over configuration <typeparamref name="TConfig"/>: its <paramref name="name"/>, <paramref name="summary"/>
+/// and <paramref name="defaults"/> given once, by its constructor.
+/// </summary>
+public abstract class BenchDefinition<TConfig>(string name, string summary, TConfig defaults)
+    : IBenchDefinition
 {
     /// <inheritdoc />
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     /// <inheritdoc />
-    public abstract string Summary { get; }
+    public string Summary { get; } = summary;
 
     /// <summary>The defaults.</summary>
-    protected abstract TConfig Defaults { get; }
+    protected TConfig Defaults { get; } = defaults;
 
     /// <summary>The typed parameters.</summary>
     protected abstract IReadOnlyList<Parameter<TConfig>> Typed { get; }

@@ -1,11 +1,5 @@
 namespace Telescope.Experiments.Parameters;
 
-/// <summary>
-/// Bad input for a study or check, found before any work: one line naming the parameter
-/// (<c>--steps must be ≥ 1, got 0</c>). Faces map it to their bad-input path (the CLI: exit 2).
-/// </summary>
-public sealed class ParameterException(string message) : ArgumentException(message);
-
 /// <summary>What kind of value a parameter takes (faces choose their widget or option type from it).</summary>
 public enum ParameterKind
 {

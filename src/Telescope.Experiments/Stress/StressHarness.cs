@@ -225,7 +225,7 @@ public static class StressHarness
 
     /// <summary>
     /// Run <paramref name="config"/> in this process into <paramref name="root"/> (one folder per worker, round and
-    /// case). Bad configuration is a <see cref="Parameters.ParameterException"/> before any work.
+    /// case). Bad configuration is a <see cref="ParameterException"/> before any work.
     /// </summary>
     public static StressResult Run(
         StressConfig config,
@@ -235,7 +235,7 @@ public static class StressHarness
     )
     {
         if (config.Problems().ToList() is { Count: > 0 } problems)
-            throw new Parameters.ParameterException(string.Join("; ", problems));
+            throw new ParameterException(string.Join("; ", problems));
         // a folder of its own under root: a stress run never writes into an earlier one's outputs
         root = Path.Combine(root, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
         var cases =
@@ -320,9 +320,9 @@ public static class StressHarness
     )
     {
         if (processes is < 1 or > 16)
-            throw new Parameters.ParameterException($"processes must be 1–16, got {processes}");
+            throw new ParameterException($"processes must be 1–16, got {processes}");
         if (config.Problems().ToList() is { Count: > 0 } problems)
-            throw new Parameters.ParameterException(string.Join("; ", problems));
+            throw new ParameterException(string.Join("; ", problems));
         var children = Enumerable
             .Range(0, processes)
             .Select(k =>

@@ -34,6 +34,38 @@ module Approximation =
         RunSummary.Of(rows |> Seq.map id, [| "setting"; "lr"; "seed" |], "test")
         |> List.ofSeq
 
+    /// (x, mean, min, max) of the values at each x, in x order: a line through the means, the range as error bars.
+    let private meanAndRange (pairs: (float * float) list) =
+        pairs
+        |> List.groupBy fst
+        |> List.map (fun (x, g) ->
+            let ys = List.map snd g
+            x, List.average ys, List.min ys, List.max ys)
+        |> List.sortBy (fun (x, _, _, _) -> x)
+
+    /// Error bars of `meanAndRange` points: up to the max, down to the min.
+    let private rangeBars (points: (float * float * float * float) list) =
+        Error_y(
+            ``type`` = "data",
+            symmetric = false,
+            array = (points |> List.map (fun (_, m, _, hi) -> hi - m)),
+            arrayminus = (points |> List.map (fun (_, m, lo, _) -> m - lo))
+        )
+
+    /// A 620 × 480 panel of `traces` against the learning rate, log–log.
+    let private ratePanel (traces: Scatter list) (title: string) (yTitle: string) =
+        Chart.Plot(
+            traces,
+            Layout(
+                title = title,
+                xaxis = logX "learning rate",
+                yaxis = logY yTitle,
+                width = 620.,
+                height = 480.
+            )
+        )
+        |> Chart.WithSize(620, 480)
+
     /// The first panel: telescoping (solid) and linearised (dotted) error against the learning rate, one colour per
     /// optimiser setting, log–log; points are means over the healthy seeds with their range as error bars; flagged
     /// runs (did not learn, diverged, f̃ diverged) are drawn one by one as crosses (hover: why) and left out of the means.
@@ -54,11 +86,8 @@ module Approximation =
                         let points =
                             mine
                             |> List.filter healthy
-                            |> List.groupBy lrOf
-                            |> List.map (fun (lr, g) ->
-                                let ys = g |> List.map (fun r -> valueOf r q)
-                                lr, List.average ys, List.min ys, List.max ys)
-                            |> List.sortBy (fun (lr, _, _, _) -> lr)
+                            |> List.map (fun r -> lrOf r, valueOf r q)
+                            |> meanAndRange
 
                         if not (List.isEmpty points) then
                             yield
@@ -72,13 +101,7 @@ module Approximation =
                                     text = (points |> List.map (fun _ -> sprintf "%s %s" setting label)),
                                     line = Line(color = colour, dash = dash),
                                     marker = Marker(color = colour, size = 7.),
-                                    error_y =
-                                        Error_y(
-                                            ``type`` = "data",
-                                            symmetric = false,
-                                            array = (points |> List.map (fun (_, m, _, hi) -> hi - m)),
-                                            arrayminus = (points |> List.map (fun (_, m, lo, _) -> m - lo))
-                                        )
+                                    error_y = rangeBars points
                                 )
 
                         let flagged = mine |> List.filter (healthy >> not)
@@ -127,17 +150,7 @@ module Approximation =
                     )
             ]
 
-        Chart.Plot(
-            traces @ keys,
-            Layout(
-                title = title,
-                xaxis = logX "learning rate",
-                yaxis = logY "mean |f − model| (test)",
-                width = 620.,
-                height = 480.
-            )
-        )
-        |> Chart.WithSize(620, 480)
+        ratePanel (traces @ keys) title "mean |f − model| (test)"
 
     /// The second lead panel: how many times closer the telescoped model stays to the network than the linearised
     /// one, r = mean|f − f_lin| / mean|f − f̃| at the final step (test), against the learning rate, log–log, one colour
@@ -159,11 +172,7 @@ module Approximation =
                         |> List.filter (fun r -> r.Key.["setting"] = setting && healthy r)
                         |> List.map (fun r -> lrOf r, ratio r)
                         |> List.filter (fun (_, v) -> Double.IsFinite v && v > 0.)
-                        |> List.groupBy fst
-                        |> List.map (fun (lr, g) ->
-                            let ys = List.map snd g
-                            lr, List.average ys, List.min ys, List.max ys)
-                        |> List.sortBy (fun (lr, _, _, _) -> lr)
+                        |> meanAndRange
 
                     if not (List.isEmpty points) then
                         yield
@@ -176,27 +185,11 @@ module Approximation =
                                 text = (points |> List.map (fun _ -> sprintf "%s: |f − f_lin| / |f − f̃|" setting)),
                                 line = Line(color = colour, dash = "dash"),
                                 marker = Marker(color = colour, size = 7., symbol = "diamond"),
-                                error_y =
-                                    Error_y(
-                                        ``type`` = "data",
-                                        symmetric = false,
-                                        array = (points |> List.map (fun (_, m, _, hi) -> hi - m)),
-                                        arrayminus = (points |> List.map (fun (_, m, lo, _) -> m - lo))
-                                    )
+                                error_y = rangeBars points
                             )
             ]
 
-        Chart.Plot(
-            traces,
-            Layout(
-                title = title,
-                xaxis = logX "learning rate",
-                yaxis = logY "|f − f_lin| / |f − f̃| (test, final step; > 1: f̃ closer)",
-                width = 620.,
-                height = 480.
-            )
-        )
-        |> Chart.WithSize(620, 480)
+        ratePanel traces title "|f − f_lin| / |f − f̃| (test, final step; > 1: f̃ closer)"
 
     /// Small multiples over (setting, lr) sharing one x and one y range: `quantities` against step, means over the
     /// healthy seeds (over all seeds, titled "flagged", when none is healthy).

@@ -3,14 +3,6 @@ using System.Globalization;
 namespace Telescope.Theory.Checks;
 
 /// <summary>
-/// A theory check was asked for with bad input: an unknown check or parameter, a value that is not a number, not an
-/// integer where one is needed, outside the theorem's range, or a premise the check's closed forms do not cover. The
-/// message is one line naming the problem (a face prints it and exits with its bad-input code).
-/// </summary>
-public sealed class TheoryParameterException(string message, Exception? inner = null)
-    : ArgumentException(message, inner);
-
-/// <summary>
 /// The catalog of theory checks: every check, in listing order, with the validation of its parameters and the
 /// pass/fail rule. Faces (the <c>telescope theory</c> command, the F# <c>Theory</c> module) only enumerate it.
 /// </summary>
@@ -32,16 +24,16 @@ public static class TheoryCatalog
         new LinearCheck(),
     ];
 
-    /// <summary>Find a check by name or throw a <see cref="TheoryParameterException"/> listing the names.</summary>
+    /// <summary>Find a check by name or throw a <see cref="ParameterException"/> listing the names.</summary>
     public static ITheoryCheck Find(string name) =>
         All.FirstOrDefault(r => r.Name == name)
-        ?? throw new TheoryParameterException(
+        ?? throw new ParameterException(
             $"theory: unknown result '{name}' (known: {string.Join(", ", All.Select(r => r.Name))})"
         );
 
     /// <summary>
     /// The check's defaults with <c>key=value</c> overrides applied: unknown key, non-number, non-integer where an
-    /// integer is needed, or a value outside the theorem's range → <see cref="TheoryParameterException"/> naming it.
+    /// integer is needed, or a value outside the theorem's range → <see cref="ParameterException"/> naming it.
     /// </summary>
     public static Dictionary<string, double> Validate(
         ITheoryCheck check,
@@ -53,7 +45,7 @@ public static class TheoryCatalog
         {
             int eq = kv.IndexOf('=');
             if (eq <= 0)
-                throw new TheoryParameterException(
+                throw new ParameterException(
                     $"theory {check.Name}: --param '{kv}' is not of the form key=value"
                 );
             string key = kv[..eq].Trim(),
@@ -91,7 +83,7 @@ public static class TheoryCatalog
 
     private static ParamSpec Spec(ITheoryCheck check, string key) =>
         check.Parameters.FirstOrDefault(p => p.Name == key)
-        ?? throw new TheoryParameterException(
+        ?? throw new ParameterException(
             $"theory {check.Name}: unknown parameter '{key}' (known: {string.Join(", ", check.Parameters.Select(p => p.Name))})"
         );
 
@@ -105,11 +97,11 @@ public static class TheoryCatalog
     {
         string what = $"theory {check.Name}: {prefix}{spec.Name}={text}";
         if (!double.IsFinite(v))
-            throw new TheoryParameterException($"{what} is not a number");
+            throw new ParameterException($"{what} is not a number");
         if (spec.Integer && v != Math.Round(v))
-            throw new TheoryParameterException($"{what} must be an integer");
+            throw new ParameterException($"{what} must be an integer");
         if (!spec.Contains(v))
-            throw new TheoryParameterException(
+            throw new ParameterException(
                 $"{what} is outside the theorem's range ({spec.Range}: {spec.Description})"
             );
         return v;
@@ -117,7 +109,7 @@ public static class TheoryCatalog
 
     /// <summary>
     /// Run a check at validated values; a premise the check's closed forms do not cover (an
-    /// <see cref="ArgumentException"/> of the library) becomes a one-line <see cref="TheoryParameterException"/>.
+    /// <see cref="ArgumentException"/> of the library) becomes a one-line <see cref="ParameterException"/>.
     /// </summary>
     public static TheoryReport Compute(
         ITheoryCheck check,
@@ -128,9 +120,9 @@ public static class TheoryCatalog
         {
             return check.Run(values);
         }
-        catch (ArgumentException e) when (e is not TheoryParameterException)
+        catch (ArgumentException e) when (e is not ParameterException)
         {
-            throw new TheoryParameterException($"theory {check.Name}: {FirstLine(e.Message)}", e);
+            throw new ParameterException($"theory {check.Name}: {FirstLine(e.Message)}", e);
         }
     }
 

@@ -21,7 +21,7 @@ public enum TheoryOutcome
     /// </summary>
     ControlNotInformative,
 
-    /// <summary>The parameter set lies outside a premise of the check (a <see cref="TheoryParameterException"/>).</summary>
+    /// <summary>The parameter set lies outside a premise of the check (a <see cref="ParameterException"/>).</summary>
     Refused,
 }
 
@@ -85,7 +85,7 @@ public static class TheorySampler
             var report = TheoryCatalog.Compute(check, v);
             return (Outcome(report), report, null);
         }
-        catch (TheoryParameterException e)
+        catch (ParameterException e)
         {
             return (TheoryOutcome.Refused, null, e.Message);
         }

@@ -22,18 +22,13 @@ public sealed record BatchedRunsBenchConfig(
 }
 
 /// <summary><see cref="BatchedRunsBench"/>: R small runs batched vs the same R runs one after another.</summary>
-public sealed class BatchedRunsBenchDefinition : BenchDefinition<BatchedRunsBenchConfig>
+public sealed class BatchedRunsBenchDefinition()
+    : BenchDefinition<BatchedRunsBenchConfig>(
+        "batched-runs",
+        "R small runs of one MLP (784–128–64–10, float64, batch 64) trained as batched tensor programs vs the same runs one after another by the single-run path: throughput ratio (goal ≥ 4) and the largest relative difference of their weights.",
+        new()
+    )
 {
-    /// <inheritdoc />
-    public override string Name => "batched-runs";
-
-    /// <inheritdoc />
-    public override string Summary =>
-        "R small runs of one MLP (784–128–64–10, float64, batch 64) trained as batched tensor programs vs the same runs one after another by the single-run path: throughput ratio (goal ≥ 4) and the largest relative difference of their weights.";
-
-    /// <inheritdoc />
-    protected override BatchedRunsBenchConfig Defaults { get; } = new();
-
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<BatchedRunsBenchConfig>> Typed =>
         [

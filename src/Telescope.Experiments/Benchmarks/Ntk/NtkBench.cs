@@ -45,12 +45,8 @@ public static class NtkBench
         var dev = Native.TorchRuntime.Device(device);
         const int k = 10;
         int[] widths = [784, 256, 256, k];
-        using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], k, 0, dtype, dev);
-        var rng = new Rng(1, 0);
-        var xs = new double[n * 784];
-        for (int i = 0; i < xs.Length; i++)
-            xs[i] = rng.NextDouble();
-        var x = HostArrays.ToTensor(xs, [n, 784], dtype: dtype, device: dev);
+        using var net = BenchInputs.Mlp(k, dtype, dev);
+        var x = BenchInputs.Points(n, dtype, dev);
         var theta = net.Snapshot();
         double p = net.ParameterCount;
         int bytes = dtype == ScalarType.Float64 ? 8 : 4;

@@ -13,18 +13,13 @@ public sealed record NtkBenchConfig(
 ) : TensorBenchConfig(Points, Repeats, DType, Device);
 
 /// <summary><see cref="NtkBench"/>: structured tangent kernel vs Jacobian contraction vs per-example loop vs a GEMM.</summary>
-public sealed class NtkBenchDefinition : BenchDefinition<NtkBenchConfig>
+public sealed class NtkBenchDefinition()
+    : BenchDefinition<NtkBenchConfig>(
+        "ntk",
+        "Empirical tangent kernel K(X, X) (traced over 10 outputs) of an MLP 784–256–256–10 on N points: structured (per-layer) vs Jacobian contraction vs per-example loop, against a plain GEMM as the machine's ceiling.",
+        new()
+    )
 {
-    /// <inheritdoc />
-    public override string Name => "ntk";
-
-    /// <inheritdoc />
-    public override string Summary =>
-        "Empirical tangent kernel K(X, X) (traced over 10 outputs) of an MLP 784–256–256–10 on N points: structured (per-layer) vs Jacobian contraction vs per-example loop, against a plain GEMM as the machine's ceiling.";
-
-    /// <inheritdoc />
-    protected override NtkBenchConfig Defaults { get; } = new();
-
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<NtkBenchConfig>> Typed =>
         [

@@ -56,14 +56,9 @@ public static class NtkLargeBench
         );
         var dev = Native.TorchRuntime.Device("cpu");
         const int k = 10;
-        using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], k, 0, dtype, dev);
-        var rng = new Rng(1, 0);
-        var xs = new double[(long)n * 784];
-        for (long i = 0; i < xs.LongLength; i++)
-            xs[i] = rng.NextDouble();
-        var x = HostArrays.ToTensor(xs, [n, 784], dtype: dtype, device: dev);
-        xs = null;
-        GC.Collect();
+        using var net = BenchInputs.Mlp(k, dtype, dev);
+        var x = BenchInputs.Points(n, dtype, dev);
+        GC.Collect(); // the host copy of the points
         var theta = net.Snapshot();
         var r = new Dictionary<string, double>();
         void Put(string q, double v)

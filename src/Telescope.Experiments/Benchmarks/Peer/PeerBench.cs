@@ -238,7 +238,7 @@ public static class PeerBench
             );
 
         const int k = 10;
-        using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], k, 0, dtype, dev);
+        using var net = BenchInputs.Mlp(k, dtype, dev);
         int n = o.Points,
             m = o.NtkPoints,
             g = o.GradPoints;
@@ -256,13 +256,7 @@ public static class PeerBench
         var xg = xAll.narrow(0, 0, g);
         var y = HostArrays.ToTensor(ys, [g, k], dtype: dtype, device: dev);
         var theta = net.Snapshot();
-        var v = net
-            .Parameters.Select(p =>
-                torch
-                    .randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7))
-                    .TimesInPlace(1e-3)
-            )
-            .ToArray();
+        var v = BenchInputs.Direction(net, dtype, dev);
 
         // inputs for the peer
         for (int i = 0; i < theta.Length; i++)
@@ -625,11 +619,7 @@ public static class PeerBench
     {
         var sb = new StringBuilder("bench,operation,side,method,threads,quantity,value\n");
         void Row(string op, string side, string method, string threads, string q, double v) =>
-            sb.Append(
-                    CultureInfo.InvariantCulture,
-                    $"peer,{op},{side},{method},{threads},{q},{v.ToString("R", CultureInfo.InvariantCulture)}"
-                )
-                .Append('\n');
+            sb.Append(Csv.Line(["peer", op, side, method, threads, q, Csv.Number(v)])).Append('\n');
         foreach (var t in r.Timings)
         {
             var th = t.Threads.ToString(CultureInfo.InvariantCulture);
@@ -673,9 +663,7 @@ public static class PeerBench
                 "seconds",
                 seconds
             );
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, sb.ToString());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, sb.ToString());
     }
 
     /// <summary>The issue's goals, as lines (met or not), from a result.</summary>

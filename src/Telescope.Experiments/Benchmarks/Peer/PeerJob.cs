@@ -491,21 +491,14 @@ public static class PeerJob
     /// <summary>The split's values at the last step of our table (<c>split/quantity</c>).</summary>
     private static Dictionary<string, double> FinalValues(string table, int steps)
     {
-        var lines = File.ReadAllLines(table);
-        var head = lines[0].Split(',');
-        int iq = Array.IndexOf(head, "quantity"),
-            iv = Array.IndexOf(head, "value"),
-            isp = Array.IndexOf(head, "split"),
-            ist = Array.IndexOf(head, "step");
+        var last = steps.ToString(CultureInfo.InvariantCulture);
         var d = new Dictionary<string, double>();
-        foreach (var line in lines.Skip(1))
-        {
-            var c = line.Split(',');
-            if (c.Length != head.Length || c[ist] != steps.ToString(CultureInfo.InvariantCulture))
-                continue;
-            if (double.TryParse(c[iv], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                d[$"{c[isp]}/{c[iq]}"] = v;
-        }
+        foreach (var row in TidyTable.ReadRows(table))
+            if (
+                row["step"] == last
+                && double.TryParse(row["value"], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            )
+                d[$"{row["split"]}/{row["quantity"]}"] = v;
         return d;
     }
 

@@ -6,18 +6,13 @@ namespace Telescope.Experiments.Benchmarks;
 public sealed record SoakBenchConfig(int Steps = 100_000, int RecordEvery = 10);
 
 /// <summary><see cref="SoakBench"/>: a long streamed trajectory on the CPU, resident memory flat.</summary>
-public sealed class SoakBenchDefinition : BenchDefinition<SoakBenchConfig>
+public sealed class SoakBenchDefinition()
+    : BenchDefinition<SoakBenchConfig>(
+        "soak",
+        "Record a long trajectory (default 100,000 steps) of a small model, streaming to disk, and show that resident memory stays flat.",
+        new()
+    )
 {
-    /// <inheritdoc />
-    public override string Name => "soak";
-
-    /// <inheritdoc />
-    public override string Summary =>
-        "Record a long trajectory (default 100,000 steps) of a small model, streaming to disk, and show that resident memory stays flat.";
-
-    /// <inheritdoc />
-    protected override SoakBenchConfig Defaults { get; } = new();
-
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<SoakBenchConfig>> Typed =>
         [

@@ -33,20 +33,10 @@ public static class TelescopingBench
     )
     {
         var dev = Native.TorchRuntime.Device(device);
-        using var net = new ModelSpec(ModelKind.Mlp, [256, 256]).Build([784], 10, 0, dtype, dev);
-        var rng = new Rng(1, 0);
-        var xs = new double[n * 784];
-        for (int i = 0; i < xs.Length; i++)
-            xs[i] = rng.NextDouble();
-        var x = HostArrays.ToTensor(xs, [n, 784], dtype: dtype, device: dev);
+        using var net = BenchInputs.Mlp(10, dtype, dev);
+        var x = BenchInputs.Points(n, dtype, dev);
         var theta = net.Snapshot();
-        var delta = net
-            .Parameters.Select(p =>
-                torch
-                    .randn(p.shape, dtype: dtype, device: dev, generator: new torch.Generator(7))
-                    .TimesInPlace(1e-3)
-            )
-            .ToArray();
+        var delta = BenchInputs.Direction(net, dtype, dev);
 
         var r = new Dictionary<string, double>();
         void Put(string q, double v)

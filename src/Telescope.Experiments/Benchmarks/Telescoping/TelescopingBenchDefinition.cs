@@ -11,18 +11,13 @@ public sealed record TelescopingBenchConfig(
 ) : TensorBenchConfig(Points, Repeats, DType, Device);
 
 /// <summary><see cref="TelescopingBench"/>: batched JVP vs one forward pass vs a per-example loop.</summary>
-public sealed class TelescopingBenchDefinition : BenchDefinition<TelescopingBenchConfig>
+public sealed class TelescopingBenchDefinition()
+    : BenchDefinition<TelescopingBenchConfig>(
+        "telescoping",
+        "Batched telescoped update (forward-mode JVP) vs one forward pass vs a per-example autograd loop, and the generic path (double backward, whole network and per layer) against the forward-mode pass; N points, MLP 784–256–256–10.",
+        new()
+    )
 {
-    /// <inheritdoc />
-    public override string Name => "telescoping";
-
-    /// <inheritdoc />
-    public override string Summary =>
-        "Batched telescoped update (forward-mode JVP) vs one forward pass vs a per-example autograd loop, and the generic path (double backward, whole network and per layer) against the forward-mode pass; N points, MLP 784–256–256–10.";
-
-    /// <inheritdoc />
-    protected override TelescopingBenchConfig Defaults { get; } = new();
-
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<TelescopingBenchConfig>> Typed =>
         TensorParameters(

@@ -225,9 +225,7 @@ public sealed class ApproximationStudy : IStudy
     /// <summary>A study with a validated configuration (throws <see cref="ArgumentException"/> listing every problem).</summary>
     public ApproximationStudy(ApproximationConfig cfg, Action<string>? log = null)
     {
-        var problems = cfg.Problems().ToList();
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems));
+        ConfigProblems.ThrowIfAny(cfg.Problems());
         _cfg = cfg;
         _data = new Lazy<(Dataset, Dataset)>(() =>
             cfg.Data is { } user ? user.Load()

@@ -67,19 +67,34 @@ public sealed record RunHealth(bool DidNotLearn, bool Diverged, bool TelescopedD
         double finalTelescopingError,
         bool failed = false
     )
+        => Verdict(
+            !(finalTestAccuracy > constantAccuracy + Margin),
+            startTrainLoss,
+            finalTrainLoss,
+            !(finalTelescopingError <= TelescopedBound),
+            failed
+        );
+
+    /// <summary>
+    /// The three flags from what differs between classification and regression (<paramref name="noBetterThanConstant"/>,
+    /// <paramref name="telescopedDiverged"/>) and what they share: diverged when failed, the final training loss is not
+    /// finite or exceeds <see cref="DivergenceFactor"/> × its start; did not learn (unless diverged) when no better than
+    /// the constant predictor or the training loss did not fall.
+    /// </summary>
+    private static RunHealth Verdict(
+        bool noBetterThanConstant,
+        double startTrainLoss,
+        double finalTrainLoss,
+        bool telescopedDiverged,
+        bool failed
+    )
     {
         bool diverged =
             failed
             || !double.IsFinite(finalTrainLoss)
             || finalTrainLoss > DivergenceFactor * startTrainLoss;
-        bool didNotLearn =
-            !diverged
-            && (
-                !(finalTestAccuracy > constantAccuracy + Margin)
-                || !(finalTrainLoss < startTrainLoss)
-            );
-        bool telescoped = !(finalTelescopingError <= TelescopedBound);
-        return new RunHealth(didNotLearn, diverged, telescoped);
+        bool didNotLearn = !diverged && (noBetterThanConstant || !(finalTrainLoss < startTrainLoss));
+        return new RunHealth(didNotLearn, diverged, telescopedDiverged);
     }
 
     /// <summary>
@@ -99,19 +114,13 @@ public sealed record RunHealth(bool DidNotLearn, bool Diverged, bool TelescopedD
         double targetRange,
         bool failed = false
     )
-    {
-        bool diverged =
+        => Verdict(
+            !(finalTestLoss < (1 - Margin) * constantLoss),
+            startTrainLoss,
+            finalTrainLoss,
+            !(finalTelescopingError <= TelescopedBound * targetRange),
             failed
-            || !double.IsFinite(finalTrainLoss)
-            || finalTrainLoss > DivergenceFactor * startTrainLoss;
-        bool didNotLearn =
-            !diverged
-            && (
-                !(finalTestLoss < (1 - Margin) * constantLoss) || !(finalTrainLoss < startTrainLoss)
-            );
-        bool telescoped = !(finalTelescopingError <= TelescopedBound * targetRange);
-        return new RunHealth(didNotLearn, diverged, telescoped);
-    }
+        );
 
     /// <summary>
     /// The squared loss (½(y − c)², mean over <paramref name="test"/>'s rows) of the best constant predictor fitted on

@@ -152,9 +152,7 @@ public sealed class AttributionLadderStudy : IStudy
     /// <summary>A validated study.</summary>
     public AttributionLadderStudy(AttributionLadderConfig cfg, Action<string>? log = null)
     {
-        var problems = cfg.Problems().ToList();
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems));
+        ConfigProblems.ThrowIfAny(cfg.Problems());
         _cfg = cfg;
         _log = log;
     }

@@ -238,9 +238,7 @@ public sealed class DoubleDescentStudy : IStudy
     /// <summary>A study with a validated configuration.</summary>
     public DoubleDescentStudy(DoubleDescentConfig cfg, Action<string>? log = null)
     {
-        var problems = cfg.Problems().ToList();
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems));
+        ConfigProblems.ThrowIfAny(cfg.Problems());
         _cfg = cfg;
         _data = new Lazy<(Dataset, Dataset)>(() =>
         {
@@ -378,7 +376,6 @@ public sealed class DoubleDescentStudy : IStudy
             torch.ScalarType.Float64,
             device
         );
-        var probe = test.Take(Enumerable.Range(0, Math.Min(_cfg.ProbeTest, test.Count)).ToArray());
         var cfg = new SmootherConfig(
             _cfg.MaxSteps,
             _cfg.BatchSize,
@@ -391,16 +388,13 @@ public sealed class DoubleDescentStudy : IStudy
             PatienceEpochs: _cfg.PatienceEpochs,
             CheckpointEvery: ctx.CheckpointEvery
         );
-        return SmootherTrajectory.Run(
+        return SmootherRuns.Run(
+            ctx,
             net,
             train,
-            probe,
-            cfg,
-            ctx.Sink,
             test,
-            ctx.Progress,
-            ctx.Cancel,
-            ctx.Checkpoints,
+            Math.Min(_cfg.ProbeTest, test.Count),
+            cfg,
             [new Observation("labels_flipped", flipped)]
         );
     }

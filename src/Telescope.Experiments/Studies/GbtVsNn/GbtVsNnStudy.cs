@@ -131,9 +131,7 @@ public sealed class GbtVsNnStudy : IStudy
     /// <summary>A study with a validated configuration (throws <see cref="ArgumentException"/> listing every problem).</summary>
     public GbtVsNnStudy(GbtVsNnConfig cfg)
     {
-        var problems = cfg.Problems().ToList();
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems));
+        ConfigProblems.ThrowIfAny(cfg.Problems());
         _cfg = cfg;
     }
 

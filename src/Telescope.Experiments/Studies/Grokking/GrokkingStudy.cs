@@ -153,9 +153,7 @@ public sealed class GrokkingStudy : IStudy
     /// <summary>A study with a validated configuration.</summary>
     public GrokkingStudy(GrokkingConfig cfg, Action<string>? log = null)
     {
-        var problems = cfg.Problems().ToList();
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems));
+        ConfigProblems.ThrowIfAny(cfg.Problems());
         _cfg = cfg;
         _data = new Lazy<(Dataset, Dataset)>(() =>
             cfg.Task == GrokkingTask.Polynomial
@@ -256,7 +254,6 @@ public sealed class GrokkingStudy : IStudy
                     torch.ScalarType.Float64,
                     device
                 );
-        var probe = test.Take(Enumerable.Range(0, _cfg.MProbe).ToArray());
         int batch = _cfg.Task == GrokkingTask.Polynomial ? train.Count : _cfg.BatchSize;
         var cfg = new SmootherConfig(
             _cfg.T,
@@ -268,16 +265,6 @@ public sealed class GrokkingStudy : IStudy
             _cfg.Gate,
             CheckpointEvery: ctx.CheckpointEvery
         );
-        return SmootherTrajectory.Run(
-            net,
-            train,
-            probe,
-            cfg,
-            ctx.Sink,
-            test,
-            ctx.Progress,
-            ctx.Cancel,
-            ctx.Checkpoints
-        );
+        return SmootherRuns.Run(ctx, net, train, test, _cfg.MProbe, cfg);
     }
 }

@@ -27,9 +27,7 @@ public sealed class LmcStudy : IStudy
     /// <summary>A study with a validated configuration (throws <see cref="ArgumentException"/> listing every problem).</summary>
     public LmcStudy(LmcConfig cfg, Action<string>? log = null)
     {
-        var problems = cfg.Problems().ToList();
-        if (problems.Count > 0)
-            throw new ArgumentException(string.Join("; ", problems));
+        ConfigProblems.ThrowIfAny(cfg.Problems());
         _cfg = cfg;
         _data = new(() =>
             (
