@@ -1,8 +1,3 @@
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tangents;
-using Telescope.Tensors;
-using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,3 @@
-using Telescope.Models;
-using Telescope.Tangents;
-using Telescope.Tensors;
-using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

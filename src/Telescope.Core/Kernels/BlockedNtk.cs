@@ -3,8 +3,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Win32.SafeHandles;
-using Telescope.Models;
-using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using Telescope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

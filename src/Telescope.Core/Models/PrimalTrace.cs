@@ -1,4 +1,3 @@
-using Telescope.Tensors;
 using static TorchSharp.torch;
 
 namespace Telescope.Models;

@@ -1,5 +1,4 @@
 using Telescope.Kernels;
-using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

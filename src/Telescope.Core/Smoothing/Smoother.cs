@@ -1,7 +1,4 @@
 using Telescope.Kernels;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,10 +1,6 @@
 using System.Globalization;
 using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Telescoping;
-using Telescope.Tensors;
-using Telescope.Training;
 using TorchSharp;
 using static Telescope.ParameterNames;
 using static TorchSharp.torch;

@@ -1,5 +1,3 @@
-using Telescope.Models;
-using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,10 +1,5 @@
 using Telescope.Data;
 using Telescope.Kernels;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tangents;
-using Telescope.Tensors;
-using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,9 +1,4 @@
 using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tangents;
-using Telescope.Tensors;
-using Telescope.Training;
 using TorchSharp;
 using static Telescope.ParameterNames;
 using static TorchSharp.torch;

@@ -1,5 +1,3 @@
-using Telescope.Tensors;
-using Telescope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

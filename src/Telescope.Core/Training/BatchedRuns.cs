@@ -1,8 +1,5 @@
 using System.Text.Json.Nodes;
 using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using Telescope.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
