@@ -144,6 +144,10 @@ public sealed class ReplayableRun : IDisposable
     /// <summary>The first step t whose batch contains row i (int.MaxValue when none).</summary>
     public int FirstTouch(int i) => _firstTouch[i];
 
+    /// <summary>The last kept checkpoint at or before step <c>first − 1</c> (a replay or propagation that first differs at step <paramref name="first"/> starts there).</summary>
+    internal Checkpoint CheckpointBefore(long first) =>
+        _checkpoints[_checkpoints.Keys.Where(s => s <= Math.Min(first - 1, Setup.Steps)).Max()];
+
     /// <summary>
     /// Train the run once, recording its schedule, checkpoints, θ at <paramref name="snapshotSteps"/> (step 0 allowed) and,
     /// with <paramref name="candidates"/>, the exact attribution of those training rows (<see cref="ExactAttribution"/>).
