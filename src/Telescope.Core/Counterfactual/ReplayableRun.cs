@@ -387,7 +387,7 @@ public sealed class ReplayableRun : IDisposable
 
 /// <summary>
 /// A way to run many replays of one recorded run: the seam where a batched many-runs engine plugs in. Returns
-/// f_T(x) per removal set and test row, in the order of <paramref name="removals"/>.
+/// f_T(x) per removal set and test row, in the order of <c>removals</c>.
 /// </summary>
 public interface IReplayEngine
 {
