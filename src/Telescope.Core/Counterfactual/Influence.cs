@@ -89,7 +89,7 @@ internal static class Influence
     )
     {
         var s = run.Setup;
-        if (s.Optimizer.Kind is OptimizerKind.Adam or OptimizerKind.AdamW)
+        if (!ScoreProviders.LinearResponseApplies(s.Optimizer))
             throw new ArgumentException(
                 $"linear response needs an update linear in the gradient (sgd, momentum, nesterov, ema); {s.Optimizer.Name}'s step divides by φ_t, a function of the gradient itself"
             );

@@ -120,6 +120,10 @@ public static class ScoreProviders
     /// <summary>The removed weight ε of <see cref="LinearResponse"/> by default: 1, the whole row (the LOO it estimates).</summary>
     public const double LinearResponseWeight = 1;
 
+    /// <summary>Whether <see cref="LinearResponse"/> accepts the optimiser: its update must be linear in the gradient (not Adam/AdamW, whose step divides by φ_t(G)).</summary>
+    public static bool LinearResponseApplies(Optim.OptimizerSpec o) =>
+        o.Kind is not (Optim.OptimizerKind.Adam or Optim.OptimizerKind.AdamW);
+
     /// <summary>The damping λ of <see cref="InfluenceFunction"/> by default (in units of the loss's curvature).</summary>
     public const double InfluenceDamping = 0.01;
 

@@ -123,7 +123,7 @@ public static class AttributionLadderReport
         foreach (var og in ladder.GroupBy(r => Cell(r, "optimizer")))
         {
             w.WriteLine($"\n{og.Key}");
-            w.WriteLine($"  {"provider",-14} {"seed",4}  {"Pearson vs LOO",-24} {"Spearman vs LOO",-24} {"LDS",-24}");
+            w.WriteLine($"  {"provider",-20} {"seed",4}  {"Pearson vs LOO",-24} {"Spearman vs LOO",-24} {"LDS",-24}");
             foreach (var pg in og.GroupBy(r => Cell(r, "provider")))
             {
                 foreach (var sg in pg.GroupBy(r => Cell(r, "seed")))
@@ -133,7 +133,7 @@ public static class AttributionLadderReport
                         var r = sg.FirstOrDefault(x => Cell(x, "metric") == m);
                         return r is null ? "" : $"{F(Num(r, "value"))} [{F(low[Key(r)])}, {F(high[Key(r)])}]";
                     }
-                    w.WriteLine($"  {pg.Key,-14} {sg.Key,4}  {C("pearson"),-24} {C("spearman"),-24} {C("lds"),-24}");
+                    w.WriteLine($"  {pg.Key,-20} {sg.Key,4}  {C("pearson"),-24} {C("spearman"),-24} {C("lds"),-24}");
                 }
                 if (pg.Select(r => Cell(r, "seed")).Distinct().Count() > 1)
                 {
@@ -142,7 +142,7 @@ public static class AttributionLadderReport
                         var v = pg.Where(x => Cell(x, "metric") == m).Select(x => Num(x, "value")).ToList();
                         return v.Count == 0 ? "" : $"{F(v.Average())} (seeds {F(v.Min())}–{F(v.Max())})";
                     }
-                    w.WriteLine($"  {pg.Key,-14} {"mean",4}  {S("pearson"),-24} {S("spearman"),-24} {S("lds"),-24}");
+                    w.WriteLine($"  {pg.Key,-20} {"mean",4}  {S("pearson"),-24} {S("spearman"),-24} {S("lds"),-24}");
                 }
             }
             // LOO against LOO of another seed: the ceiling any trajectory-free score can reach
