@@ -53,12 +53,14 @@ public class AttributionLadderStudyTests
         };
         var runs = new AttributionLadderStudy(cfg).RunInMemory();
         var rows = Assert.Single(runs).Observations;
+        // exact-A's closure; the influence function's CG residual is recorded (it is not ≤ 1e-10 when H + λI is indefinite)
         Assert.All(
-            rows.Where(o => o.Quantity == "closure_residual"),
+            rows.Where(o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "exact-A"),
             o => Assert.True(o.Value <= 1e-10, $"closure {o.Value}")
         );
+        Assert.Single(rows, o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "influence" && double.IsFinite(o.Value));
         var providers = rows.Where(o => o.Quantity == "score").Select(o => o.Coordinate("provider")).Distinct().ToList();
-        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "loo"], providers);
+        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "linear-response", "influence", "loo"], providers);
         Assert.Equal(3 * 6 * providers.Count, rows.Count(o => o.Quantity == "score"));
         foreach (var p in providers.Where(p => p != "loo"))
         foreach (var m in new[] { "pearson", "spearman", "lds" })

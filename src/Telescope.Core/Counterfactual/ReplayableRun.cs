@@ -139,6 +139,10 @@ public sealed class ReplayableRun : IDisposable
     /// <summary>The first step t whose batch contains row i (int.MaxValue when none).</summary>
     public int FirstTouch(int i) => _firstTouch[i];
 
+    /// <summary>The last kept checkpoint at or before step <c>first − 1</c> (a replay or propagation that first differs at step <paramref name="first"/> starts there).</summary>
+    internal Checkpoint CheckpointBefore(long first) =>
+        _checkpoints[_checkpoints.Keys.Where(s => s <= Math.Min(first - 1, Setup.Steps)).Max()];
+
     /// <summary>
     /// Train the run once, recording its schedule, checkpoints, θ at <paramref name="snapshotSteps"/> (step 0 allowed) and,
     /// with <paramref name="candidates"/>, the exact attribution of those training rows (<see cref="ExactAttribution"/>).
@@ -378,7 +382,7 @@ public sealed class ReplayableRun : IDisposable
 
 /// <summary>
 /// A way to run many replays of one recorded run: the seam where a batched many-runs engine plugs in. Returns
-/// f_T(x) per removal set and test row, in the order of <paramref name="removals"/>.
+/// f_T(x) per removal set and test row, in the order of <c>removals</c>.
 /// </summary>
 public interface IReplayEngine
 {

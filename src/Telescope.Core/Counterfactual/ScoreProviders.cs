@@ -113,6 +113,61 @@ public static class ScoreProviders
         return new ScoreTable("loo", LogitUnit, candidates, scores, double.NaN);
     }
 
+    /// <summary>The removed weight ε of <see cref="LinearResponse"/> by default: 1, the whole row (the LOO it estimates).</summary>
+    public const double LinearResponseWeight = 1;
+
+    /// <summary>Whether <see cref="LinearResponse"/> accepts the optimiser: its update must be linear in the gradient (not Adam/AdamW, whose step divides by φ_t(G)).</summary>
+    public static bool LinearResponseApplies(Optim.OptimizerSpec o) =>
+        o.Kind is not (Optim.OptimizerKind.Adam or Optim.OptimizerKind.AdamW);
+
+    /// <summary>The damping λ of <see cref="InfluenceFunction"/> by default (in units of the loss's curvature).</summary>
+    public const double InfluenceDamping = 0.01;
+
+    /// <summary>Conjugate-gradient iterations of <see cref="InfluenceFunction"/> at most, per test row.</summary>
+    public const int InfluenceIterations = 100;
+
+    /// <summary>Relative residual <c>‖(H + λI)u − ∇f‖/‖∇f‖</c> at which <see cref="InfluenceFunction"/>'s CG stops.</summary>
+    public const double InfluenceTolerance = 1e-10;
+
+    /// <summary>
+    /// (c) Linear response by replaying the perturbation: with row z_i given weight 1 − ε in every batch that holds it
+    /// (batch loss <c>Σ_j w_j ℓ_j / Σ_j w_j</c>, the replay's mask semantics at ε = 1), the change of θ is propagated
+    /// through the recorded steps to first order in δθ but exactly in the removal:
+    /// <c>δθ_t = δθ_{t−1} + Δ_t(δG_t, δθ_{t−1})</c>, <c>δG_t = H^ε_t δθ_{t−1} + (G^ε_t − G_t)(θ_{t−1})</c>, with
+    /// <c>H^ε_t = (b H_t − ε H_{t,i})/(b − ε)</c> and <c>G^ε_t − G_t = ε(Ḡ_t − g_i)/(b − ε)</c> at steps whose batch
+    /// holds i (else <c>H^ε_t = H_t</c>, no forcing), H_t the Hessian of the batch's mean loss at θ_{t−1} applied by
+    /// exact Hessian–vector products (double backward), Δ_t the optimiser's linear update operator (SGD, momentum,
+    /// Nesterov, EMA; Adam/AdamW are refused: their step is not linear in the gradient). Score
+    /// <c>τ(x, z_i) = −∇f_{θ_T}(x)ᵀδθ_T / ε</c>, the effect of the whole row per unit weight (ε = 0: the derivative,
+    /// the limit). Exact for a model linear in θ with squared loss (then it is LOO at ε = 1). Cost: per candidate one
+    /// HVP per step after its first use, columns propagated in chunks alongside one re-run of the training.
+    /// With <paramref name="curvature"/> false the H terms are dropped (<c>δθ_T = Σ_t Δ_t(forcing_t)</c>, the first-order
+    /// sum of the row's own gradient terms): the control that shows what the curvature carries.
+    /// </summary>
+    public static ScoreTable LinearResponse(
+        ReplayableRun run,
+        IReadOnlyList<int> candidates,
+        double weight = LinearResponseWeight,
+        bool curvature = true,
+        CancellationToken cancel = default
+    ) => Influence.LinearResponse(run, candidates, weight, !curvature, cancel);
+
+    /// <summary>
+    /// (d) The influence function at θ_T (Koh &amp; Liang 2017, damped):
+    /// <c>τ(x, z_i) = −∇f_{θ_T}(x)ᵀ(H + λI)⁻¹∇ℓ(z_i; θ_T)/n</c>, H the Hessian of the mean training loss over all n rows
+    /// at θ_T, the solve by conjugate gradients with exact Hessian–vector products, one per test row. Its
+    /// <see cref="ScoreTable.ClosureResidual"/> is the largest relative CG residual <c>‖(H + λI)u − ∇f(x)‖/‖∇f(x)‖</c>
+    /// (large when H + λI is not positive definite or the iterations ran out).
+    /// </summary>
+    public static ScoreTable InfluenceFunction(
+        ReplayableRun run,
+        IReadOnlyList<int> candidates,
+        double damping = InfluenceDamping,
+        int maxIterations = InfluenceIterations,
+        double tolerance = InfluenceTolerance,
+        CancellationToken cancel = default
+    ) => Influence.InfluenceFunction(run, candidates, damping, maxIterations, tolerance, cancel);
+
     private static void Accumulate(
         ReplayableRun run,
         IReadOnlyList<Tensor> thetaCpu,

@@ -12,5 +12,6 @@ public static class BenchCatalog
         new NtkLargeBenchDefinition(),
         new PeerBenchDefinition(),
         new BatchedRunsBenchDefinition(),
+        new ReplayEnginesBenchDefinition(),
     ];
 }

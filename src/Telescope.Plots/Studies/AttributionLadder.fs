@@ -11,7 +11,7 @@ module AttributionLadder =
         rows |> List.map (TidyFrame.cell "provider") |> List.distinct
 
     /// Per optimiser: each provider's Pearson, Spearman (vs exact LOO) and LDS, one point per seed with its 95 %
-    /// bootstrap interval over test rows; then exact-A and grad-dot against LOO for the first seed (every test ×
+    /// bootstrap interval over test rows; then exact-A, linear response (when run) and grad-dot against LOO for the first seed (every test ×
     /// candidate pair), where large contributions that cancel show as spread along the A axis.
     let figure (table: string) (html: string) (caption: string) =
         let rows = TidyFrame.read table
@@ -92,16 +92,17 @@ module AttributionLadder =
 
                     let traces =
                         [
-                            for p in [ "exact-A"; "grad-dot" ] do
+                            for p in [ "exact-A"; "linear-response"; "grad-dot" ] do
                                 let s = byPair p
                                 let keys = loo |> Map.toList |> List.map fst |> List.filter s.ContainsKey
 
-                                Scatter(
-                                    x = (keys |> List.map (fun k -> s.[k])),
-                                    y = (keys |> List.map (fun k -> loo.[k])),
-                                    name = p,
-                                    mode = "markers"
-                                )
+                                if not keys.IsEmpty then
+                                  Scatter(
+                                      x = (keys |> List.map (fun k -> s.[k])),
+                                      y = (keys |> List.map (fun k -> loo.[k])),
+                                      name = p,
+                                      mode = "markers"
+                                  )
                         ]
 
                     yield

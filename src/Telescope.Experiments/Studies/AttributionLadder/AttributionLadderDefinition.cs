@@ -31,7 +31,7 @@ public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLad
 
     /// <inheritdoc />
     public override string Summary =>
-        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10) and the gradient dot product, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
+        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
         + ListText(Enum.GetValues<AttributionLadderPreset>().Select(PresetText).ToList())
         + ". Figures: the ladder and score-vs-LOO scatter; .npy interchange of every table with a JSON index.";
 

@@ -123,7 +123,7 @@ public static class AttributionLadderReport
         foreach (var og in ladder.GroupBy(r => Cell(r, "optimizer")))
         {
             w.WriteLine($"\n{og.Key}");
-            w.WriteLine($"  {"provider",-14} {"seed",4}  {"Pearson vs LOO",-24} {"Spearman vs LOO",-24} {"LDS",-24}");
+            w.WriteLine($"  {"provider",-20} {"seed",4}  {"Pearson vs LOO",-24} {"Spearman vs LOO",-24} {"LDS",-24}");
             foreach (var pg in og.GroupBy(r => Cell(r, "provider")))
             {
                 foreach (var sg in pg.GroupBy(r => Cell(r, "seed")))
@@ -133,7 +133,7 @@ public static class AttributionLadderReport
                         var r = sg.FirstOrDefault(x => Cell(x, "metric") == m);
                         return r is null ? "" : $"{F(Num(r, "value"))} [{F(low[Key(r)])}, {F(high[Key(r)])}]";
                     }
-                    w.WriteLine($"  {pg.Key,-14} {sg.Key,4}  {C("pearson"),-24} {C("spearman"),-24} {C("lds"),-24}");
+                    w.WriteLine($"  {pg.Key,-20} {sg.Key,4}  {C("pearson"),-24} {C("spearman"),-24} {C("lds"),-24}");
                 }
                 if (pg.Select(r => Cell(r, "seed")).Distinct().Count() > 1)
                 {
@@ -142,7 +142,7 @@ public static class AttributionLadderReport
                         var v = pg.Where(x => Cell(x, "metric") == m).Select(x => Num(x, "value")).ToList();
                         return v.Count == 0 ? "" : $"{F(v.Average())} (seeds {F(v.Min())}–{F(v.Max())})";
                     }
-                    w.WriteLine($"  {pg.Key,-14} {"mean",4}  {S("pearson"),-24} {S("spearman"),-24} {S("lds"),-24}");
+                    w.WriteLine($"  {pg.Key,-20} {"mean",4}  {S("pearson"),-24} {S("spearman"),-24} {S("lds"),-24}");
                 }
             }
             // LOO against LOO of another seed: the ceiling any trajectory-free score can reach
@@ -158,13 +158,17 @@ public static class AttributionLadderReport
                 var (ms, los, his, _) = Ladder.Summarise(Ladder.PerTest(la, lb, "spearman"), 0);
                 w.WriteLine($"  LOO seed {seeds[a]} vs LOO seed {seeds[a + 1]}: Pearson {F(m)} [{F(lo)}, {F(hi)}], Spearman {F(ms)} [{F(los)}, {F(his)}] (the seed-to-seed spread of LOO itself)");
             }
-            var closure = rows.Where(r => r["quantity"] == "closure_residual" && Cell(r, "optimizer") == og.Key).Select(r => Num(r, "value")).DefaultIfEmpty(double.NaN).Max();
+            double Closure(string provider) => rows.Where(r => r["quantity"] == "closure_residual" && Cell(r, "optimizer") == og.Key && Cell(r, "provider") == provider).Select(r => Num(r, "value")).DefaultIfEmpty(double.NaN).Max();
+            var closure = Closure("exact-A");
+            var cg = Closure("influence");
             var step = rows.Where(r => r["quantity"] == "max_step_residual" && Cell(r, "optimizer") == og.Key).Select(r => Num(r, "value")).DefaultIfEmpty(double.NaN).Max();
             var bad = rows.Where(r => r["quantity"] == "sanity_misaligned" && Cell(r, "optimizer") == og.Key && Num(r, "value") > 0).Select(r => $"{Cell(r, "provider")} (seed {Cell(r, "seed")})").ToList();
             w.WriteLine($"  exact-A closure residual (relative, max over seeds): {closure:G3}; worst per-step residual {step:G3}");
+            if (double.IsFinite(cg))
+                w.WriteLine($"  influence CG residual ‖(H + λI)u − ∇f‖/‖∇f‖ (max over seeds): {cg:G3}{(cg > 1e-6 ? " — not solved (H + λI not positive definite, or iterations ran out): its scores are not the influence function" : "")}");
             w.WriteLine($"  sanity (a one-row shift must not agree better): {(bad.Count == 0 ? "every provider aligned" : "shift wins for " + string.Join(", ", bad) + " — no signal or misaligned")}");
             double Sec(string q) => rows.Where(r => r["quantity"] == q && Cell(r, "optimizer") == og.Key).Sum(r => Num(r, "value"));
-            w.WriteLine($"  time: record {Sec("seconds_record"):F0} s, LOO replays {Sec("seconds_loo"):F0} s, LDS replays {Sec("seconds_lds"):F0} s ({Sec("replays"):F0} replays)");
+            w.WriteLine($"  time: record {Sec("seconds_record"):F0} s, linear response {Sec("seconds_linear_response"):F0} s, influence {Sec("seconds_influence"):F0} s, LOO replays {Sec("seconds_loo"):F0} s, LDS replays {Sec("seconds_lds"):F0} s ({Sec("replays"):F0} replays)");
         }
         _ = metrics;
     }

@@ -196,6 +196,8 @@ public sealed class AttributionLadderStudy : IStudy
             ["sign"] = "positive = including the training row raised f(x); LOO(x, i) = f_T(x) − f_T^{−i}(x)",
             ["mask"] = "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
             ["lds"] = "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
+            ["linear_response"] = $"δθ propagated through the recorded steps with exact Hessian–vector products, exact in the removal (ε = {ScoreProviders.LinearResponseWeight}); under sgd and momentum only (Adam's step is not linear in the gradient)",
+            ["influence"] = $"−∇f(x)ᵀ(H + λI)⁻¹∇ℓ(z_i)/n at θ_T, H the Hessian of the mean training loss, λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
             ["intervals"] = $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
         };
 
@@ -267,14 +269,21 @@ public sealed class AttributionLadderStudy : IStudy
         var providers = new List<ScoreTable> { ScoreProviders.Exact(run) };
         providers.AddRange(_cfg.TracInCheckpoints.Select(k => ScoreProviders.TracIn(run, cand, k)));
         providers.Add(ScoreProviders.GradDot(run, cand));
+        double cheapSeconds = clock.Elapsed.TotalSeconds - recordSeconds;
+        if (ScoreProviders.LinearResponseApplies(setup.Optimizer))
+            providers.Add(ScoreProviders.LinearResponse(run, cand, cancel: cancel));
+        double responseSeconds = clock.Elapsed.TotalSeconds - recordSeconds - cheapSeconds;
+        providers.Add(ScoreProviders.InfluenceFunction(run, cand, cancel: cancel));
+        double influenceSeconds = clock.Elapsed.TotalSeconds - recordSeconds - cheapSeconds - responseSeconds;
+        double before = clock.Elapsed.TotalSeconds;
         var loo = ScoreProviders.LeaveOneOut(run, cand, engine, null, cancel);
-        double looSeconds = clock.Elapsed.TotalSeconds - recordSeconds;
+        double looSeconds = clock.Elapsed.TotalSeconds - before;
         var masks = Masks(_cfg.Subsets, _cfg.Candidates);
         var removals = masks
             .Select(k => (IReadOnlySet<int>)cand.Where(i => !k[i]).ToHashSet())
             .ToList();
         var outputs = engine.Run(run, removals, null, cancel);
-        double ldsSeconds = clock.Elapsed.TotalSeconds - recordSeconds - looSeconds;
+        double ldsSeconds = clock.Elapsed.TotalSeconds - before - looSeconds;
 
         // tables
         foreach (var t in providers.Append(loo))
@@ -324,6 +333,8 @@ public sealed class AttributionLadderStudy : IStudy
         var a = run.Attribution!;
         sink.Write(new Observation("max_step_residual", a.MaxStepResidual, setup.Steps).At("provider", "exact-A"));
         sink.Write(new Observation("seconds_record", recordSeconds, setup.Steps));
+        sink.Write(new Observation("seconds_linear_response", responseSeconds, setup.Steps));
+        sink.Write(new Observation("seconds_influence", influenceSeconds, setup.Steps));
         sink.Write(new Observation("seconds_loo", looSeconds, setup.Steps));
         sink.Write(new Observation("seconds_lds", ldsSeconds, setup.Steps));
         sink.Write(new Observation("replays", cand.Length + masks.Length, setup.Steps));

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Telescope.Counterfactual;
+using Telescope.Data;
+using Telescope.Models;
+using Telescope.Optim;
+using Telescope.Training;
+
+namespace Telescope.Experiments.Benchmarks;
+
+/// <summary>
+/// <c>telescope bench replay-engines</c>: R leave-one-out replays of one recorded run of the attribution ladder's MLP
+/// (784–128–64–10, float64, batch 64, softmax cross-entropy, MNIST by <see cref="Mnist.TenClass"/> with data seed 0,
+/// training rows 0…R−1 removed one at a time) through the two <see cref="IReplayEngine"/>s, timed in the same process:
+/// <see cref="SequentialReplays"/> (one after another, each from the last checkpoint before its row is first used) and
+/// <see cref="BatchedReplays"/> (batched tensor programs sharing one data order, each from θ_0). The result is
+/// <c>throughput_ratio</c> = sequential seconds / batched seconds, with <c>max_relative_difference</c> = the largest
+/// <c>|f_T^batched − f_T^sequential|</c> over replays and test rows relative to the largest <c>|f_T|</c> (the equality
+/// the tests pin at 1e-12). Rounds alternate the two sides; the ratio is the median of per-round ratios; the ratio of
+/// process CPU seconds is printed beside it. Printed, never asserted.
+/// </summary>
+public static class ReplayEnginesBench
+{
+    /// <summary>The recorded run's setup.</summary>
+    public static ReplaySetup Setup(ReplayEnginesBenchConfig c, Dataset train, Dataset test) =>
+        new(
+            new ModelSpec(Hidden: c.Hidden),
+            train,
+            test,
+            new OptimizerSpec(OptimizerSpec.ParseKind(c.Optimizer), c.LearningRate),
+            LossKind.CrossEntropy,
+            c.BatchSize,
+            c.Epochs,
+            0,
+            torch.ScalarType.Float64,
+            c.CheckpointEvery
+        );
+
+    /// <summary>Run; observations to <paramref name="sink"/>.</summary>
+    public static IReadOnlyDictionary<string, double> Run(
+        IObservationSink sink,
+        ReplayEnginesBenchConfig c,
+        Dataset train,
+        Dataset test,
+        Action<string>? log = null
+    )
+    {
+        var r = new Dictionary<string, double>();
+        void Put(string q, double v)
+        {
+            r[q] = v;
+            sink.Write(new Observation(q, v));
+            log?.Invoke($"{q, -34} {v, 12:G5}");
+        }
+        using var scope = torch.NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        using var run = ReplayableRun.Record(Setup(c, train, test));
+        double record = clock.Elapsed.TotalSeconds;
+        var removals = Enumerable
+            .Range(0, c.Replays)
+            .Select(i => (IReadOnlySet<int>)new HashSet<int> { i })
+            .ToList();
+        IReplayEngine sequential = new SequentialReplays(1);
+        IReplayEngine batched = new BatchedReplays(c.GroupSize);
+        // warm-up (JIT, allocator), untimed
+        sequential.Run(run, removals.Take(1).ToList());
+        batched.Run(run, removals.Take(2).ToList());
+        double[][]? fs = null,
+            fb = null;
+        var cpu = new[] { new double[c.Rounds], new double[c.Rounds] };
+        int[] round = [0, 0];
+        double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        var times = Timing.Interleaved(
+            [
+                () =>
+                {
+                    double c0 = Cpu();
+                    fb = batched.Run(run, removals);
+                    cpu[0][round[0]++] = Cpu() - c0;
+                },
+                () =>
+                {
+                    double c0 = Cpu();
+                    fs = sequential.Run(run, removals);
+                    cpu[1][round[1]++] = Cpu() - c0;
+                },
+            ],
+            c.Rounds,
+            warmup: 0
+        );
+        double scale = fs!.SelectMany(v => v).Max(Math.Abs);
+        double worst = 0;
+        for (int j = 0; j < removals.Count; j++)
+        for (int x = 0; x < test.Count; x++)
+            worst = Math.Max(worst, Math.Abs(fb![j][x] - fs[j][x]) / scale);
+        Put("replays", removals.Count);
+        Put("steps", run.Setup.Steps);
+        Put("group_size", c.GroupSize);
+        Put("seconds_record", record);
+        Put("seconds_batched", Timing.MedianOf(times[0]));
+        Put("seconds_sequential", Timing.MedianOf(times[1]));
+        Put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
+        Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
+        Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
+        Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
+        Put("max_relative_difference", worst);
+        Put("load_average_1min", BatchedRunsBench.LoadAverage());
+        return r;
+    }
+}
