@@ -31,19 +31,27 @@ public sealed class ScriptPreludeTests
     private static IEnumerable<string> Loads(string file) =>
         Regex
             .Matches(File.ReadAllText(file), "^#load \"([^\"]+)\"", RegexOptions.Multiline)
-            .Select(m => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, m.Groups[1].Value)));
+            .Select(m =>
+                Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, m.Groups[1].Value))
+            );
 
     /// <summary>Whether <paramref name="file"/> reaches the prelude through its <c>#load</c> lines.</summary>
     private static bool ReachesPrelude(string file, int depth = 0) =>
-        depth < 4 && Loads(file).Any(l => l == Prelude || (File.Exists(l) && ReachesPrelude(l, depth + 1)));
+        depth < 4
+        && Loads(file).Any(l => l == Prelude || (File.Exists(l) && ReachesPrelude(l, depth + 1)));
 
     [Theory]
     [MemberData(nameof(Scripts))]
     public void EveryScriptLoadsThePreludeAndReferencesNothingItself(string script)
     {
         var file = Path.Combine(Analysis, script);
-        var own = File.ReadLines(file).Where(l => l.StartsWith("#r ") || l.StartsWith("#I ")).ToList();
-        Assert.True(own.Count == 0, $"{script} has its own header lines (use #load of prelude.fsx): {string.Join(" | ", own)}");
+        var own = File.ReadLines(file)
+            .Where(l => l.StartsWith("#r ") || l.StartsWith("#I "))
+            .ToList();
+        Assert.True(
+            own.Count == 0,
+            $"{script} has its own header lines (use #load of prelude.fsx): {string.Join(" | ", own)}"
+        );
         Assert.True(ReachesPrelude(file), $"{script} does not #load prelude.fsx");
     }
 
