@@ -11,25 +11,21 @@
 #:project ../src/Telescope.Frames.Parquet/Telescope.Frames.Parquet.csproj
 #:property Configuration=Release
 #:property PublishAot=false
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Deedle;
-using Telescope;
-using Telescope.Data;
 using Telescope.Frames;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Plots;
 using Telescope.Hosting;
 using Telescope.Experiments.Hosting;
-using Telescope.Telescoping;
-using Telescope.Training;
 using Telescope.Experiments.Studies.Approximation;
 
+// what `telescope script` gives a .csx as globals (Option, OutDir), from the library
+var script = new ScriptArgs(args);
 var config = new
 {
-    Steps = IntOption("--steps", 100),
+    Steps = script.Option("--steps", 100),
     Seeds = new long[] { 0, 1, 2 },
     LearningRates = new[] { 0.01, 0.1 },
     Hidden = new[] { 64, 64 },
@@ -38,7 +34,7 @@ var config = new
     Batch = 100,
 };
 Console.WriteLine($"== approximation (C#) — {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n   config: {JsonSerializer.Serialize(config)}");
-var outDir = OutDir("approximation-cs");
+var outDir = script.OutDir("approximation-cs");
 
 var study = new ApproximationStudy(new ApproximationConfig
 {
@@ -95,22 +91,3 @@ for (int i = 0; i < steps.Length; i++)
     if (steps[i] == last)
         Console.WriteLine($"{q[i],-18} lr={lrs[i],-5} mean={mean[i]:0.000e+00} 95% CI [{lo[i]:0.000e+00}, {hi[i]:0.000e+00}]");
 Console.WriteLine($"wrote {outDir} (png: {png?.Value ?? "none: no Chromium"})");
-
-// what `telescope script` gives a .csx as globals, spelled out for a file-based app
-int IntOption(string name, int fallback)
-{
-    int i = Array.IndexOf(args, name);
-    if (i < 0 || i + 1 >= args.Length)
-        return fallback;
-    return int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-        ? v
-        : throw new ArgumentException($"{name}: '{args[i + 1]}' is not an integer");
-}
-
-string OutDir(string name)
-{
-    int i = Array.IndexOf(args, "--out");
-    var dir = i >= 0 && i + 1 < args.Length ? args[i + 1] : StudyHost.DefaultDir(Path.Combine("analysis", name));
-    Directory.CreateDirectory(dir);
-    return dir;
-}

@@ -2,23 +2,14 @@
 // how far the telescoped model f̃_t and the linearised model f_lin,t drift from the trained
 // network f_t on held-out M35 digits, mean over seeds with a 95% interval, per learning rate.
 //
-//   dotnet build src/Telescope.Cli -c Release
+//   dotnet build src/Telescope.Analytics -c Release        # the library, for prelude.fsx
 //   dotnet fsi analysis/approximation.fsx [--steps 100] [--seeds 0,1,2] [--out DIR]
 //   telescope script analysis/approximation.fsx --steps 100
 //
 // Writes DIR (default out/analysis/approximation/): table.csv (aggregate), table.parquet,
 // trajectories.csv (tidy), figure.html (+ plotly.min.js), figure.png when Chromium is installed,
 // run.json (this config).
-#I "../src/Telescope.Cli/bin/Release/net10.0"
-#r "Deedle.dll"
-#r "XPlot.Plotly.dll"
-#r "TorchSharp.dll"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Frames.Parquet.dll"
-#r "Telescope.Plots.dll"
-#r "Telescope.FSharp.dll"
+#load "prelude.fsx"
 
 open Telescope.FSharp
 open Telescope.Plots

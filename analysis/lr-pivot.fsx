@@ -2,22 +2,12 @@
 // approximation study at three SGD learning rates, its test telescoping error pivoted into a
 // step × learning-rate table (mean over seeds), drawn on log–log axes as in the paper.
 //
-//   dotnet build src/Telescope.Cli -c Release
+//   dotnet build src/Telescope.Analytics -c Release        # the library, for prelude.fsx
 //   dotnet fsi analysis/lr-pivot.fsx [--steps 100] [--lr 0.01,0.1,0.5] [--out DIR]
 //
 // Writes DIR (default out/analysis/lr-pivot/): pivot.csv (step, one column per lr),
 // trajectories.csv + trajectories.parquet (tidy), figure.html, figure.png (with Chromium), run.json.
-#I "../src/Telescope.Cli/bin/Release/net10.0"
-#r "Deedle.dll"
-#r "XPlot.Plotly.dll"
-#r "TorchSharp.dll"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Experiments.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Frames.Parquet.dll"
-#r "Telescope.Plots.dll"
-#r "Telescope.FSharp.dll"
+#load "prelude.fsx"
 
 open System.IO
 open Telescope.FSharp

@@ -3,21 +3,12 @@
 // telescoping error mean|f_t − f̃_t| over steps, mean over seeds with a 95% band, log y, legend by
 // optimiser; and the final test accuracy of the network beside that of f̃ as a table.
 //
-//   dotnet build src/Telescope.Cli -c Release
+//   dotnet build src/Telescope.Analytics -c Release        # the library, for prelude.fsx
 //   dotnet fsi analysis/optimizers.fsx [--steps 100] [--seeds 0,1] [--out DIR]
 //
 // Writes DIR (default out/analysis/optimizers/): table.csv + table.parquet (aggregate),
 // final.csv (final-step accuracy of f and f̃ per optimiser), figure.html, figure.png, run.json.
-#I "../src/Telescope.Cli/bin/Release/net10.0"
-#r "Deedle.dll"
-#r "XPlot.Plotly.dll"
-#r "TorchSharp.dll"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Frames.Parquet.dll"
-#r "Telescope.Plots.dll"
-#r "Telescope.FSharp.dll"
+#load "prelude.fsx"
 
 open System.IO
 open Telescope.FSharp

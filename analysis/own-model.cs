@@ -14,7 +14,6 @@
 #:property PublishAot=false
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Deedle;
 using Telescope;
 using Telescope.Data;
@@ -22,15 +21,16 @@ using Telescope.Frames;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Plots;
-using Telescope.Hosting;
 using Telescope.Experiments.Hosting;
 using Telescope.Telescoping;
 using Telescope.Training;
 using TorchSharp;
 
+// what `telescope script` gives a .csx as globals (Option, OutDir), from the library
+var script = new ScriptArgs(args);
 var config = new
 {
-    Steps = IntOption("--steps", 200),
+    Steps = script.Option("--steps", 200),
     Rows = 120,
     Noise = 0.1,
     Width = 16,
@@ -42,7 +42,7 @@ var config = new
     Seed = 0L,
 };
 Console.WriteLine($"== own-model (C#, synthetic two moons) — {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n   config: {JsonSerializer.Serialize(config)}");
-var outDir = OutDir("own-model-cs");
+var outDir = script.OutDir("own-model-cs");
 string File_(string name) => Path.Combine(outDir, name);
 string Sci(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
 
@@ -161,22 +161,3 @@ manifest.Save(outDir);
 traj.Dispose();
 attr.Dispose();
 Console.WriteLine($"wrote {outDir}");
-
-// what `telescope script` gives a .csx as globals, spelled out for a file-based app
-int IntOption(string name, int fallback)
-{
-    int i = Array.IndexOf(args, name);
-    if (i < 0 || i + 1 >= args.Length)
-        return fallback;
-    return int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-        ? v
-        : throw new ArgumentException($"{name}: '{args[i + 1]}' is not an integer");
-}
-
-string OutDir(string name)
-{
-    int i = Array.IndexOf(args, "--out");
-    var dir = i >= 0 && i + 1 < args.Length ? args[i + 1] : StudyHost.DefaultDir(Path.Combine("analysis", name));
-    Directory.CreateDirectory(dir);
-    return dir;
-}

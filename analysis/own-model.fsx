@@ -5,23 +5,14 @@
 // a second, equally long run from the same θ_0 uses plain torch.optim.SGD with that rule declared;
 // every Δθ_t splits exactly by training row, and the attributions sum to f̃_T − f̃_0 (checked).
 //
-//   dotnet build src/Telescope.Cli -c Release
+//   dotnet build src/Telescope.Analytics -c Release        # the library, for prelude.fsx
 //   dotnet fsi analysis/own-model.fsx [--steps 200] [--out DIR]
 //   telescope script analysis/own-model.fsx --steps 200
 //
 // Writes DIR (default out/analysis/own-model/): moons.csv (the data), trajectories.csv/.parquet (tidy rows
 // of the Adam run), attribution.csv (tidy: attribution, attribution_top, f_telescoped_layer and the SGD
 // run's f, f_telescoped, f_linearised), figure.html (+ plotly.min.js), run.json.
-#I "../src/Telescope.Cli/bin/Release/net10.0"
-#r "Deedle.dll"
-#r "XPlot.Plotly.dll"
-#r "TorchSharp.dll"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Frames.Parquet.dll"
-#r "Telescope.Plots.dll"
-#r "Telescope.FSharp.dll"
+#load "prelude.fsx"
 
 open System.IO
 open TorchSharp

@@ -6,11 +6,9 @@
 // written from the seed means (rows whose verdict already says "too few seeds to tell" — reweighed before, or
 // written by DoubleDescentSummary.Verdict since issue 29 — are left alone). Rows with enough seeds need their per-seed tables: rerun
 // analysis/redraw/double-descent-map.fsx on their folders instead (this script leaves them as they are and says so).
-// Idempotent. Run after `dotnet build src/Telescope.Cli -c Release`:
+// Idempotent. Run after `dotnet build src/Telescope.Analytics -c Release`:
 //   dotnet fsi analysis/redraw/double-descent-map-reweigh.fsx docs/results/double-descent-map.csv
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "Telescope.Frames.dll"
-#r "Telescope.Experiments.dll"
+#load "../prelude.fsx"
 
 open System.IO
 open Telescope.Frames

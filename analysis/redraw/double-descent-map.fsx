@@ -4,18 +4,10 @@
 // validity gate, the verdict and the wall time — written as a CSV and drawn as a figure (train accuracy of the
 // largest width against the worst gate value), so a reader sees where the lens holds, where the networks
 // interpolate, and whether the two meet.
-// Run after `dotnet build src/Telescope.Cli -c Release`:
+// Run after `dotnet build src/Telescope.Analytics -c Release`:
 //   dotnet fsi analysis/redraw/double-descent-map.fsx --out DIR RUN_DIR [RUN_DIR ...]
 // Writes DIR/double-descent-map.csv and DIR/double-descent-map.html (+ plotly.min.js).
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Experiments.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Plots.dll"
-#r "Deedle.dll"
-#r "XPlot.Plotly.dll"
-#r "Newtonsoft.Json.dll"
+#load "../prelude.fsx"
 
 open System.IO
 open System.Text.Json.Nodes

@@ -1,17 +1,9 @@
 // Double descent and effective parameters (paper Fig. 3; spec §4.2): load the tidy table written by
 // `telescope study double-descent` as a Deedle frame, print the final-step values per width (with the
 // validity gate) and the verdict, and redraw the figure.
-// Run after `dotnet build src/Telescope.Cli -c Release`:
+// Run after `dotnet build src/Telescope.Analytics -c Release`:
 //   dotnet fsi analysis/redraw/double-descent.fsx [path/to/double-descent.csv]   (default: out/double-descent/double-descent.csv)
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "Telescope.Schema.dll"
-#r "Telescope.Core.dll"
-#r "Telescope.Experiments.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Plots.dll"
-#r "Deedle.dll"
-#r "XPlot.Plotly.dll"
-#r "Newtonsoft.Json.dll"
+#load "Redraw.fsx"
 
 open System.IO
 open Deedle
@@ -19,18 +11,7 @@ open Telescope.Frames
 open Telescope.Plots
 open Telescope.Experiments.Studies.DoubleDescent
 
-type Config = { Table: string; Html: string }
-
-let config =
-    let table =
-        match fsi.CommandLineArgs |> Array.tail with
-        | [| t |] -> t
-        | _ -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "double-descent", "double-descent.csv")
-
-    {
-        Table = Path.GetFullPath table
-        Html = Path.Combine(Path.GetDirectoryName(Path.GetFullPath table), "double-descent-redrawn.html")
-    }
+let config = Redraw.config "double-descent" "double-descent-redrawn.html"
 
 
 printfn "config: %A" config

@@ -1,28 +1,13 @@
 // Fig. 5 (CPU variant, synthetic houses-like table — a SUBSTITUTE for OpenML houses): redraw the
 // gbt-vs-nn study from its saved tidy table (means over seeds from the library's TidyQueries.MeanOverSeeds).
-// Run: dotnet build src/Telescope.Cli -c Release && telescope study gbt-vs-nn --out out/gbt-vs-nn
+// Run: telescope study gbt-vs-nn --out out/gbt-vs-nn                  (a build of src/Telescope.Cli)
+//      dotnet build src/Telescope.Analytics -c Release          (the library, for prelude.fsx)
 //      dotnet fsi analysis/redraw/fig5_gbt_vs_nn.fsx [out/gbt-vs-nn/gbt-vs-nn.csv]
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
-#r "../../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
+#load "Redraw.fsx"
 
-open System.IO
 open XPlot.Plotly
 
-/// Run header and configuration (written into the output page).
-type Config = { Table: string; Html: string }
-
-let config =
-    let table =
-        match fsi.CommandLineArgs |> Array.tryItem 1 with
-        | Some t -> t
-        | None -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "gbt-vs-nn", "gbt-vs-nn.csv")
-
-    {
-        Table = table
-        Html = Path.Combine(Path.GetDirectoryName(Path.GetFullPath table), "fig5_redrawn.html")
-    }
+let config = Redraw.config "gbt-vs-nn" "fig5_redrawn.html"
 
 printfn "fig5_gbt_vs_nn.fsx: %A" config
 

@@ -1,28 +1,13 @@
 // Fig. 6 (CPU variant, Fashion-MNIST): redraw the lmc study from its saved tidy table —
 // the error barrier against the spawn step t′ per model, and the per-layer gradient change.
-// Run: dotnet build src/Telescope.Cli -c Release && telescope study lmc --out out/lmc
+// Run: telescope study lmc --out out/lmc                  (a build of src/Telescope.Cli)
+//      dotnet build src/Telescope.Analytics -c Release          (the library, for prelude.fsx)
 //      dotnet fsi analysis/redraw/fig6_lmc.fsx [out/lmc/lmc.csv]
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Frames.dll"
-#r "../../src/Telescope.Cli/bin/Release/net10.0/XPlot.Plotly.dll"
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Newtonsoft.Json.dll"
-#r "../../src/Telescope.Cli/bin/Release/net10.0/Telescope.Plots.dll"
+#load "Redraw.fsx"
 
-open System.IO
 open XPlot.Plotly
 
-/// Run header and configuration (written into the output page).
-type Config = { Table: string; Html: string }
-
-let config =
-    let table =
-        match fsi.CommandLineArgs |> Array.tryItem 1 with
-        | Some t -> t
-        | None -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "lmc", "lmc.csv")
-
-    {
-        Table = table
-        Html = Path.Combine(Path.GetDirectoryName(Path.GetFullPath table), "fig6_redrawn.html")
-    }
+let config = Redraw.config "lmc" "fig6_redrawn.html"
 
 printfn "fig6_lmc.fsx: %A" config
 

@@ -1,31 +1,15 @@
 // Grokking and effective parameters (paper Fig. 4; spec §4.3): load the tidy table written by
 // `telescope study grokking`, print p_train − p_test and the test loss at the logged
 // steps, and redraw the figure.
-// Run after `dotnet build src/Telescope.Cli -c Release` (its output folder holds every dependency):
+// Run after `dotnet build src/Telescope.Analytics -c Release` (its output folder holds every dependency):
 //   dotnet fsi analysis/redraw/grokking.fsx [path/to/grokking.csv]   (default: out/grokking/grokking.csv)
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "Telescope.Schema.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Plots.dll"
-#r "XPlot.Plotly.dll"
-#r "Newtonsoft.Json.dll"
+#load "Redraw.fsx"
 
 open System.IO
 open Telescope.Frames
 open Telescope.Plots
 
-type Config = { Table: string; Html: string }
-
-let config =
-    let table =
-        match fsi.CommandLineArgs |> Array.tail with
-        | [| t |] -> t
-        | _ -> Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "out", "grokking", "grokking.csv")
-
-    {
-        Table = Path.GetFullPath table
-        Html = Path.Combine(Path.GetDirectoryName(Path.GetFullPath table), "grokking-redrawn.html")
-    }
+let config = Redraw.config "grokking" "grokking-redrawn.html"
 
 
 type Row = System.Collections.Generic.IReadOnlyDictionary<string, string>

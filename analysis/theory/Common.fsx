@@ -1,14 +1,7 @@
 // Shared helpers for the reduced-scale analyses of the thesis chapters (spec theory.md §11).
-// Run after `dotnet build -c Release`: the CLI's output folder holds every assembly these scripts need
-// (Telescope.Theory, Frames, Plots, Schema, XPlot.Plotly, MathNet.Numerics), so nothing is fetched at run time.
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "Telescope.Schema.dll"
-#r "Telescope.Frames.dll"
-#r "Telescope.Theory.dll"
-#r "Telescope.Plots.dll"
-#r "XPlot.Plotly.dll"
-#r "MathNet.Numerics.dll"
-#r "Newtonsoft.Json.dll"
+// Run after `dotnet build src/Telescope.Analytics -c Release`: ../prelude.fsx references the library from that
+// build folder, which holds every assembly these scripts need, so nothing is fetched at run time.
+#load "../prelude.fsx"
 
 open System
 open System.IO

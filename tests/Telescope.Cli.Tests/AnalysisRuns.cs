@@ -14,13 +14,16 @@ namespace Telescope.Cli.Tests;
 /// </summary>
 public sealed class AnalysisRuns : IDisposable
 {
-    /// <summary>The analysis scripts, by file name.</summary>
+    /// <summary>The analysis scripts, by file name (not <see cref="Prelude"/>, which they load).</summary>
     public static IEnumerable<object[]> Scripts() =>
         Directory
             .GetFiles(Repo.Path_("analysis"))
             .Where(f =>
-                f.EndsWith(".fsx", StringComparison.Ordinal)
-                || f.EndsWith(".csx", StringComparison.Ordinal)
+                (
+                    f.EndsWith(".fsx", StringComparison.Ordinal)
+                    || f.EndsWith(".csx", StringComparison.Ordinal)
+                )
+                && Path.GetFileName(f) != Prelude
             )
             .Order(StringComparer.Ordinal)
             .Select(f => new object[] { Path.GetFileName(f) });
@@ -35,6 +38,9 @@ public sealed class AnalysisRuns : IDisposable
             .Where(f => File.Exists(Path.ChangeExtension(f, ".csx")))
             .Order(StringComparer.Ordinal)
             .Select(f => new object[] { Path.GetFileName(f) });
+
+    /// <summary>The F# scripts' one shared header (<c>#load "prelude.fsx"</c>): references, no analysis.</summary>
+    public const string Prelude = "prelude.fsx";
 
     /// <summary>The folder holding every output.</summary>
     public string Root { get; } = Repo.TempDir("telescope-analysis");

@@ -208,21 +208,7 @@ public sealed class BytesOnDiskTests : IDisposable
     }
 
     private static string[] DataRun(string data, string outDir) =>
-        [
-            "study",
-            "approximation",
-            "--data",
-            data,
-            "--target",
-            "label",
-            "--optimizer",
-            "sgd",
-            "--lr",
-            "0.1",
-            "--out",
-            outDir,
-            "--dry-run",
-        ];
+        TinyStudies.ApproximationOnCsv(data, "--optimizer", "sgd", "--lr", "0.1", "--out", outDir, "--dry-run");
 
     [Fact]
     public void ADataPathThatIsAPipeIsRefusedWithoutWaitingForAWriter()

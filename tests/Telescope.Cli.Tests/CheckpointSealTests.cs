@@ -127,18 +127,10 @@ public sealed class CheckpointSealTests : IDisposable
         return dir;
     }
 
-    private static Dictionary<string, byte[]> Snapshot(string dir) =>
-        Directory
-            .GetFiles(dir, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes);
+    private static Dictionary<string, byte[]> Snapshot(string dir) => FolderBytes.Of(dir);
 
-    private static void Unchanged(Dictionary<string, byte[]> before, string dir)
-    {
-        var after = Snapshot(dir);
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        foreach (var (k, v) in before)
-            Assert.True(v.AsSpan().SequenceEqual(after[k]), $"{k} changed");
-    }
+    private static void Unchanged(Dictionary<string, byte[]> before, string dir) =>
+        FolderBytes.AssertUnchanged(before, dir);
 
     [Theory]
     [InlineData(1)]

@@ -4,21 +4,6 @@ namespace Telescope.Tests;
 public static partial class Fixtures
 {
     /// <summary>Run <c>telescope</c> in-process, capturing exit code, stdout and stderr.</summary>
-    public static (int code, string stdout, string stderr) RunCli(params string[] args)
-    {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter();
-        var se = new StringWriter();
-        Console.SetOut(so);
-        Console.SetError(se);
-        try
-        {
-            return (Telescope.Cli.TelescopeCli.Run(args), so.ToString(), se.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    public static (int code, string stdout, string stderr) RunCli(params string[] args) =>
+        global::Telescope.Cli.Tests.Repo.Captured(args);
 }

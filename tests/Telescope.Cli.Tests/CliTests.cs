@@ -163,38 +163,23 @@ public class CliTests : IDisposable
     {
         var a = Out("a");
         var b = Out("b");
-        Assert.Equal(
-            0,
-            Telescope(
-                Small(
-                    a,
-                    "--optimizer",
-                    "momentum",
-                    "--lr",
-                    "0.05",
-                    "--steps",
-                    "20",
-                    "--threads",
-                    "2"
-                )
-            ).code
-        );
-        Assert.Equal(
-            0,
-            Telescope(
-                Small(
-                    b,
-                    "--optimizer",
-                    "momentum",
-                    "--lr",
-                    "0.05",
-                    "--steps",
-                    "20",
-                    "--threads",
-                    "2"
-                )
-            ).code
-        );
+        foreach (var dir in new[] { a, b })
+            Assert.Equal(
+                0,
+                Telescope(
+                    Small(
+                        dir,
+                        "--optimizer",
+                        "momentum",
+                        "--lr",
+                        "0.05",
+                        "--steps",
+                        "20",
+                        "--threads",
+                        "2"
+                    )
+                ).code
+            );
         Assert.Equal(
             File.ReadAllBytes(Path.Combine(a, "approximation.csv")),
             File.ReadAllBytes(Path.Combine(b, "approximation.csv"))

@@ -49,21 +49,10 @@ public sealed class DataSafetyTests : IDisposable
         return d;
     }
 
-    private static Dictionary<string, byte[]> Snapshot(string dir) =>
-        Directory
-            .GetFiles(dir, "*", SearchOption.AllDirectories)
-            .Where(f =>
-                !Path.GetFileName(f).StartsWith(OutputFolder.LockName, StringComparison.Ordinal)
-            )
-            .ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes);
+    private static Dictionary<string, byte[]> Snapshot(string dir) => FolderBytes.Of(dir, ignoreLock: true);
 
-    private static void Unchanged(Dictionary<string, byte[]> before, string dir)
-    {
-        var after = Snapshot(dir);
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        foreach (var (k, v) in before)
-            Assert.True(v.AsSpan().SequenceEqual(after[k]), $"{k} changed");
-    }
+    private static void Unchanged(Dictionary<string, byte[]> before, string dir) =>
+        FolderBytes.AssertUnchanged(before, dir, ignoreLock: true);
 
     private static void OneLineExitTwo(int code, string stderr, string mention)
     {

@@ -24,22 +24,7 @@ public sealed class DoubleDescentActivationTests : IDisposable
     {
         var outDir = Path.Combine(_dir, activation);
         var (code, stdout, stderr) = Repo.Cli(
-            "study",
-            "double-descent",
-            "--activation",
-            activation,
-            "--width",
-            "3",
-            "--steps",
-            "20",
-            "--train",
-            "20",
-            "--test",
-            "20",
-            "--threads",
-            "1",
-            "--out",
-            outDir
+            TinyStudies.DoubleDescent(outDir, "3", steps: 20, "--activation", activation)
         );
         Assert.True(code == 0, stdout + stderr);
         return outDir;

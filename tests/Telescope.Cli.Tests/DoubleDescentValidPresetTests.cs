@@ -28,22 +28,7 @@ public sealed class DoubleDescentValidPresetTests : IDisposable
     {
         var outDir = Path.Combine(_dir, "valid");
         var (code, stdout, stderr) = Repo.Cli(
-            "study",
-            "double-descent",
-            "--preset",
-            "valid",
-            "--width",
-            "2,3,4",
-            "--steps",
-            "30",
-            "--train",
-            "20",
-            "--test",
-            "20",
-            "--threads",
-            "1",
-            "--out",
-            outDir
+            TinyStudies.DoubleDescent(outDir, "2,3,4", steps: 30, "--preset", "valid")
         );
         Assert.True(code == 0, stdout + stderr);
 

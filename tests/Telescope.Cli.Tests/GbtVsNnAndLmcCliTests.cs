@@ -18,23 +18,8 @@ public class GbtVsNnAndLmcCliTests : IDisposable
             Directory.Delete(_dir, true);
     }
 
-    private static (int code, string stdout, string stderr) Telescope(params string[] args)
-    {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter();
-        var se = new StringWriter();
-        Console.SetOut(so);
-        Console.SetError(se);
-        try
-        {
-            return (TelescopeCli.Run(args), so.ToString(), se.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int code, string stdout, string stderr) Telescope(params string[] args) =>
+        global::Telescope.Cli.Tests.Repo.Captured(args);
 
     /// <summary><c>study NAME</c> with the defaults, each overridden by a pair in <paramref name="more"/>, then <c>--out</c>.</summary>
     private static string[] Args(string study, string[] defaults, string outDir, string[] more)

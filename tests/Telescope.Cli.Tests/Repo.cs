@@ -48,9 +48,15 @@ public static class Repo
     /// </summary>
     public static (int code, string stdout, string stderr) Cli(params string[] args)
     {
+        Environment.SetEnvironmentVariable("CI", "true");
+        return Captured(args);
+    }
+
+    /// <summary>Run the <c>telescope</c> command line in-process, capturing exit code, stdout and stderr.</summary>
+    public static (int code, string stdout, string stderr) Captured(params string[] args)
+    {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         var (o, e) = (new StringWriter(), new StringWriter());
-        Environment.SetEnvironmentVariable("CI", "true");
         Console.SetOut(o);
         Console.SetError(e);
         try

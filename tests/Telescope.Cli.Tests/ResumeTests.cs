@@ -165,13 +165,7 @@ public class ResumeTests : IDisposable
             File.Exists(Path.Combine(dir, "approximation.csv")),
             "an interrupted study must not leave a merged table"
         );
-        Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
-        Assert.True(
-            File.ReadAllBytes(reference)
-                .AsSpan()
-                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))),
-            $"tables differ (delay seed {seed})"
-        );
+        ResumesToTheReferenceTable(reference, dir, $"tables differ (delay seed {seed})");
         Assert.Empty(Directory.GetFiles(dir, "*.partial", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetFiles(dir, "*.ckpt*", SearchOption.AllDirectories));
     }
@@ -187,13 +181,7 @@ public class ResumeTests : IDisposable
             seed,
             ownSigint: true
         );
-        Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
-        Assert.True(
-            File.ReadAllBytes(reference)
-                .AsSpan()
-                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))),
-            $"tables differ (delay seed {seed})"
-        );
+        ResumesToTheReferenceTable(reference, dir, $"tables differ (delay seed {seed})");
     }
 
     [Fact]
@@ -206,11 +194,21 @@ public class ResumeTests : IDisposable
             var bytes = File.ReadAllBytes(ckpt);
             File.WriteAllBytes(ckpt, bytes[..(bytes.Length / 2)]); // a torn write
         }
+        ResumesToTheReferenceTable(reference, dir);
+    }
+
+    /// <summary>
+    /// <c>--resume</c> on the interrupted folder <paramref name="dir"/> exits 0 with a table byte-identical to the
+    /// uninterrupted run's (<paramref name="reference"/>).
+    /// </summary>
+    private static void ResumesToTheReferenceTable(string reference, string dir, string? because = null)
+    {
         Assert.Equal(0, RunToEnd([.. Args(dir), "--resume"]));
         Assert.True(
             File.ReadAllBytes(reference)
                 .AsSpan()
-                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv")))
+                .SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "approximation.csv"))),
+            because
         );
     }
 

@@ -57,23 +57,7 @@ public sealed class SmootherStudyResumeTests : IDisposable
                 "--out",
                 outDir,
             ],
-            _ =>
-            [
-                "study",
-                "double-descent",
-                "--width",
-                "2",
-                "--steps",
-                "60",
-                "--train",
-                "20",
-                "--test",
-                "20",
-                "--threads",
-                "1",
-                "--out",
-                outDir,
-            ],
+            _ => TinyStudies.DoubleDescent(outDir, "2", steps: 60),
         };
 
     /// <summary>The same study as <see cref="Args"/>, built in code.</summary>

@@ -163,22 +163,7 @@ public sealed class StudyResumeTests : IDisposable
     }
 
     private static string[] DoubleDescent(string outDir) =>
-        [
-            "study",
-            "double-descent",
-            "--width",
-            "2,3",
-            "--steps",
-            "30",
-            "--train",
-            "20",
-            "--test",
-            "20",
-            "--threads",
-            "1",
-            "--out",
-            outDir,
-        ];
+        TinyStudies.DoubleDescent(outDir, "2,3", steps: 30);
 
     private static JsonObject Manifest(string dir) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!.AsObject();

@@ -8,6 +8,38 @@ namespace Telescope.Cli.Tests;
 /// </summary>
 internal static class TinyStudies
 {
+    /// <summary><c>study approximation --data CSV --target label [more…]</c>: the study on a user's CSV file.</summary>
+    public static string[] ApproximationOnCsv(string csv, params string[] more) =>
+        ["study", "approximation", "--data", csv, "--target", "label", .. more];
+
+    /// <summary>
+    /// <c>study double-descent [more…] --width W --steps S --train 20 --test 20 --threads 1 --out DIR</c>: a
+    /// double-descent run small enough for a test (20 training and 20 test points, one thread).
+    /// </summary>
+    public static string[] DoubleDescent(
+        string outDir,
+        string widths,
+        int steps,
+        params string[] more
+    ) =>
+        [
+            "study",
+            "double-descent",
+            .. more,
+            "--width",
+            widths,
+            "--steps",
+            steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--train",
+            "20",
+            "--test",
+            "20",
+            "--threads",
+            "1",
+            "--out",
+            outDir,
+        ];
+
     /// <summary>
     /// <c>study &lt;study&gt; --name value …</c> of the stress case <paramref name="caseName"/>, with
     /// <paramref name="overrides"/> (name, value) replacing or adding values.

@@ -19,17 +19,7 @@ public sealed class UserDataFaceTests : IDisposable
         var csv = Path.Combine(_dir, "tiny.csv");
         File.WriteAllText(csv, "x1,x2,label\n0,0,a\n1,1,b\n0,1,a\n1,0,b\n0.5,0.5,a\n");
         var (code, stdout, stderr) = Repo.Cli(
-            "study",
-            "approximation",
-            "--data",
-            csv,
-            "--target",
-            "label",
-            "--optimizer",
-            "sgd",
-            "--lr",
-            "0.1",
-            "--dry-run"
+            TinyStudies.ApproximationOnCsv(csv, "--optimizer", "sgd", "--lr", "0.1", "--dry-run")
         );
         Assert.True(code == 0, stdout + stderr);
         var size = Telescope.FSharp.Study.dryRun(
@@ -39,15 +29,7 @@ public sealed class UserDataFaceTests : IDisposable
         Assert.Equal($"valid: study approximation, {size}", stdout.Trim());
 
         File.AppendAllText(csv, "2,x,b\n");
-        (code, _, stderr) = Repo.Cli(
-            "study",
-            "approximation",
-            "--data",
-            csv,
-            "--target",
-            "label",
-            "--dry-run"
-        );
+        (code, _, stderr) = Repo.Cli(TinyStudies.ApproximationOnCsv(csv, "--dry-run"));
         Assert.Equal(TelescopeCli.BadInput, code);
         var line = $"{csv}:7:2: 'x' is not a number (column 'x2')";
         Assert.Equal($"telescope: {line}", stderr.Trim());

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Telescope.Cli;
+using Telescope.Cli.Tests;
 using Telescope.Data;
 using Telescope.Experiments.Studies.Approximation;
 using Telescope.Frames;
@@ -144,12 +145,7 @@ public sealed class UserDataTests : IDisposable
         {
             var outDir = Path.Combine(_dir, "out-" + what.Replace(' ', '-'));
             var (code, stdout, stderr) = Fixtures.RunCli([
-                "study",
-                "approximation",
-                "--data",
-                csv,
-                "--target",
-                "label",
+                .. TinyStudies.ApproximationOnCsv(csv),
                 "--optimizer",
                 "sgd",
                 "--lr",

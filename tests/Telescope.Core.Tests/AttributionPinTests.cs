@@ -1,12 +1,3 @@
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Telescoping;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-
 namespace Telescope.Tests;
 
 /// <summary>
@@ -100,13 +91,7 @@ public sealed class AttributionPinTests
             var before = net.Parameters.Select(q => q.detach().flatten().clone()).ToArray();
             var idx = torch.tensor(b.Select(i => (long)i).ToArray());
             opt.zero_grad();
-            Loss.Compute(
-                    LossKind.Squared,
-                    net.Forward(x.index_select(0, idx)),
-                    y.index_select(0, idx),
-                    idx
-                )
-                .backward();
+            Fixtures.SquaredLossBackward(net, x, y, idx);
             opt.step();
             var delta = net
                 .Parameters.Select((q, k) => q.detach().flatten().sub(before[k]))

@@ -1,11 +1,3 @@
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-
 namespace Telescope.Tests;
 
 /// <summary>

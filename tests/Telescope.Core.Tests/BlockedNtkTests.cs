@@ -1,11 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Telescope.Kernels;
-using Telescope.Models;
-using Telescope.Tensors;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 

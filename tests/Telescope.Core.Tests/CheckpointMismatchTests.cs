@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Telescope.Frames;
-using Xunit;
 
 namespace Telescope.Tests;
 
@@ -28,45 +27,37 @@ public class CheckpointMismatchTests
             Rows.RemoveRange((int)position, Rows.Count - (int)position);
     }
 
+    /// <summary><see cref="Trajectory.Run"/> of <paramref name="net"/> on (train, test), checkpointing into <paramref name="store"/>.</summary>
+    private static TrajectoryResult Run(
+        Network net,
+        Dataset train,
+        Dataset test,
+        TrajectoryConfig cfg,
+        IObservationSink sink,
+        ICheckpointStore store,
+        Action<long>? progress = null,
+        CancellationToken cancel = default
+    ) => Trajectory.Run(net, train, Probe.Of(train, test), cfg, sink, progress, cancel, store);
+
     [Fact]
     public void ACheckpointOfAnotherModelIsRejected()
     {
         var (train, test) = Fixtures.Data();
         var store = new MemoryStore();
-        var cfg = new Telescope.Telescoping.TrajectoryConfig(
+        var cfg = new TrajectoryConfig(
             30,
             20,
-            Telescope.Training.LossKind.Squared,
-            new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Sgd, 0.05),
+            LossKind.Squared,
+            new OptimizerSpec(OptimizerKind.Sgd, 0.05),
             0,
             CheckpointEvery: 10
         );
-        var small = Fixtures.Net(
-            new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [8]),
-            train.Shape
-        );
-        Telescope.Telescoping.Trajectory.Run(
-            small,
-            train,
-            Telescope.Telescoping.Probe.Of(train, test),
-            cfg,
-            new MemorySink(),
-            checkpoints: store
-        );
+        var small = Fixtures.Net(new ModelSpec(ModelKind.Mlp, [8]), train.Shape);
+        Run(small, train, test, cfg, new MemorySink(), store);
         Assert.NotNull(store.Latest);
-        var wide = Fixtures.Net(
-            new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [12]),
-            train.Shape
-        );
+        var wide = Fixtures.Net(new ModelSpec(ModelKind.Mlp, [12]), train.Shape);
         var e = Assert.Throws<InvalidDataException>(() =>
-            Telescope.Telescoping.Trajectory.Run(
-                wide,
-                train,
-                Telescope.Telescoping.Probe.Of(train, test),
-                cfg,
-                new MemorySink(),
-                checkpoints: store
-            )
+            Run(wide, train, test, cfg, new MemorySink(), store)
         );
         Assert.Contains("does not match", e.Message);
     }
@@ -75,57 +66,39 @@ public class CheckpointMismatchTests
     public void ResumingInMemoryGivesTheSameRowsAsOneRun()
     {
         var (train, test) = Fixtures.Data();
-        var cfg = new Telescope.Telescoping.TrajectoryConfig(
+        var cfg = new TrajectoryConfig(
             40,
             20,
-            Telescope.Training.LossKind.Squared,
-            new Telescope.Optim.OptimizerSpec(Telescope.Optim.OptimizerKind.Adam, 0.01),
+            LossKind.Squared,
+            new OptimizerSpec(OptimizerKind.Adam, 0.01),
             0,
             RecordEvery: 1,
             CheckpointEvery: 10
         );
-        Telescope.Models.Network Net() =>
-            Fixtures.Net(
-                new Telescope.Models.ModelSpec(Telescope.Models.ModelKind.Mlp, [8]),
-                train.Shape
-            );
+        Network Net() => Fixtures.Net(new ModelSpec(ModelKind.Mlp, [8]), train.Shape);
         var whole = new MemorySink();
-        Telescope.Telescoping.Trajectory.Run(
-            Net(),
-            train,
-            Telescope.Telescoping.Probe.Of(train, test),
-            cfg,
-            whole,
-            checkpoints: new MemoryStore()
-        );
+        Run(Net(), train, test, cfg, whole, new MemoryStore());
         // interrupted after step 25 (cancelled), then resumed from the step-20 checkpoint
         var store = new MemoryStore();
         var sink = new MemorySink();
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Telescope.Telescoping.Trajectory.Run(
+            Run(
                 Net(),
                 train,
-                Telescope.Telescoping.Probe.Of(train, test),
+                test,
                 cfg,
                 sink,
+                store,
                 t =>
                 {
                     if (t == 25)
                         cts.Cancel();
                 },
-                cts.Token,
-                store
+                cts.Token
             )
         );
-        Telescope.Telescoping.Trajectory.Run(
-            Net(),
-            train,
-            Telescope.Telescoping.Probe.Of(train, test),
-            cfg,
-            sink,
-            checkpoints: store
-        );
+        Run(Net(), train, test, cfg, sink, store);
         Assert.Equal(whole.Rows, sink.Rows);
     }
 }

@@ -1,14 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Telescope.Counterfactual;
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tensors;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 

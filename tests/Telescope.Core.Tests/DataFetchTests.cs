@@ -1,6 +1,3 @@
-using Telescope.Data;
-using Xunit;
-
 namespace Telescope.Core.Tests;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Smoothing;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 

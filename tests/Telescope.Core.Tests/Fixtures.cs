@@ -1,6 +1,7 @@
 using Telescope.Data;
 using Telescope.Models;
 using Telescope.Tensors;
+using Telescope.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -44,6 +45,19 @@ public static partial class Fixtures
     /// <summary>max |a − b| / max(max |b|, tiny).</summary>
     public static double RelErr(Tensor a, Tensor b) =>
         a.sub(b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), 1e-300);
+
+    /// <summary>
+    /// Back-propagates the squared loss of <paramref name="net"/> on rows <paramref name="idx"/> of (x, y) into the
+    /// parameters' gradients (added to what they hold; the caller zeroes them first).
+    /// </summary>
+    public static void SquaredLossBackward(Network net, Tensor x, Tensor y, Tensor idx) =>
+        Loss.Compute(
+                LossKind.Squared,
+                net.Forward(x.index_select(0, idx)),
+                y.index_select(0, idx),
+                idx
+            )
+            .backward();
 
     /// <summary>Random inputs [n, …shape].</summary>
     public static Tensor Inputs(long seed, long n, params long[] shape)

@@ -1,8 +1,4 @@
-using Telescope.Data;
 using Telescope.Frames;
-using Telescope.Tensors;
-using TorchSharp;
-using Xunit;
 
 namespace Telescope.Tests;
 

@@ -1,8 +1,4 @@
 using Telescope.Kernels;
-using Telescope.Models;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 

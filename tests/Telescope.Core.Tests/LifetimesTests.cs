@@ -1,13 +1,4 @@
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Hosting;
-using Telescope.Telescoping;
-using Telescope.Tensors;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 

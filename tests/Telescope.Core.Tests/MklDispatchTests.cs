@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Telescope.Native;
-using TorchSharp;
-using Xunit;
 
 namespace Telescope.Tests;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Telescope.Native;
-using Xunit;
 
 namespace Telescope.Tests;
 

@@ -1,10 +1,4 @@
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Training;
-using TorchSharp;
 using TorchSharp.Modules;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 
@@ -71,13 +65,7 @@ public class OptimizerTests
             p.grad?.zero_();
         // a different batch every step: rows step..step+9 (mod n)
         var idx = torch.arange(step, step + 10, dtype: ScalarType.Int64).remainder(x.shape[0]);
-        Loss.Compute(
-                LossKind.Squared,
-                net.Forward(x.index_select(0, idx)),
-                y.index_select(0, idx),
-                idx
-            )
-            .backward();
+        Fixtures.SquaredLossBackward(net, x, y, idx);
     }
 
     [Theory]

@@ -1,12 +1,5 @@
 using Telescope.Kernels;
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Tangents;
-using Telescope.Telescoping;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 using BatchNorm = Telescope.Models.BatchNorm;
 using Linear = TorchSharp.Modules.Linear;
 using Parameter = TorchSharp.Modules.Parameter;
@@ -22,6 +15,26 @@ namespace Telescope.Tests;
 public class OwnLayerTests
 {
     private const double Tight = 1e-10;
+
+    /// <summary>
+    /// Asserts that the forward-mode JVP of <paramref name="net"/> at <paramref name="x"/>, its own θ and the random
+    /// direction of seed <paramref name="directionSeed"/> equals the per-example loop's (≤ <see cref="Tight"/>);
+    /// returns (θ, v, the forward-mode JVP) for further checks.
+    /// </summary>
+    private static (Tensor[] theta, Tensor[] v, Tensor forward) ForwardJvpMatchesLoop(
+        Network net,
+        Tensor x,
+        long directionSeed,
+        string? because = null
+    )
+    {
+        var theta = net.Snapshot();
+        var v = Fixtures.Direction(net, directionSeed);
+        var forward = Jvp.Compute(net, x, theta, v, JvpMethod.Forward);
+        var loop = Jvp.Compute(net, x, theta, v, JvpMethod.PerExample);
+        Assert.True(Fixtures.RelErr(forward, loop) <= Tight, because);
+        return (theta, v, forward);
+    }
 
     /// <summary>Every shipped layer, with a per-example input shape (float64).</summary>
     private static (ILayer layer, long[] shape) Layer(string name) =>
@@ -322,25 +335,6 @@ public class OwnLayerTests
         public string Describe() => "ForwardOnly";
     }
 
-    /// <summary>A layer whose hand-written rule must never be called (it throws).</summary>
-    private sealed class NoTangent(Dense d) : ILayer
-    {
-        public IReadOnlyList<long[]> ParameterShapes => d.ParameterShapes;
-
-        public double[][] Initialise(Rng rng, double alpha) => d.Initialise(rng, alpha);
-
-        public Tensor Forward(Tensor a, ReadOnlySpan<Tensor> p) => d.Forward(a, p);
-
-        public (Tensor z, Tensor? dz) Tangent(
-            Tensor a,
-            Tensor? da,
-            ReadOnlySpan<Tensor> p,
-            ReadOnlySpan<Tensor> dp
-        ) => throw new InvalidOperationException("Network.Tangent was called");
-
-        public string Describe() => "NoTangent";
-    }
-
     private static (TrajectoryResult result, List<Observation> obs) Train(
         Network net,
         JvpMethod method,
@@ -371,7 +365,12 @@ public class OwnLayerTests
         using var net = new Network(
             [
                 new Reshape(d),
-                new NoTangent(new Dense(d, 6)),
+                // a layer whose hand-written rule must never be called (it throws)
+                new DenseWithRule(
+                    new Dense(d, 6),
+                    "NoTangent",
+                    _ => (_, _, _, _) => throw new InvalidOperationException("Network.Tangent was called")
+                ),
                 new Activation(ActivationKind.Tanh),
                 new Dense(6, 1),
             ],
@@ -451,11 +450,7 @@ public class OwnLayerTests
             torch.CPU
         );
         var x = Fixtures.Inputs(8, 6, 5);
-        var theta = net.Snapshot();
-        var v = Fixtures.Direction(net, 3);
-        var forward = Jvp.Compute(net, x, theta, v, JvpMethod.Forward);
-        var loop = Jvp.Compute(net, x, theta, v, JvpMethod.PerExample);
-        Assert.True(Fixtures.RelErr(forward, loop) <= Tight);
+        var (theta, v, _) = ForwardJvpMatchesLoop(net, x, directionSeed: 3);
         Assert.True(Fixtures.RelErr(net.Tangent(x, theta, v).f, net.Forward(x, theta)) <= Tight);
     }
 
@@ -538,12 +533,7 @@ public class OwnLayerTests
             BatchNorm: norm
         );
         using var net = Fixtures.Net(spec, [16], outputs: 2);
-        var x = Fixtures.Inputs(3, 5, 16);
-        var theta = net.Snapshot();
-        var v = Fixtures.Direction(net, 4);
-        var forward = Jvp.Compute(net, x, theta, v, JvpMethod.Forward);
-        var loop = Jvp.Compute(net, x, theta, v, JvpMethod.PerExample);
-        Assert.True(Fixtures.RelErr(forward, loop) <= Tight, net.Describe());
+        ForwardJvpMatchesLoop(net, Fixtures.Inputs(3, 5, 16), directionSeed: 4, because: net.Describe());
         Assert.Equal(norm is not null, net.Layers.Any(l => l is BatchNorm));
     }
 
@@ -633,11 +623,7 @@ public class OwnLayerTests
             torch.CPU
         );
         var x = Fixtures.Inputs(4, 7, 6);
-        var theta = net.Snapshot();
-        var v = Fixtures.Direction(net, 2);
-        var forward = Jvp.Compute(net, x, theta, v, JvpMethod.Forward);
-        var loop = Jvp.Compute(net, x, theta, v, JvpMethod.PerExample);
-        Assert.True(Fixtures.RelErr(forward, loop) <= Tight);
+        var (theta, v, forward) = ForwardJvpMatchesLoop(net, x, directionSeed: 2);
         // the same numbers as the library's own layers with the same weights
         using var own = new Network(
             [new Dense(6, 5), new Activation(ActivationKind.Tanh), new Dense(5, 2)],

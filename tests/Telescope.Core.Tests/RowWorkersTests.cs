@@ -1,9 +1,3 @@
-using Telescope.Models;
-using Telescope.Tensors;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-
 namespace Telescope.Tests;
 
 /// <summary>

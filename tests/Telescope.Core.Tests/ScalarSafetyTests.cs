@@ -1,8 +1,4 @@
 using System.Text.RegularExpressions;
-using Telescope.Tensors;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Core.Tests;
 

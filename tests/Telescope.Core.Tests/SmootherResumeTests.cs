@@ -1,7 +1,4 @@
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Smoothing;
-using Xunit;
 using MemorySink = Telescope.Tests.CheckpointMismatchTests.MemorySink;
 using MemoryStore = Telescope.Tests.CheckpointMismatchTests.MemoryStore;
 

@@ -1,13 +1,5 @@
-using Telescope.Data;
 using Telescope.Kernels;
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Smoothing;
-using Telescope.Tensors;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 
@@ -85,26 +77,13 @@ public class SmootherTests
         );
     }
 
-    public static TheoryData<string> AllOptimisers =>
-        new() { "sgd", "sgd+wd", "momentum", "momentum+wd", "nesterov", "ema", "adam", "adamw" };
-
-    private static OptimizerSpec Opt(string name) =>
-        name switch
-        {
-            "sgd" => new(OptimizerKind.Sgd, 0.05),
-            "sgd+wd" => new(OptimizerKind.Sgd, 0.05, WeightDecay: 0.1),
-            "momentum" => new(OptimizerKind.Momentum, 0.02),
-            "momentum+wd" => new(OptimizerKind.Momentum, 0.02, WeightDecay: 0.1),
-            "nesterov" => new(OptimizerKind.Nesterov, 0.02),
-            "ema" => new(OptimizerKind.EmaMomentum, 0.05),
-            "adam" => new(OptimizerKind.Adam, 0.01, WeightDecay: 0.01),
-            _ => new(OptimizerKind.AdamW, 0.01, WeightDecay: 0.1, Beta2: 0.99, Warmup: 20),
-        };
+    // T3 runs AdamW with a 20-step learning-rate warm-up
+    private static OptimizerSpec Opt(string name) => OptimiserCases.Spec(name, adamwWarmup: 20);
 
     private static double MaxAbs(Tensor a, Tensor b) => a.sub(b).abs().max().item<double>();
 
     [Theory]
-    [MemberData(nameof(AllOptimisers))]
+    [MemberData(nameof(OptimiserCases.All), MemberType = typeof(OptimiserCases))]
     public void SmootherIsExactForAModelLinearInItsParameters(string optimiser)
     {
         // T3: f linear in θ ⇒ f_t = S_t y + c_t (≤ 1e-10), all optimisers, mini-batches, 200 steps (A2)

@@ -1,12 +1,4 @@
-using Telescope.Data;
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Tangents;
-using Telescope.Telescoping;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 

@@ -1,11 +1,4 @@
-using Telescope.Models;
-using Telescope.Optim;
 using Telescope.Tangents;
-using Telescope.Telescoping;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
 
 namespace Telescope.Tests;
 
@@ -44,24 +37,10 @@ public class TelescopingTests
         string? split = null
     ) => obs.Where(o => o.Quantity == quantity && (split is null || o.Split == split));
 
-    public static TheoryData<string> AllOptimisers =>
-        new() { "sgd", "sgd+wd", "momentum", "momentum+wd", "nesterov", "ema", "adam", "adamw" };
-
-    private static OptimizerSpec Opt(string name) =>
-        name switch
-        {
-            "sgd" => new(OptimizerKind.Sgd, 0.05),
-            "sgd+wd" => new(OptimizerKind.Sgd, 0.05, WeightDecay: 0.1),
-            "momentum" => new(OptimizerKind.Momentum, 0.02),
-            "momentum+wd" => new(OptimizerKind.Momentum, 0.02, WeightDecay: 0.1),
-            "nesterov" => new(OptimizerKind.Nesterov, 0.02),
-            "ema" => new(OptimizerKind.EmaMomentum, 0.05),
-            "adam" => new(OptimizerKind.Adam, 0.01, WeightDecay: 0.01),
-            _ => new(OptimizerKind.AdamW, 0.01, WeightDecay: 0.1, Beta2: 0.99),
-        };
+    private static OptimizerSpec Opt(string name) => OptimiserCases.Spec(name);
 
     [Theory]
-    [MemberData(nameof(AllOptimisers))]
+    [MemberData(nameof(OptimiserCases.All), MemberType = typeof(OptimiserCases))]
     public void TelescopingIsExactForAModelLinearInItsParameters(string optimiser)
     {
         // T2: f linear in θ ⇒ f̃_t = f_lin,t = f_t for every optimiser (mini-batches, 200 steps)

@@ -1,11 +1,3 @@
-using Telescope.Models;
-using Telescope.Optim;
-using Telescope.Tensors;
-using Telescope.Training;
-using TorchSharp;
-using Xunit;
-using static TorchSharp.torch;
-
 namespace Telescope.Tests;
 
 /// <summary>The engine's training loop and learning-rate schedules (issue 13 item 6).</summary>

@@ -1,5 +1,4 @@
 using Telescope.Trees;
-using Xunit;
 
 namespace Telescope.Tests;
 

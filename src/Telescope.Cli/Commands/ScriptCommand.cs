@@ -458,41 +458,29 @@ public static class ScriptCommand
     }
 }
 
-/// <summary>What a <c>.csx</c> script sees as globals: its arguments and small helpers to read them.</summary>
+/// <summary>
+/// What a <c>.csx</c> script sees as globals: its arguments and the library's <see cref="ScriptArgs"/> helpers to
+/// read them (the same ones a file-based app calls on <c>new ScriptArgs(args)</c>).
+/// </summary>
 public sealed class ScriptGlobals(string[] args, string path)
 {
+    private readonly ScriptArgs _args = new(args);
+
     /// <summary>The arguments after the script's file name.</summary>
-    public string[] Args { get; } = args;
+    public string[] Args => _args.Args;
 
     /// <summary>The script's full path.</summary>
     public string ScriptPath { get; } = path;
 
-    /// <summary>The value after <paramref name="name"/>, or <paramref name="fallback"/>.</summary>
-    public string Option(string name, string fallback)
-    {
-        int i = Array.IndexOf(Args, name);
-        return i >= 0 && i + 1 < Args.Length ? Args[i + 1] : fallback;
-    }
+    /// <inheritdoc cref="ScriptArgs.Option(string, string)"/>
+    public string Option(string name, string fallback) => _args.Option(name, fallback);
 
-    /// <summary>An integer option; a value that does not parse is an error naming the option.</summary>
-    public int Option(string name, int fallback) => Parsed(name, fallback, "an integer");
+    /// <inheritdoc cref="ScriptArgs.Option(string, int)"/>
+    public int Option(string name, int fallback) => _args.Option(name, fallback);
 
-    /// <summary>A number option; a value that does not parse is an error naming the option.</summary>
-    public double Option(string name, double fallback) => Parsed(name, fallback, "a number");
+    /// <inheritdoc cref="ScriptArgs.Option(string, double)"/>
+    public double Option(string name, double fallback) => _args.Option(name, fallback);
 
-    private T Parsed<T>(string name, T fallback, string what)
-        where T : IParsable<T> =>
-        Option(name, (string?)null!) is { } s
-            ? T.TryParse(s, CultureInfo.InvariantCulture, out var x)
-                ? x
-                : throw new ArgumentException($"{name}: '{s}' is not {what}")
-            : fallback;
-
-    /// <summary>The output folder: <c>--out DIR</c>, else <c>out/analysis/&lt;name&gt;</c>; created.</summary>
-    public string OutDir(string name)
-    {
-        var dir = Option("--out", StudyHost.DefaultDir(Path.Combine("analysis", name)));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    /// <inheritdoc cref="ScriptArgs.OutDir(string)"/>
+    public string OutDir(string name) => _args.OutDir(name);
 }
