@@ -23,31 +23,86 @@ public sealed record ReplayEnginesBenchConfig(
 }
 
 /// <summary><see cref="ReplayEnginesBench"/>: R leave-one-out replays batched vs one after another.</summary>
-public sealed class ReplayEnginesBenchDefinition : BenchDefinition<ReplayEnginesBenchConfig>
+public sealed class ReplayEnginesBenchDefinition()
+    : BenchDefinition<ReplayEnginesBenchConfig>(
+        "replay-engines",
+        "R leave-one-out replays of one recorded run of the attribution ladder's MLP (784–128–64–10, float64, batch 64, MNIST) by the batched replay engine vs one after another: throughput ratio and the largest relative difference of their f_T.",
+        new()
+    )
 {
-    /// <inheritdoc />
-    public override string Name => "replay-engines";
-
-    /// <inheritdoc />
-    public override string Summary =>
-        "R leave-one-out replays of one recorded run of the attribution ladder's MLP (784–128–64–10, float64, batch 64, MNIST) by the batched replay engine vs one after another: throughput ratio and the largest relative difference of their f_T.";
-
-    /// <inheritdoc />
-    protected override ReplayEnginesBenchConfig Defaults { get; } = new();
-
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<ReplayEnginesBenchConfig>> Typed =>
         [
-            Int<ReplayEnginesBenchConfig>("replays", "Leave-one-out replays R (training rows 0…R−1 removed in turn).", c => c.Replays, (c, v) => c with { Replays = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("train-rows", "Training rows n.", c => c.TrainRows, (c, v) => c with { TrainRows = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("test-rows", "Test rows probed.", c => c.TestRows, (c, v) => c with { TestRows = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("epochs", "Epochs of the recorded run.", c => c.Epochs, (c, v) => c with { Epochs = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("batch-size", "Mini-batch size.", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Defaults),
-            Choice<ReplayEnginesBenchConfig, string>("optimizer", "sgd, momentum, nesterov, ema, adam or adamw.", Defaults.Optimizer, OptimizerSpec.ShortNames.Select(n => (n, n)).ToArray(), (c, v) => c with { Optimizer = v }),
-            Double<ReplayEnginesBenchConfig>("lr", "Learning rate.", c => c.LearningRate, (c, v) => c with { LearningRate = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("replay-checkpoint", "Checkpoint interval of the recorded run (the sequential engine starts each replay from the last one before its row is first used).", c => c.CheckpointEvery, (c, v) => c with { CheckpointEvery = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("group-size", "Most replays per batched tensor program (0: all).", c => c.GroupSize, (c, v) => c with { GroupSize = v }, Defaults),
-            Int<ReplayEnginesBenchConfig>("rounds", "Timed rounds, each running both sides in turn; ratio = median of per-round ratios.", c => c.Rounds, (c, v) => c with { Rounds = v }, Defaults),
+            Int<ReplayEnginesBenchConfig>(
+                "replays",
+                "Leave-one-out replays R (training rows 0…R−1 removed in turn).",
+                c => c.Replays,
+                (c, v) => c with { Replays = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "train-rows",
+                "Training rows n.",
+                c => c.TrainRows,
+                (c, v) => c with { TrainRows = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "test-rows",
+                "Test rows probed.",
+                c => c.TestRows,
+                (c, v) => c with { TestRows = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "epochs",
+                "Epochs of the recorded run.",
+                c => c.Epochs,
+                (c, v) => c with { Epochs = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "batch-size",
+                "Mini-batch size.",
+                c => c.BatchSize,
+                (c, v) => c with { BatchSize = v },
+                Defaults
+            ),
+            Choice<ReplayEnginesBenchConfig, string>(
+                "optimizer",
+                "sgd, momentum, nesterov, ema, adam or adamw.",
+                Defaults.Optimizer,
+                OptimizerSpec.ShortNames.Select(n => (n, n)).ToArray(),
+                (c, v) => c with { Optimizer = v }
+            ),
+            Double<ReplayEnginesBenchConfig>(
+                "lr",
+                "Learning rate.",
+                c => c.LearningRate,
+                (c, v) => c with { LearningRate = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "replay-checkpoint",
+                "Checkpoint interval of the recorded run (the sequential engine starts each replay from the last one before its row is first used).",
+                c => c.CheckpointEvery,
+                (c, v) => c with { CheckpointEvery = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "group-size",
+                "Most replays per batched tensor program (0: all).",
+                c => c.GroupSize,
+                (c, v) => c with { GroupSize = v },
+                Defaults
+            ),
+            Int<ReplayEnginesBenchConfig>(
+                "rounds",
+                "Timed rounds, each running both sides in turn; ratio = median of per-round ratios.",
+                c => c.Rounds,
+                (c, v) => c with { Rounds = v },
+                Defaults
+            ),
         ];
 
     /// <inheritdoc />
@@ -107,7 +162,14 @@ public sealed class ReplayEnginesBenchDefinition : BenchDefinition<ReplayEngines
             ["hidden"] = new JsonArray(c.Hidden.Select(h => (JsonNode)h).ToArray()),
             ["seed"] = 0,
         };
-        var path = Write(outDir, threads, config, sink.Items, observer, $"{Mnist.SourceName}: ten classes, split by data seed 0");
+        var path = Write(
+            outDir,
+            threads,
+            config,
+            sink.Items,
+            observer,
+            $"{Mnist.SourceName}: ten classes, split by data seed 0"
+        );
         output.WriteLine($"max_relative_difference goal ≤ 1e-12\nwrote {path}");
         return path;
     }
