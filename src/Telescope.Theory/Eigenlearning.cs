@@ -159,7 +159,9 @@ public static class Eigenlearning
     {
         if (d < 1 || d >= p)
             throw new ArgumentException($"premise 1 ≤ d < p violated (d = {d}, p = {p})");
-        var problems = tails.Select(t => new LearnabilityProblem(TwoLevel(d, p, t), n).Validate()).ToArray();
+        var problems = tails
+            .Select(t => new LearnabilityProblem(TwoLevel(d, p, t), n).Validate())
+            .ToArray();
         CheckTrials(p, targets, trials);
         var normals = new NormalStream(seed);
         var e = Rows(n, p);
@@ -266,12 +268,14 @@ public static class Eigenlearning
     )]
     private static double Dot(double[] a, double[] b, int from, int length)
     {
-        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(
-            a.AsSpan(from, length)
-        );
-        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(
-            b.AsSpan(from, length)
-        );
+        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<
+            double,
+            System.Numerics.Vector<double>
+        >(a.AsSpan(from, length));
+        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<
+            double,
+            System.Numerics.Vector<double>
+        >(b.AsSpan(from, length));
         var (a0, a1, a2, a3) = (
             System.Numerics.Vector<double>.Zero,
             System.Numerics.Vector<double>.Zero,
@@ -289,7 +293,11 @@ public static class Eigenlearning
         for (; i < va.Length; i++)
             a0 += va[i] * vb[i];
         double sum = System.Numerics.Vector.Sum((a0 + a1) + (a2 + a3));
-        for (int k = from + va.Length * System.Numerics.Vector<double>.Count; k < from + length; k++)
+        for (
+            int k = from + va.Length * System.Numerics.Vector<double>.Count;
+            k < from + length;
+            k++
+        )
             sum += a[k] * b[k];
         return sum;
     }

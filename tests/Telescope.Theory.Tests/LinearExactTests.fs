@@ -198,10 +198,14 @@ let ``R8 total scatter = within-class + between-class scatter (balanced classes)
         within (abs (total - MinimumProjection.WithinClassScatter(phi, labels, means) - between)) 1e-10)
 
 [<Fact>]
-let ``NormalStream draws N(0, 1): KS distance to Phi, mean, variance and lag-1 correlation; a uniform stream is rejected`` () =
+let ``NormalStream draws N(0, 1): KS distance to Phi, mean, variance and lag-1 correlation; a uniform stream is rejected``
+    ()
+    =
     let m = 100_000
+
     let ks (xs: float[]) =
         let s = Array.sort xs
+
         s
         |> Array.mapi (fun i x ->
             let f = MathNet.Numerics.Distributions.Normal.CDF(0.0, 1.0, x)
@@ -235,7 +239,9 @@ let ``NormalStream draws N(0, 1): KS distance to Phi, mean, variance and lag-1 c
 let ``the two-level fits of several tails on shared draws equal one simulation per tail, trial for trial`` () =
     for n, d, p, seed in [ (10, 3, 30, 1); (40, 5, 41, 7); (12, 5, 100, 2) ] do
         let tails = [| float n / float (p - d); 0.05 * float (n - d) / float (p - d) |]
-        let shared = Eigenlearning.SimulateTwoLevelTrials(n, d, p, tails, [| 1; d + 1 |], 6, seed)
+
+        let shared =
+            Eigenlearning.SimulateTwoLevelTrials(n, d, p, tails, [| 1; d + 1 |], 6, seed)
 
         for t in 0..1 do
             let one =
@@ -266,13 +272,21 @@ let ``linear R5 fits per point: trials at learn_n = 40, scaled by (40/n)^2, at l
     Assert.Equal(29, LinearCheck.Fits(30, 41))
 
 [<Fact>]
-let ``linear R5 power-law rows: mean of the fits and tolerance 0.05 + 4 standard errors, recomputed from the trials`` () =
+let ``linear R5 power-law rows: mean of the fits and tolerance 0.05 + 4 standard errors, recomputed from the trials``
+    ()
+    =
     let n, p, beta, trials, seed = 80, 300, 1.5, 400, 5
     let rows = LinearCheck.Learnability(n, p, beta, trials, seed)
     let ks = [| 1; 2; 5; 10; 20; 40; n |]
     // 400 (40/80)^2 = 100 fits, each one row of SimulateTrials
-    let fits = Eigenlearning.SimulateTrials(LearnabilityProblem(Eigenlearning.PowerLaw(p, beta), n), ks, 100, seed)
-    let power = rows |> Seq.filter (fun r -> r.Quantity = "learnability_power_law") |> Seq.toArray
+    let fits =
+        Eigenlearning.SimulateTrials(LearnabilityProblem(Eigenlearning.PowerLaw(p, beta), n), ks, 100, seed)
+
+    let power =
+        rows
+        |> Seq.filter (fun r -> r.Quantity = "learnability_power_law")
+        |> Seq.toArray
+
     Assert.Equal(ks.Length, power.Length)
 
     for j in 0 .. ks.Length - 1 do
@@ -319,7 +333,9 @@ let ``R7 the squared-utilization control is rejected for 6 to 8 classes (sampled
     Assert.True(outcome = TheoryOutcome.Pass || outcome = TheoryOutcome.ControlNotInformative, $"{outcome}")
 
 [<Fact>]
-let ``R2 the theta = O w control is declared not informative where O is symmetric (sampled set p = 2, seed = 83959)`` () =
+let ``R2 the theta = O w control is declared not informative where O is symmetric (sampled set p = 2, seed = 83959)``
+    ()
+    =
     let check = TheoryCatalog.Find "linear"
 
     let v =
@@ -355,7 +371,11 @@ let ``R2 the theta = O w control is declared not informative where O is symmetri
         if o.Determinant() > 0.0 then
             kept <- kept + 1
             Assert.Null(LinearCheck.ThetaControlUninformative o)
-            let rows = LinearCheck.Basis(pr, seed) |> Seq.filter (fun r -> r.Quantity = "control_theta_Ow")
+
+            let rows =
+                LinearCheck.Basis(pr, seed)
+                |> Seq.filter (fun r -> r.Quantity = "control_theta_Ow")
+
             Assert.Contains(rows, fun r -> not r.Accepted)
 
     Assert.True(kept > 0, "no rotation among 6 seeds")

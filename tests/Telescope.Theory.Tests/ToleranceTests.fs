@@ -43,14 +43,19 @@ let withClosedForm (r: Comparison) (closed: float) =
     Comparison(r.Quantity, r.X, closed, r.Simulated, r.Tolerance, r.Control, r.Output, r.Relation, r.Coordinates)
 
 let replaced (report: TheoryReport) (i: int) (row: Comparison) =
-    report.Rows |> Seq.mapi (fun j r -> if j = i then row else r) |> Seq.toArray |> withRows report
+    report.Rows
+    |> Seq.mapi (fun j r -> if j = i then row else r)
+    |> Seq.toArray
+    |> withRows report
 
 /// Every check of the catalog, by name (a new check is pinned without an edit here).
 let checks: obj[] seq = TheoryCatalog.All |> Seq.map (fun c -> [| box c.Name |])
 
 [<Theory>]
 [<MemberData(nameof checks)>]
-let ``a closed form moved by 2 declared tolerances is rejected and fails the check; half a tolerance passes`` (name: string) =
+let ``a closed form moved by 2 declared tolerances is rejected and fails the check; half a tolerance passes``
+    (name: string)
+    =
     let report = reportAtDefaults name
     Assert.True(TheorySampler.Outcome report <> TheoryOutcome.Fail, $"{name}: the defaults themselves fail")
     let claims = withinClaims report
@@ -61,7 +66,8 @@ let ``a closed form moved by 2 declared tolerances is rejected and fails the che
         let moved = withClosedForm r (r.ClosedForm + 2.0 * r.Tolerance * side r)
 
         if moved.Accepted then
-            wrongly.Add $"{r.Claim} x={r.X}: |{moved.Simulated} - {moved.ClosedForm}| accepted at tolerance {r.Tolerance}"
+            wrongly.Add
+                $"{r.Claim} x={r.X}: |{moved.Simulated} - {moved.ClosedForm}| accepted at tolerance {r.Tolerance}"
         elif TheorySampler.Outcome(replaced report i moved) <> TheoryOutcome.Fail then
             wrongly.Add $"{r.Claim} x={r.X}: the report with this row moved does not FAIL"
 
@@ -85,7 +91,9 @@ let ``a closed form moved by 2 declared tolerances is rejected and fails the che
 
         withRows report rows
 
-    let rejected = half.Rows |> Seq.filter (fun r -> not r.Control && not r.Accepted) |> Seq.length
+    let rejected =
+        half.Rows |> Seq.filter (fun r -> not r.Control && not r.Accepted) |> Seq.length
+
     let noneRejected = (rejected = 0)
     Assert.True(noneRejected, $"{name}: {rejected} rows half a tolerance off are rejected")
     Assert.Equal(TheorySampler.Outcome report, TheorySampler.Outcome half)
