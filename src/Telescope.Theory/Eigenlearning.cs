@@ -87,15 +87,16 @@ public static class Eigenlearning
         int seed
     )
     {
-        var fits = SimulateTrials(pr, targets, trials, seed);
-        var stats = Enumerable
-            .Range(0, targets.Length)
-            .Select(j => MeanAndStdErr(fits.Select(f => f[j]).ToArray()))
-            .ToArray();
-        return (stats.Select(x => x.Mean).ToArray(), stats.Select(x => x.StdErr).ToArray());
+        return Summarise(SimulateTrials(pr, targets, trials, seed));
     }
 
-    /// <summary>The per-trial ĉ_k/c*_k of <see cref="Simulate"/>: one row per trial, one column per target.</summary>
+    /// <summary>
+    /// The per-trial ĉ_k/c*_k of <see cref="Simulate"/>: one row per trial, one column per target. Each trial draws
+    /// the n×p design row by row from one <see cref="NormalStream"/> of the seed.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization
+    )]
     public static double[][] SimulateTrials(
         LearnabilityProblem pr,
         int[] targets,
@@ -104,65 +105,151 @@ public static class Eigenlearning
     )
     {
         pr.Validate();
-        if (trials < 2)
-            throw new ArgumentException("at least 2 trials are needed for a standard error");
-        if (targets.Length == 0 || targets.Any(k => k < 1 || k > pr.Rho.Length))
-            throw new ArgumentException($"targets must be indices in 1..{pr.Rho.Length}");
+        CheckTrials(pr.Rho.Length, targets, trials);
         int n = pr.N,
             p = pr.Rho.Length;
-        var rng = new Rng(seed);
+        var normals = new NormalStream(seed);
         var sqrtRho = pr.Rho.Select(Math.Sqrt).ToArray();
         var fits = new double[trials][];
-        var e = new double[n][];
-        var scaled = new double[n][];
-        for (int i = 0; i < n; i++)
-        {
-            e[i] = new double[p];
-            scaled[i] = new double[p];
-        }
+        var e = Rows(n, p);
+        var scaled = Rows(n, p);
         var kernel = Matrix<double>.Build.Dense(n, n);
-        var y = Vector<double>.Build.Dense(n);
         for (int trial = 0; trial < trials; trial++)
         {
-            // the same draws, in the same order, as LinAlg.Gaussian(rng, n, p): row by row
+            Draw(normals, e);
             for (int i = 0; i < n; i++)
             {
-                var ei = e[i];
-                var si = scaled[i];
+                var (ei, si) = (e[i], scaled[i]);
                 for (int k = 0; k < p; k++)
-                {
-                    ei[k] = rng.Normal();
                     si[k] = ei[k] * sqrtRho[k];
-                }
             }
             // K = E diag(ρ) Eᵀ, symmetric: each entry one dot product of two scaled rows
             for (int i = 0; i < n; i++)
             for (int j = 0; j <= i; j++)
             {
-                double kij = Dot(scaled[i], scaled[j]);
+                double kij = Dot(scaled[i], scaled[j], 0, p);
                 kernel[i, j] = kij;
                 kernel[j, i] = kij;
             }
-            for (int i = 0; i < n; i++)
-            {
-                double yi = 0;
-                foreach (int k in targets)
-                    yi += e[i][k - 1];
-                y[i] = yi;
-            }
-            var alpha = kernel.Cholesky().Solve(y);
-            var fit = new double[targets.Length];
-            for (int j = 0; j < targets.Length; j++)
-            {
-                int k = targets[j] - 1;
-                double dot = 0;
-                for (int i = 0; i < n; i++)
-                    dot += e[i][k] * alpha[i];
-                fit[j] = pr.Rho[k] * dot;
-            }
-            fits[trial] = fit;
+            fits[trial] = Fit(kernel, e, pr.Rho, targets);
         }
         return fits;
+    }
+
+    /// <summary>
+    /// <see cref="SimulateTrials"/> for the two-level spectra ρ = (1 ×d, τ ×(p − d)) of every τ in
+    /// <paramref name="tails"/> at once, on the same draws: per trial the Gram matrices of the top block
+    /// <c>G_top = E_{·,≤d}E_{·,≤d}ᵀ</c> and of the tail <c>G_tail = E_{·,&gt;d}E_{·,&gt;d}ᵀ</c> are built once and
+    /// <c>K_τ = G_top + τ·G_tail</c>. For each τ the fits equal those of <see cref="SimulateTrials"/> on
+    /// <c>TwoLevel(d, p, τ)</c> with the same seed (up to rounding); the cost of the n²p Gram is paid once for all τ.
+    /// Returns one table per τ: one row per trial, one column per target.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization
+    )]
+    public static double[][][] SimulateTwoLevelTrials(
+        int n,
+        int d,
+        int p,
+        double[] tails,
+        int[] targets,
+        int trials,
+        int seed
+    )
+    {
+        if (d < 1 || d >= p)
+            throw new ArgumentException($"premise 1 ≤ d < p violated (d = {d}, p = {p})");
+        var problems = tails
+            .Select(t => new LearnabilityProblem(TwoLevel(d, p, t), n).Validate())
+            .ToArray();
+        CheckTrials(p, targets, trials);
+        var normals = new NormalStream(seed);
+        var e = Rows(n, p);
+        var top = new double[n, n];
+        var tail = new double[n, n];
+        var kernel = Matrix<double>.Build.Dense(n, n);
+        var fits = tails.Select(_ => new double[trials][]).ToArray();
+        for (int trial = 0; trial < trials; trial++)
+        {
+            Draw(normals, e);
+            for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++)
+            {
+                top[i, j] = Dot(e[i], e[j], 0, d);
+                tail[i, j] = Dot(e[i], e[j], d, p - d);
+            }
+            for (int m = 0; m < tails.Length; m++)
+            {
+                double tau = tails[m];
+                for (int i = 0; i < n; i++)
+                for (int j = 0; j <= i; j++)
+                {
+                    double kij = top[i, j] + tau * tail[i, j];
+                    kernel[i, j] = kij;
+                    kernel[j, i] = kij;
+                }
+                fits[m][trial] = Fit(kernel, e, problems[m].Rho, targets);
+            }
+        }
+        return fits;
+    }
+
+    /// <summary>Mean and standard error of each column of a trials × targets table (<see cref="MeanAndStdErr"/>).</summary>
+    public static (double[] Mean, double[] StdErr) Summarise(double[][] fits)
+    {
+        var stats = Enumerable
+            .Range(0, fits[0].Length)
+            .Select(j => MeanAndStdErr(fits.Select(f => f[j]).ToArray()))
+            .ToArray();
+        return (stats.Select(x => x.Mean).ToArray(), stats.Select(x => x.StdErr).ToArray());
+    }
+
+    private static void CheckTrials(int p, int[] targets, int trials)
+    {
+        if (trials < 2)
+            throw new ArgumentException("at least 2 trials are needed for a standard error");
+        if (targets.Length == 0 || targets.Any(k => k < 1 || k > p))
+            throw new ArgumentException($"targets must be indices in 1..{p}");
+    }
+
+    private static double[][] Rows(int n, int p) =>
+        Enumerable.Range(0, n).Select(_ => new double[p]).ToArray();
+
+    /// <summary>One design: every row filled in turn from the stream.</summary>
+    private static void Draw(NormalStream normals, double[][] e)
+    {
+        foreach (var row in e)
+            normals.Fill(row);
+    }
+
+    /// <summary>
+    /// Minimum-norm fit of y = Σ_{k∈targets} e_k on the kernel K (Cholesky): <c>ĉ_k = ρ_k Σᵢ e_k(xᵢ)(K⁻¹y)ᵢ</c>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization
+    )]
+    private static double[] Fit(Matrix<double> kernel, double[][] e, double[] rho, int[] targets)
+    {
+        int n = e.Length;
+        var y = Vector<double>.Build.Dense(n);
+        for (int i = 0; i < n; i++)
+        {
+            double yi = 0;
+            foreach (int k in targets)
+                yi += e[i][k - 1];
+            y[i] = yi;
+        }
+        var alpha = kernel.Cholesky().Solve(y);
+        var fit = new double[targets.Length];
+        for (int j = 0; j < targets.Length; j++)
+        {
+            int k = targets[j] - 1;
+            double dot = 0;
+            for (int i = 0; i < n; i++)
+                dot += e[i][k] * alpha[i];
+            fit[j] = rho[k] * dot;
+        }
+        return fit;
     }
 
     /// <summary>Sample mean and its standard error s/√m (s with the m − 1 denominator) of m ≥ 2 values.</summary>
@@ -175,17 +262,43 @@ public static class Eigenlearning
         return (mean, Math.Sqrt(ss / (xs.Count - 1) / xs.Count));
     }
 
-    /// <summary>Σᵢ aᵢbᵢ of two equal-length vectors, vectorised.</summary>
-    private static double Dot(double[] a, double[] b)
+    /// <summary>Σ aᵢbᵢ over i ∈ [from, from + length), vectorised with four independent accumulators.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization
+    )]
+    private static double Dot(double[] a, double[] b, int from, int length)
     {
-        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(a);
-        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(b);
-        var acc = System.Numerics.Vector<double>.Zero;
-        for (int i = 0; i < va.Length; i++)
-            acc += va[i] * vb[i];
-        double sum = System.Numerics.Vector.Sum(acc);
-        for (int i = va.Length * System.Numerics.Vector<double>.Count; i < a.Length; i++)
-            sum += a[i] * b[i];
+        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<
+            double,
+            System.Numerics.Vector<double>
+        >(a.AsSpan(from, length));
+        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<
+            double,
+            System.Numerics.Vector<double>
+        >(b.AsSpan(from, length));
+        var (a0, a1, a2, a3) = (
+            System.Numerics.Vector<double>.Zero,
+            System.Numerics.Vector<double>.Zero,
+            System.Numerics.Vector<double>.Zero,
+            System.Numerics.Vector<double>.Zero
+        );
+        int i = 0;
+        for (; i + 4 <= va.Length; i += 4)
+        {
+            a0 += va[i] * vb[i];
+            a1 += va[i + 1] * vb[i + 1];
+            a2 += va[i + 2] * vb[i + 2];
+            a3 += va[i + 3] * vb[i + 3];
+        }
+        for (; i < va.Length; i++)
+            a0 += va[i] * vb[i];
+        double sum = System.Numerics.Vector.Sum((a0 + a1) + (a2 + a3));
+        for (
+            int k = from + va.Length * System.Numerics.Vector<double>.Count;
+            k < from + length;
+            k++
+        )
+            sum += a[k] * b[k];
         return sum;
     }
 }

@@ -228,3 +228,97 @@ public sealed class Rng(int seed)
         return v;
     }
 }
+
+/// <summary>
+/// Seeded standard normals for bulk Monte Carlo (the eigenlearning fits draw n·p of them per trial): xoshiro256**
+/// uniforms (state from SplitMix64 of the seed) and the Marsaglia polar method — a pair (u, v) uniform on the unit
+/// disc, s = u² + v², gives the two independent N(0, 1) values u·√(−2 ln s / s) and v·√(−2 ln s / s). Same seed, same
+/// sequence on every platform; several times faster than <see cref="Rng.Normal"/> (no trigonometry, no legacy
+/// <see cref="System.Random"/>).
+/// </summary>
+public sealed class NormalStream
+{
+    private ulong _s0,
+        _s1,
+        _s2,
+        _s3;
+    private double _spare;
+    private bool _hasSpare;
+
+    /// <summary>A stream determined by <paramref name="seed"/>.</summary>
+    public NormalStream(long seed)
+    {
+        ulong x = unchecked((ulong)seed);
+        _s0 = SplitMix(ref x);
+        _s1 = SplitMix(ref x);
+        _s2 = SplitMix(ref x);
+        _s3 = SplitMix(ref x);
+    }
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = unchecked(x += 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The next 64 random bits (xoshiro256**).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining
+    )]
+    public ulong NextBits()
+    {
+        ulong result = unchecked(ulong.RotateLeft(_s1 * 5, 7) * 9);
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = ulong.RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform on (−1, 1): 53 random bits.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining
+    )]
+    private double Symmetric() => (NextBits() >> 11) * (2.0 / (1UL << 53)) - 1.0;
+
+    /// <summary>Standard normal N(0, 1).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization
+    )]
+    public double Next()
+    {
+        if (_hasSpare)
+        {
+            _hasSpare = false;
+            return _spare;
+        }
+        double u,
+            v,
+            s;
+        do
+        {
+            u = Symmetric();
+            v = Symmetric();
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        double f = Math.Sqrt(-2.0 * Math.Log(s) / s);
+        _spare = v * f;
+        _hasSpare = true;
+        return u * f;
+    }
+
+    /// <summary>Fills <paramref name="into"/> with the next values of the stream, in order.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization
+    )]
+    public void Fill(Span<double> into)
+    {
+        for (int i = 0; i < into.Length; i++)
+            into[i] = Next();
+    }
+}

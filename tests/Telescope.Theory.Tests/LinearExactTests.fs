@@ -7,6 +7,7 @@ open System
 open global.Xunit
 open MathNet.Numerics.LinearAlgebra
 open Telescope.Theory
+open Telescope.Theory.Checks
 open Harness
 
 let close (tol: float) (expected: float) (actual: float) =
@@ -195,3 +196,186 @@ let ``R8 total scatter = within-class + between-class scatter (balanced classes)
             |> List.average
 
         within (abs (total - MinimumProjection.WithinClassScatter(phi, labels, means) - between)) 1e-10)
+
+[<Fact>]
+let ``NormalStream draws N(0, 1): KS distance to Phi, mean, variance and lag-1 correlation; a uniform stream is rejected``
+    ()
+    =
+    let m = 100_000
+
+    let ks (xs: float[]) =
+        let s = Array.sort xs
+
+        s
+        |> Array.mapi (fun i x ->
+            let f = MathNet.Numerics.Distributions.Normal.CDF(0.0, 1.0, x)
+            max (abs (float (i + 1) / float m - f)) (abs (f - float i / float m)))
+        |> Array.max
+    // 1.95/√m: the KS statistic's 0.1 % point
+    let bound = 1.95 / sqrt (float m)
+
+    for seed in [ 0L; 1L; 24L; -7L ] do
+        let ns = NormalStream seed
+        let xs = Array.init m (fun _ -> ns.Next())
+        let mean = Array.average xs
+        let var = (xs |> Array.sumBy (fun x -> (x - mean) ** 2.0)) / float (m - 1)
+        let lag = (Array.pairwise xs |> Array.sumBy (fun (a, b) -> a * b)) / float (m - 1)
+        Assert.True(ks xs < bound, $"seed {seed}: KS {ks xs} >= {bound}")
+        Assert.True(abs mean < 5.0 / sqrt (float m), $"seed {seed}: mean {mean}")
+        // Var of the sample variance of N(0,1) is 2/m
+        Assert.True(abs (var - 1.0) < 5.0 * sqrt (2.0 / float m), $"seed {seed}: variance {var}")
+        Assert.True(abs lag < 5.0 / sqrt (float m), $"seed {seed}: lag-1 correlation {lag}")
+    // same seed, same sequence; Fill is Next in order
+    let a, b = NormalStream 5L, NormalStream 5L
+    let filled = Array.zeroCreate<float> 1001
+    a.Fill(Span filled)
+    Assert.Equal<float[]>(filled, Array.init 1001 (fun _ -> b.Next()))
+    // control: a uniform stream with variance 1 is far from Phi for the same statistic
+    let r = Random 3
+    let uniform = Array.init m (fun _ -> sqrt 3.0 * (2.0 * r.NextDouble() - 1.0))
+    Assert.True(ks uniform > 3.0 * bound, $"uniform KS {ks uniform}")
+
+[<Fact>]
+let ``the two-level fits of several tails on shared draws equal one simulation per tail, trial for trial`` () =
+    for n, d, p, seed in [ (10, 3, 30, 1); (40, 5, 41, 7); (12, 5, 100, 2) ] do
+        let tails = [| float n / float (p - d); 0.05 * float (n - d) / float (p - d) |]
+
+        let shared =
+            Eigenlearning.SimulateTwoLevelTrials(n, d, p, tails, [| 1; d + 1 |], 6, seed)
+
+        for t in 0..1 do
+            let one =
+                Eigenlearning.SimulateTrials(
+                    LearnabilityProblem(Eigenlearning.TwoLevel(d, p, tails[t]), n),
+                    [| 1; d + 1 |],
+                    6,
+                    seed
+                )
+
+            for trial in 0..5 do
+                for j in 0..1 do
+                    let expected: float = one[trial][j]
+                    close (1e-9 * max 1.0 (abs expected)) expected (shared[t][trial][j])
+
+[<Fact>]
+let ``linear R5 fits per point: trials at learn_n = 40, scaled by (40/n)^2, at least 20, at most trials`` () =
+    Assert.Equal(400, LinearCheck.Fits(400, 40))
+    Assert.Equal(100, LinearCheck.Fits(400, 80))
+    // 500 (40/200)^2 = 20 exactly (a float 0.2^2 would round up to 21)
+    Assert.Equal(20, LinearCheck.Fits(500, 200))
+    Assert.Equal(20, LinearCheck.Fits(20, 200))
+    // 100 (40/200)^2 = 4 -> the spec's floor of 20
+    Assert.Equal(20, LinearCheck.Fits(100, 200))
+    // 21 (40/41)^2 = 19.99 -> 20; 500 (40/57)^2 = 246.2 -> 247; 30 (40/41)^2 = 28.6 -> 29
+    Assert.Equal(20, LinearCheck.Fits(21, 41))
+    Assert.Equal(247, LinearCheck.Fits(500, 57))
+    Assert.Equal(29, LinearCheck.Fits(30, 41))
+
+[<Fact>]
+let ``linear R5 power-law rows: mean of the fits and tolerance 0.05 + 4 standard errors, recomputed from the trials``
+    ()
+    =
+    let n, p, beta, trials, seed = 80, 300, 1.5, 400, 5
+    let rows = LinearCheck.Learnability(n, p, beta, trials, seed)
+    let ks = [| 1; 2; 5; 10; 20; 40; n |]
+    // 400 (40/80)^2 = 100 fits, each one row of SimulateTrials
+    let fits =
+        Eigenlearning.SimulateTrials(LearnabilityProblem(Eigenlearning.PowerLaw(p, beta), n), ks, 100, seed)
+
+    let power =
+        rows
+        |> Seq.filter (fun r -> r.Quantity = "learnability_power_law")
+        |> Seq.toArray
+
+    Assert.Equal(ks.Length, power.Length)
+
+    for j in 0 .. ks.Length - 1 do
+        let xs = fits |> Array.map (fun f -> f[j])
+        let mean = Array.sum xs / 100.0
+        let sd = sqrt ((xs |> Array.sumBy (fun x -> (x - mean) * (x - mean))) / 99.0)
+        Assert.Equal(float ks[j], power[j].X)
+        close 1e-12 mean power[j].Simulated
+        close 1e-12 (0.05 + 4.0 * sd / 10.0) power[j].Tolerance
+
+[<Fact>]
+let ``R7 the squared-utilization control is rejected for 6 to 8 classes (sampled set classes = 7, seed = 824841)`` () =
+    // with 6 features for up to 8 classes the fitted outputs spanned all of span{e}: the squared form summed to 1
+    for classes in 6..8 do
+        for seed in [ 824841; 155886; 1 ] do
+            let rows = LinearCheck.QualityAndUtilization(classes, seed)
+            Assert.True(rows |> Seq.filter (fun r -> not r.Control) |> Seq.forall (fun r -> r.Accepted))
+            let control = rows |> Seq.filter (fun r -> r.Control) |> Seq.exactlyOne
+            Assert.False(control.Accepted, $"classes {classes}, seed {seed}: squared sum {control.Simulated}")
+
+    // the sampled set (seed 2411 of SampledTests) with learn_p = 1350, trials = 1081 brought into today's ranges
+    let check = TheoryCatalog.Find "linear"
+
+    let set (pairs: (string * float) list) = readOnlyDict pairs
+
+    let struct (outcome, _, _) =
+        TheorySampler.Run(
+            check,
+            set
+                [
+                    "n", 76.0
+                    "p", 2.0
+                    "eta", 4.656854413592654
+                    "init_sd", 0.8401080094464626
+                    "learn_n", 68.0
+                    "learn_p", 1000.0
+                    "beta", 1.532594402335861
+                    "trials", 500.0
+                    "classes", 7.0
+                    "seed", 824841.0
+                ]
+        )
+
+    Assert.True(outcome = TheoryOutcome.Pass || outcome = TheoryOutcome.ControlNotInformative, $"{outcome}")
+
+[<Fact>]
+let ``R2 the theta = O w control is declared not informative where O is symmetric (sampled set p = 2, seed = 83959)``
+    ()
+    =
+    let check = TheoryCatalog.Find "linear"
+
+    let v =
+        readOnlyDict
+            [
+                "n", 100.0
+                "p", 2.0
+                "eta", 3.9767212190556904
+                "init_sd", 1.3929146963138668
+                "learn_n", 122.0
+                "learn_p", 976.0
+                "beta", 2.3036251822503404
+                "trials", 500.0
+                "classes", 2.0
+                "seed", 83959.0
+            ]
+
+    let struct (outcome, report, _) = TheorySampler.Run(check, v)
+    Assert.Equal(TheoryOutcome.ControlNotInformative, outcome)
+    Assert.Equal<string seq>([ "control_theta_Ow" ], report.Uninformative)
+    // the reason: O is a reflection, so O = O' (an independent look at the rotation)
+    let pr = LinearCheck.ProblemOf v
+    let o = FeatureBasis.Rotation(pr.Phi, EigenFeatures.Of pr.Phi)
+    close 1e-12 -1.0 (o.Determinant())
+    close 1e-12 0.0 ((o - o.Transpose()).FrobeniusNorm())
+    // where O is a rotation the control is kept and rejected
+    let mutable kept = 0
+
+    for seed in 1..6 do
+        let pr = LinearModelProblem.Random(40, 2, 1.0, 0.0, seed)
+        let o = FeatureBasis.Rotation(pr.Phi, EigenFeatures.Of pr.Phi)
+
+        if o.Determinant() > 0.0 then
+            kept <- kept + 1
+            Assert.Null(LinearCheck.ThetaControlUninformative o)
+
+            let rows =
+                LinearCheck.Basis(pr, seed)
+                |> Seq.filter (fun r -> r.Quantity = "control_theta_Ow")
+
+            Assert.Contains(rows, fun r -> not r.Accepted)
+
+    Assert.True(kept > 0, "no rotation among 6 seeds")

@@ -84,3 +84,6 @@ let ``scaling passes at 200 sets drawn from its declared ranges`` () = sampled "
 
 [<Fact>]
 let ``multilinear passes at 200 sets drawn from its declared ranges`` () = sampled "multilinear" 2404 |> ignore
+
+[<Fact>]
+let ``linear passes at 200 sets drawn from its declared ranges`` () = sampled "linear" 2411 |> ignore

@@ -30,17 +30,31 @@ public sealed class LinearCheck : ITheoryCheck
             "samples of the eigenlearning fits (spec: n >= 40)",
             Integer: true
         ),
-        new("learn_p", 400, 100, 2000, "features of the eigenlearning fits (p > n)", Integer: true),
+        new(
+            "learn_p",
+            400,
+            100,
+            1000,
+            "features of the eigenlearning fits (p > n; at most 1000: each fit costs learn_n^2 learn_p)",
+            Integer: true
+        ),
         new("beta", 1.5, 1.1, 3, "power-law spectrum rho_k = k^-beta"),
         new(
             "trials",
             100,
             20,
-            2000,
-            "Monte Carlo fits per learnability point (spec: >= 20); tolerance 0.05 + 4 standard errors",
+            500,
+            "Monte Carlo fits per learnability point at learn_n = 40 (spec: >= 20; at 500, 4 standard errors are about 0.06 there); at larger learn_n max(20, ceil(trials (40/learn_n)^2)) fits, as their spread falls like 1/learn_n; tolerance 0.05 + 4 standard errors",
             Integer: true
         ),
-        new("classes", 3, 2, 8, "classes of the quality/utilization task", Integer: true),
+        new(
+            "classes",
+            3,
+            2,
+            8,
+            "classes of the quality/utilization task (max(6, 2 classes) features)",
+            Integer: true
+        ),
         new("seed", 1, 0, 1_000_000, "seed", Integer: true),
     ];
 
@@ -73,6 +87,7 @@ public sealed class LinearCheck : ITheoryCheck
         rows.AddRange(EffectiveDimensions());
         rows.AddRange(QualityAndUtilization((int)p["classes"], seed));
         var ef = EigenFeatures.Of(pr.Phi);
+        string? thetaUninformative = ThetaControlUninformative(FeatureBasis.Rotation(pr.Phi, ef));
         return new TheoryReport(
             rows,
             "c_k rows: t (eta*steps); basis/Nystrom rows: index; learnability rows: k; D_eff rows: d; utilization rows: k",
@@ -80,8 +95,11 @@ public sealed class LinearCheck : ITheoryCheck
             "synthetic: seeded correlated Gaussian features, target sin z1 + z2 z3/2; Gaussian designs for R5; a seeded balanced class task for R7",
             [
                 $"rho = [{string.Join(", ", ef.Rho.Select(r => r.ToString("G4")))}]; slowest mode time 1/(eta rho_p) = {1 / (pr.Eta * ef.Rho[^1]):G4}",
+                $"learnability: {Fits((int)p["trials"], learnN)} Monte Carlo fits per point (trials = {(int)p["trials"]} at learn_n = 40, scaled by (40/learn_n)^2, at least 20)",
                 $"kappa = {Eigenlearning.Kappa(new LearnabilityProblem(Eigenlearning.PowerLaw(learnP, p["beta"]), learnN)):G4} for the power law",
-            ]
+                .. (thetaUninformative is null ? Array.Empty<string>() : [thetaUninformative]),
+            ],
+            Uninformative: thetaUninformative is null ? null : ["control_theta_Ow"]
         );
     }
 
@@ -133,6 +151,16 @@ public sealed class LinearCheck : ITheoryCheck
         return rows;
     }
 
+    /// <summary>
+    /// Why the θ = Ow control is not informative for this rotation O, or null when it is: when O is symmetric — always
+    /// for p = 1, and for p = 2 whenever O is a reflection (det O = −1, about half the seeds; sampled set n = 100,
+    /// p = 2, seed = 83959) — Ow = Oᵀw and the misprint reproduces f exactly.
+    /// </summary>
+    public static string? ThetaControlUninformative(Matrix<double> o) =>
+        (o - o.Transpose()).Enumerate().Max(Math.Abs) <= 1e-12
+            ? $"control_theta_Ow: control not informative here: the rotation O is symmetric (p = {o.RowCount}{(o.RowCount == 2 ? ", a reflection" : "")}), so O w = O' w"
+            : null;
+
     /// <summary>R2 (θ = Oᵀw reproduces f; control θ = Ow) and R3 (Nyström ρ = s²/n; control ρ = s²).</summary>
     public static IReadOnlyList<Comparison> Basis(LinearModelProblem pr, int seed)
     {
@@ -151,7 +179,7 @@ public sealed class LinearCheck : ITheoryCheck
         for (int i = 0; i < Math.Min(f.Count, 20); i++)
         {
             rows.Add(new Comparison("f_from_theta", i + 1, f[i], good[i], 1e-10));
-            if (width > 1)
+            if (ThetaControlUninformative(o) is null)
                 rows.Add(new Comparison("control_theta_Ow", i + 1, f[i], bad[i], 1e-10, true));
         }
         var (rho, e) = FeatureBasis.Nystrom(pr.Phi);
@@ -192,7 +220,21 @@ public sealed class LinearCheck : ITheoryCheck
         return rows;
     }
 
-    /// <summary>R5: ρ/(ρ+κ) vs Monte Carlo min-norm fits on a power law and on the two-level spectra (control L_top = 1).</summary>
+    /// <summary>
+    /// Monte Carlo fits per learnability point at n samples: <paramref name="trials"/> is the count at n = 40 (the
+    /// spec's smallest n), and <c>max(20, ⌈trials·(40/n)²⌉)</c> at larger n. The spread of ĉ_k/c*_k across fits
+    /// falls about like 1/n (k = 1 of the power law β = 1.5: 0.31 at n = 40, p = 1000; 0.064 at n = 200, p = 2000); ⌈·⌉ in integers,
+    /// so the standard error — and with it the tolerance 0.05 + 4 SE — stays about that of n = 40 while the cost of the
+    /// fits (∝ fits·n²·p) no longer grows with n; never fewer than the spec's 20 fits, never more than
+    /// <paramref name="trials"/>.
+    /// </summary>
+    public static int Fits(int trials, int n) =>
+        Math.Min(trials, Math.Max(20, (int)((1600L * trials + (long)n * n - 1) / ((long)n * n))));
+
+    /// <summary>
+    /// R5: ρ/(ρ+κ) vs Monte Carlo min-norm fits (<see cref="Fits"/> of them per point) on a power law and on the
+    /// two-level spectra (control L_top = 1).
+    /// </summary>
     public static IReadOnlyList<Comparison> Learnability(
         int n,
         int width,
@@ -202,6 +244,7 @@ public sealed class LinearCheck : ITheoryCheck
     )
     {
         var rows = new List<Comparison>();
+        trials = Fits(trials, n);
         var power = new LearnabilityProblem(Eigenlearning.PowerLaw(width, beta), n);
         var ks = new[] { 1, 2, 5, 10, 20, 40, n }.Where(k => k <= width).Distinct().ToArray();
         var predicted = Eigenlearning.Learnability(power);
@@ -217,14 +260,24 @@ public sealed class LinearCheck : ITheoryCheck
                 )
             );
         const int d = 5;
-        foreach (var (name, tail) in new[] { ("thesis", (double)n), ("small", 0.05 * (n - d)) })
+        var twoLevel = new[] { ("thesis", (double)n), ("small", 0.05 * (n - d)) };
+        // both tails on the same draws: the n²p Gram of the design is built once per trial (see SimulateTwoLevelTrials)
+        var twoFits = Eigenlearning.SimulateTwoLevelTrials(
+            n,
+            d,
+            width,
+            twoLevel.Select(x => x.Item2 / (width - d)).ToArray(),
+            [1, d + 1],
+            trials,
+            seed + 7
+        );
+        for (int t = 0; t < twoLevel.Length; t++)
         {
-            var two = new LearnabilityProblem(
-                Eigenlearning.TwoLevel(d, width, tail / (width - d)),
-                n
+            var (name, tail) = twoLevel[t];
+            var l = Eigenlearning.Learnability(
+                new LearnabilityProblem(Eigenlearning.TwoLevel(d, width, tail / (width - d)), n)
             );
-            var l = Eigenlearning.Learnability(two);
-            var (m, e) = Eigenlearning.Simulate(two, [1, d + 1], trials, seed + 7);
+            var (m, e) = Eigenlearning.Summarise(twoFits[t]);
             rows.Add(
                 new Comparison(
                     "learnability_two_level",
@@ -297,11 +350,19 @@ public sealed class LinearCheck : ITheoryCheck
         return rows;
     }
 
+    /// <summary>
+    /// Features of the R7 task with <paramref name="classes"/> classes: max(6, 2C). The fitted outputs span
+    /// Ĥ ⊂ span{e} of dimension ≤ C; with C ≥ p (the task had 6 features for C up to 8) Ĥ is all of span{e}, every
+    /// ⟨e_k|P_Ĥ e_k⟩ is 1 and the squared form sums to 1 as well, so its control could not be rejected (sampled set
+    /// classes = 7, seed = 824841). With p ≥ 2C, Ĥ is a proper subspace and the squared sum falls below 1.
+    /// </summary>
+    public static int TaskFeatures(int classes) => Math.Max(6, 2 * classes);
+
     /// <summary>R7: the two forms of Q*, Π̂(p) = 1 (corrected) and the squared form's sum (control).</summary>
     public static IReadOnlyList<Comparison> QualityAndUtilization(int classes, int seed)
     {
         var rows = new List<Comparison>();
-        var task = ClassTask.Random(classes, 30, 6, 1.0, seed);
+        var task = ClassTask.Random(classes, 30, TaskFeatures(classes), 1.0, seed);
         var ef = EigenFeatures.Of(task.Phi);
         var q1 = FeatureMetrics.Quality(ef, task.Indicators());
         var q2 = FeatureMetrics.QualityByProjector(ef, task.Indicators());
