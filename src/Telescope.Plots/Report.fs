@@ -185,7 +185,8 @@ module Report =
 
             match r.ReadLine() with
             | null -> None
-            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" -> Some Studies.Approximation.ApproximationGridNote
+            | row when (Csv.Split row |> Seq.tryHead) = Some "approximation" ->
+                Some Studies.Approximation.ApproximationGridNote
             | _ -> None
         else
             None
@@ -231,7 +232,8 @@ module Report =
     let MaxDrawnTableBytes = 33554432L
 
     /// Whether `table` is above `MaxDrawnTableBytes`.
-    let tooLargeToDraw (table: string) = FileInfo(table).Length > MaxDrawnTableBytes
+    let tooLargeToDraw (table: string) =
+        FileInfo(table).Length > MaxDrawnTableBytes
 
     /// Running statistics of one (quantity, split) group, updated row by row.
     type private Group() =

@@ -82,7 +82,7 @@ public sealed class BadInputCatalogTests : IDisposable
             """{"name":"good","command":["study","approximation"],"base":{"--dataset":"synthetic"},"grid":{"--lr":[0.1]}}""",
         // four options × 1,000 values: 10¹² jobs, enumerated before any check (the process grew until it died)
         ["hugegrid"] =
-            $$"""{"name":"a","command":["study","approximation"],"grid":{"--steps":[{{Thousand}}],"--batch":[{{Thousand}}],"--width":[{{Thousand}}],"--train":[{{Thousand}}]}}""",
+            $$$"""{"name":"a","command":["study","approximation"],"grid":{"--steps":[{{{Thousand}}}],"--batch":[{{{Thousand}}}],"--width":[{{{Thousand}}}],"--train":[{{{Thousand}}}]}}""",
     };
 
     private static readonly Dictionary<string, string> Tables = new()
@@ -223,31 +223,139 @@ public sealed class BadInputCatalogTests : IDisposable
         // issue 24: every input that scales memory or time has a declared bound (Telescope.Hosting.StudyLimits),
         // checked before work starts — each of these was accepted by --dry-run and then ran out of memory or time
         var layers = string.Join(",", Enumerable.Repeat("8", 101));
-        Study("approximation", "width above the bound", "--width", "1000000000", "--width must be ≤ 10000, got 1000000000");
-        Study("approximation", "too many layers", "--width", layers, "--width: 101 hidden layers; at most 100");
-        Study("approximation", "rows above the bound", "--train", "2000000000", "--train + --test must be ≤ 1000000");
-        Study("approximation", "steps above the bound", "--steps", "2000000000", "--steps must be ≤ 1000000, got 2000000000");
-        Study("grokking", "dimension above the bound", "--dim", "1000000000", "--dim must be ≤ 10000, got 1000000000");
-        Study("grokking", "units above the bound", "--units", "1000000000", "--units must be ≤ 10000, got 1000000000");
-        Study("grokking", "steps above the bound", "--steps", "2000000000", "--steps must be ≤ 1000000, got 2000000000");
-        Study("grokking", "rows above the bound", "--train", "2000000000", "--train + --test must be ≤ 1000000");
+        Study(
+            "approximation",
+            "width above the bound",
+            "--width",
+            "1000000000",
+            "--width must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "approximation",
+            "too many layers",
+            "--width",
+            layers,
+            "--width: 101 hidden layers; at most 100"
+        );
+        Study(
+            "approximation",
+            "rows above the bound",
+            "--train",
+            "2000000000",
+            "--train + --test must be ≤ 1000000"
+        );
+        Study(
+            "approximation",
+            "steps above the bound",
+            "--steps",
+            "2000000000",
+            "--steps must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "grokking",
+            "dimension above the bound",
+            "--dim",
+            "1000000000",
+            "--dim must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "grokking",
+            "units above the bound",
+            "--units",
+            "1000000000",
+            "--units must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "grokking",
+            "steps above the bound",
+            "--steps",
+            "2000000000",
+            "--steps must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "grokking",
+            "rows above the bound",
+            "--train",
+            "2000000000",
+            "--train + --test must be ≤ 1000000"
+        );
         d.Add(
             "grokking: data matrix above the bound",
             "study grokking --dim 10000 --units 20 --train 20000 --test 20 --probe-test 10 --steps 3 --threads 1 --out {out}",
             Bad,
             "numbers; at most 100000000"
         );
-        Study("gbt-vs-nn", "rows above the bound", "--rows", "2000000000", "--rows must be ≤ 1000000, got 2000000000");
-        Study("gbt-vs-nn", "NN steps above the bound", "--epochs", "1000000000", "NN steps; at most 1000000");
-        Study("gbt-vs-nn", "depth above the bound", "--depth", "60", "--depth must be ≤ 20, got 60");
-        Study("gbt-vs-nn", "trees above the bound", "--trees", "1000000000", "--trees must be ≤ 10000, got 1000000000");
-        Study("gbt-vs-nn", "train near int.MaxValue", "--train", "2147483600", "--train 2147483600 plus");
-        Study("lmc", "steps above the bound", "--steps", "2000000000", "--steps must be ≤ 1000000, got 2000000000");
-        Study("lmc", "children above the bound", "--children", "1000000000", "--children must be ≤ 10000, got 1000000000");
-        Study("lmc", "alphas above the bound", "--alphas", "1000000000", "--alphas must be ≤ 10000, got 1000000000");
-        Study("lmc", "channels above the bound", "--channels", "1000000000,2", "--channels must be ≤ 1024, got 1000000000");
+        Study(
+            "gbt-vs-nn",
+            "rows above the bound",
+            "--rows",
+            "2000000000",
+            "--rows must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "NN steps above the bound",
+            "--epochs",
+            "1000000000",
+            "NN steps; at most 1000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "depth above the bound",
+            "--depth",
+            "60",
+            "--depth must be ≤ 20, got 60"
+        );
+        Study(
+            "gbt-vs-nn",
+            "trees above the bound",
+            "--trees",
+            "1000000000",
+            "--trees must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "train near int.MaxValue",
+            "--train",
+            "2147483600",
+            "--train 2147483600 plus"
+        );
+        Study(
+            "lmc",
+            "steps above the bound",
+            "--steps",
+            "2000000000",
+            "--steps must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "lmc",
+            "children above the bound",
+            "--children",
+            "1000000000",
+            "--children must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "lmc",
+            "alphas above the bound",
+            "--alphas",
+            "1000000000",
+            "--alphas must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "lmc",
+            "channels above the bound",
+            "--channels",
+            "1000000000,2",
+            "--channels must be ≤ 1024, got 1000000000"
+        );
         // an unknown option after a list option was read as one of its values ("--lr: '--no-such' is not a number")
-        Study("approximation", "unknown option after a list", "--lr", "0.1 --no-such 1", "argument '--no-such'");
+        Study(
+            "approximation",
+            "unknown option after a list",
+            "--lr",
+            "0.1 --no-such 1",
+            "argument '--no-such'"
+        );
 
         // theory
         foreach (
@@ -345,8 +453,18 @@ public sealed class BadInputCatalogTests : IDisposable
         );
         d.Add("bench ntk: zero points", "bench ntk --points 0 --out {out}", Bad, "points");
         // issue 24: bounded before work (an OutOfMemoryException, or a kernel of N² numbers that never fits)
-        d.Add("bench telescoping: repeats above the bound", "bench telescoping --repeats 2000000000 --out {out}", Bad, "--repeats must be ≤ 10000");
-        d.Add("bench ntk: points above the bound", "bench ntk --points 2000000000 --out {out}", Bad, "--points must be ≤ 20000");
+        d.Add(
+            "bench telescoping: repeats above the bound",
+            "bench telescoping --repeats 2000000000 --out {out}",
+            Bad,
+            "--repeats must be ≤ 10000"
+        );
+        d.Add(
+            "bench ntk: points above the bound",
+            "bench ntk --points 2000000000 --out {out}",
+            Bad,
+            "--points must be ≤ 20000"
+        );
         foreach (
             var (what, args, fragment) in new[]
             {

@@ -296,13 +296,18 @@ public sealed class ReliabilityTests : IDisposable
             );
             Assert.True(code == TelescopeCli.RunFailed, $"exit {code}: {err}");
             var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Where(l => l.StartsWith("telescope: ", StringComparison.Ordinal) && l.Contains("No space"))
+                .Where(l =>
+                    l.StartsWith("telescope: ", StringComparison.Ordinal) && l.Contains("No space")
+                )
                 .ToList();
             Assert.True(lines.Count == 1, $"one line about the full disk expected: {err}");
             Assert.Contains("run.json says failed", lines[0]);
             var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!;
             Assert.Equal("failed", manifest["status"]!.GetValue<string>());
-            Assert.False(File.Exists(Path.Combine(dir, ".telescope.reserve")), "the reserve was left");
+            Assert.False(
+                File.Exists(Path.Combine(dir, ".telescope.reserve")),
+                "the reserve was left"
+            );
         }
         finally
         {
@@ -323,9 +328,8 @@ public sealed class ReliabilityTests : IDisposable
         OneLine(err, "run.json says failed", "merge fails");
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!;
         Assert.Equal("failed", manifest["status"]!.GetValue<string>());
-        Assert.All(
-            manifest["runs"]!.AsArray(),
-            r => Assert.Equal("completed", r!["status"]!.GetValue<string>())
+        Assert.All(manifest["runs"]!.AsArray(), r =>
+            Assert.Equal("completed", r!["status"]!.GetValue<string>())
         );
     }
 

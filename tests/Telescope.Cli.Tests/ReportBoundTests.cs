@@ -41,14 +41,16 @@ public sealed class ReportBoundTests : IDisposable
             w.Write(header);
             long bytes = header.Length;
             for (k = 0; bytes <= bound; k++)
-                for (int r = 0; r < 2; r++)
-                {
-                    var line = $"approximation,r{r},{r},{k},train,,,loss,1\n";
-                    w.Write(line);
-                    bytes += line.Length;
-                    rows++;
-                }
-            w.Write($"approximation,r0,0,{k},train,,,loss,0.25\napproximation,r1,1,{k},train,,,loss,0.75\n");
+            for (int r = 0; r < 2; r++)
+            {
+                var line = $"approximation,r{r},{r},{k},train,,,loss,1\n";
+                w.Write(line);
+                bytes += line.Length;
+                rows++;
+            }
+            w.Write(
+                $"approximation,r0,0,{k},train,,,loss,0.25\napproximation,r1,1,{k},train,,,loss,0.75\n"
+            );
             rows += 2;
         }
         Assert.True(new FileInfo(table).Length > bound);

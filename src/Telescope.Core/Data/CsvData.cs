@@ -132,7 +132,8 @@ public static class CsvData
             );
             return reader.ReadToEnd();
         }
-        int start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+        int start =
+            bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
         var chars = new char[bytes.Length - start];
         var status = System.Text.Unicode.Utf8.ToUtf16(
             bytes.AsSpan(start),

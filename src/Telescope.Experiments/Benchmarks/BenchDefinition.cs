@@ -153,7 +153,10 @@ public abstract class BenchDefinition<TConfig> : IBenchDefinition
     /// [1, <see cref="StudyLimits.MaxCount"/>], checked before any work (2,000,000,000 repeats ended in an
     /// OutOfMemoryException, 2,000,000,000 points ran until the machine's memory was gone).
     /// </summary>
-    protected static IEnumerable<string> TensorProblems(TensorBenchConfig c, int maxPoints = MaxPoints)
+    protected static IEnumerable<string> TensorProblems(
+        TensorBenchConfig c,
+        int maxPoints = MaxPoints
+    )
     {
         if (c.Points < 1)
             yield return $"{Option("points")} must be ≥ 1, got {c.Points}";

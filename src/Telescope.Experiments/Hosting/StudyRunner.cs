@@ -360,107 +360,101 @@ public static class StudyRunner
         try
         {
             Reserve(reserve, manifest, runs.Count); // on a disk already full: the failure below, run.json failed
-            observer.Progress(
-                study.Name,
-                report =>
+            observer.Progress(study.Name, report =>
+            {
+                void RunAt(int i)
                 {
-                    void RunAt(int i)
-                    {
-                        var run = runs[i];
-                        var label = $"[{i + 1}/{runs.Count}] {run.Key.Run}";
-                        var path = Path.Combine(runsDir, run.Key.Run + ".csv");
-                        var store = new FileCheckpointStore(
-                            Path.Combine(runsDir, run.Key.Run + ".ckpt")
-                        );
-                        var prev = previous.GetValueOrDefault(run.Key.Run);
-                        if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
-                            lock (gate)
-                                observer.Message(
-                                    $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
-                                );
-                        else if (prev is { Status: "completed" })
-                        {
-                            store.Delete();
-                            lock (gate)
-                            {
-                                Record(i, prev); // a second interruption still knows it is done
-                                observer.Message(
-                                    $"  {label} already finished; reused",
-                                    routine: true
-                                );
-                            }
-                            return;
-                        }
-                        // Continue the partial table only when this run checkpoints and left a
-                        // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
-                        // partial table is truncated and a checkpoint nobody will read is removed.
-                        bool resumable = options.CheckpointEvery > 0 && run.Checkpointed;
-                        bool reopen = options.Resume && resumable && store.Exists;
-                        if (!reopen)
-                            store.Delete();
+                    var run = runs[i];
+                    var label = $"[{i + 1}/{runs.Count}] {run.Key.Run}";
+                    var path = Path.Combine(runsDir, run.Key.Run + ".csv");
+                    var store = new FileCheckpointStore(
+                        Path.Combine(runsDir, run.Key.Run + ".ckpt")
+                    );
+                    var prev = previous.GetValueOrDefault(run.Key.Run);
+                    if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
                         lock (gate)
-                            inFlight[i] = run;
-                        var sw = Stopwatch.StartNew();
-                        using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
-                        {
-                            KeepPartialOnAbort = resumable,
-                        };
-                        var ctx = new RunContext(
-                            writer,
-                            t =>
-                            {
-                                lock (gate)
-                                    report(label, t, run.Steps);
-                            },
-                            stop.Token,
-                            resumable
-                                ? new Store(store, stamps[i], AtomicFile.PartialPath(path))
-                                : null,
-                            resumable ? options.CheckpointEvery : 0
-                        );
-                        var result = run.Execute(ctx);
-                        foreach (var bad in store.Skipped)
-                            lock (gate)
-                                observer.Message($"telescope: skipped a damaged checkpoint {bad}");
-                        writer.Complete();
-                        store.Delete();
-                        var digest = TableDigest.Of(path);
-                        var status = result.Succeeded
-                            ? new RunStatus(
-                                run.Key.Run,
-                                "completed",
-                                run.Key.Seed,
-                                Seconds: sw.Elapsed.TotalSeconds,
-                                Table: digest
-                            )
-                            : new RunStatus(
-                                run.Key.Run,
-                                "failed",
-                                run.Key.Seed,
-                                result.Failure,
-                                result.FailedAtStep,
-                                sw.Elapsed.TotalSeconds,
-                                digest
+                            observer.Message(
+                                $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
                             );
+                    else if (prev is { Status: "completed" })
+                    {
+                        store.Delete();
                         lock (gate)
                         {
-                            inFlight.Remove(i);
-                            Record(i, status);
-                            if (!result.Succeeded)
-                                observer.Message(
-                                    $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
-                                );
-                            else
-                                observer.Message(
-                                    $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
-                                    routine: true
-                                );
+                            Record(i, prev); // a second interruption still knows it is done
+                            observer.Message($"  {label} already finished; reused", routine: true);
                         }
+                        return;
                     }
-                    RunAll(runs.Count, parallel, RunAt, stop, failedAt);
-                    return 0;
+                    // Continue the partial table only when this run checkpoints and left a
+                    // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
+                    // partial table is truncated and a checkpoint nobody will read is removed.
+                    bool resumable = options.CheckpointEvery > 0 && run.Checkpointed;
+                    bool reopen = options.Resume && resumable && store.Exists;
+                    if (!reopen)
+                        store.Delete();
+                    lock (gate)
+                        inFlight[i] = run;
+                    var sw = Stopwatch.StartNew();
+                    using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
+                    {
+                        KeepPartialOnAbort = resumable,
+                    };
+                    var ctx = new RunContext(
+                        writer,
+                        t =>
+                        {
+                            lock (gate)
+                                report(label, t, run.Steps);
+                        },
+                        stop.Token,
+                        resumable
+                            ? new Store(store, stamps[i], AtomicFile.PartialPath(path))
+                            : null,
+                        resumable ? options.CheckpointEvery : 0
+                    );
+                    var result = run.Execute(ctx);
+                    foreach (var bad in store.Skipped)
+                        lock (gate)
+                            observer.Message($"telescope: skipped a damaged checkpoint {bad}");
+                    writer.Complete();
+                    store.Delete();
+                    var digest = TableDigest.Of(path);
+                    var status = result.Succeeded
+                        ? new RunStatus(
+                            run.Key.Run,
+                            "completed",
+                            run.Key.Seed,
+                            Seconds: sw.Elapsed.TotalSeconds,
+                            Table: digest
+                        )
+                        : new RunStatus(
+                            run.Key.Run,
+                            "failed",
+                            run.Key.Seed,
+                            result.Failure,
+                            result.FailedAtStep,
+                            sw.Elapsed.TotalSeconds,
+                            digest
+                        );
+                    lock (gate)
+                    {
+                        inFlight.Remove(i);
+                        Record(i, status);
+                        if (!result.Succeeded)
+                            observer.Message(
+                                $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
+                            );
+                        else
+                            observer.Message(
+                                $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
+                                routine: true
+                            );
+                    }
                 }
-            );
+                RunAll(runs.Count, parallel, RunAt, stop, failedAt);
+                return 0;
+            });
             // the merged table and the figures can fail too (a full disk: the table needs the runs' size again)
             var table = Path.Combine(outDir, study.Name + ".csv");
             TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);

@@ -58,7 +58,13 @@ public sealed class NtkBenchDefinition : BenchDefinition<NtkBenchConfig>
         {
             foreach (var p in TensorProblems(c, MaxPoints))
                 yield return p;
-            foreach (var p in StudyLimits.AtMost(Option("jacobian-points"), c.JacobianPoints, MaxJacobianPoints))
+            foreach (
+                var p in StudyLimits.AtMost(
+                    Option("jacobian-points"),
+                    c.JacobianPoints,
+                    MaxJacobianPoints
+                )
+            )
                 yield return p;
         }
     }

@@ -197,10 +197,22 @@ public sealed record ApproximationConfig
             yield return p;
         if (Model.Widths.Length > StudyLimits.MaxLayers)
             yield return $"{Option("width")}: {Model.Widths.Length} hidden layers; at most {StudyLimits.MaxLayers}";
-        foreach (var p in StudyLimits.AtMost(Option("width"), Model.Widths.DefaultIfEmpty(0).Max(), StudyLimits.MaxWidth))
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("width"),
+                Model.Widths.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxWidth
+            )
+        )
             yield return p;
         if (Data is null)
-            foreach (var p in StudyLimits.AtMost($"{Option("train")} + {Option("test")}", (long)TrainSize + TestSize, StudyLimits.MaxRows))
+            foreach (
+                var p in StudyLimits.AtMost(
+                    $"{Option("train")} + {Option("test")}",
+                    (long)TrainSize + TestSize,
+                    StudyLimits.MaxRows
+                )
+            )
                 yield return p;
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";

@@ -78,9 +78,21 @@ public sealed record GbtVsNnConfig
         // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
         foreach (var p in StudyLimits.AtMost(Option("rows"), Rows, StudyLimits.MaxRows))
             yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("depth"), Depths.DefaultIfEmpty(0).Max(), StudyLimits.MaxTreeDepth))
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("depth"),
+                Depths.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxTreeDepth
+            )
+        )
             yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("trees"), TreeCounts.DefaultIfEmpty(0).Max(), StudyLimits.MaxCount))
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("trees"),
+                TreeCounts.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxCount
+            )
+        )
             yield return p;
         if (Epochs >= 1 && Batch >= 1 && Train >= 1)
         {
@@ -418,19 +430,13 @@ public sealed class GbtVsNnStudy : IStudy
             net.Parameters.Count
         );
         long steps = (long)_cfg.Epochs * ((n + _cfg.Batch - 1) / _cfg.Batch);
-        var loop = new TrainingLoop(
-            new TrainableNetwork(net),
-            opt,
-            sampler,
-            batchRows =>
-            {
-                var bi = BatchIndex(batchRows);
-                return new TrainingBatch(
-                    x.index_select(0, bi),
-                    f => f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5)
-                );
-            }
-        )
+        var loop = new TrainingLoop(new TrainableNetwork(net), opt, sampler, batchRows =>
+        {
+            var bi = BatchIndex(batchRows);
+            return new TrainingBatch(x.index_select(0, bi), f =>
+                f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5)
+            );
+        })
         {
             BeforeStep = (t, batchRows) =>
             {

@@ -135,10 +135,20 @@ public sealed record GrokkingConfig
         {
             foreach (var p in StudyLimits.AtMost(Option("dim"), Dim, StudyLimits.MaxWidth))
                 yield return p;
-            foreach (var p in StudyLimits.AtMost($"{Option("train")} + {Option("test")}", (long)N + M, StudyLimits.MaxRows))
+            foreach (
+                var p in StudyLimits.AtMost(
+                    $"{Option("train")} + {Option("test")}",
+                    (long)N + M,
+                    StudyLimits.MaxRows
+                )
+            )
                 yield return p;
             long numbers = ((long)N + M) * Dim;
-            if (Dim <= StudyLimits.MaxWidth && (long)N + M <= StudyLimits.MaxRows && numbers > StudyLimits.MaxElements)
+            if (
+                Dim <= StudyLimits.MaxWidth
+                && (long)N + M <= StudyLimits.MaxRows
+                && numbers > StudyLimits.MaxElements
+            )
                 yield return $"{Option("train")} + {Option("test")} = {(long)N + M} rows × {Option("dim")} {Dim} = {numbers} numbers; at most {StudyLimits.MaxElements}";
         }
         if (ProbeTest is { } pt && (pt < 1 || pt > M))

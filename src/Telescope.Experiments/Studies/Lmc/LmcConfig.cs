@@ -98,7 +98,13 @@ public sealed record LmcConfig
             yield return p;
         foreach (var p in StudyLimits.AtMost(Option("alphas"), Alphas, StudyLimits.MaxCount))
             yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("channels"), Channels.DefaultIfEmpty(0).Max(), StudyLimits.MaxChannels))
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("channels"),
+                Channels.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxChannels
+            )
+        )
             yield return p;
     }
 }
