@@ -223,57 +223,117 @@ module Report =
         else
             x.ToString("G4", Globalization.CultureInfo.InvariantCulture)
 
+    /// The largest table (bytes) whose figures a report draws: drawing holds every row in memory, about 40 times
+    /// the file's size (a 140 MB table peaked at 5.8 GB). A larger table is summarised in one streamed pass
+    /// (memory independent of its length) and its figures are left out, with a line saying so.
+    [<Literal>]
+    let MaxDrawnTableBytes = 33554432L
+
+    /// Whether `table` is above `MaxDrawnTableBytes`.
+    let tooLargeToDraw (table: string) =
+        FileInfo(table).Length > MaxDrawnTableBytes
+
+    /// Running statistics of one (quantity, split) group, updated row by row.
+    type private Group() =
+        member val Rows = 0 with get, set
+        member val Runs = Collections.Generic.HashSet<string>() with get
+        member val Seeds = Collections.Generic.HashSet<string>() with get
+        member val FirstStep = nan with get, set
+        member val LastStep = nan with get, set
+        member val Sum = 0.0 with get, set
+        member val Count = 0 with get, set
+        member val Min = nan with get, set
+        member val Max = nan with get, set
+
     /// An HTML summary of a table: for tidy tables one line per (quantity, split) with rows, runs, seeds,
-    /// step range and the final-step mean, min and max of `value`; otherwise its size and first rows.
+    /// step range and the final-step mean, min and max of `value`; otherwise its size and first rows. Read in
+    /// one streamed pass: memory grows with the number of groups, runs and seeds, not with the rows.
     let summaryHtml (table: string) =
         let h = header table
         let sb = StringBuilder()
-        let rows = TidyFrame.read table
+        let groups = Collections.Generic.Dictionary<string * string, Group>()
+        let order = Collections.Generic.List<string * string>()
+        let first = Collections.Generic.List<Row>()
+        let mutable total = 0
+        let tidy = isTidy h
+
+        for r in Telescope.Frames.TidyTable.ReadRows table do
+            total <- total + 1
+
+            if not tidy then
+                if first.Count < 8 then
+                    first.Add r
+            elif TidyFrame.cell "example" r = "" then
+                let key = TidyFrame.cell "quantity" r, TidyFrame.cell "split" r
+
+                let g =
+                    match groups.TryGetValue key with
+                    | true, g -> g
+                    | _ ->
+                        let g = Group()
+                        groups[key] <- g
+                        order.Add key
+                        g
+
+                g.Rows <- g.Rows + 1
+                g.Runs.Add(TidyFrame.cell "run" r) |> ignore
+                g.Seeds.Add(TidyFrame.cell "seed" r) |> ignore
+                let step = TidyFrame.number "step" r
+
+                if not (Double.IsNaN step) then
+                    if Double.IsNaN g.FirstStep || step < g.FirstStep then
+                        g.FirstStep <- step
+
+                    let v = TidyFrame.number "value" r
+                    // the final step's values: a later step starts them again (as List.max / List.min would see them)
+                    if Double.IsNaN g.LastStep || step > g.LastStep then
+                        g.LastStep <- step
+                        g.Sum <- v
+                        g.Count <- 1
+                        g.Min <- v
+                        g.Max <- v
+                    elif step = g.LastStep then
+                        g.Sum <- g.Sum + v
+                        g.Count <- g.Count + 1
+
+                        if v < g.Min then
+                            g.Min <- v
+
+                        if v > g.Max then
+                            g.Max <- v
 
         sb.AppendFormat(
             "<h4>{0} <span class=\"dim\">({1} rows × {2} columns)</span></h4>\n",
             enc (Path.GetFileName table),
-            rows.Length,
+            total,
             h.Length
         )
         |> ignore
 
-        if isTidy h then
+        if tidy then
             sb.Append(
                 "<table class=\"summary\"><tr><th>quantity</th><th>split</th><th>rows</th><th>runs</th><th>seeds</th><th>steps</th><th>final mean</th><th>final min</th><th>final max</th></tr>\n"
             )
             |> ignore
 
-            for (q, s), g in
-                rows
-                |> List.filter (fun r -> TidyFrame.cell "example" r = "")
-                |> List.groupBy (fun r -> TidyFrame.cell "quantity" r, TidyFrame.cell "split" r) do
-                let steps =
-                    g |> List.map (TidyFrame.number "step") |> List.filter (Double.IsNaN >> not)
-
-                let last = if steps.IsEmpty then nan else List.max steps
-
-                let final =
-                    g
-                    |> List.filter (fun r -> TidyFrame.number "step" r = last)
-                    |> List.map (TidyFrame.number "value")
-
-                let stat f = if final.IsEmpty then nan else f final
+            for (q, s) in order do
+                let g = groups[(q, s)]
+                let stat x = if g.Count = 0 then nan else x
 
                 sb.AppendFormat(
                     "<tr><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td><td>{8}</td></tr>\n",
                     enc q,
                     enc s,
-                    g.Length,
-                    TidyFrame.levels "run" g |> List.length,
-                    TidyFrame.levels "seed" g |> List.length,
-                    (if steps.IsEmpty then
+                    g.Rows,
+                    g.Runs.Count,
+                    g.Seeds.Count,
+                    (if Double.IsNaN g.LastStep then
                          ""
                      else
-                         sprintf "%s–%s" (fmt (List.min steps)) (fmt last)),
-                    fmt (stat List.average),
-                    fmt (stat List.min),
-                    fmt (stat List.max)
+                         sprintf "%s–%s" (fmt g.FirstStep) (fmt g.LastStep)),
+                    fmt (stat (g.Sum / float g.Count)),
+                    fmt (stat g.Min),
+                    fmt (stat g.Max)
                 )
                 |> ignore
 
@@ -286,7 +346,7 @@ module Report =
 
             sb.Append("</tr>\n") |> ignore
 
-            for r in rows |> List.truncate 8 do
+            for r in first do
                 sb.Append("<tr>") |> ignore
 
                 for c in h do
@@ -307,11 +367,11 @@ module Report =
 
                 sb.Append("</tr>\n") |> ignore
 
-            if rows.Length > 8 then
+            if total > 8 then
                 sb.AppendFormat(
                     "<tr><td colspan=\"{0}\" class=\"dim\">… {1} more rows</td></tr>\n",
                     h.Length,
-                    rows.Length - 8
+                    total - 8
                 )
                 |> ignore
 
@@ -391,7 +451,23 @@ module Report =
 
             for t in s.Tables do
                 body.Append(summaryHtml t) |> ignore
-                let charts = chartsFor t
+
+                if tooLargeToDraw t then
+                    body
+                        .Append("<p class=\"dim\">")
+                        .Append(
+                            enc (
+                                sprintf
+                                    "figures not drawn: %s is %.0f MB, above the report's bound of %.0f MB (drawing holds every row in memory); draw them from a part of it, e.g. one run's table in runs/"
+                                    (Path.GetFileName t)
+                                    (float (FileInfo(t).Length) / 1048576.0)
+                                    (float MaxDrawnTableBytes / 1048576.0)
+                            )
+                        )
+                        .Append("</p>\n")
+                    |> ignore
+
+                let charts = if tooLargeToDraw t then [] else chartsFor t
 
                 if not (List.isEmpty charts) then
                     match legendNote t with

@@ -42,6 +42,8 @@ public sealed class BadInputCatalogTests : IDisposable
             "--steps 4 --spawns 0 --children 2 --alphas 3 --eval-images 16 --gradient-images 8 --gradient-lag 1 --gradient-steps 0 --channels 2,2 --threads 1",
     };
 
+    private static readonly string Thousand = string.Join(",", Enumerable.Range(1, 1000)); // before Specs: textual order
+
     private static readonly Dictionary<string, string> Specs = new()
     {
         ["dupkey"] =
@@ -78,6 +80,9 @@ public sealed class BadInputCatalogTests : IDisposable
             """{"name":"a","command":["study","approximation"],"base":{"--dataset":"synthetic"},"grid":{"--lr":["fast"]}}""",
         ["good"] =
             """{"name":"good","command":["study","approximation"],"base":{"--dataset":"synthetic"},"grid":{"--lr":[0.1]}}""",
+        // four options × 1,000 values: 10¹² jobs, enumerated before any check (the process grew until it died)
+        ["hugegrid"] =
+            $$$"""{"name":"a","command":["study","approximation"],"grid":{"--steps":[{{{Thousand}}}],"--batch":[{{{Thousand}}}],"--width":[{{{Thousand}}}],"--train":[{{{Thousand}}}]}}""",
     };
 
     private static readonly Dictionary<string, string> Tables = new()
@@ -215,6 +220,143 @@ public sealed class BadInputCatalogTests : IDisposable
         Study("lmc", "missing data folder", "--data", "{dir}/no-such-folder", "no-such-folder");
         Study("lmc", "odd channels", "--channels", "4", "channels");
 
+        // issue 24: every input that scales memory or time has a declared bound (Telescope.Hosting.StudyLimits),
+        // checked before work starts — each of these was accepted by --dry-run and then ran out of memory or time
+        var layers = string.Join(",", Enumerable.Repeat("8", 101));
+        Study(
+            "approximation",
+            "width above the bound",
+            "--width",
+            "1000000000",
+            "--width must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "approximation",
+            "too many layers",
+            "--width",
+            layers,
+            "--width: 101 hidden layers; at most 100"
+        );
+        Study(
+            "approximation",
+            "rows above the bound",
+            "--train",
+            "2000000000",
+            "--train + --test must be ≤ 1000000"
+        );
+        Study(
+            "approximation",
+            "steps above the bound",
+            "--steps",
+            "2000000000",
+            "--steps must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "grokking",
+            "dimension above the bound",
+            "--dim",
+            "1000000000",
+            "--dim must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "grokking",
+            "units above the bound",
+            "--units",
+            "1000000000",
+            "--units must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "grokking",
+            "steps above the bound",
+            "--steps",
+            "2000000000",
+            "--steps must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "grokking",
+            "rows above the bound",
+            "--train",
+            "2000000000",
+            "--train + --test must be ≤ 1000000"
+        );
+        d.Add(
+            "grokking: data matrix above the bound",
+            "study grokking --dim 10000 --units 20 --train 20000 --test 20 --probe-test 10 --steps 3 --threads 1 --out {out}",
+            Bad,
+            "numbers; at most 100000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "rows above the bound",
+            "--rows",
+            "2000000000",
+            "--rows must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "NN steps above the bound",
+            "--epochs",
+            "1000000000",
+            "NN steps; at most 1000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "depth above the bound",
+            "--depth",
+            "60",
+            "--depth must be ≤ 20, got 60"
+        );
+        Study(
+            "gbt-vs-nn",
+            "trees above the bound",
+            "--trees",
+            "1000000000",
+            "--trees must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "gbt-vs-nn",
+            "train near int.MaxValue",
+            "--train",
+            "2147483600",
+            "--train 2147483600 plus"
+        );
+        Study(
+            "lmc",
+            "steps above the bound",
+            "--steps",
+            "2000000000",
+            "--steps must be ≤ 1000000, got 2000000000"
+        );
+        Study(
+            "lmc",
+            "children above the bound",
+            "--children",
+            "1000000000",
+            "--children must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "lmc",
+            "alphas above the bound",
+            "--alphas",
+            "1000000000",
+            "--alphas must be ≤ 10000, got 1000000000"
+        );
+        Study(
+            "lmc",
+            "channels above the bound",
+            "--channels",
+            "1000000000,2",
+            "--channels must be ≤ 1024, got 1000000000"
+        );
+        // an unknown option after a list option was read as one of its values ("--lr: '--no-such' is not a number")
+        Study(
+            "approximation",
+            "unknown option after a list",
+            "--lr",
+            "0.1 --no-such 1",
+            "argument '--no-such'"
+        );
+
         // theory
         foreach (
             var (r, p) in new[]
@@ -310,6 +452,19 @@ public sealed class BadInputCatalogTests : IDisposable
             "repeats"
         );
         d.Add("bench ntk: zero points", "bench ntk --points 0 --out {out}", Bad, "points");
+        // issue 24: bounded before work (an OutOfMemoryException, or a kernel of N² numbers that never fits)
+        d.Add(
+            "bench telescoping: repeats above the bound",
+            "bench telescoping --repeats 2000000000 --out {out}",
+            Bad,
+            "--repeats must be ≤ 10000"
+        );
+        d.Add(
+            "bench ntk: points above the bound",
+            "bench ntk --points 2000000000 --out {out}",
+            Bad,
+            "--points must be ≤ 20000"
+        );
         foreach (
             var (what, args, fragment) in new[]
             {
@@ -374,6 +529,7 @@ public sealed class BadInputCatalogTests : IDisposable
                 ("badthreads", "threads_per_job"),
                 ("badoption", "--no-such"),
                 ("badvalue", "fast"),
+                ("hugegrid", "the grid and seeds make 1E+12 jobs; at most 10000 in one sweep"),
             }
         )
             d.Add($"sweep: {name}", $"sweep {{spec:{name}}} --out {{out}}", Bad, fragment);
@@ -504,7 +660,7 @@ public sealed class BadInputCatalogTests : IDisposable
         var dry =
             line.StartsWith("study ", StringComparison.Ordinal)
             && line.Contains(" --", StringComparison.Ordinal)
-                ? new[] { false, true }
+                ? new[] { true, false } // the dry run first: it must refuse without any work
                 : [false];
         foreach (var d in dry)
         {

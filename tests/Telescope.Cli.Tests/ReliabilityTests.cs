@@ -279,6 +279,60 @@ public sealed class ReliabilityTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ADiskFilledToTheLastBlockStillEndsWithRunJsonFailedAndOneLine()
+    {
+        // issue 24: the runs' tables fill a 200k tmpfs completely (every step recorded), so the failed run.json had
+        // no room: it stayed "running" while stderr said "run.json says failed" (two lines: "could not update")
+        var mnt = P("tmpfs-full");
+        Directory.CreateDirectory(mnt);
+        var (m, _, me) = Exec("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mnt);
+        Assert.True(m == 0, $"mount tmpfs failed ({me}); this test needs root");
+        try
+        {
+            var dir = Path.Combine(mnt, "out");
+            var (code, _, err) = Fixtures.RunCli(
+                Tiny(dir, "--seed", "0,1", "--steps", "300", "--record-every", "1")
+            );
+            Assert.True(code == TelescopeCli.RunFailed, $"exit {code}: {err}");
+            var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(l =>
+                    l.StartsWith("telescope: ", StringComparison.Ordinal) && l.Contains("No space")
+                )
+                .ToList();
+            Assert.True(lines.Count == 1, $"one line about the full disk expected: {err}");
+            Assert.Contains("run.json says failed", lines[0]);
+            var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!;
+            Assert.Equal("failed", manifest["status"]!.GetValue<string>());
+            Assert.False(
+                File.Exists(Path.Combine(dir, ".telescope.reserve")),
+                "the reserve was left"
+            );
+        }
+        finally
+        {
+            Exec("umount", mnt);
+        }
+    }
+
+    [Fact]
+    public void AMergedTableThatCannotBeWrittenEndsWithRunJsonFailed()
+    {
+        // issue 24: every run finished, then writing the merged table failed (here a folder stands where its
+        // temporary file goes; on a full disk the table needs the runs' size again): exit 1 and run.json stayed
+        // "running", with no word on what run.json says
+        var dir = P("merge-fails");
+        Directory.CreateDirectory(Path.Combine(dir, "approximation.csv.partial"));
+        var (code, _, err) = Fixtures.RunCli(Tiny(dir, "--seed", "0,1"));
+        Assert.True(code == TelescopeCli.RunFailed, $"exit {code}: {err}");
+        OneLine(err, "run.json says failed", "merge fails");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "run.json")))!;
+        Assert.Equal("failed", manifest["status"]!.GetValue<string>());
+        Assert.All(manifest["runs"]!.AsArray(), r =>
+            Assert.Equal("completed", r!["status"]!.GetValue<string>())
+        );
+    }
+
     private static (int code, string stdout, string stderr) Exec(string file, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo(file, args)

@@ -169,6 +169,53 @@ public sealed class UserDataTests : IDisposable
     }
 
     [Fact]
+    public void A_file_that_is_not_UTF8_is_refused_naming_its_row_and_cell()
+    {
+        // issue 24: Latin-1 class names 'é' (0xE9) and 'è' (0xE8) were both read as U+FFFD, so three classes became
+        // two without a word (exit 0); the first byte that is not UTF-8 is now one line naming file:line:cell
+        var csv = Path.Combine(_dir, "latin1.csv");
+        File.WriteAllBytes(
+            csv,
+            [
+                .. Encoding.ASCII.GetBytes("x1,x2,label\n1,2,a\n3,\"4\",b"),
+                0xE9,
+                .. Encoding.ASCII.GetBytes("\n5,6,b"),
+                0xE8,
+                .. Encoding.ASCII.GetBytes("\n7,8,a\n"),
+            ]
+        );
+        var outDir = Path.Combine(_dir, "out-latin1");
+        foreach (var dry in new[] { true, false })
+        {
+            var (code, stdout, stderr) = Fixtures.RunCli([
+                "study",
+                "approximation",
+                "--data",
+                csv,
+                "--target",
+                "label",
+                "--optimizer",
+                "sgd",
+                "--lr",
+                "0.1",
+                "--steps",
+                "3",
+                "--threads",
+                "1",
+                "--out",
+                outDir,
+                .. dry ? new[] { "--dry-run" } : [],
+            ]);
+            Assert.True(code == TelescopeCli.BadInput, $"dry {dry}: exit {code}\n{stdout}{stderr}");
+            Assert.Equal(
+                $"telescope: {csv}:3:3: byte 0xE9 is not UTF-8 text; save the file as UTF-8",
+                stderr.Trim()
+            );
+            Assert.False(Directory.Exists(outDir));
+        }
+    }
+
+    [Fact]
     public void A_bad_test_file_is_refused_naming_its_own_row_and_column()
     {
         var train = Write("train.csv", "x1,x2,label\n1,2,a\n3,4,b\n5,6,a\n");

@@ -64,13 +64,30 @@ public static class StudyCommands
             {
                 Description = p.Help,
             },
-            _ when p.IsList => new Option<string[]>(ParameterNames.Option(p.Name))
-            {
-                Description = p.Help,
-                AllowMultipleArgumentsPerToken = true,
-            },
+            _ when p.IsList => WithoutOptionTokens(
+                new Option<string[]>(ParameterNames.Option(p.Name))
+                {
+                    Description = p.Help,
+                    AllowMultipleArgumentsPerToken = true,
+                }
+            ),
             _ => new Option<string>(ParameterNames.Option(p.Name)) { Description = p.Help },
         };
+
+    /// <summary>
+    /// A list option takes the tokens after it; one that looks like an option (<c>--lr 0.1 --no-such 1</c>) is the
+    /// user's unknown option, reported as such (with the nearest name), not as a bad value of the list.
+    /// </summary>
+    private static Option<string[]> WithoutOptionTokens(Option<string[]> o)
+    {
+        o.Validators.Add(result =>
+        {
+            foreach (var t in result.Tokens)
+                if (t.Value.StartsWith("--", StringComparison.Ordinal))
+                    result.AddError($"Unrecognized command or argument '{t.Value}'");
+        });
+        return o;
+    }
 
     private static string Text(ParseResult r, Option o) =>
         o switch

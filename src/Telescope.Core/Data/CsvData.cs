@@ -76,16 +76,7 @@ public static class CsvData
     /// <summary>The header and rows of a CSV file's bytes (read once by <see cref="DataFile.ReadBounded"/>).</summary>
     public static Table Read(byte[] bytes, string path)
     {
-        string text;
-        using (
-            var reader = new StreamReader(
-                new MemoryStream(bytes),
-                Encoding.UTF8,
-                detectEncodingFromByteOrderMarks: true
-            )
-        )
-            text = reader.ReadToEnd();
-        var records = Csv.Records(new StringReader(text), path, strict: true).ToList();
+        var records = Csv.Records(new StringReader(Text(bytes, path)), path, strict: true).ToList();
         if (records.Count == 0)
             throw new InvalidDataException(
                 $"{path}:1:1: empty file: expected a header row naming the columns"
@@ -121,5 +112,62 @@ public static class CsvData
             lines.Add(line);
         }
         return new Table(header.ToArray(), rows, lines);
+    }
+
+    /// <summary>
+    /// The text of a CSV file's bytes: UTF-8 (a BOM is skipped), or UTF-16/32 when a BOM says so. A byte that is not
+    /// UTF-8 (a Latin-1 'é', 0xE9) is refused naming its line and cell: decoded leniently, every such byte became the
+    /// same U+FFFD, so two class names differing only there became one class without a word.
+    /// </summary>
+    private static string Text(byte[] bytes, string path)
+    {
+        bool utf16or32 =
+            bytes.Length >= 2
+            && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF));
+        if (utf16or32)
+        {
+            using var reader = new StreamReader(
+                new MemoryStream(bytes),
+                Encoding.UTF8,
+                detectEncodingFromByteOrderMarks: true
+            );
+            return reader.ReadToEnd();
+        }
+        int start =
+            bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+        var chars = new char[bytes.Length - start];
+        var status = System.Text.Unicode.Utf8.ToUtf16(
+            bytes.AsSpan(start),
+            chars,
+            out int read,
+            out int written,
+            replaceInvalidSequences: false
+        );
+        if (status != System.Buffers.OperationStatus.Done)
+        {
+            int at = start + read; // the first byte that is not UTF-8
+            int line = 1,
+                cell = 1;
+            bool quoted = false;
+            for (int i = start; i < at; i++)
+                switch (bytes[i])
+                {
+                    case (byte)'"':
+                        quoted = !quoted;
+                        break;
+                    case (byte)',' when !quoted:
+                        cell++;
+                        break;
+                    case (byte)'\n':
+                        line++;
+                        if (!quoted)
+                            cell = 1;
+                        break;
+                }
+            throw new InvalidDataException(
+                $"{path}:{line}:{cell}: byte 0x{bytes[at]:X2} is not UTF-8 text; save the file as UTF-8"
+            );
+        }
+        return new string(chars, 0, written);
     }
 }

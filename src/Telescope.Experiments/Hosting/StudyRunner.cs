@@ -343,6 +343,8 @@ public static class StudyRunner
             Versions = Versions(observer.HostTypes),
         };
         manifest.Save(outDir);
+        // room kept for the last run.json: on a full disk the failed status must still fit (issue 24: it stayed "running")
+        var reserve = Path.Combine(outDir, ReserveName);
         var statuses = new RunStatus?[runs.Count];
         var gate = new object(); // manifest, statuses, observer and progress are touched by one run at a time
         void Record(int index, RunStatus status)
@@ -357,110 +359,124 @@ public static class StudyRunner
         var failedAt = new StrongBox<int>(-1); // the run whose exception stopped the study
         try
         {
-            observer.Progress(
-                study.Name,
-                report =>
+            Reserve(reserve, manifest, runs.Count); // on a disk already full: the failure below, run.json failed
+            observer.Progress(study.Name, report =>
+            {
+                void RunAt(int i)
                 {
-                    void RunAt(int i)
-                    {
-                        var run = runs[i];
-                        var label = $"[{i + 1}/{runs.Count}] {run.Key.Run}";
-                        var path = Path.Combine(runsDir, run.Key.Run + ".csv");
-                        var store = new FileCheckpointStore(
-                            Path.Combine(runsDir, run.Key.Run + ".ckpt")
-                        );
-                        var prev = previous.GetValueOrDefault(run.Key.Run);
-                        if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
-                            lock (gate)
-                                observer.Message(
-                                    $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
-                                );
-                        else if (prev is { Status: "completed" })
-                        {
-                            store.Delete();
-                            lock (gate)
-                            {
-                                Record(i, prev); // a second interruption still knows it is done
-                                observer.Message(
-                                    $"  {label} already finished; reused",
-                                    routine: true
-                                );
-                            }
-                            return;
-                        }
-                        // Continue the partial table only when this run checkpoints and left a
-                        // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
-                        // partial table is truncated and a checkpoint nobody will read is removed.
-                        bool resumable = options.CheckpointEvery > 0 && run.Checkpointed;
-                        bool reopen = options.Resume && resumable && store.Exists;
-                        if (!reopen)
-                            store.Delete();
+                    var run = runs[i];
+                    var label = $"[{i + 1}/{runs.Count}] {run.Key.Run}";
+                    var path = Path.Combine(runsDir, run.Key.Run + ".csv");
+                    var store = new FileCheckpointStore(
+                        Path.Combine(runsDir, run.Key.Run + ".ckpt")
+                    );
+                    var prev = previous.GetValueOrDefault(run.Key.Run);
+                    if (prev is { Status: "completed" } && prev.Table?.Matches(path) != true)
                         lock (gate)
-                            inFlight[i] = run;
-                        var sw = Stopwatch.StartNew();
-                        using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
-                        {
-                            KeepPartialOnAbort = resumable,
-                        };
-                        var ctx = new RunContext(
-                            writer,
-                            t =>
-                            {
-                                lock (gate)
-                                    report(label, t, run.Steps);
-                            },
-                            stop.Token,
-                            resumable
-                                ? new Store(store, stamps[i], AtomicFile.PartialPath(path))
-                                : null,
-                            resumable ? options.CheckpointEvery : 0
-                        );
-                        var result = run.Execute(ctx);
-                        foreach (var bad in store.Skipped)
-                            lock (gate)
-                                observer.Message($"telescope: skipped a damaged checkpoint {bad}");
-                        writer.Complete();
-                        store.Delete();
-                        var digest = TableDigest.Of(path);
-                        var status = result.Succeeded
-                            ? new RunStatus(
-                                run.Key.Run,
-                                "completed",
-                                run.Key.Seed,
-                                Seconds: sw.Elapsed.TotalSeconds,
-                                Table: digest
-                            )
-                            : new RunStatus(
-                                run.Key.Run,
-                                "failed",
-                                run.Key.Seed,
-                                result.Failure,
-                                result.FailedAtStep,
-                                sw.Elapsed.TotalSeconds,
-                                digest
+                            observer.Message(
+                                $"telescope: {path} is not the table run.json recorded for run {run.Key.Run} (missing, or its rows or checksum differ); running it again"
                             );
+                    else if (prev is { Status: "completed" })
+                    {
+                        store.Delete();
                         lock (gate)
                         {
-                            inFlight.Remove(i);
-                            Record(i, status);
-                            if (!result.Succeeded)
-                                observer.Message(
-                                    $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
-                                );
-                            else
-                                observer.Message(
-                                    $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
-                                    routine: true
-                                );
+                            Record(i, prev); // a second interruption still knows it is done
+                            observer.Message($"  {label} already finished; reused", routine: true);
                         }
+                        return;
                     }
-                    RunAll(runs.Count, parallel, RunAt, stop, failedAt);
-                    return 0;
+                    // Continue the partial table only when this run checkpoints and left a
+                    // checkpoint (it rewinds the table to it); otherwise start afresh: a stale
+                    // partial table is truncated and a checkpoint nobody will read is removed.
+                    bool resumable = options.CheckpointEvery > 0 && run.Checkpointed;
+                    bool reopen = options.Resume && resumable && store.Exists;
+                    if (!reopen)
+                        store.Delete();
+                    lock (gate)
+                        inFlight[i] = run;
+                    var sw = Stopwatch.StartNew();
+                    using var writer = new TidyCsvWriter(path, schema, run.Key, reopen)
+                    {
+                        KeepPartialOnAbort = resumable,
+                    };
+                    var ctx = new RunContext(
+                        writer,
+                        t =>
+                        {
+                            lock (gate)
+                                report(label, t, run.Steps);
+                        },
+                        stop.Token,
+                        resumable
+                            ? new Store(store, stamps[i], AtomicFile.PartialPath(path))
+                            : null,
+                        resumable ? options.CheckpointEvery : 0
+                    );
+                    var result = run.Execute(ctx);
+                    foreach (var bad in store.Skipped)
+                        lock (gate)
+                            observer.Message($"telescope: skipped a damaged checkpoint {bad}");
+                    writer.Complete();
+                    store.Delete();
+                    var digest = TableDigest.Of(path);
+                    var status = result.Succeeded
+                        ? new RunStatus(
+                            run.Key.Run,
+                            "completed",
+                            run.Key.Seed,
+                            Seconds: sw.Elapsed.TotalSeconds,
+                            Table: digest
+                        )
+                        : new RunStatus(
+                            run.Key.Run,
+                            "failed",
+                            run.Key.Seed,
+                            result.Failure,
+                            result.FailedAtStep,
+                            sw.Elapsed.TotalSeconds,
+                            digest
+                        );
+                    lock (gate)
+                    {
+                        inFlight.Remove(i);
+                        Record(i, status);
+                        if (!result.Succeeded)
+                            observer.Message(
+                                $"telescope: run {run.Key.Run} failed at step {result.FailedAtStep}: {result.Failure} (finished steps kept in {path})"
+                            );
+                        else
+                            observer.Message(
+                                $"  {label} done in {sw.Elapsed.TotalSeconds:F1} s",
+                                routine: true
+                            );
+                    }
                 }
+                RunAll(runs.Count, parallel, RunAt, stop, failedAt);
+                return 0;
+            });
+            // the merged table and the figures can fail too (a full disk: the table needs the runs' size again)
+            var table = Path.Combine(outDir, study.Name + ".csv");
+            TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);
+            bool failed = statuses.Any(s => s?.Status != "completed");
+            manifest.Status = failed ? "failed" : "completed";
+            manifest.Outputs.Add(Path.GetFileName(table));
+            manifest.Outputs.Add("runs/");
+            if (finish is not null)
+                manifest.Outputs.AddRange(finish(table));
+            manifest.Finished = DateTime.UtcNow.ToString("o");
+            AtomicFile.TryDelete(reserve);
+            manifest.Save(outDir);
+            return new StudyOutcome(
+                table,
+                Path.Combine(outDir, "run.json"),
+                statuses.OfType<RunStatus>().ToList(),
+                failed
             );
         }
         catch (OperationCanceledException)
         {
+            AtomicFile.TryDelete(reserve);
             foreach (var (i, run) in inFlight)
                 statuses[i] = new RunStatus(run.Key.Run, "interrupted", run.Key.Seed);
             manifest.Runs.Clear();
@@ -474,6 +490,7 @@ public static class StudyRunner
             // anything else (a full disk, a native error): finished runs stay, run.json says why; runs stopped
             // because of it are interrupted (a resume runs them again)
             var why = $"{e.GetType().Name}: {e.Message}";
+            AtomicFile.TryDelete(reserve); // frees the room the failed run.json needs
             foreach (var (i, run) in inFlight)
                 statuses[i] =
                     i == failedAt.Value || failedAt.Value < 0
@@ -483,32 +500,40 @@ public static class StudyRunner
             manifest.Runs.AddRange(statuses.OfType<RunStatus>());
             manifest.Status = "failed";
             manifest.Finished = DateTime.UtcNow.ToString("o");
-            TrySave(manifest, outDir, observer);
+            var said = TrySave(manifest, outDir)
+                ? "run.json says failed"
+                : $"{Path.Combine(outDir, "run.json")} could not be updated";
             var culprit =
                 failedAt.Value >= 0 ? runs[failedAt.Value] : inFlight.Values.FirstOrDefault();
             throw new RunFailedException(
                 culprit is null
-                    ? $"study {study.Name} failed: {why}"
-                    : $"run {culprit.Key.Run} failed: {why} (finished runs are kept in {runsDir}; run.json says failed)",
+                    ? $"study {study.Name} failed: {why} (finished runs are kept in {runsDir}; {said})"
+                    : $"run {culprit.Key.Run} failed: {why} (finished runs are kept in {runsDir}; {said})",
                 e
             );
         }
-        var table = Path.Combine(outDir, study.Name + ".csv");
-        TidyTable.Merge(runs.Select(r => Path.Combine(runsDir, r.Key.Run + ".csv")), table);
-        bool failed = statuses.Any(s => s?.Status != "completed");
-        manifest.Status = failed ? "failed" : "completed";
-        manifest.Finished = DateTime.UtcNow.ToString("o");
-        manifest.Outputs.Add(Path.GetFileName(table));
-        manifest.Outputs.Add("runs/");
-        if (finish is not null)
-            manifest.Outputs.AddRange(finish(table));
-        manifest.Save(outDir);
-        return new StudyOutcome(
-            table,
-            Path.Combine(outDir, "run.json"),
-            statuses.OfType<RunStatus>().ToList(),
-            failed
-        );
+        finally
+        {
+            AtomicFile.TryDelete(reserve);
+        }
+    }
+
+    /// <summary>The file that keeps room for the last run.json while a study runs (removed when it ends).</summary>
+    public const string ReserveName = ".telescope.reserve";
+
+    /// <summary>
+    /// Write <paramref name="path"/>: zeros, eight times the size of <paramref name="manifest"/> as it is now (at least
+    /// 64 KiB; a run.json grows by one status of at most a few hundred bytes per run) — real blocks, not a sparse file, so that deleting it frees room.
+    /// </summary>
+    private static void Reserve(string path, RunManifest manifest, int runs)
+    {
+        var json = System.Text.Encoding.UTF8.GetByteCount(manifest.ToJson().ToJsonString());
+        long bytes = Math.Max(64 * 1024, 8L * (json + 256L * runs));
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        var zeros = new byte[64 * 1024];
+        for (long left = bytes; left > 0; left -= zeros.Length)
+            fs.Write(zeros, 0, (int)Math.Min(zeros.Length, left));
+        fs.Flush(flushToDisk: true);
     }
 
     /// <summary>
@@ -581,18 +606,17 @@ public static class StudyRunner
         stop.Token.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Save run.json if the disk still lets us (the error being reported may be a full disk).</summary>
-    private static void TrySave(RunManifest manifest, string outDir, IRunObserver observer)
+    /// <summary>Save run.json if the disk still lets us (the error being reported may be a full disk); whether it was saved.</summary>
+    private static bool TrySave(RunManifest manifest, string outDir)
     {
         try
         {
             manifest.Save(outDir);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            observer.Message(
-                $"telescope: could not update {Path.Combine(outDir, "run.json")}: {e.Message}"
-            );
+            return false;
         }
     }
 

@@ -39,9 +39,24 @@ public sealed record SweepSpec(
     /// <summary>Names a sweep sets itself, so neither <see cref="Base"/> nor <see cref="Grid"/> may.</summary>
     public static readonly IReadOnlyList<string> Reserved = ["seed", "out", "threads"];
 
+    /// <summary>
+    /// The number of jobs (grid points × seeds), counted without enumerating them and without overflow (a grid
+    /// of four options × 1,000 values is 10¹² jobs: enumerated, it filled the machine's memory before any line).
+    /// </summary>
+    public double JobCount =>
+        Grid.Aggregate((double)Math.Max(1, Seeds.Count), (n, g) => n * g.Value.Length);
+
+    /// <summary>The problem with <see cref="JobCount"/> above <see cref="StudyLimits.MaxCount"/>, or null.</summary>
+    public string? JobCountProblem =>
+        JobCount > StudyLimits.MaxCount
+            ? $"the grid and seeds make {JobCount.ToString("G6", CultureInfo.InvariantCulture)} jobs; at most {StudyLimits.MaxCount} in one sweep"
+            : null;
+
     /// <summary>The jobs, in a fixed order (grid in order, last name fastest; then seeds), not yet validated.</summary>
     public IReadOnlyList<SweepJob> Jobs()
     {
+        if (JobCountProblem is { } tooMany)
+            throw new SweepException(tooMany);
         IEnumerable<IReadOnlyList<KeyValuePair<string, string>>> combos =
         [
             [],
@@ -96,6 +111,8 @@ public sealed record SweepSpec(
             problems.Add("\"threads_per_job\" must be a positive integer");
         if (CheckpointEvery < 0)
             problems.Add($"{Option("checkpoint-every")} must be ≥ 0, got {CheckpointEvery}");
+        if (JobCountProblem is { } tooMany)
+            problems.Add(tooMany);
         if (problems.Count > 0 || !jobs)
             return problems;
         var seen = new Dictionary<string, string>();

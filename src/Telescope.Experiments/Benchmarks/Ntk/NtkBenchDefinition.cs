@@ -49,7 +49,26 @@ public sealed class NtkBenchDefinition()
     {
         if (c.Points < 1 || c.Repeats < 1 || c.JacobianPoints < 1 || c.PerExampleRows < 1)
             yield return $"{Option("points")}, {Option("repeats")}, {Option("jacobian-points")} and {Option("per-example-rows")} must be ≥ 1";
+        else
+        {
+            foreach (var p in TensorProblems(c, MaxPoints))
+                yield return p;
+            foreach (
+                var p in StudyLimits.AtMost(
+                    Option("jacobian-points"),
+                    c.JacobianPoints,
+                    MaxJacobianPoints
+                )
+            )
+                yield return p;
+        }
     }
+
+    /// <summary>The most points N: K(X, X) alone is N² numbers (20,000² float32 = 1.6 GB).</summary>
+    public new const int MaxPoints = 20_000;
+
+    /// <summary>The most rows of the timed Jacobian: m·k·P numbers (200 × 10 × 269,322 float32 = 2.2 GB).</summary>
+    public const int MaxJacobianPoints = 200;
 
     /// <inheritdoc />
     protected override string Device(NtkBenchConfig c) => c.Device;

@@ -192,6 +192,28 @@ public sealed record ApproximationConfig
             yield return $"{Option("steps")} must be ≥ 1, got {Steps}";
         if (BatchSize < 1)
             yield return $"{Option("batch")} must be ≥ 1, got {BatchSize}";
+        // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
+        foreach (var p in StudyLimits.AtMost(Option("steps"), Steps, StudyLimits.MaxSteps))
+            yield return p;
+        if (Model.Widths.Length > StudyLimits.MaxLayers)
+            yield return $"{Option("width")}: {Model.Widths.Length} hidden layers; at most {StudyLimits.MaxLayers}";
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("width"),
+                Model.Widths.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxWidth
+            )
+        )
+            yield return p;
+        if (Data is null)
+            foreach (
+                var p in StudyLimits.AtMost(
+                    $"{Option("train")} + {Option("test")}",
+                    (long)TrainSize + TestSize,
+                    StudyLimits.MaxRows
+                )
+            )
+                yield return p;
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
         if (TrainSize < 1 || TestSize < 1)

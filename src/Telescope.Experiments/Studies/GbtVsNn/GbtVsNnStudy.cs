@@ -71,14 +71,40 @@ public sealed record GbtVsNnConfig
     /// <summary>Every problem with this configuration (empty when valid).</summary>
     public IEnumerable<string> Problems()
     {
-        int irregular = (int)Math.Round(IrregularShare * Rows);
+        // counted in long: Train + irregular overflowed an int near int.MaxValue and slipped past the check
+        long irregular = (long)Math.Round(IrregularShare * Rows);
         if (Rows < 10)
             yield return $"{Option("rows")} must be ≥ 10, got {Rows}";
+        // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
+        foreach (var p in StudyLimits.AtMost(Option("rows"), Rows, StudyLimits.MaxRows))
+            yield return p;
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("depth"),
+                Depths.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxTreeDepth
+            )
+        )
+            yield return p;
+        foreach (
+            var p in StudyLimits.AtMost(
+                Option("trees"),
+                TreeCounts.DefaultIfEmpty(0).Max(),
+                StudyLimits.MaxCount
+            )
+        )
+            yield return p;
+        if (Epochs >= 1 && Batch >= 1 && Train >= 1)
+        {
+            long steps = (long)Epochs * (((long)Train + Batch - 1) / Batch);
+            if (steps > StudyLimits.MaxSteps)
+                yield return $"{Option("epochs")} {Epochs} × {((long)Train + Batch - 1) / Batch} steps per epoch = {steps} NN steps; at most {StudyLimits.MaxSteps}";
+        }
         if (!(IrregularShare > 0 && IrregularShare < 1))
             yield return $"{Option("irregular-share")} must be in (0, 1), got {IrregularShare}";
         if (Train < 2 || Validation < 1 || Validation >= Train)
             yield return $"need 1 ≤ {Option("validation")} < {Option("train")}, got {Validation} and {Train}";
-        if (Train + irregular >= Rows)
+        if ((long)Train + irregular >= Rows)
             yield return $"{Option("train")} {Train} plus {irregular} irregular rows leave no regular test rows in {Rows}";
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
@@ -90,8 +116,8 @@ public sealed record GbtVsNnConfig
                 yield return $"irregular share {p} outside [0, 1]";
             else if (Math.Round(p * TestSize) > irregular)
                 yield return $"p = {p} needs {Math.Round(p * TestSize)} irregular rows; the pool holds {irregular}";
-            else if (TestSize - Math.Round(p * TestSize) > Rows - irregular - Train)
-                yield return $"p = {p} needs {TestSize - Math.Round(p * TestSize)} regular test rows; only {Rows - irregular - Train} exist";
+            else if (TestSize - Math.Round(p * TestSize) > (long)Rows - irregular - Train)
+                yield return $"p = {p} needs {TestSize - Math.Round(p * TestSize)} regular test rows; only {Math.Max(0, (long)Rows - irregular - Train)} exist";
         }
         if (Epochs < 1 || Batch < 1 || KernelEvery < 1)
             yield return $"{Option("epochs")}, {Option("batch")} and {Option("kernel-every")} must be ≥ 1";
@@ -402,19 +428,13 @@ public sealed class GbtVsNnStudy : IStudy
             net.Parameters.Count
         );
         long steps = (long)_cfg.Epochs * ((n + _cfg.Batch - 1) / _cfg.Batch);
-        var loop = new TrainingLoop(
-            new TrainableNetwork(net),
-            opt,
-            sampler,
-            batchRows =>
-            {
-                var bi = BatchIndex(batchRows);
-                return new TrainingBatch(
-                    x.index_select(0, bi),
-                    f => f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5)
-                );
-            }
-        )
+        var loop = new TrainingLoop(new TrainableNetwork(net), opt, sampler, batchRows =>
+        {
+            var bi = BatchIndex(batchRows);
+            return new TrainingBatch(x.index_select(0, bi), f =>
+                f.Minus(y.index_select(0, bi)).Squared().mean().Times(0.5)
+            );
+        })
         {
             BeforeStep = (t, batchRows) =>
             {

@@ -126,6 +126,31 @@ public sealed record GrokkingConfig
             yield return $"{Option("dim")} must be ≥ 1, got {Dim}";
         if (Task == GrokkingTask.Polynomial && Units < 1)
             yield return $"{Option("units")} must be ≥ 1, got {Units}";
+        // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
+        foreach (var p in StudyLimits.AtMost(Option("steps"), T, StudyLimits.MaxSteps))
+            yield return p;
+        foreach (var p in StudyLimits.AtMost(Option("units"), Units, StudyLimits.MaxWidth))
+            yield return p;
+        if (Task == GrokkingTask.Polynomial)
+        {
+            foreach (var p in StudyLimits.AtMost(Option("dim"), Dim, StudyLimits.MaxWidth))
+                yield return p;
+            foreach (
+                var p in StudyLimits.AtMost(
+                    $"{Option("train")} + {Option("test")}",
+                    (long)N + M,
+                    StudyLimits.MaxRows
+                )
+            )
+                yield return p;
+            long numbers = ((long)N + M) * Dim;
+            if (
+                Dim <= StudyLimits.MaxWidth
+                && (long)N + M <= StudyLimits.MaxRows
+                && numbers > StudyLimits.MaxElements
+            )
+                yield return $"{Option("train")} + {Option("test")} = {(long)N + M} rows × {Option("dim")} {Dim} = {numbers} numbers; at most {StudyLimits.MaxElements}";
+        }
         if (ProbeTest is { } pt && (pt < 1 || pt > M))
             yield return $"{Option("probe-test")} must be in [1, {Option("test")} = {M}], got {pt}";
         if (RecordEvery < 0)
