@@ -7,11 +7,9 @@
 //   record — one log-grid record's smoother work (effective parameters p_train, p_test; f̂ = S y + c)
 // Wall time and the process's CPU time per part (the machine is shared).
 // Inputs are seeded Gaussian draws of the study's shapes (timing does not depend on the values).
-// Run after `dotnet build src/Telescope.Cli -c Release`:
+// Run after `dotnet build src/Telescope.Analytics -c Release`:
 //   nice -n 10 dotnet fsi analysis/scout/double-descent-step-split.fsx WIDTH STEPS
-#I "../../src/Telescope.Cli/bin/Release/net10.0"
-#r "TorchSharp.dll"
-#r "Telescope.Core.dll"
+#load "../prelude.fsx"
 
 open System.Diagnostics
 open TorchSharp

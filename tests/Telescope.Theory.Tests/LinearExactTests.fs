@@ -379,3 +379,47 @@ let ``R2 the theta = O w control is declared not informative where O is symmetri
             Assert.Contains(rows, fun r -> not r.Accepted)
 
     Assert.True(kept > 0, "no rotation among 6 seeds")
+
+[<Fact>]
+let ``R5 the L_top = 1 control is declared not informative where learn_p is just above learn_n (sampled set learn_n = 137, learn_p = 147)``
+    ()
+    =
+    let check = TheoryCatalog.Find "linear"
+
+    let v =
+        readOnlyDict
+            [
+                "n", 79.0
+                "p", 8.0
+                "eta", 1.2445724853754847
+                "init_sd", 1.3595529782397453
+                "learn_n", 137.0
+                "learn_p", 147.0
+                "beta", 2.5878257693666153
+                "trials", 445.0
+                "classes", 3.0
+                "seed", 66136.0
+            ]
+
+    let struct (outcome, report, _) = TheorySampler.Run(check, v)
+    Assert.Equal(TheoryOutcome.ControlNotInformative, outcome)
+    Assert.Contains("control_L_top_is_1_thesis_tail", report.Uninformative)
+    // the reason, recomputed independently: the thesis tail's closed-form L_top = ρ₁/(ρ₁ + κ) with the two-level
+    // spectrum (5 entries 1, the tail mass learn_n spread over the other learn_p − 5) is within 0.35 of 1
+    let lTop =
+        Eigenlearning
+            .Learnability(LearnabilityProblem(Eigenlearning.TwoLevel(5, 147, 137.0 / float (147 - 5)), 137))
+            .[0]
+
+    Assert.True(1.0 - lTop < 0.35, $"L_top = {lTop}")
+    // at the defaults the control is kept and rejected: L_top lies far from 1 there
+    let d = check.Parameters |> Seq.map (fun p -> p.Name, p.Default) |> readOnlyDict
+    let struct (outcomeD, reportD, _) = TheorySampler.Run(check, d)
+    Assert.Equal(TheoryOutcome.Pass, outcomeD)
+
+    Assert.True(
+        reportD.Uninformative = null
+        || not (Seq.contains "control_L_top_is_1_thesis_tail" reportD.Uninformative)
+    )
+
+    Assert.Contains(reportD.Rows, fun r -> r.Quantity = "control_L_top_is_1_thesis_tail" && r.Control)
