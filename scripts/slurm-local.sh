@@ -5,7 +5,7 @@
 # slurmd if they are not running. Needs root (CI runs as root). Prints "slurm ready" when sinfo
 # reports the node idle.
 set -euo pipefail
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null || ! command -v sbatch >/dev/null || ! command -v sinfo >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null
   apt-get -o DPkg::Lock::Timeout=300 install -y -qq slurm-wlm munge >/dev/null
