@@ -141,9 +141,18 @@ public sealed class UserDataTests : IDisposable
     )
     {
         var csv = Write(what.Replace(' ', '-') + ".csv", text);
+        RefusedBoth(csv, "out-" + what.Replace(' ', '-'), $"telescope: {csv}:{line}");
+    }
+
+    /// <summary>
+    /// A tiny approximation study on <paramref name="csv"/>, run as given and with <c>--dry-run</c>: each must exit
+    /// with the bad-input code, print exactly <paramref name="expected"/> (no stack trace) and create no output folder.
+    /// </summary>
+    private void RefusedBoth(string csv, string outName, string expected)
+    {
+        var outDir = Path.Combine(_dir, outName);
         foreach (var dry in new[] { false, true })
         {
-            var outDir = Path.Combine(_dir, "out-" + what.Replace(' ', '-'));
             var (code, stdout, stderr) = Fixtures.RunCli([
                 .. TinyStudies.ApproximationOnCsv(csv),
                 "--optimizer",
@@ -160,11 +169,11 @@ public sealed class UserDataTests : IDisposable
             ]);
             Assert.True(
                 code == TelescopeCli.BadInput,
-                $"{what} (dry {dry}): exit {code}\n{stdout}{stderr}"
+                $"{csv} (dry {dry}): exit {code}\n{stdout}{stderr}"
             );
-            Assert.Equal($"telescope: {csv}:{line}", stderr.Trim());
+            Assert.Equal(expected, stderr.Trim());
             Assert.DoesNotContain("   at ", stderr);
-            Assert.False(Directory.Exists(outDir), $"{what}: {outDir} was created");
+            Assert.False(Directory.Exists(outDir), $"{csv}: {outDir} was created");
         }
     }
 
@@ -184,35 +193,11 @@ public sealed class UserDataTests : IDisposable
                 .. Encoding.ASCII.GetBytes("\n7,8,a\n"),
             ]
         );
-        var outDir = Path.Combine(_dir, "out-latin1");
-        foreach (var dry in new[] { true, false })
-        {
-            var (code, stdout, stderr) = Fixtures.RunCli([
-                "study",
-                "approximation",
-                "--data",
-                csv,
-                "--target",
-                "label",
-                "--optimizer",
-                "sgd",
-                "--lr",
-                "0.1",
-                "--steps",
-                "3",
-                "--threads",
-                "1",
-                "--out",
-                outDir,
-                .. dry ? new[] { "--dry-run" } : [],
-            ]);
-            Assert.True(code == TelescopeCli.BadInput, $"dry {dry}: exit {code}\n{stdout}{stderr}");
-            Assert.Equal(
-                $"telescope: {csv}:3:3: byte 0xE9 is not UTF-8 text; save the file as UTF-8",
-                stderr.Trim()
-            );
-            Assert.False(Directory.Exists(outDir));
-        }
+        RefusedBoth(
+            csv,
+            "out-latin1",
+            $"telescope: {csv}:3:3: byte 0xE9 is not UTF-8 text; save the file as UTF-8"
+        );
     }
 
     [Fact]

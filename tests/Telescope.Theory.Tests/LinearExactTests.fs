@@ -297,6 +297,23 @@ let ``linear R5 power-law rows: mean of the fits and tolerance 0.05 + 4 standard
         close 1e-12 mean power[j].Simulated
         close 1e-12 (0.05 + 4.0 * sd / 10.0) power[j].Tolerance
 
+/// One parameter set of the linear check, in its declared order (n, p, eta, init_sd, learn_n, learn_p, beta, trials,
+/// classes, seed): the sets below are sampled sets of SampledTests written out.
+let private linearSet n p eta initSd learnN learnP beta trials classes seed =
+    readOnlyDict
+        [
+            "n", n
+            "p", p
+            "eta", eta
+            "init_sd", initSd
+            "learn_n", learnN
+            "learn_p", learnP
+            "beta", beta
+            "trials", trials
+            "classes", classes
+            "seed", seed
+        ]
+
 [<Fact>]
 let ``R7 the squared-utilization control is rejected for 6 to 8 classes (sampled set classes = 7, seed = 824841)`` () =
     // with 6 features for up to 8 classes the fitted outputs spanned all of span{e}: the squared form summed to 1
@@ -310,24 +327,10 @@ let ``R7 the squared-utilization control is rejected for 6 to 8 classes (sampled
     // the sampled set (seed 2411 of SampledTests) with learn_p = 1350, trials = 1081 brought into today's ranges
     let check = TheoryCatalog.Find "linear"
 
-    let set (pairs: (string * float) list) = readOnlyDict pairs
-
     let struct (outcome, _, _) =
         TheorySampler.Run(
             check,
-            set
-                [
-                    "n", 76.0
-                    "p", 2.0
-                    "eta", 4.656854413592654
-                    "init_sd", 0.8401080094464626
-                    "learn_n", 68.0
-                    "learn_p", 1000.0
-                    "beta", 1.532594402335861
-                    "trials", 500.0
-                    "classes", 7.0
-                    "seed", 824841.0
-                ]
+            linearSet 76.0 2.0 4.656854413592654 0.8401080094464626 68.0 1000.0 1.532594402335861 500.0 7.0 824841.0
         )
 
     Assert.True(outcome = TheoryOutcome.Pass || outcome = TheoryOutcome.ControlNotInformative, $"{outcome}")
@@ -339,19 +342,7 @@ let ``R2 the theta = O w control is declared not informative where O is symmetri
     let check = TheoryCatalog.Find "linear"
 
     let v =
-        readOnlyDict
-            [
-                "n", 100.0
-                "p", 2.0
-                "eta", 3.9767212190556904
-                "init_sd", 1.3929146963138668
-                "learn_n", 122.0
-                "learn_p", 976.0
-                "beta", 2.3036251822503404
-                "trials", 500.0
-                "classes", 2.0
-                "seed", 83959.0
-            ]
+        linearSet 100.0 2.0 3.9767212190556904 1.3929146963138668 122.0 976.0 2.3036251822503404 500.0 2.0 83959.0
 
     let struct (outcome, report, _) = TheorySampler.Run(check, v)
     Assert.Equal(TheoryOutcome.ControlNotInformative, outcome)
@@ -387,19 +378,7 @@ let ``R5 the L_top = 1 control is declared not informative where learn_p is just
     let check = TheoryCatalog.Find "linear"
 
     let v =
-        readOnlyDict
-            [
-                "n", 79.0
-                "p", 8.0
-                "eta", 1.2445724853754847
-                "init_sd", 1.3595529782397453
-                "learn_n", 137.0
-                "learn_p", 147.0
-                "beta", 2.5878257693666153
-                "trials", 445.0
-                "classes", 3.0
-                "seed", 66136.0
-            ]
+        linearSet 79.0 8.0 1.2445724853754847 1.3595529782397453 137.0 147.0 2.5878257693666153 445.0 3.0 66136.0
 
     let struct (outcome, report, _) = TheorySampler.Run(check, v)
     Assert.Equal(TheoryOutcome.ControlNotInformative, outcome)

@@ -44,6 +44,14 @@ public static class StudyLimits
             yield return $"{option} must be ≤ {max}, got {value}";
     }
 
+    /// <summary>
+    /// <see cref="AtMost(string, long, long)"/> for each bound in turn: the problems of every value above its bound, in the
+    /// order given (one line per bound a study checks, instead of one loop each).
+    /// </summary>
+    public static IEnumerable<string> AtMost(
+        params (string Option, long Value, long Max)[] bounds
+    ) => bounds.SelectMany(b => AtMost(b.Option, b.Value, b.Max));
+
     /// <summary>The most intra-op threads a run may ask for: four per core of this machine.</summary>
     public static int MaxThreads => 4 * Environment.ProcessorCount;
 

@@ -166,9 +166,12 @@ public abstract class BenchDefinition<TConfig>(string name, string summary, TCon
             yield return $"{Option("points")} must be ≥ 1, got {c.Points}";
         if (c.Repeats < 1)
             yield return $"{Option("repeats")} must be ≥ 1, got {c.Repeats}";
-        foreach (var p in StudyLimits.AtMost(Option("points"), c.Points, maxPoints))
-            yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("repeats"), c.Repeats, StudyLimits.MaxCount))
+        foreach (
+            var p in StudyLimits.AtMost(
+                (Option("points"), c.Points, maxPoints),
+                (Option("repeats"), c.Repeats, StudyLimits.MaxCount)
+            )
+        )
             yield return p;
     }
 

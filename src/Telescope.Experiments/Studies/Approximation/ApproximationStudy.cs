@@ -199,21 +199,16 @@ public sealed record ApproximationConfig
             yield return $"{Option("width")}: {Model.Widths.Length} hidden layers; at most {StudyLimits.MaxLayers}";
         foreach (
             var p in StudyLimits.AtMost(
-                Option("width"),
-                Model.Widths.DefaultIfEmpty(0).Max(),
-                StudyLimits.MaxWidth
-            )
-        )
-            yield return p;
-        if (Data is null)
-            foreach (
-                var p in StudyLimits.AtMost(
+                (Option("width"), Model.Widths.DefaultIfEmpty(0).Max(), StudyLimits.MaxWidth),
+                // a user's table is bounded by its file size instead (UserData)
+                (
                     $"{Option("train")} + {Option("test")}",
-                    (long)TrainSize + TestSize,
+                    Data is null ? (long)TrainSize + TestSize : 0,
                     StudyLimits.MaxRows
                 )
             )
-                yield return p;
+        )
+            yield return p;
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
         if (TrainSize < 1 || TestSize < 1)

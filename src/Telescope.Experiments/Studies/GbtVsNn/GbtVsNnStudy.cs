@@ -76,21 +76,11 @@ public sealed record GbtVsNnConfig
         if (Rows < 10)
             yield return $"{Option("rows")} must be ≥ 10, got {Rows}";
         // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
-        foreach (var p in StudyLimits.AtMost(Option("rows"), Rows, StudyLimits.MaxRows))
-            yield return p;
         foreach (
             var p in StudyLimits.AtMost(
-                Option("depth"),
-                Depths.DefaultIfEmpty(0).Max(),
-                StudyLimits.MaxTreeDepth
-            )
-        )
-            yield return p;
-        foreach (
-            var p in StudyLimits.AtMost(
-                Option("trees"),
-                TreeCounts.DefaultIfEmpty(0).Max(),
-                StudyLimits.MaxCount
+                (Option("rows"), Rows, StudyLimits.MaxRows),
+                (Option("depth"), Depths.DefaultIfEmpty(0).Max(), StudyLimits.MaxTreeDepth),
+                (Option("trees"), TreeCounts.DefaultIfEmpty(0).Max(), StudyLimits.MaxCount)
             )
         )
             yield return p;

@@ -127,19 +127,19 @@ public sealed record GrokkingConfig
         if (Task == GrokkingTask.Polynomial && Units < 1)
             yield return $"{Option("units")} must be ≥ 1, got {Units}";
         // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
-        foreach (var p in StudyLimits.AtMost(Option("steps"), T, StudyLimits.MaxSteps))
-            yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("units"), Units, StudyLimits.MaxWidth))
+        foreach (
+            var p in StudyLimits.AtMost(
+                (Option("steps"), T, StudyLimits.MaxSteps),
+                (Option("units"), Units, StudyLimits.MaxWidth)
+            )
+        )
             yield return p;
         if (Task == GrokkingTask.Polynomial)
         {
-            foreach (var p in StudyLimits.AtMost(Option("dim"), Dim, StudyLimits.MaxWidth))
-                yield return p;
             foreach (
                 var p in StudyLimits.AtMost(
-                    $"{Option("train")} + {Option("test")}",
-                    (long)N + M,
-                    StudyLimits.MaxRows
+                    (Option("dim"), Dim, StudyLimits.MaxWidth),
+                    ($"{Option("train")} + {Option("test")}", (long)N + M, StudyLimits.MaxRows)
                 )
             )
                 yield return p;

@@ -92,17 +92,12 @@ public sealed record LmcConfig
         if (Seeds.Count == 0)
             yield return "at least one seed is needed";
         // bounds before any work (StudyLimits): beyond them a run exhausts memory or never ends
-        foreach (var p in StudyLimits.AtMost(Option("steps"), Steps, StudyLimits.MaxSteps))
-            yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("children"), Children, StudyLimits.MaxCount))
-            yield return p;
-        foreach (var p in StudyLimits.AtMost(Option("alphas"), Alphas, StudyLimits.MaxCount))
-            yield return p;
         foreach (
             var p in StudyLimits.AtMost(
-                Option("channels"),
-                Channels.DefaultIfEmpty(0).Max(),
-                StudyLimits.MaxChannels
+                (Option("steps"), Steps, StudyLimits.MaxSteps),
+                (Option("children"), Children, StudyLimits.MaxCount),
+                (Option("alphas"), Alphas, StudyLimits.MaxCount),
+                (Option("channels"), Channels.DefaultIfEmpty(0).Max(), StudyLimits.MaxChannels)
             )
         )
             yield return p;
