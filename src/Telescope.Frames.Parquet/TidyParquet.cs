@@ -13,7 +13,7 @@ namespace Telescope.Frames;
 public static class TidyParquet
 {
     /// <summary>The Parquet type a frame column is written as.</summary>
-    public enum ColumnKind
+    internal enum ColumnKind
     {
         /// <summary>INT64 (nullable).</summary>
         Int64,
@@ -29,7 +29,7 @@ public static class TidyParquet
     }
 
     /// <summary>The kind a column of CLR type <paramref name="t"/> is written as.</summary>
-    public static ColumnKind KindOf(Type t) =>
+    internal static ColumnKind KindOf(Type t) =>
         (Nullable.GetUnderlyingType(t) ?? t) switch
         {
             var x

@@ -322,7 +322,7 @@ public static class TidyQueries
     }
 
     /// <summary>Mean, spread and Student-t interval of a sample.</summary>
-    public readonly record struct Summary(
+    internal readonly record struct Summary(
         int N,
         double Mean,
         double Std,

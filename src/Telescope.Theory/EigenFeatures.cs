@@ -51,7 +51,7 @@ public sealed record EigenFeatures(Vector<double> Rho, Matrix<double> V, Matrix<
 /// Change of basis between features and eigen-features (spec R2; thesis Eq 1.27–1.29, A.1–A.6) and the Nyström
 /// estimate of eigen-features by an SVD of the samples (spec R3; thesis Algorithm 1, Eq 1.33, corrected scaling).
 /// </summary>
-public static class FeatureBasis
+internal static class FeatureBasis
 {
     /// <summary>
     /// R2: <c>O_ij = ⟨Φ_i|e_j⟩/√ρ_j</c>, computed from the inner products (not read off V); orthogonal, OᵀO = OOᵀ = I.

@@ -7,7 +7,7 @@ namespace Telescope.Theory;
 /// H ∈ ℝ^{n×p}, classifier W ∈ ℝ^{p×C}, one-hot labels Y, <c>L = (1/(2n))‖HW − Y‖_F²</c>, no bias, gradient flow from
 /// i.i.d. N(0, σ²) init. Spec range for the end-point tolerance: σ ≤ 0.03, C ≤ 4, m ≤ 5, p ≤ 8 (and p ≥ C).
 /// </summary>
-public sealed record UfmProblem(int C, int M, int P, double Sigma, int Seed)
+internal sealed record UfmProblem(int C, int M, int P, double Sigma, int Seed)
 {
     /// <summary>Number of examples n = C·m.</summary>
     public int N => C * M;
@@ -37,7 +37,7 @@ public sealed record UfmProblem(int C, int M, int P, double Sigma, int Seed)
 /// <param name="Nc3">max_c ‖w_c − √(n/C)μ_c‖/‖w_c‖ (self-duality, uncentred).</param>
 /// <param name="WtWError">‖WᵀW − √(n/C)I‖_F / ‖√(n/C)I‖_F.</param>
 /// <param name="Loss">Final training loss.</param>
-public sealed record CollapseMetrics(
+internal sealed record CollapseMetrics(
     double GramError,
     double Nc1,
     double Nc2,
@@ -66,7 +66,7 @@ public sealed record CollapseMetrics(
 /// <c>HHᵀ → √(C/n)·[yᵢ = yⱼ]</c>, <c>WᵀW → √(n/C)·I_C</c>, <c>w_c → √(n/C)·μ_c</c>: NC1, NC2 (centred means a simplex
 /// ETF, cosines −1/(C−1)), NC3.
 /// </summary>
-public static class NeuralCollapse
+internal static class NeuralCollapse
 {
     /// <summary>Closed-form limit of HHᵀ: √(C/n)·YYᵀ (entries √(C/n) within a class, 0 across).</summary>
     public static Matrix<double> GramLimit(UfmProblem pr)

@@ -57,7 +57,7 @@ public static class Rk4
 /// <see cref="MaxStep"/> from the last state it reached (or from t = 0 when asked for an earlier time), landing exactly on
 /// the requested t. This gives simulators the same signature as the closed forms: a function of t.
 /// </summary>
-public sealed class OdeTrajectory
+internal sealed class OdeTrajectory
 {
     private readonly Derivative _f;
     private readonly double[] _y0;
@@ -236,7 +236,7 @@ public sealed class Rng(int seed)
 /// sequence on every platform; several times faster than <see cref="Rng.Normal"/> (no trigonometry, no legacy
 /// <see cref="System.Random"/>).
 /// </summary>
-public sealed class NormalStream
+internal sealed class NormalStream
 {
     private ulong _s0,
         _s1,

@@ -8,7 +8,7 @@ namespace Telescope.Data;
 /// private work folder per fetch, external tools run with a time bound, files checked against pinned sizes and
 /// SHA-256 hashes, and the finished folder published by one rename, so a half-fetched cache never looks complete.
 /// </summary>
-public static class DataCache
+internal static class DataCache
 {
     /// <summary>The longest one external fetch step (an <c>apt-get</c> or <c>npm</c> call) may take.</summary>
     public static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(15);

@@ -1,7 +1,7 @@
 namespace Telescope.Data;
 
 /// <summary>Image preprocessing.</summary>
-public static class Images
+internal static class Images
 {
     /// <summary>
     /// Adaptive average pooling of a square <c>side×side</c> image to <c>outSide×outSide</c>, exactly

@@ -445,7 +445,7 @@ public static class TabularData
     }
 
     /// <summary>A decoded target column.</summary>
-    public sealed record Target(
+    internal sealed record Target(
         TargetTask Task,
         int[] Labels,
         int Classes,
@@ -457,7 +457,7 @@ public static class TabularData
     /// A target column as labels or values (see <see cref="TargetTask"/>); <paramref name="where"/> spells row i's
     /// cell in messages. With <paramref name="reference"/> (the training data) its task and classes are used.
     /// </summary>
-    public static Target DecodeTarget(
+    internal static Target DecodeTarget(
         IReadOnlyList<object?> cells,
         Func<int, string> where,
         string target,

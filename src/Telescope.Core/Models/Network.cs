@@ -197,7 +197,7 @@ public sealed class Network : IDisposable
     /// The rows are split into the same blocks as <see cref="Tangent"/> at the current thread count, each computed
     /// as Tangent computes its primal, so a tangent from the trace equals Tangent's to the bit. No graph.
     /// </summary>
-    public PrimalTrace? Trace(Tensor x, IReadOnlyList<Tensor> theta)
+    internal PrimalTrace? Trace(Tensor x, IReadOnlyList<Tensor> theta)
     {
         if (!CanTrace)
             return null;
@@ -245,7 +245,7 @@ public sealed class Network : IDisposable
     /// ∇f_θ(x)ᵀΔθ <c>[N, k]</c> from a <see cref="Trace"/> of the same x at the same θ (made at the same thread
     /// count): <see cref="Tangent"/>'s jvp without its primal pass, the same values.
     /// </summary>
-    public Tensor TangentFrom(
+    internal Tensor TangentFrom(
         PrimalTrace trace,
         IReadOnlyList<Tensor> theta,
         IReadOnlyList<Tensor> direction

@@ -6,7 +6,7 @@ namespace Telescope.Models;
 /// <summary>
 /// The flat view θ ∈ R^P of a list of parameter tensors (concatenated in order, row-major), and back.
 /// </summary>
-public static class ParameterVector
+internal static class ParameterVector
 {
     /// <summary>Concatenate tensors into one flat vector <c>[P]</c> (detached).</summary>
     public static Tensor Flatten(IEnumerable<Tensor> tensors) =>

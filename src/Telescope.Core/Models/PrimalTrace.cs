@@ -27,7 +27,7 @@ public interface IPrimalTangent
 /// the row blocks of <see cref="Network.Tangent"/>: <c>Levels[b][l]</c> is layer l's input on block b and
 /// <c>Levels[b][L]</c> the output (level 0 is a view of the input). Owns its tensors (in no dispose scope): dispose it.
 /// </summary>
-public sealed class PrimalTrace : IDisposable
+internal sealed class PrimalTrace : IDisposable
 {
     internal PrimalTrace(Tensor[][] levels, Tensor output)
     {

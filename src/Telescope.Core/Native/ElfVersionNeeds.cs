@@ -9,13 +9,13 @@ namespace Telescope.Native;
 /// libLibTorchSharp asks for <c>GLIBCXX_3.4.32</c> only for <c>std::ios_base_library_init</c>, which it
 /// never calls; Debian 12's libstdc++ ends at <c>GLIBCXX_3.4.30</c>.
 /// </summary>
-public static class ElfVersionNeeds
+internal static class ElfVersionNeeds
 {
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlgWeak = 0x2;
 
     /// <summary>One required symbol version: its name and whether it is already weak.</summary>
-    public readonly record struct Requirement(string Library, string Version, bool Weak);
+    internal readonly record struct Requirement(string Library, string Version, bool Weak);
 
     /// <summary>Every version requirement of the ELF image <paramref name="elf"/>.</summary>
     public static IReadOnlyList<Requirement> Read(byte[] elf)

@@ -48,7 +48,7 @@ public static class MklDispatch
     /// four AVX-512 subsets MKL's AVX-512 kernels use. A seam, so every branch of <see cref="Reason(CpuFacts)"/>
     /// can be tested on any machine (Intel, AMD with and without AVX-512, other vendors).
     /// </summary>
-    public readonly record struct CpuFacts(
+    internal readonly record struct CpuFacts(
         bool LinuxX64,
         string? Setting,
         string Vendor,
@@ -78,7 +78,7 @@ public static class MklDispatch
     /// The guard: force only on x86-64 Linux, unless <see cref="Variable"/> is <c>0</c>, on a CPU that is not
     /// Intel (MKL already picks its best path there) and has AVX-512 F, BW, DQ and VL. Null means "force".
     /// </summary>
-    public static string? Reason(CpuFacts cpu)
+    internal static string? Reason(CpuFacts cpu)
     {
         if (!cpu.LinuxX64)
             return "not x86-64 Linux";

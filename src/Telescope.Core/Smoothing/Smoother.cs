@@ -188,13 +188,13 @@ public sealed class Smoother : IDisposable
     /// the mirrored optimiser buffers (momentum / first moment, null before the first step). These are
     /// the live tensors: serialise them before the next <see cref="Step"/>.
     /// </summary>
-    public SmootherState Export() => new(_s, _c, _w, _ops.Select(o => o.Buffer).ToArray());
+    internal SmootherState Export() => new(_s, _c, _w, _ops.Select(o => o.Buffer).ToArray());
 
     /// <summary>
     /// Continue from an exported state (bit for bit: the tensors are copied in). Throws
     /// <see cref="InvalidDataException"/> when its shapes or method do not match this smoother's.
     /// </summary>
-    public void Import(SmootherState state)
+    internal void Import(SmootherState state)
     {
         if (
             !state.S.shape.SequenceEqual(_s.shape)
@@ -231,4 +231,4 @@ public sealed class Smoother : IDisposable
 /// <param name="C">c_t <c>[N]</c>.</param>
 /// <param name="W">Per parameter tensor, W_t <c>[..., n+1]</c> (empty for A3).</param>
 /// <param name="Buffers">Per parameter tensor, the mirrored optimiser buffer or null (empty for A3).</param>
-public sealed record SmootherState(Tensor S, Tensor C, Tensor[] W, Tensor?[] Buffers);
+internal sealed record SmootherState(Tensor S, Tensor C, Tensor[] W, Tensor?[] Buffers);

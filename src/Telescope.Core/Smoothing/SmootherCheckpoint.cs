@@ -10,12 +10,12 @@ namespace Telescope.Smoothing;
 /// (best full-train loss, epochs since), the last batch loss and rate, and the last summary values.
 /// Tensors are stored as raw bytes (exact), with the helpers <see cref="TrajectoryCheckpoint"/> uses.
 /// </summary>
-public static class SmootherCheckpoint
+internal static class SmootherCheckpoint
 {
     private const string Magic = "TELESCOPE-SMOOTHER-TRAJECTORY-1";
 
     /// <summary>The state captured at a checkpoint.</summary>
-    public sealed record State(
+    internal sealed record State(
         long Step,
         long SinkPosition,
         string Fingerprint,

@@ -23,7 +23,7 @@ public interface ICheckpointStore
 /// Captured from and restored onto the live <see cref="Optimizer"/> and <see cref="BatchSampler"/>; written in the
 /// order t, buffers, second moments, sampler (exact tensor bytes).
 /// </summary>
-public sealed record TrainingState(
+internal sealed record TrainingState(
     long OptimizerStep,
     Tensor?[] Buffers,
     Tensor?[] SecondMoments,
@@ -78,12 +78,12 @@ public sealed record TrainingState(
 /// loop's <see cref="TrainingState"/>, the table position, and the last summary values. Tensors are stored as raw
 /// bytes (exact).
 /// </summary>
-public static class TrajectoryCheckpoint
+internal static class TrajectoryCheckpoint
 {
     private const string Magic = "TELESCOPE-TRAJECTORY-1";
 
     /// <summary>The state captured at a checkpoint.</summary>
-    public sealed record State(
+    internal sealed record State(
         long Step,
         long SinkPosition,
         Tensor[] Theta,

@@ -58,7 +58,7 @@ public static class TreeKernel
 /// (<c>N = n + m</c>); <see cref="S"/> is row-major <c>[N, n]</c>, float64. Reproduces
 /// <see cref="BoostedTrees.Predict"/> to round-off (spec T12).
 /// </summary>
-public sealed class GbtSmoother
+internal sealed class GbtSmoother
 {
     /// <summary>Training rows n (columns of S).</summary>
     public int TrainCount { get; }
@@ -168,7 +168,7 @@ public sealed class GbtSmoother
 }
 
 /// <summary>Quantities of any smoother matrix <c>S [N, n]</c> (row-major, float64).</summary>
-public static class Smoothers
+internal static class Smoothers
 {
     /// <summary><c>p(I_0) = (n/|I_0|) Σ_{j∈I_0} ‖S[j,:]‖²</c> for rows <c>firstRow .. firstRow + count − 1</c> (spec §3.4, A17: n = training rows).</summary>
     public static double EffectiveParameters(double[] s, int n, int firstRow, int count)

@@ -48,7 +48,7 @@ public interface IBenchDefinition
 }
 
 /// <summary>What the benches timing an MLP on N points share: N, timed repeats, dtype and device.</summary>
-public abstract record TensorBenchConfig(
+internal abstract record TensorBenchConfig(
     int Points,
     int Repeats,
     torch.ScalarType DType,
@@ -117,7 +117,7 @@ public abstract class BenchDefinition<TConfig>(string name, string summary, TCon
     /// The parameters of a bench timing an MLP on N points (<see cref="TensorBenchConfig"/>): device, dtype, points and
     /// repeats, in that order.
     /// </summary>
-    protected static Parameter<T>[] TensorParameters<T>(
+    private protected static Parameter<T>[] TensorParameters<T>(
         T defaults,
         string pointsHelp,
         string repeatsHelp
@@ -157,7 +157,7 @@ public abstract class BenchDefinition<TConfig>(string name, string summary, TCon
     /// [1, <see cref="StudyLimits.MaxCount"/>], checked before any work (2,000,000,000 repeats ended in an
     /// OutOfMemoryException, 2,000,000,000 points ran until the machine's memory was gone).
     /// </summary>
-    protected static IEnumerable<string> TensorProblems(
+    private protected static IEnumerable<string> TensorProblems(
         TensorBenchConfig c,
         int maxPoints = MaxPoints
     )

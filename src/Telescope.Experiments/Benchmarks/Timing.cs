@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Wall-clock timing for benchmarks: warm-up, then the median of repeated runs.</summary>
-public static class Timing
+internal static class Timing
 {
     /// <summary>Median seconds of <paramref name="repeats"/> runs of <paramref name="work"/> after <paramref name="warmup"/> unrecorded runs.</summary>
     public static double Median(Action work, int repeats = 5, int warmup = 1)

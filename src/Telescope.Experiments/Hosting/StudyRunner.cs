@@ -31,7 +31,7 @@ public interface IRunObserver
 }
 
 /// <summary>The default observer: messages to standard error, no progress bars.</summary>
-public sealed class ConsoleObserver : IRunObserver
+internal sealed class ConsoleObserver : IRunObserver
 {
     /// <summary>The shared instance.</summary>
     public static ConsoleObserver Instance { get; } = new();

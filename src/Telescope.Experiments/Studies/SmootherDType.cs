@@ -6,7 +6,7 @@ namespace Telescope.Experiments.Studies;
 /// The smoother studies' one dtype: float64 (S, c and f̃ accumulate over thousands of steps; spec §0). The
 /// parameter exists so the requirement is stated where users look, and float32 is refused by name.
 /// </summary>
-public static class SmootherDType
+internal static class SmootherDType
 {
     /// <summary>The <c>dtype</c> parameter: float64 accepted, float32 refused with the reason.</summary>
     public static Parameter<T> Parameter<T>() =>

@@ -9,7 +9,7 @@ using Rng = Telescope.Theory.Rng;
 /// claim is a public builder (<see cref="Invariant"/>, <see cref="GdStep"/>, <see cref="ScalarInvariant"/>,
 /// <see cref="SigmaTheta"/>, <see cref="SkillInvariant"/>) with its must-fail control; <see cref="Run"/> composes them.
 /// </summary>
-public sealed class ConservationCheck : ITheoryCheck
+internal sealed class ConservationCheck : ITheoryCheck
 {
     public string Name => "conservation";
 

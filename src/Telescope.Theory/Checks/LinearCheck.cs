@@ -9,7 +9,7 @@ using Rng = Telescope.Theory.Rng;
 /// <c>linear</c>: R1 exponential modes, R2 basis change, R3 Nyström scaling, R5 eigenlearning, R6 effective
 /// dimension, R7 quality and utilization — the linear-model results of thesis chapters 1–2.
 /// </summary>
-public sealed class LinearCheck : ITheoryCheck
+internal sealed class LinearCheck : ITheoryCheck
 {
     public string Name => "linear";
 

@@ -6,7 +6,7 @@ namespace Telescope.Theory.Checks;
 /// <c>min-norm</c>: R4, gradient flow from zero init reaches F⁺y; from w(0) ≠ 0 it keeps the null-space part. The claim
 /// is the public builder <see cref="Flow"/> over a <see cref="MinNormProblem"/>; <see cref="Run"/> composes it.
 /// </summary>
-public sealed class MinNormCheck : ITheoryCheck
+internal sealed class MinNormCheck : ITheoryCheck
 {
     public string Name => "min-norm";
 
@@ -50,7 +50,7 @@ public sealed class MinNormCheck : ITheoryCheck
     /// the horizon 30/λ_min, the end point F⁺y + (I − F⁺F)w(0) at the horizon, and the must-fail control F⁺y for the
     /// same end point (rejected when w(0) has a null-space part).
     /// </summary>
-    public sealed record FlowRows(
+    internal sealed record FlowRows(
         IReadOnlyList<Comparison> Trajectory,
         IReadOnlyList<Comparison> EndPoint,
         IReadOnlyList<Comparison> PinvControl

@@ -6,7 +6,7 @@ namespace Telescope.Theory.Checks;
 /// <c>neural-collapse</c>: R17, the UFM end point HHᵀ → √(C/n)YYᵀ, WᵀW → √(n/C)I (NC1–NC3); R8, the minimum-projection
 /// operator's features collapse (simplex ETF, zero within-class scatter, κ_CKA = 0) with the corrected constants.
 /// </summary>
-public sealed class NeuralCollapseCheck : ITheoryCheck
+internal sealed class NeuralCollapseCheck : ITheoryCheck
 {
     public string Name => "neural-collapse";
 

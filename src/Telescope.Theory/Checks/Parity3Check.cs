@@ -9,7 +9,7 @@ using Rng = Telescope.Theory.Rng;
 /// The claims are the public builders <see cref="Gradients"/>, <see cref="Trajectory"/> and <see cref="EndPoint"/>;
 /// <see cref="Run"/> composes them.
 /// </summary>
-public sealed class Parity3Check : ITheoryCheck
+internal sealed class Parity3Check : ITheoryCheck
 {
     public string Name => "parity3";
 

@@ -17,7 +17,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// ratios. The same ratio of process CPU seconds (<c>cpu_throughput_ratio</c>) is printed beside it: on a shared machine
 /// it is the steadier of the two. Printed, never asserted.
 /// </summary>
-public static class BatchedRunsBench
+internal static class BatchedRunsBench
 {
     /// <summary>The first <paramref name="rows"/> MNIST digits of the loader's 10,000, taken digit by digit in turn (10 classes, 784 pixels in [0,1]).</summary>
     public static Dataset Mnist10(int rows, Action<string>? log = null)

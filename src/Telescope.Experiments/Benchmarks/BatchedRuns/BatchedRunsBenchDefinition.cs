@@ -4,7 +4,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Configuration of <c>bench batched-runs</c> (defaults: the attribution ladder's MNIST MLP).</summary>
-public sealed record BatchedRunsBenchConfig(
+internal sealed record BatchedRunsBenchConfig(
     int Runs = 64,
     int Steps = 200,
     int BatchSize = 64,
@@ -22,7 +22,7 @@ public sealed record BatchedRunsBenchConfig(
 }
 
 /// <summary><see cref="BatchedRunsBench"/>: R small runs batched vs the same R runs one after another.</summary>
-public sealed class BatchedRunsBenchDefinition()
+internal sealed class BatchedRunsBenchDefinition()
     : BenchDefinition<BatchedRunsBenchConfig>(
         "batched-runs",
         "R small runs of one MLP (784–128–64–10, float64, batch 64) trained as batched tensor programs vs the same runs one after another by the single-run path: throughput ratio (goal ≥ 4) and the largest relative difference of their weights.",

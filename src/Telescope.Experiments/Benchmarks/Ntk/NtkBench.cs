@@ -28,7 +28,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// </list>
 /// The result agrees across methods (checked on the rows timed; <c>max_rel_diff_*</c>).
 /// </summary>
-public static class NtkBench
+internal static class NtkBench
 {
     /// <summary>Run the benchmark.</summary>
     public static IReadOnlyDictionary<string, double> Run(

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Configuration of <c>bench ntk</c>.</summary>
-public sealed record NtkBenchConfig(
+internal sealed record NtkBenchConfig(
     int Points = 1000,
     int Repeats = 3,
     int JacobianPoints = 100,
@@ -13,7 +13,7 @@ public sealed record NtkBenchConfig(
 ) : TensorBenchConfig(Points, Repeats, DType, Device);
 
 /// <summary><see cref="NtkBench"/>: structured tangent kernel vs Jacobian contraction vs per-example loop vs a GEMM.</summary>
-public sealed class NtkBenchDefinition()
+internal sealed class NtkBenchDefinition()
     : BenchDefinition<NtkBenchConfig>(
         "ntk",
         "Empirical tangent kernel K(X, X) (traced over 10 outputs) of an MLP 784–256–256–10 on N points: structured (per-layer) vs Jacobian contraction vs per-example loop, against a plain GEMM as the machine's ceiling.",

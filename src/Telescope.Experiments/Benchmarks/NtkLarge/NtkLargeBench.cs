@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Settings of <see cref="NtkLargeBench"/> (the defaults are the benchmark's: N = 10,000 in blocks of 1,000).</summary>
-public sealed record NtkLargeBenchOptions
+internal sealed record NtkLargeBenchOptions
 {
     /// <summary>Points N (the kernel is N × N).</summary>
     public int Points { get; init; } = 10_000;
@@ -33,7 +33,7 @@ public sealed record NtkLargeBenchOptions
 /// check: rows <c>[0, checkRows)</c> and the last <c>checkRows</c> rows of the file against
 /// <see cref="Ntk.Compute(Telescope.Models.Network, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, System.Collections.Generic.IReadOnlyList{TorchSharp.torch.Tensor}?, NtkMethod, NtkOutputs, int)"/> in memory (<c>max_rel_diff_file_vs_in_memory</c>, relative to max |K|).
 /// </summary>
-public static class NtkLargeBench
+internal static class NtkLargeBench
 {
     /// <summary>Run the benchmark, writing <c>kernel.npy</c> (+ its progress sidecar) into <paramref name="outDir"/>.</summary>
     public static IReadOnlyDictionary<string, double> Run(

@@ -6,7 +6,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// <see cref="NtkLargeBench"/>: the empirical NTK of <c>bench ntk</c>'s MLP for large N, in row blocks streamed to
 /// <c>OUT/kernel.npy</c> (<c>Kernels.BlockedNtk</c>); resumable by block, so Ctrl-C keeps the finished blocks.
 /// </summary>
-public sealed class NtkLargeBenchDefinition()
+internal sealed class NtkLargeBenchDefinition()
     : BenchDefinition<NtkLargeBenchOptions>(
         "ntk-large",
         "Empirical NTK K(X, X) (traced over 10 outputs) of the MLP 784–256–256–10 for large N (default 10,000), in row blocks streamed to OUT/kernel.npy (numpy.load(..., mmap_mode=\"r\")) in bounded memory; resumable by block; time and peak memory in bench.csv.",

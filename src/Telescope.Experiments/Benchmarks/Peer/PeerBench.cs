@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Settings of <see cref="PeerBench"/>; the defaults are the shapes of <c>bench telescoping</c> and <c>bench ntk</c>.</summary>
-public sealed record PeerBenchOptions
+internal sealed record PeerBenchOptions
 {
     /// <summary>Points N for forward and JVP (MLP 784–256–256–10, float32).</summary>
     public int Points { get; init; } = 1000;
@@ -62,7 +62,7 @@ public sealed record PeerBenchOptions
 }
 
 /// <summary>One timing: the median of <see cref="Repeats"/> runs of one method of one operation on one side at one thread count.</summary>
-public sealed record PeerTiming(
+internal sealed record PeerTiming(
     string Operation,
     string Side,
     string Method,
@@ -72,7 +72,7 @@ public sealed record PeerTiming(
 );
 
 /// <summary><c>ours / peer</c> for one pair of methods, each at its best thread count.</summary>
-public sealed record PeerRatio(
+internal sealed record PeerRatio(
     string Operation,
     string OursMethod,
     int OursThreads,
@@ -82,7 +82,7 @@ public sealed record PeerRatio(
 );
 
 /// <summary>Agreement of one of our results with one of the peer's: <c>max|ours − peer| / max|peer|</c>.</summary>
-public sealed record PeerAgreement(
+internal sealed record PeerAgreement(
     string Operation,
     string OursMethod,
     string PeerMethod,
@@ -95,13 +95,13 @@ public sealed record PeerAgreement(
 }
 
 /// <summary>Our result and the peer's differ beyond the tolerance: the benchmark fails loudly.</summary>
-public sealed class PeerMismatchException(string message) : Exception(message);
+internal sealed class PeerMismatchException(string message) : Exception(message);
 
 /// <summary>The peer could not run (Python or torch missing, the script failed).</summary>
-public sealed class PeerUnavailableException(string message) : Exception(message);
+internal sealed class PeerUnavailableException(string message) : Exception(message);
 
 /// <summary>Everything a peer run measured.</summary>
-public sealed record PeerBenchResult(
+internal sealed record PeerBenchResult(
     IReadOnlyList<PeerTiming> Timings,
     IReadOnlyList<PeerRatio> Ratios,
     IReadOnlyList<PeerAgreement> Agreements,
@@ -135,7 +135,7 @@ public sealed record PeerBenchResult(
 /// Writes <c>bench.csv</c> (<see cref="WriteCsv"/>), <c>versions.json</c> and the exchanged arrays under
 /// <c>exchange/</c> in the output folder.
 /// </summary>
-public static class PeerBench
+internal static class PeerBench
 {
     /// <summary>Every operation the benchmark knows, in the order it runs them.</summary>
     public static IReadOnlyList<string> AllOperations { get; } = ["forward", "jvp", "ntk", "grad", "job"];

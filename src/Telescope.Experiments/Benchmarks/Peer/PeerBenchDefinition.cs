@@ -7,7 +7,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// its own <c>threads</c> parameter (a list, so it <see cref="IBenchDefinition.OwnsThreads"/>). Results that disagree
 /// fail the run (<see cref="RunFailedException"/>, naming each pair); so does a peer that cannot run.
 /// </summary>
-public sealed class PeerBenchDefinition()
+internal sealed class PeerBenchDefinition()
     : BenchDefinition<PeerBenchOptions>(
         "peer",
         "Ours vs PyTorch (Debian's python3-torch: functorch jvp, forward_ad, autograd.functional.jvp, vmap(jacrev) NTK, NTK-vector products, vmap(grad)) on the same MLP 784–256–256–10, weights and points, at each thread count; and the main job (op job): one approximation-study run as a process against a functorch script doing the same work, interleaved, with our run's per-step breakdown and its flop-limited time; checks both compute the same numbers; bench.csv with ours/peer ratios. Install the peer with scripts/install-peer.sh (or run scripts/bench-peer.sh).",

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Settings of the main-job part of <see cref="PeerBench"/> (operation <c>job</c>).</summary>
-public sealed record PeerJobOptions
+internal sealed record PeerJobOptions
 {
     /// <summary>Learning rate of the run (plain SGD, the study's default <c>sgd</c> setting at its middle rate).</summary>
     public double Rate { get; init; } = 0.1;
@@ -37,7 +37,7 @@ public sealed record PeerJobOptions
 }
 
 /// <summary>What the main-job part measured: timings (ms, whole processes), agreements, the breakdown and the flop-limited time.</summary>
-public sealed record PeerJobResult(
+internal sealed record PeerJobResult(
     IReadOnlyList<PeerTiming> Timings,
     IReadOnlyList<PeerAgreement> Agreements,
     IReadOnlyList<(string Part, int Threads, double Seconds)> Breakdown,
@@ -56,7 +56,7 @@ public sealed record PeerJobResult(
 /// Σ over the run's matrix products of their count × the time of that product into an existing output
 /// (<c>addmm_</c>) at the thread count, the GEMM probe of <c>scripts/gemm-probe.csx</c> at the job's shapes.
 /// </summary>
-public static class PeerJob
+internal static class PeerJob
 {
     /// <summary>The peer script embedded at build time (scripts/bench-peer-job.py).</summary>
     public static string EmbeddedScript()

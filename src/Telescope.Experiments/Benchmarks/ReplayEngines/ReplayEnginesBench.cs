@@ -18,7 +18,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// the tests pin at 1e-12). Rounds alternate the two sides; the ratio is the median of per-round ratios; the ratio of
 /// process CPU seconds is printed beside it. Printed, never asserted.
 /// </summary>
-public static class ReplayEnginesBench
+internal static class ReplayEnginesBench
 {
     /// <summary>The recorded run's setup.</summary>
     public static ReplaySetup Setup(ReplayEnginesBenchConfig c, Dataset train, Dataset test) =>

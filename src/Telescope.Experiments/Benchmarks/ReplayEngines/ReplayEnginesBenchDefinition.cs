@@ -5,7 +5,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Configuration of <c>bench replay-engines</c> (defaults: the attribution ladder's default run under SGD).</summary>
-public sealed record ReplayEnginesBenchConfig(
+internal sealed record ReplayEnginesBenchConfig(
     int Replays = 64,
     int TrainRows = 1000,
     int TestRows = 20,
@@ -23,7 +23,7 @@ public sealed record ReplayEnginesBenchConfig(
 }
 
 /// <summary><see cref="ReplayEnginesBench"/>: R leave-one-out replays batched vs one after another.</summary>
-public sealed class ReplayEnginesBenchDefinition()
+internal sealed class ReplayEnginesBenchDefinition()
     : BenchDefinition<ReplayEnginesBenchConfig>(
         "replay-engines",
         "R leave-one-out replays of one recorded run of the attribution ladder's MLP (784–128–64–10, float64, batch 64, MNIST) by the batched replay engine vs one after another: throughput ratio and the largest relative difference of their f_T.",

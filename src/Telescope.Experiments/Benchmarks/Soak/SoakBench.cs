@@ -12,7 +12,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// result is <c>rss_growth_ratio</c> = max RSS over the second half of the run / RSS at 10% of the run
 /// (goal ≤ 1.1), measured in the same run.
 /// </summary>
-public static class SoakBench
+internal static class SoakBench
 {
     /// <summary>Run; rows of the trajectory go to <paramref name="trajectorySink"/>, memory samples and ratios to <paramref name="sink"/>.</summary>
     public static IReadOnlyDictionary<string, double> Run(

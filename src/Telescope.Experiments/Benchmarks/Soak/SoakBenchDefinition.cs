@@ -3,10 +3,10 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Configuration of <c>bench soak</c>.</summary>
-public sealed record SoakBenchConfig(int Steps = 100_000, int RecordEvery = 10);
+internal sealed record SoakBenchConfig(int Steps = 100_000, int RecordEvery = 10);
 
 /// <summary><see cref="SoakBench"/>: a long streamed trajectory on the CPU, resident memory flat.</summary>
-public sealed class SoakBenchDefinition()
+internal sealed class SoakBenchDefinition()
     : BenchDefinition<SoakBenchConfig>(
         "soak",
         "Record a long trajectory (default 100,000 steps) of a small model, streaming to disk, and show that resident memory stays flat.",

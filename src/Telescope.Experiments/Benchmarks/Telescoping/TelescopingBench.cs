@@ -19,7 +19,7 @@ namespace Telescope.Experiments.Benchmarks;
 /// ratio is the median of its per-round ratios, so a slow spell of a shared machine falls on both sides of it.
 /// Printed, never asserted.
 /// </summary>
-public static class TelescopingBench
+internal static class TelescopingBench
 {
     /// <summary>Run the benchmark; observations go to <paramref name="sink"/> (quantity, value; split empty).</summary>
     public static IReadOnlyDictionary<string, double> Run(

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Benchmarks;
 
 /// <summary>Configuration of <c>bench telescoping</c>.</summary>
-public sealed record TelescopingBenchConfig(
+internal sealed record TelescopingBenchConfig(
     int Points = 1000,
     int Repeats = 21,
     torch.ScalarType DType = torch.ScalarType.Float32,
@@ -11,7 +11,7 @@ public sealed record TelescopingBenchConfig(
 ) : TensorBenchConfig(Points, Repeats, DType, Device);
 
 /// <summary><see cref="TelescopingBench"/>: batched JVP vs one forward pass vs a per-example loop.</summary>
-public sealed class TelescopingBenchDefinition()
+internal sealed class TelescopingBenchDefinition()
     : BenchDefinition<TelescopingBenchConfig>(
         "telescoping",
         "Batched telescoped update (forward-mode JVP) vs one forward pass vs a per-example autograd loop, and the generic path (double backward, whole network and per layer) against the forward-mode pass; N points, MLP 784–256–256–10.",

@@ -11,7 +11,7 @@ namespace Telescope.Experiments.Studies.Approximation;
 /// settings are a product of four parameters (optimisers, rates, weight decay, output sigmoid), and the model of
 /// three (kind, widths, α).
 /// </summary>
-public sealed record ApproximationParameters
+internal sealed record ApproximationParameters
 {
     /// <summary>Everything else, as the study takes it.</summary>
     public ApproximationConfig Config { get; init; } = new();
@@ -118,7 +118,7 @@ public sealed record ApproximationParameters
 }
 
 /// <summary>The approximation study (paper Figs 2, 7, 8; spec §4.1) as a catalog entry.</summary>
-public sealed class ApproximationDefinition : StudyDefinition<ApproximationParameters>
+internal sealed class ApproximationDefinition : StudyDefinition<ApproximationParameters>
 {
     private static readonly ApproximationConfig D = new();
     private static readonly ApproximationParameters P = new();

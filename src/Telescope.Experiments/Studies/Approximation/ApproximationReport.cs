@@ -1,7 +1,7 @@
 namespace Telescope.Experiments.Studies.Approximation;
 
 /// <summary>The approximation study's figure and printed summary, both from its saved table.</summary>
-public static class ApproximationReport
+internal static class ApproximationReport
 {
     /// <summary>Draw <c>approximation.html</c> beside the table; returns the files written.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string dataSource)
@@ -20,7 +20,7 @@ public static class ApproximationReport
     }
 
     /// <summary>One run's numbers: test errors averaged over logged steps t ≥ 1, final values, and its flags.</summary>
-    public sealed record RunLine(
+    internal sealed record RunLine(
         string Setting,
         string Lr,
         string Seed,

@@ -18,7 +18,7 @@ namespace Telescope.Experiments.Studies.Approximation;
 /// finite or exceeds <see cref="TelescopedBound"/> (labels are 0/1, so f̃ is then further from f than any two
 /// labels are from each other) — the lens broke down, a finding rather than a defect, but its ratios are not
 /// errors of an approximation.</param>
-public sealed record RunHealth(bool DidNotLearn, bool Diverged, bool TelescopedDiverged)
+internal sealed record RunHealth(bool DidNotLearn, bool Diverged, bool TelescopedDiverged)
 {
     /// <summary>Accuracy above the constant predictor's that a run must beat to count as having learned.</summary>
     public const double Margin = 0.02;

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Studies.AttributionLadder;
 
 /// <summary>The attribution ground-truth ladder (issue 27) as a catalog entry, with its two presets. CPU, float64.</summary>
-public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLadderConfig>
+internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionLadderConfig>
 {
     private static string Text(IEnumerable<int> xs) => string.Join(",", xs);
 

@@ -5,7 +5,7 @@ using Telescope.Tensors;
 namespace Telescope.Experiments.Studies.AttributionLadder;
 
 /// <summary>The figure, the .npy interchange and the printed ladder of the attribution study, from its saved table.</summary>
-public static class AttributionLadderReport
+internal static class AttributionLadderReport
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) => TidyCells.Number(r, c);
 

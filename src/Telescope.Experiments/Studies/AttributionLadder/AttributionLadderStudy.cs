@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Telescope.Experiments.Studies.AttributionLadder;
 
 /// <summary>The two sizes of the attribution ladder: a small embedded default and the issue's full protocol.</summary>
-public enum AttributionLadderPreset
+internal enum AttributionLadderPreset
 {
     /// <summary>Small enough for a shared 2-core machine (declared smaller than the issue's protocol).</summary>
     Default,
@@ -20,7 +20,7 @@ public enum AttributionLadderPreset
 }
 
 /// <summary>Configuration of the attribution ladder (issue 27). Immutable; use <c>with</c>.</summary>
-public sealed record AttributionLadderConfig
+internal sealed record AttributionLadderConfig
 {
     /// <summary>Training rows n (MNIST, ten classes).</summary>
     public int Train { get; init; } = 1000;
@@ -142,7 +142,7 @@ public sealed record AttributionLadderConfig
 /// the test rows × candidate rows, LDS replays on shared random half-subsets of the candidates, and the ladder
 /// (Pearson/Spearman vs LOO, LDS, each with a bootstrap interval over test rows).
 /// </summary>
-public sealed class AttributionLadderStudy : IStudy
+internal sealed class AttributionLadderStudy : IStudy
 {
     private readonly AttributionLadderConfig _cfg;
     private readonly Action<string>? _log;

@@ -4,7 +4,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Studies.DoubleDescent;
 
 /// <summary>The double-descent study (paper Fig. 3/9; spec §4.2 CPU variant) as a catalog entry, with its presets. float64 only.</summary>
-public sealed class DoubleDescentDefinition : StudyDefinition<DoubleDescentConfig>
+internal sealed class DoubleDescentDefinition : StudyDefinition<DoubleDescentConfig>
 {
     /// <summary>What each preset was measured to show (the one hand-written part of its description; see <see cref="DoubleDescentPreset"/>).</summary>
     private static readonly (DoubleDescentPreset preset, string finding)[] Findings =

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Studies.SmootherReport;
 namespace Telescope.Experiments.Studies.DoubleDescent;
 
 /// <summary>The figure and printed summary of double descent (paper Fig. 3), from its saved table.</summary>
-public static class DoubleDescentReport
+internal static class DoubleDescentReport
 {
     /// <summary>Write <c>double-descent.html</c> (the verdict heads its caption); returns the files written.</summary>
     public static IEnumerable<string> Figures(string table, string outDir, string dataSource)

@@ -7,7 +7,7 @@ using Telescope.Telescoping;
 namespace Telescope.Experiments.Studies.DoubleDescent;
 
 /// <summary>Preset sizes of the double-descent study.</summary>
-public enum DoubleDescentPreset
+internal enum DoubleDescentPreset
 {
     /// <summary>
     /// Minutes (about 10 min of single-thread CPU; 25 min wall on a heavily shared 2-core machine): the
@@ -48,7 +48,7 @@ public enum DoubleDescentPreset
 }
 
 /// <summary>When a double-descent run stops before its maximum steps.</summary>
-public enum DoubleDescentStop
+internal enum DoubleDescentStop
 {
     /// <summary>At 100% train accuracy, or when the full-train loss stalls (the paper's rule).</summary>
     Interpolation,
@@ -58,7 +58,7 @@ public enum DoubleDescentStop
 }
 
 /// <summary>How the pooled pixels are fed to the network.</summary>
-public enum DoubleDescentInputs
+internal enum DoubleDescentInputs
 {
     /// <summary>Pixels in [0, 1] (spec §4).</summary>
     Pixels,
@@ -72,7 +72,7 @@ public enum DoubleDescentInputs
 }
 
 /// <summary>Configuration of the double-descent study (paper Fig. 3/9; spec §4.2 CPU variant). Immutable.</summary>
-public sealed record DoubleDescentConfig
+internal sealed record DoubleDescentConfig
 {
     /// <summary>Largest width h accepted (the paper's largest, 5,000): bounds memory and time before work starts.</summary>
     public const int MaxWidth = 5000;
@@ -230,7 +230,7 @@ public sealed record DoubleDescentConfig
 /// trusted, and the figure shows them as such). Expected shape: test loss falls, peaks near the
 /// interpolation threshold, falls again; p_train rises with h; p_test peaks near the threshold, then falls.
 /// </summary>
-public sealed class DoubleDescentStudy : IStudy
+internal sealed class DoubleDescentStudy : IStudy
 {
     private readonly DoubleDescentConfig _cfg;
     private readonly Lazy<(Dataset train, Dataset test)> _data;

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Studies.GbtVsNn;
 
 /// <summary>Gradient-boosted trees vs a neural network through their kernels (paper Fig. 5; spec §4.4) as a catalog entry. CPU only.</summary>
-public sealed class GbtVsNnDefinition : StudyDefinition<GbtVsNnConfig>
+internal sealed class GbtVsNnDefinition : StudyDefinition<GbtVsNnConfig>
 {
     private static readonly GbtVsNnConfig D = new();
 

@@ -1,7 +1,7 @@
 namespace Telescope.Experiments.Studies.GbtVsNn;
 
 /// <summary>The figure and printed summary of gbt-vs-nn (paper Fig. 5), from its saved table.</summary>
-public static class GbtVsNnReport
+internal static class GbtVsNnReport
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
         TidyCells.Number(r, c);

@@ -14,7 +14,7 @@ namespace Telescope.Experiments.Studies.GbtVsNn;
 /// Configuration of the gbt-vs-nn study: the CPU variant of spec §4.4 on the synthetic houses-like table.
 /// Immutable; use <c>with</c>.
 /// </summary>
-public sealed record GbtVsNnConfig
+internal sealed record GbtVsNnConfig
 {
     /// <summary>Rows of the synthetic table.</summary>
     public int Rows { get; init; } = 8000;
@@ -140,7 +140,7 @@ public sealed record GbtVsNnConfig
 /// <c>nn_max_weight_norm</c> (step = SGD step) and <c>gbt_max_weight_norm</c> (step = tree index) for splits
 /// train, regular and irregular.
 /// </summary>
-public sealed class GbtVsNnStudy : IStudy
+internal sealed class GbtVsNnStudy : IStudy
 {
     private readonly GbtVsNnConfig _cfg;
 

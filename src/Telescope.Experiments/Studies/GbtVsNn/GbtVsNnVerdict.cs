@@ -6,7 +6,7 @@ namespace Telescope.Experiments.Studies.GbtVsNn;
 /// GBT beats the NN at p₀ (MSE_NN − MSE_GBT &gt; 0); the NN's disadvantage grows (ΔMSE(p₁)/ΔMSE(p₀) − 1 &gt; 0);
 /// the crossing — R_NN below 1 at p₀ (1 − R_NN &gt; 0) and above 1 at p₁ (R_NN − 1 &gt; 0); and R_NN above R_GBT at p₁.
 /// </summary>
-public static class GbtVsNnVerdict
+internal static class GbtVsNnVerdict
 {
     /// <summary>The claims in the order above (none when the table has no per-share rows).</summary>
     public static IReadOnlyList<SeedDifference> Claims(

@@ -12,7 +12,7 @@ namespace Telescope.Experiments.Studies.GbtVsNn;
 /// <c>kernels</c> branch's <c>Ntk.Compute</c>/<c>KernelFeatures</c> and should be replaced by it once
 /// that is merged.
 /// </summary>
-public sealed class MlpKernelBlock : IDisposable
+internal sealed class MlpKernelBlock : IDisposable
 {
     private readonly List<(Tensor delta, Tensor input)> _layers;
 

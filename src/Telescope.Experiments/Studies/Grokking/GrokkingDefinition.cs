@@ -3,7 +3,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Studies.Grokking;
 
 /// <summary>The grokking study (paper Fig. 4, 11, 12; spec §4.3) as a catalog entry. float64 only.</summary>
-public sealed class GrokkingDefinition : StudyDefinition<GrokkingConfig>
+internal sealed class GrokkingDefinition : StudyDefinition<GrokkingConfig>
 {
     private static readonly GrokkingConfig D = new();
     private static readonly GrokkingConfig Poly = new() { Task = GrokkingTask.Polynomial };

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Studies.SmootherReport;
 namespace Telescope.Experiments.Studies.Grokking;
 
 /// <summary>The figure and printed summary of grokking (paper Fig. 4), from its saved table.</summary>
-public static class GrokkingReport
+internal static class GrokkingReport
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
         TidyCells.Number(r, c);

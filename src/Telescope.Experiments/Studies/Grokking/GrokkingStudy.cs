@@ -7,7 +7,7 @@ using Telescope.Telescoping;
 namespace Telescope.Experiments.Studies.Grokking;
 
 /// <summary>Which grokking task (paper Fig. 4; spec §4.3).</summary>
-public enum GrokkingTask
+internal enum GrokkingTask
 {
     /// <summary>Panel 1: Kumar et al.'s polynomial regression, exact model (<see cref="QuadraticUnits"/>), full-batch GD, smoother A3.</summary>
     Polynomial,
@@ -23,7 +23,7 @@ public enum GrokkingTask
 /// M35-tiny (n = m = 300, α = 6, AdamW γ = 1e-4, λ = 0.3, β = (0.9, 0.99), warm-up 100, batch 200) for
 /// T = 12,000 steps. Immutable.
 /// </summary>
-public sealed record GrokkingConfig
+internal sealed record GrokkingConfig
 {
     /// <summary>Task.</summary>
     public GrokkingTask Task { get; init; } = GrokkingTask.Polynomial;
@@ -170,7 +170,7 @@ public sealed record GrokkingConfig
 /// gate (<c>gate_passed</c>) at every logged step. Expected: test loss falls long after train loss, and
 /// the late fall comes with a widening gap p_train &gt; p_test.
 /// </summary>
-public sealed class GrokkingStudy : IStudy
+internal sealed class GrokkingStudy : IStudy
 {
     private readonly GrokkingConfig _cfg;
     private readonly Lazy<(Dataset train, Dataset test)> _data;

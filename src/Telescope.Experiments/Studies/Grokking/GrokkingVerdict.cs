@@ -7,7 +7,7 @@ namespace Telescope.Experiments.Studies.Grokking;
 /// ≤ 0). The delay of a run is t½(test) − t½(train) in steps; the claim "test loss lags train loss" is judged by
 /// <see cref="SeedSpread.OfDifferences"/> over the seeds of each setting (task, ε, α).
 /// </summary>
-public static class GrokkingVerdict
+internal static class GrokkingVerdict
 {
     /// <summary>The first step whose loss is ≤ √(L_first·L_last) of a step-sorted curve; NaN when the loss did not fall.</summary>
     public static double MidpointStep(IReadOnlyList<(double step, double loss)> curve)

@@ -7,7 +7,7 @@ namespace Telescope.Experiments.Studies.Lmc;
 /// <c>--steps 2000 --spawns 0,5,20,50,100,200,500,1000 --channels 16,32 --gradient-lag 100</c> (hours here).
 /// Immutable; use <c>with</c>.
 /// </summary>
-public sealed record LmcConfig
+internal sealed record LmcConfig
 {
     /// <summary>Trunk steps T (spec CPU variant: 2,000).</summary>
     public int Steps { get; init; } = 150;

@@ -3,7 +3,7 @@ using static Telescope.Experiments.Parameters.Parameter;
 namespace Telescope.Experiments.Studies.Lmc;
 
 /// <summary>Linear mode connectivity and gradient stabilisation (paper Fig. 6; spec §4.5) as a catalog entry. CPU and float32 only.</summary>
-public sealed class LmcDefinition : StudyDefinition<LmcConfig>
+internal sealed class LmcDefinition : StudyDefinition<LmcConfig>
 {
     private static readonly LmcConfig D = new();
 

@@ -1,7 +1,7 @@
 namespace Telescope.Experiments.Studies.Lmc;
 
 /// <summary>The figure and printed summary of lmc (paper Fig. 6), from its saved table.</summary>
-public static class LmcReport
+internal static class LmcReport
 {
     private static double Num(IReadOnlyDictionary<string, string> r, string c) =>
         TidyCells.Number(r, c);

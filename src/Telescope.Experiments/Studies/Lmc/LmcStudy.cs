@@ -19,7 +19,7 @@ namespace Telescope.Experiments.Studies.Lmc;
 /// <c>layer</c>, split <c>test</c>) = <c>mean_{x, params}(∇f_{t′+k}(x) − ∇f_{t′}(x))²</c> of the true-class
 /// logit in eval mode (spec A13), and <c>train_loss</c>, <c>test_error</c>.
 /// </summary>
-public sealed class LmcStudy : IStudy
+internal sealed class LmcStudy : IStudy
 {
     private readonly LmcConfig _cfg;
     private readonly Lazy<(FashionMnist.Split train, FashionMnist.Split test)> _data;

@@ -6,7 +6,7 @@ namespace Telescope.Experiments.Studies.Lmc;
 /// against 0) and "the barrier falls from the earliest to the latest spawn step" (paired by seed), each judged by
 /// <see cref="SeedSpread"/>.
 /// </summary>
-public static class LmcVerdict
+internal static class LmcVerdict
 {
     /// <summary>Per model, the two claims (none for a model with a single spawn step: only the first).</summary>
     public static IReadOnlyList<SeedDifference> Claims(

@@ -16,7 +16,7 @@ namespace Telescope.Experiments.Studies.Lmc;
 /// loop over it.
 /// </para>
 /// </summary>
-public static class SmallCnn
+internal static class SmallCnn
 {
     /// <summary>
     /// Held while libtorch's global generator is seeded and drawn from: two builds on two threads of one process (two
