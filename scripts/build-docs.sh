@@ -4,7 +4,7 @@
 # from disk (file://…/index.html): relative links, nothing loaded from the network (fsdocs' CDN scripts left out,
 # maths rendered by KaTeX copied into the site). Tools and KaTeX are fetched once into the data cache:
 # fsdocs-tool 22.2.0 (NuGet) and katex (npm pack). Prints warnings and one summary line; the full log is OUT.log.
-# Usage: scripts/build-docs.sh [OUT]     (TELESCOPE_DOCS_NO_BUILD=1: the Release build is already there)
+# Usage: scripts/build-docs.sh [OUT]     (TELESCOPE_DOCS_NO_BUILD=1: the meta-package's Release build is already there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-out/docs}")
@@ -47,9 +47,10 @@ if [ ! -f "$katex/katex.min.js" ] || [ ! -f "$katex/contrib/auto-render.min.js" 
   mv "$work/package/dist" "$katex"
 fi
 
+# the pages' assemblies: docs/prelude.fsx references the meta-package's build folder (no face's)
 if [ "${TELESCOPE_DOCS_NO_BUILD:-}" != 1 ]; then
-  dotnet build src/Telescope.Cli -c Release -nologo -v q -clp:ErrorsOnly >>"$log" 2>&1 ||
-    fail "dotnet build src/Telescope.Cli -c Release failed"
+  dotnet build src/Telescope.Analytics -c Release -nologo -v q -clp:ErrorsOnly >>"$log" 2>&1 ||
+    fail "dotnet build src/Telescope.Analytics -c Release failed"
 fi
 
 # {{root}} is a marker here, made relative per page below

@@ -73,7 +73,8 @@ The same two errors as a figure: the mean over seeds with its 95 % band, one col
 *)
 let figure =
     table
-    |> Telescope.Plots.FrameFigures.seedBands
+    |> Telescope.Plots.FrameFigures.seedBandsAt
+        Prelude.column
         "Test error against the network f"
         [ "quantity"; "lr" ]
         false

@@ -49,7 +49,7 @@ let k0Rows = k0.data<float>().ToArray() |> Array.chunkBySize (int k0.shape.[1])
 XPlot.Plotly.Heatmap(z = k0Rows, colorscale = "Viridis")
 |> XPlot.Plotly.Chart.Plot
 |> XPlot.Plotly.Chart.WithLayout(
-    Telescope.Plots.FrameFigures.layout "Empirical NTK K(x_i, x_j) at θ₀" "training row j" "training row i" false false
+    Telescope.Plots.FrameFigures.layoutAt Prelude.column "Empirical NTK K(x_i, x_j) at θ₀" "training row j" "training row i" false false
 )
 |> Prelude.figure
 (*** include-it-raw ***)

@@ -143,7 +143,8 @@ let shares =
 XPlot.Plotly.Bar(x = [ 1 .. shares.Length ], y = shares, name = "A(x_0, z_i)")
 |> XPlot.Plotly.Chart.Plot
 |> XPlot.Plotly.Chart.WithLayout(
-    Telescope.Plots.FrameFigures.layout
+    Telescope.Plots.FrameFigures.layoutAt
+        Prelude.column
         "Test point 0: every training row's share A(x_0, z_i), sorted"
         "training rows, by share"
         "A (logit units)"

@@ -76,7 +76,7 @@ Three of the drawn modes, closed form (lines) against simulation (points), time 
 ]
 |> XPlot.Plotly.Chart.Plot
 |> XPlot.Plotly.Chart.WithLayout(
-    Telescope.Plots.FrameFigures.layout "R(t)/S: closed form and simulation" "t / horizon" "R(t) / S" false false
+    Telescope.Plots.FrameFigures.layoutAt Prelude.column "R(t)/S: closed form and simulation" "t / horizon" "R(t) / S" false false
 )
 |> Prelude.figure
 (*** include-it-raw ***)

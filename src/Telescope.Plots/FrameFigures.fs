@@ -27,16 +27,23 @@ module FrameFigures =
 
         sprintf "rgba(%d,%d,%d,%g)" (c 1) (c 3) (c 5) alpha
 
-    /// The layout of every figure: titles, log or linear axes, legend on the right.
-    let layout (title: string) (xTitle: string) (yTitle: string) (logX: bool) (logY: bool) =
+    /// The size of every figure unless one is given: 900 × 500 px (width, height).
+    let DefaultSize = 900, 500
+
+    /// The layout of every figure at `size` (width, height in px): titles, log or linear axes, legend on the right.
+    let layoutAt (width: int, height: int) (title: string) (xTitle: string) (yTitle: string) (logX: bool) (logY: bool) =
         Layout(
             title = title,
             xaxis = Xaxis(title = xTitle, ``type`` = (if logX then "log" else "linear")),
             yaxis = Yaxis(title = yTitle, ``type`` = (if logY then "log" else "linear")),
             showlegend = true,
-            width = 900.,
-            height = 500.
+            width = float width,
+            height = float height
         )
+
+    /// The layout of every figure (`layoutAt` the `DefaultSize`).
+    let layout (title: string) (xTitle: string) (yTitle: string) (logX: bool) (logY: bool) =
+        layoutAt DefaultSize title xTitle yTitle logX logY
 
     let private groups (groupBy: string seq) (frame: Frame<'R, string>) =
         let cols = groupBy |> Seq.map (fun c -> c, TidyFrames.Cells(frame, c)) |> List.ofSeq
@@ -57,7 +64,9 @@ module FrameFigures =
     /// left off).
     /// The frame is an aggregate (`TidyQueries.AggregateOverSeeds`) with columns `step`, `mean`,
     /// `ci_low`, `ci_high` (missing bounds, e.g. one seed, draw no band) and the `groupBy` columns.
-    let seedBands
+    /// At `size` (width, height in px); `seedBands` draws it at the `DefaultSize`.
+    let seedBandsAt
+        (size: int * int)
         (title: string)
         (groupBy: string seq)
         (logX: bool)
@@ -136,7 +145,13 @@ module FrameFigures =
                         )
             ]
 
-        Chart.Plot(traces, layout title StepTitle yTitle logX logY)
+        // the layout and the div it is drawn in at one size
+        Chart.Plot(traces, layoutAt size title StepTitle yTitle logX logY)
+        |> Chart.WithSize size
+
+    /// Mean over seeds with its confidence band (`seedBandsAt` the `DefaultSize`).
+    let seedBands title groupBy logX logY yTitle frame =
+        seedBandsAt DefaultSize title groupBy logX logY yTitle frame
 
     /// One line per column of a step × parameter table (`TidyQueries.Pivot`; row keys are steps).
     let pivotLines (title: string) (logX: bool) (logY: bool) (yTitle: string) (frame: Frame<float, string>) =
@@ -161,8 +176,10 @@ module FrameFigures =
         Chart.Plot(traces, layout title StepTitle yTitle logX logY)
 
     /// Closed form as a line and simulation (mean over seeds) as points with interval error bars, one
-    /// colour per group; the frame is `TidyQueries.JoinTheory`'s.
-    let theoryVsSimulated
+    /// colour per group; the frame is `TidyQueries.JoinTheory`'s. At `size` (width, height in px);
+    /// `theoryVsSimulated` draws it at the `DefaultSize`.
+    let theoryVsSimulatedAt
+        (size: int * int)
         (title: string)
         (groupBy: string seq)
         (logX: bool)
@@ -213,4 +230,10 @@ module FrameFigures =
                         )
             ]
 
-        Chart.Plot(traces, layout title StepTitle yTitle logX logY)
+        // the layout and the div it is drawn in at one size
+        Chart.Plot(traces, layoutAt size title StepTitle yTitle logX logY)
+        |> Chart.WithSize size
+
+    /// Closed form against simulation (`theoryVsSimulatedAt` the `DefaultSize`).
+    let theoryVsSimulated title groupBy logX logY yTitle frame =
+        theoryVsSimulatedAt DefaultSize title groupBy logX logY yTitle frame

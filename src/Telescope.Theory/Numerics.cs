@@ -231,54 +231,25 @@ public sealed class Rng(int seed)
 
 /// <summary>
 /// Seeded standard normals for bulk Monte Carlo (the eigenlearning fits draw n·p of them per trial): xoshiro256**
-/// uniforms (state from SplitMix64 of the seed) and the Marsaglia polar method — a pair (u, v) uniform on the unit
+/// uniforms (the library's one generator, <see cref="global::Telescope.Rng"/>, seeded with the seed) and the Marsaglia polar method — a pair (u, v) uniform on the unit
 /// disc, s = u² + v², gives the two independent N(0, 1) values u·√(−2 ln s / s) and v·√(−2 ln s / s). Same seed, same
 /// sequence on every platform; several times faster than <see cref="Rng.Normal"/> (no trigonometry, no legacy
 /// <see cref="System.Random"/>).
 /// </summary>
 internal sealed class NormalStream
 {
-    private ulong _s0,
-        _s1,
-        _s2,
-        _s3;
+    private readonly global::Telescope.Rng _bits;
     private double _spare;
     private bool _hasSpare;
 
-    /// <summary>A stream determined by <paramref name="seed"/>.</summary>
-    public NormalStream(long seed)
-    {
-        ulong x = unchecked((ulong)seed);
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
-    }
+    /// <summary>A stream determined by <paramref name="seed"/> (the bits of <c>Telescope.Rng(seed)</c>).</summary>
+    public NormalStream(long seed) => _bits = new global::Telescope.Rng(seed);
 
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = unchecked(x += 0x9E3779B97F4A7C15UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return z ^ (z >> 31);
-    }
-
-    /// <summary>The next 64 random bits (xoshiro256**).</summary>
+    /// <summary>The next 64 random bits (xoshiro256**, <see cref="global::Telescope.Rng.NextUInt64"/>).</summary>
     [System.Runtime.CompilerServices.MethodImpl(
         System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining
     )]
-    public ulong NextBits()
-    {
-        ulong result = unchecked(ulong.RotateLeft(_s1 * 5, 7) * 9);
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
-        return result;
-    }
+    public ulong NextBits() => _bits.NextUInt64();
 
     /// <summary>Uniform on (−1, 1): 53 random bits.</summary>
     [System.Runtime.CompilerServices.MethodImpl(

@@ -8,17 +8,7 @@ namespace Telescope.Cli.Tests;
 public static class Repo
 {
     /// <summary>The repository root (the folder holding Telescope.Analytics.sln).</summary>
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Telescope.Analytics.sln")))
-                return d.FullName;
-        throw new InvalidOperationException(
-            "repository root (Telescope.Analytics.sln) not found above " + AppContext.BaseDirectory
-        );
-    }
+    public static string Root => Telescope.Tests.Prerequisites.RepoRoot;
 
     /// <summary>A path under the root.</summary>
     public static string Path_(params string[] parts) => Path.Combine([Root, .. parts]);

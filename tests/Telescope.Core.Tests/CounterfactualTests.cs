@@ -84,8 +84,9 @@ public class CounterfactualTests
             rows =>
             {
                 var idx = HostArrays.Indices(rows);
-                return new TrainingBatch(x.index_select(0, idx), f =>
-                    Loss.Compute(s.Loss, f, y.index_select(0, idx), l.index_select(0, idx))
+                return new TrainingBatch(
+                    x.index_select(0, idx),
+                    f => Loss.Compute(s.Loss, f, y.index_select(0, idx), l.index_select(0, idx))
                 );
             }
         );
@@ -267,41 +268,6 @@ public class CounterfactualTests
     }
 
     /// <summary>
-    /// <summary>
-    /// NumPy is a prerequisite of the port, not an option: installed through the repository's
-    /// scripts/install-numpy.sh (apt) when missing; the test fails — never passes quietly — if it still is.
-    /// </summary>
-    private static void EnsureNumpy(string python)
-    {
-        static bool Importable(string python)
-        {
-            if (!File.Exists(python))
-                return false;
-            using var p = Process.Start(
-                new ProcessStartInfo(python, ["-c", "import numpy"])
-                {
-                    RedirectStandardError = true,
-                }
-            )!;
-            p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        if (Importable(python))
-            return;
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Telescope.Analytics.sln")))
-            d = d.Parent;
-        Assert.NotNull(d);
-        var script = Path.Combine(d!.FullName, "scripts", "install-numpy.sh");
-        using var install = Process.Start(new ProcessStartInfo("sh", [script]))!;
-        install.WaitForExit();
-        Assert.True(
-            Importable(python),
-            $"{python} cannot import numpy and {script} could not install it (exit {install.ExitCode})"
-        );
-    }
-
     /// The library's LDS equals an independent ~20-line NumPy port run by Debian's python3 (numpy is installed
     /// when missing; the test fails, not skips, if it cannot be). Tables are exchanged as .npy.
     /// </summary>
@@ -362,7 +328,12 @@ public class CounterfactualTests
             );
             File.WriteAllText(Path.Combine(dir, "lds.py"), LdsPort);
             const string python = "/usr/bin/python3";
-            EnsureNumpy(python);
+            // NumPy is a prerequisite of the port, not an option (scripts/install-numpy.sh installs it)
+            Prerequisites.EnsureInstalled(
+                "NumPy",
+                () => Prerequisites.Importable(python, "numpy"),
+                "install-numpy.sh"
+            );
             var psi = new ProcessStartInfo(python, [Path.Combine(dir, "lds.py"), dir])
             {
                 RedirectStandardOutput = true,

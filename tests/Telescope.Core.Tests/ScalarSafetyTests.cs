@@ -31,10 +31,7 @@ public sealed class ScalarSafetyTests
     [Fact]
     public void TheEngineUsesNoImplicitScalarFormsOnItsHotPaths()
     {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Telescope.Analytics.sln")))
-            d = d.Parent;
-        var root = Path.Combine(d!.FullName, "src", "Telescope.Core");
+        var root = Telescope.Tests.Prerequisites.RepoPath("src", "Telescope.Core");
         var bad = new Regex(
             @"\.(square|sub|sub_)\(|\.(add|add_)\([a-zA-Z_][a-zA-Z0-9_]*(\[[^\]]*\])?\)|\.(gt|lt|mul|mul_|div_)\(-?[0-9]"
         );

@@ -59,35 +59,13 @@ public class PeerBenchTests
         return d;
     }
 
-    private static string RepoScript()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (
-            dir is not null && !File.Exists(Path.Combine(dir.FullName, "scripts", "bench-peer.py"))
-        )
-            dir = dir.Parent;
-        Assert.NotNull(dir);
-        return Path.Combine(dir!.FullName, "scripts", "bench-peer.py");
-    }
+    private static string RepoScript() => Prerequisites.RepoPath("scripts", "bench-peer.py");
 
     private static bool TorchInstalled() => PeerBench.PeerAvailable(Python, RepoScript(), out _);
 
-    /// <summary>
-    /// The peer is a prerequisite of this cross-check, not an option: installed here through the repository's
-    /// scripts/install-peer.sh (apt) when missing, and the test fails — never passes quietly — if it still is.
-    /// </summary>
-    private static void EnsurePeer()
-    {
-        if (TorchInstalled())
-            return;
-        var script = Path.Combine(Path.GetDirectoryName(RepoScript())!, "install-peer.sh");
-        using var p = Process.Start(new ProcessStartInfo("sh", [script]))!;
-        p.WaitForExit();
-        Assert.True(
-            TorchInstalled(),
-            $"the PyTorch peer is not installed and {script} could not install it (exit {p.ExitCode})"
-        );
-    }
+    /// <summary>The peer is a prerequisite of this cross-check, not an option (scripts/install-peer.sh installs it).</summary>
+    private static void EnsurePeer() =>
+        Prerequisites.EnsureInstalled("the PyTorch peer", TorchInstalled, "install-peer.sh");
 
     [Fact]
     public void AgreementAcceptsRoundOffAndRejectsPerturbationNaNAndShape()

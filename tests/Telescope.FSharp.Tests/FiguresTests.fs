@@ -39,6 +39,27 @@ let ``seed bands: one band on linear axes, split at non-positive lower bounds on
     Assert.Contains("\"type\":\"log\"", log)
     Assert.Contains("lr=0.1", log)
 
+/// The size a figure is drawn at, in the div's style and in the layout alike.
+let sizeOf (chart: XPlot.Plotly.PlotlyChart) =
+    let html = chart.GetInlineHtml()
+    let div = Regex.Match(html, @"style=""width: ([0-9]+)px; height: ([0-9]+)px;""")
+    let layout = Regex.Match(html, @"""width"":([0-9.]+),""height"":([0-9.]+)")
+    let n (m: Match) (k: int) = float m.Groups[k].Value
+    (n div 1, n div 2), (n layout 1, n layout 2)
+
+[<Fact>]
+let ``a figure is drawn at the size given, 900 x 500 unless one is`` () =
+    let f = aggregate [ 1.0; 2.0 ] [ 0.5; 1.5 ] [ 1.5; 2.5 ]
+
+    Assert.Equal(
+        ((660.0, 440.0), (660.0, 440.0)),
+        sizeOf (FrameFigures.seedBandsAt (660, 440) "t" [ "lr" ] false false "y" f)
+    )
+    // control: the default size is not the one given above
+    Assert.Equal(((900.0, 500.0), (900.0, 500.0)), sizeOf (FrameFigures.seedBands "t" [ "lr" ] false false "y" f))
+    let l = FrameFigures.layoutAt (320, 200) "t" "x" "y" false false
+    Assert.Equal((320.0, 200.0), (l.width, l.height))
+
 [<Fact>]
 let ``theory vs simulated: closed-form line and simulated points with interval error bars`` () =
     let f =

@@ -1,65 +1,5 @@
 namespace Telescope.Experiments.Parameters;
 
-/// <summary>What kind of value a parameter takes (faces choose their widget or option type from it).</summary>
-public enum ParameterKind
-{
-    /// <summary>One integer.</summary>
-    Int,
-
-    /// <summary>One real number.</summary>
-    Double,
-
-    /// <summary>A list of integers, <c>2,4,8</c> (a swept coordinate).</summary>
-    Ints,
-
-    /// <summary>A list of real numbers, <c>0.01,0.1</c> (a swept coordinate).</summary>
-    Doubles,
-
-    /// <summary>A list of words, <c>sgd,adam</c>.</summary>
-    Words,
-
-    /// <summary>Seeds, <c>0,1</c> or <c>0..3</c>.</summary>
-    Seeds,
-
-    /// <summary>One of <see cref="IParameter.Choices"/>.</summary>
-    Choice,
-
-    /// <summary>On when given.</summary>
-    Flag,
-
-    /// <summary>One word checked later (a device name).</summary>
-    Text,
-}
-
-/// <summary>
-/// A study parameter as a face sees it: name (the CLI's <c>--name</c>, the F# face's key), kind, the default as text
-/// (or a sentence where the default depends on other parameters), allowed choices and a description. Values are
-/// always given as text, so every face parses them the same way: here.
-/// </summary>
-public interface IParameter
-{
-    /// <summary>Name: lower-case words joined by <c>-</c>.</summary>
-    string Name { get; }
-
-    /// <summary>What it means (one sentence, without the default).</summary>
-    string Description { get; }
-
-    /// <summary>The kind of value.</summary>
-    ParameterKind Kind { get; }
-
-    /// <summary>The allowed values of a <see cref="ParameterKind.Choice"/> (empty otherwise).</summary>
-    IReadOnlyList<string> Choices { get; }
-
-    /// <summary>The default, as text a face prints (e.g. <c>600</c>, <c>200,200</c>, <c>the spec's grid per optimiser</c>).</summary>
-    string DefaultText { get; }
-
-    /// <summary>Whether the parameter is a list of values (a coordinate a study runs over).</summary>
-    bool IsList { get; }
-
-    /// <summary>The help line: description and default.</summary>
-    string Help { get; }
-}
-
 /// <summary>A parameter of configuration <typeparamref name="TConfig"/>: parse text, set it on a copy of the config.</summary>
 public sealed class Parameter<TConfig> : IParameter
 {
@@ -98,16 +38,10 @@ public sealed class Parameter<TConfig> : IParameter
     public string DefaultText { get; }
 
     /// <inheritdoc />
-    public bool IsList =>
-        Kind
-            is ParameterKind.Ints
-                or ParameterKind.Doubles
-                or ParameterKind.Words
-                or ParameterKind.Seeds;
+    public bool IsList => ParameterHelp.IsList(Kind);
 
     /// <inheritdoc />
-    public string Help =>
-        DefaultText.Length == 0 ? Description : $"{Description} Default: {DefaultText}.";
+    public string Help => ParameterHelp.Line(Description, DefaultText);
 
     /// <summary>The config with this parameter set from <paramref name="text"/>; bad text → <see cref="ParameterException"/>.</summary>
     public TConfig Set(TConfig config, string text) => _set(config, text);

@@ -217,7 +217,7 @@ public static class TheoryRun
         {
             o.WriteLine($"{r.Name, -16} {r.Summary}");
             o.WriteLine(
-                $"{"", -16}   params: {string.Join(", ", r.Parameters.Select(p => $"{p.Name}={ParamSpec.Fmt(p.Default)} {p.Listed}"))}"
+                $"{"", -16}   params: {string.Join(", ", r.Parameters.Select(p => $"{ParameterHelp.Assignment(p)} {p.Listed}"))}"
             );
         }
     }

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Telescope.Theory.Checks;
 
 /// <summary>
-/// One parameter of a theory result: name, default, the theorem's range (inclusive), and meaning. <paramref name="Also"/>
+/// One parameter of a theory result, in the vocabulary studies use (<see cref="IParameter"/>: name, description,
+/// kind, default text, help): name, default, the theorem's range (inclusive), and meaning. <paramref name="Also"/>
 /// is one value outside [Min, Max] that is accepted as well, with a meaning of its own (scaling's <c>alpha = 0</c>
 /// selects the spec's set of α). This record is the one declaration of a parameter's domain: the validation
 /// (<see cref="TheoryCatalog.Validate(ITheoryCheck, IEnumerable{string})"/>), the listing (<see cref="Listed"/>) and
@@ -17,8 +18,23 @@ public sealed record ParamSpec(
     string Description,
     bool Integer = false,
     double? Also = null
-)
+) : IParameter
 {
+    /// <summary><see cref="ParameterKind.Int"/> for an integer parameter, else <see cref="ParameterKind.Double"/>.</summary>
+    public ParameterKind Kind => Integer ? ParameterKind.Int : ParameterKind.Double;
+
+    /// <summary>The default as the listing prints it (<see cref="Fmt"/>).</summary>
+    public string DefaultText => Fmt(Default);
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Choices => [];
+
+    /// <inheritdoc />
+    public bool IsList => false;
+
+    /// <summary>The help line: description with the theorem's range, and the default.</summary>
+    public string Help => ParameterHelp.Line($"{Description} ({Range}).", DefaultText);
+
     /// <summary>Range as text, e.g. <c>0.2 ≤ S ≤ 5</c>.</summary>
     public string Range =>
         $"{Fmt(Min)} ≤ {Name} ≤ {Fmt(Max)}"

@@ -3,7 +3,8 @@ namespace Telescope;
 /// <summary>
 /// A small seeded generator (xoshiro256** seeded by SplitMix64), independent of .NET and libtorch
 /// versions and devices, so that initialisation, data order and label noise are the same everywhere
-/// for the same seed.
+/// for the same seed. The one xoshiro256** of the library: the engine's initialisation and data order, and the
+/// theory's bulk normals (<c>Telescope.Theory.NormalStream</c>) draw their bits here.
 /// </summary>
 public sealed class Rng
 {
@@ -33,6 +34,9 @@ public sealed class Rng
     private static ulong Rotl(ulong x, int k) => (x << k) | (x >> (64 - k));
 
     /// <summary>Next 64 random bits.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining
+    )]
     public ulong NextUInt64()
     {
         ulong result = Rotl(_s1 * 5, 7) * 9;
