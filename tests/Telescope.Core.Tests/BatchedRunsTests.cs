@@ -101,17 +101,19 @@ public class BatchedRunsTests
     }
 
     [Theory]
-    [InlineData("softmax")]
-    [InlineData("squared")]
-    public void ReplaysSharingOneDataOrderEqualTheirRunsAlone(string loss)
+    [InlineData("softmax", false)]
+    [InlineData("squared", false)]
+    [InlineData("softmax", true)]
+    public void ReplaysSharingOneDataOrderEqualTheirRunsAlone(string loss, bool oneRate)
     {
-        // the attribution ladder's replays: one θ₀ and one batch order, each run with its own removed rows and rate;
-        // the first layer is then one wide GEMM over all runs
+        // the attribution ladder's replays: one θ₀ and one batch order, each run with its own removed rows and rate
+        // (or one rate for all: the fused SGD step over the stacked tensors); the first layer is then one wide GEMM
+        // over all runs
         using var scope = torch.NewDisposeScope();
         var (plan, train) = Setup(loss, 0);
         var runs = Enumerable
             .Range(0, 6)
-            .Select(r => new BatchedRun(3, 7, new OptimizerSpec(OptimizerKind.Sgd, 0.05 + 0.01 * (r % 2)))
+            .Select(r => new BatchedRun(3, 7, new OptimizerSpec(OptimizerKind.Sgd, oneRate ? 0.05 : 0.05 + 0.01 * (r % 2)))
             {
                 Removed = r == 0 ? null : [r, 20 + r, 40 + 2 * r],
             })

@@ -6,7 +6,8 @@ namespace Telescope.Optim;
 /// <summary>
 /// <see cref="Optimizer"/> for R runs whose parameters are stacked along a leading run dimension (tensors
 /// <c>[R, …]</c>), each run with its own <see cref="OptimizerSpec"/> (all of one <see cref="OptimizerKind"/>) and
-/// schedule. It is <see cref="Optimizer.Apply"/> and <see cref="UpdateOperator.Delta"/> line by line, with each
+/// schedule. It is <see cref="Optimizer.Apply"/> and <see cref="UpdateOperator.Delta"/> line by line (SGD with one
+/// γ_t for all runs: the fused <c>θ + (−γ_t)G′</c>, a last-bit difference from <c>θ + (−γ_t G′)</c>), with each
 /// scalar (γ_t, μ, β₁, β₂, ε, λ and the bias corrections) a per-run factor: a plain scalar when every run has the
 /// same value (then each run's arithmetic is the single run's, operation for operation), else a <c>[R, 1, …]</c>
 /// tensor (the same products; a fused <c>a + αb</c> becomes <c>a + (αb)</c>, a last-bit difference). State
@@ -95,6 +96,13 @@ public sealed class StackedOptimizer : IDisposable
                 var denom = bias2.DivInPlace(_v[i]!.sqrt());
                 invPhi = eps.AddInPlace(denom).reciprocal_();
             }
+            if (_kind == OptimizerKind.Sgd && negLr.Scalar is { } c)
+            {
+                // one γ_t for all runs: θ ← θ + (−γ_t)G′ as one fused pass over the stacked tensor (no δ written
+                // and read back: the step is memory-bound); the same sum as θ + (−γ_t G′) up to the last bit
+                p.PlusScaledInPlace(gp, c);
+                continue;
+            }
             Tensor delta;
             switch (_kind)
             {
@@ -159,6 +167,9 @@ internal sealed class Factor
     }
 
     private Tensor T(Tensor like) => _t!.to(like.dtype);
+
+    /// <summary>c when every run shares it, else null.</summary>
+    public double? Scalar => _t is null ? _c : null;
 
     /// <summary>c·a (new).</summary>
     public Tensor Mul(Tensor a) => _t is null ? a.Times(_c) : a.mul(T(a));

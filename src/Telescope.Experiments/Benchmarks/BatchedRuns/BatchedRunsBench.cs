@@ -15,7 +15,10 @@ namespace Telescope.Experiments.Benchmarks;
 /// <c>‖θ_batched − θ_alone‖_∞ / ‖θ_alone‖_∞</c> over runs and parameter tensors (the equality the tests pin at
 /// 1e-12). Rounds alternate the two sides (<see cref="Timing.Interleaved"/>); the ratio is the median of per-round
 /// ratios. The same ratio of process CPU seconds (<c>cpu_throughput_ratio</c>) is printed beside it: on a shared machine
-/// it is the steadier of the two. Printed, never asserted.
+/// it is the steadier of the two. A third side in the same rounds, <see cref="GemmProbe"/>, times the plan's matrix
+/// products alone (scaled from R × min(T, 40) run-steps): <c>throughput_ratio_ceiling</c> = sequential seconds / probe
+/// seconds is the most any batched program doing those products could reach, <c>batched_over_gemm_probe</c> how close
+/// the batched one is to it. Printed, never asserted.
 /// </summary>
 internal static class BatchedRunsBench
 {
@@ -121,10 +124,14 @@ internal static class BatchedRunsBench
 
         BatchedRunResult[]? batched = null,
             alone = null;
-        var cpu = new double[2][];
+        var cpu = new double[3][];
         cpu[0] = new double[c.Rounds];
         cpu[1] = new double[c.Rounds];
-        int[] round = [0, 0];
+        cpu[2] = new double[c.Rounds];
+        int[] round = [0, 0, 0];
+        int probeSteps = Math.Min(plan.Steps, GemmProbeSteps);
+        double probeScale = plan.Steps / (double)probeSteps;
+        int[] widths = [784, .. c.Hidden, 10];
         double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var times = Timing.Interleaved(
             [
@@ -144,6 +151,12 @@ internal static class BatchedRunsBench
                         Enumerable.Range(0, plan.Runs.Count).Select(i => BatchedRuns.TrainAlone(plan, i, train)).ToArray()
                     );
                     cpu[1][round[1]++] = Cpu() - c0;
+                },
+                () =>
+                {
+                    double c0 = Cpu();
+                    GemmProbe(widths, plan.BatchSize, (long)plan.Runs.Count * probeSteps, plan.DType);
+                    cpu[2][round[2]++] = Cpu() - c0;
                 },
             ],
             c.Rounds,
@@ -176,6 +189,15 @@ internal static class BatchedRunsBench
         Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
         Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
         Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
+        // the GEMM probe timed R × min(T, 40) run-steps: scaled to the plan's R × T
+        var gemm = times[2].Select(x => x * probeScale).ToArray();
+        var gemmCpu = cpu[2].Select(x => x * probeScale).ToArray();
+        Put("seconds_gemm_probe", Timing.MedianOf(gemm));
+        Put("cpu_seconds_gemm_probe", Timing.MedianOf(gemmCpu));
+        Put("gemm_gflops_per_second", GemmFlops(widths, plan.BatchSize) * plan.Runs.Count * plan.Steps / Timing.MedianOf(gemm) / 1e9);
+        Put("batched_over_gemm_probe", Timing.MedianRatio(times[0], gemm));
+        Put("throughput_ratio_ceiling", Timing.MedianRatio(times[1], gemm));
+        Put("cpu_throughput_ratio_ceiling", Timing.MedianRatio(cpu[1], gemmCpu));
         Put("max_relative_difference", worst);
         Put("failed_runs", failed);
         Put("load_average_1min", LoadAverage());
@@ -184,11 +206,52 @@ internal static class BatchedRunsBench
         return r;
     }
 
+    /// <summary>The most steps per run the GEMM probe times (it is scaled to the plan's steps).</summary>
+    public const int GemmProbeSteps = 40;
+
+    /// <summary>
+    /// The float64 matrix products of <paramref name="runSteps"/> training steps of an MLP with Dense widths
+    /// <paramref name="widths"/> (<c>[d, h₁, …, k]</c>) on batches of <paramref name="batch"/> rows, and nothing else:
+    /// per Dense layer l the forward <c>a_l W_lᵀ</c>, the weight gradient <c>ρ_lᵀ a_l</c> and (l &gt; 1) the input
+    /// gradient <c>ρ_l W_l</c>, each an <c>addmm_</c> into a tensor made once (the fastest form measured). Its time is
+    /// the flop-limited time of that training: no batched or sequential program doing the same products is faster.
+    /// </summary>
+    public static void GemmProbe(IReadOnlyList<int> widths, int batch, long runSteps, torch.ScalarType dtype)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        int layers = widths.Count - 1;
+        var a = widths.Select(n => torch.rand([batch, n], dtype)).ToArray();
+        var w = Enumerable.Range(0, layers).Select(l => torch.rand([widths[l + 1], widths[l]], dtype)).ToArray();
+        var gw = w.Select(x => torch.empty_like(x)).ToArray();
+        var z = Enumerable.Range(0, layers).Select(l => torch.empty([batch, widths[l + 1]], dtype)).ToArray();
+        var da = Enumerable.Range(0, layers).Select(l => torch.empty([batch, widths[l]], dtype)).ToArray();
+        var wt = w.Select(x => x.t()).ToArray();
+        var at = a.Select(x => x.t()).ToArray();
+        for (long s = 0; s < runSteps; s++)
+            for (int l = 0; l < layers; l++)
+            {
+                z[l].addmm_(a[l], wt[l], 0f, 1f);
+                gw[l].addmm_(at[l + 1], a[l], 0f, 1f);
+                if (l > 0)
+                    da[l].addmm_(a[l + 1], w[l], 0f, 1f);
+            }
+    }
+
     private static void Replace(ref BatchedRunResult[]? slot, BatchedRunResult[] fresh)
     {
         foreach (var x in slot ?? [])
             x.Dispose();
         slot = fresh;
+    }
+
+    /// <summary>Floating-point operations of one run-step's matrix products in <see cref="GemmProbe"/> (2·m·n·k each).</summary>
+    public static double GemmFlops(IReadOnlyList<int> widths, int batch)
+    {
+        double f = 0;
+        for (int l = 0; l + 1 < widths.Count; l++)
+            f += 2.0 * batch * widths[l] * widths[l + 1] * (l > 0 ? 3 : 2);
+        return f;
     }
 
     /// <summary>The 1-minute load average (Linux), NaN if unknown: how busy the machine was.</summary>

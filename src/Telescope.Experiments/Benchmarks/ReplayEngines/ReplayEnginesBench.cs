@@ -16,7 +16,9 @@ namespace Telescope.Experiments.Benchmarks;
 /// <c>throughput_ratio</c> = sequential seconds / batched seconds, with <c>max_relative_difference</c> = the largest
 /// <c>|f_T^batched − f_T^sequential|</c> over replays and test rows relative to the largest <c>|f_T|</c> (the equality
 /// the tests pin at 1e-12). Rounds alternate the two sides; the ratio is the median of per-round ratios; the ratio of
-/// process CPU seconds is printed beside it. Printed, never asserted.
+/// process CPU seconds is printed beside it. A third side, <see cref="BatchedRunsBench.GemmProbe"/> of the batched
+/// engine's matrix products (R replays × T steps), gives <c>throughput_ratio_ceiling</c> = sequential / probe seconds:
+/// the most a batched engine doing those products from θ_0 could reach. Printed, never asserted.
 /// </summary>
 internal static class ReplayEnginesBench
 {
@@ -66,8 +68,11 @@ internal static class ReplayEnginesBench
         batched.Run(run, removals.Take(2).ToList());
         double[][]? fs = null,
             fb = null;
-        var cpu = new[] { new double[c.Rounds], new double[c.Rounds] };
-        int[] round = [0, 0];
+        var cpu = new[] { new double[c.Rounds], new double[c.Rounds], new double[c.Rounds] };
+        int[] round = [0, 0, 0];
+        int[] widths = [784, .. c.Hidden, 10];
+        int probeSteps = (int)Math.Min(run.Setup.Steps, BatchedRunsBench.GemmProbeSteps);
+        double probeScale = run.Setup.Steps / (double)probeSteps;
         double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var times = Timing.Interleaved(
             [
@@ -82,6 +87,12 @@ internal static class ReplayEnginesBench
                     double c0 = Cpu();
                     fs = sequential.Run(run, removals);
                     cpu[1][round[1]++] = Cpu() - c0;
+                },
+                () =>
+                {
+                    double c0 = Cpu();
+                    BatchedRunsBench.GemmProbe(widths, c.BatchSize, (long)removals.Count * probeSteps, torch.ScalarType.Float64);
+                    cpu[2][round[2]++] = Cpu() - c0;
                 },
             ],
             c.Rounds,
@@ -102,6 +113,14 @@ internal static class ReplayEnginesBench
         Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
         Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
         Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
+        // the GEMM probe timed R × min(T, 40) run-steps (the batched engine's products: every replay from θ_0), scaled to R × T
+        var gemm = times[2].Select(x => x * probeScale).ToArray();
+        var gemmCpu = cpu[2].Select(x => x * probeScale).ToArray();
+        Put("seconds_gemm_probe", Timing.MedianOf(gemm));
+        Put("cpu_seconds_gemm_probe", Timing.MedianOf(gemmCpu));
+        Put("batched_over_gemm_probe", Timing.MedianRatio(times[0], gemm));
+        Put("throughput_ratio_ceiling", Timing.MedianRatio(times[1], gemm));
+        Put("cpu_throughput_ratio_ceiling", Timing.MedianRatio(cpu[1], gemmCpu));
         Put("max_relative_difference", worst);
         Put("load_average_1min", BatchedRunsBench.LoadAverage());
         return r;
