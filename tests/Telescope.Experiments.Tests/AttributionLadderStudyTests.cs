@@ -58,9 +58,9 @@ public class AttributionLadderStudyTests
             rows.Where(o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "exact-A"),
             o => Assert.True(o.Value <= 1e-10, $"closure {o.Value}")
         );
-        Assert.Single(rows, o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "influence" && double.IsFinite(o.Value));
+        Assert.Single(rows, o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "influence-ggn" && double.IsFinite(o.Value));
         var providers = rows.Where(o => o.Quantity == "score").Select(o => o.Coordinate("provider")).Distinct().ToList();
-        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "linear-response", "influence", "loo"], providers);
+        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "linear-response", "influence-ggn", "loo"], providers);
         Assert.Equal(3 * 6 * providers.Count, rows.Count(o => o.Quantity == "score"));
         foreach (var p in providers.Where(p => p != "loo"))
         foreach (var m in new[] { "pearson", "spearman", "lds" })

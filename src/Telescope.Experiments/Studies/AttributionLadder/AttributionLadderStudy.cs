@@ -197,7 +197,8 @@ public sealed class AttributionLadderStudy : IStudy
             ["mask"] = "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
             ["lds"] = "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
             ["linear_response"] = $"δθ propagated through the recorded steps with exact Hessian–vector products, exact in the removal (ε = {ScoreProviders.LinearResponseWeight}); under sgd and momentum only (Adam's step is not linear in the gradient)",
-            ["influence"] = $"−∇f(x)ᵀ(H + λI)⁻¹∇ℓ(z_i)/n at θ_T, H the Hessian of the mean training loss, λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
+            ["influence"] = $"{ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault)}: −∇f(x)ᵀ(G + λI)⁻¹∇ℓ(z_i)/n at θ_T, G the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j of the mean training loss (H_j the softmax cross-entropy's output Hessian; positive semi-definite), λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
+            ["influence_curvature"] = ScoreProviders.InfluenceCurvatureDefault.ToString(),
             ["intervals"] = $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
         };
 
