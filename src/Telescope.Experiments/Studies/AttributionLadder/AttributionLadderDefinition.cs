@@ -1,4 +1,5 @@
 using static Telescope.Experiments.Parameters.Parameter;
+using Telescope.Counterfactual;
 
 namespace Telescope.Experiments.Studies.AttributionLadder;
 
@@ -60,7 +61,16 @@ public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLad
         Double<AttributionLadderConfig>("adam-lr", "Adam's γ.", c => c.AdamRate, (c, v) => c with { AdamRate = v }, new AttributionLadderConfig()),
         PositiveInts<AttributionLadderConfig>("tracin", "TracInCP checkpoint counts k.", Text(new AttributionLadderConfig().TracInCheckpoints), (c, v) => c with { TracInCheckpoints = v }, "checkpoint counts"),
         OptionalInt<AttributionLadderConfig>("replay-checkpoint", "In-memory checkpoint interval of the recorded run (replays start from the last checkpoint before a removed row is first used).", ByPreset(c => c.CheckpointEvery), (c, v) => c with { CheckpointEvery = v }, min: 1),
-        Int<AttributionLadderConfig>("parallel-replays", "Replays at once (threads; results identical).", c => c.ParallelReplays, (c, v) => c with { ParallelReplays = v }, new AttributionLadderConfig(), min: 1),
+        EnumChoice<AttributionLadderConfig, ReplayEngineChoice>(
+            "replay-engine",
+            "The engine of the LOO and LDS retrains: ",
+            [(ReplayEngineChoice.Auto, "batched tensor programs for an MLP, else sequential"), (ReplayEngineChoice.Batched, ""), (ReplayEngineChoice.Sequential, "from checkpoints, " + Option("parallel-replays") + " at once")],
+            " (the same f_T to round-off; recorded in run.json).",
+            WordOf(new AttributionLadderConfig().Engine),
+            (c, v) => c with { Engine = v },
+            "engine"
+        ),
+        Int<AttributionLadderConfig>("parallel-replays", "Replays at once under the sequential engine (threads; results identical).", c => c.ParallelReplays, (c, v) => c with { ParallelReplays = v }, new AttributionLadderConfig(), min: 1),
         Seeds<AttributionLadderConfig>("seed", c => c.Seeds, (c, v) => c with { Seeds = v }, new AttributionLadderConfig(), ByPreset(c => string.Join(",", c.Seeds))),
         Only<AttributionLadderConfig>("device", "cpu only.", "cpu", ["cuda"], "attribution runs on the CPU only"),
     ];

@@ -64,8 +64,15 @@ public sealed record AttributionLadderConfig
     /// <summary>In-memory checkpoint interval of the recorded run (replays start from the last one before a removed row is first used).</summary>
     public int CheckpointEvery { get; init; } = 5;
 
-    /// <summary>Replays run at once (threads; 1 = one after another).</summary>
+    /// <summary>Replays run at once by the sequential engine (threads; 1 = one after another).</summary>
     public int ParallelReplays { get; init; } = 1;
+
+    /// <summary>The replay engine of the LOO and LDS retrains (auto: batched for this study's MLPs; the same f_T to round-off).</summary>
+    public ReplayEngineChoice Engine { get; init; } = ReplayEngineChoice.Auto;
+
+    /// <summary>The engine the LOO and LDS replays of <paramref name="optimizer"/> run on.</summary>
+    public IReplayEngine EngineFor(string optimizer) =>
+        ReplayEngines.For(new ModelSpec(Hidden: Hidden), Spec(optimizer), ScalarType.Float64, Engine, ParallelReplays);
 
     /// <summary>The preset's configuration.</summary>
     public static AttributionLadderConfig For(AttributionLadderPreset p) =>
@@ -192,6 +199,9 @@ public sealed class AttributionLadderStudy : IStudy
             ["tracin_checkpoints"] = string.Join(",", _cfg.TracInCheckpoints),
             ["checkpoint_every"] = _cfg.CheckpointEvery,
             ["parallel_replays"] = _cfg.ParallelReplays,
+            ["replay_engine"] = new System.Text.Json.Nodes.JsonObject(
+                _cfg.Optimizers.Select(o => KeyValuePair.Create(o, (System.Text.Json.Nodes.JsonNode?)ReplayEngines.Describe(_cfg.EngineFor(o))))
+            ),
             ["measurement"] = "f(x) = the true-class logit of test row x",
             ["sign"] = "positive = including the training row raised f(x); LOO(x, i) = f_T(x) − f_T^{−i}(x)",
             ["mask"] = "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
@@ -266,7 +276,7 @@ public sealed class AttributionLadderStudy : IStudy
             .ToHashSet();
         using var run = ReplayableRun.Record(setup, cand, snaps, progress, cancel);
         double recordSeconds = clock.Elapsed.TotalSeconds;
-        var engine = new SequentialReplays(_cfg.ParallelReplays);
+        var engine = ReplayEngines.For(setup, _cfg.Engine, _cfg.ParallelReplays);
         var providers = new List<ScoreTable> { ScoreProviders.Exact(run) };
         providers.AddRange(_cfg.TracInCheckpoints.Select(k => ScoreProviders.TracIn(run, cand, k)));
         providers.Add(ScoreProviders.GradDot(run, cand));
