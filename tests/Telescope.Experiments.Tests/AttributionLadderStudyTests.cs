@@ -26,12 +26,19 @@ public class AttributionLadderStudyTests
         var e = Assert.Throws<ParameterException>(() => d.Plan([new("candidates", "2")]));
         Assert.Contains("--candidates", e.Message);
         var big = Assert.Throws<ParameterException>(() =>
-            d.Plan([new("preset", "full"), new("subsets", "100000")])
+            d.Plan([new("preset", "issue"), new("subsets", "100000")])
         );
         Assert.Contains("bound", big.Message);
         // the presets: the full one is the issue's protocol
-        var full = AttributionLadderConfig.For(AttributionLadderPreset.Full);
+        var full = AttributionLadderConfig.For(AttributionLadderPreset.Issue);
         Assert.True(full.Train == 5000 && full.Candidates >= 200 && full.Seeds.Count >= 5 && full.Subsets >= 100);
+        Assert.True(full.Epochs == 3 && full.Batch == 64 && full.Hidden.SequenceEqual([128, 64]));
+        Assert.True(new[] { "sgd", "adam", "momentum" }.All(full.Optimizers.Contains));
+        // its words are generated from its configuration
+        var text = AttributionLadderDefinition.PresetText(AttributionLadderPreset.Issue);
+        Assert.Contains($"n = {full.Train}", text);
+        Assert.Contains($"{full.Candidates} candidates × {full.Test} test rows", text);
+        Assert.Contains(text, d.Summary);
         Assert.Contains(AttributionLadderDefinition.PresetText(AttributionLadderPreset.Default), d.Summary);
     }
 
@@ -113,5 +120,60 @@ public class AttributionLadderStudyTests
             Assert.True(gap <= 1e-12 * scale, $"run {r}: batched vs sequential {gap:G3} against |f| {scale:G3}");
             Assert.True(b.Any(v => v != 0), "every LOO is zero: vacuous");
         }
+    }
+
+    private sealed class InterruptingStore(CancellationTokenSource stop, int after) : Telescope.Telescoping.ICheckpointStore
+    {
+        public byte[]? Latest;
+        public int Saves;
+
+        public byte[]? TryLoadLatest() => Latest;
+
+        public void Save(long step, byte[] state)
+        {
+            Latest = state;
+            if (++Saves == after)
+                stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// A run interrupted after some providers and some replays continues from its checkpoint and writes the same rows
+    /// (every value but the wall-clock seconds) as an uninterrupted run; the resumed attempt redoes none of the
+    /// checkpointed stages (its store sees only the remaining saves).
+    /// </summary>
+    [Fact]
+    public void AnInterruptedRunResumesFromItsCheckpointToTheSameRows()
+    {
+        var cfg = new AttributionLadderConfig
+        {
+            Train = 100,
+            Test = 3,
+            Candidates = 20,
+            Subsets = 3,
+            Seeds = [0],
+            Optimizers = ["sgd"],
+            Hidden = [6],
+            Epochs = 1,
+            Batch = 16,
+            TracInCheckpoints = [1],
+        };
+        var run = Assert.Single(new AttributionLadderStudy(cfg).Runs());
+        Assert.True(run.Checkpointed);
+        var whole = new ObservationList();
+        run.Execute(new RunContext(whole, _ => { }, CancellationToken.None));
+        // providers: exact-A, tracin-cp-1, grad-dot, linear-response, influence-ggn (5 saves); replays: LOO 16 + 4, LDS 3 (3 saves)
+        using var stop = new CancellationTokenSource();
+        var store = new InterruptingStore(stop, after: 6); // after the first LOO chunk
+        Assert.ThrowsAny<OperationCanceledException>(() => run.Execute(new RunContext(new ObservationList(), _ => { }, stop.Token, store, 1)));
+        Assert.Equal(6, store.Saves);
+        var resumed = new ObservationList();
+        run.Execute(new RunContext(resumed, _ => { }, CancellationToken.None, store, 1));
+        Assert.Equal(8, store.Saves); // the second LOO chunk and the LDS chunk only
+        static string Show(Observation o) => $"{o}";
+        var a = whole.Items.Where(o => !o.Quantity.StartsWith("seconds_")).Select(Show).ToList();
+        var b = resumed.Items.Where(o => !o.Quantity.StartsWith("seconds_")).Select(Show).ToList();
+        Assert.True(a.Count > 100);
+        Assert.Equal(a, b);
     }
 }

@@ -261,22 +261,26 @@ internal static class Influence
         };
         Tensor A(Tensor v) => curv(v).PlusScaled(v, damping);
         var rhs = ProbeGradients(c, theta).t().contiguous(); // [P, m]
-        var (u, residual) = ConjugateGradient(A, rhs, maxIterations, tolerance, cancel);
+        var (u, residual, iterations) = ConjugateGradient(A, rhs, maxIterations, tolerance, cancel);
         var g = RowGradients(c, theta, candidates); // [c, P]
         var sc = u.t().matmul(g.t()).Times(-1.0 / n).contiguous().data<double>().ToArray(); // [m, c]
         var scores = new double[m, candidates.Count];
         for (int x = 0; x < m; x++)
         for (int i = 0; i < candidates.Count; i++)
             scores[x, i] = sc[x * candidates.Count + i];
-        return new ScoreTable(ScoreProviders.InfluenceName(curvature), ScoreProviders.LogitUnit, candidates, scores, residual);
+        return new ScoreTable(ScoreProviders.InfluenceName(curvature), ScoreProviders.LogitUnit, candidates, scores, residual)
+        {
+            SolverIterations = iterations,
+        };
     }
 
     /// <summary>
     /// Solve <c>A u_k = b_k</c> for every column of <paramref name="b"/> <c>[P, m]</c> by conjugate gradients (A symmetric,
     /// applied to one vector at a time); a column stops when <c>‖r‖ ≤ tol·‖b‖</c> or its curvature <c>pᵀAp</c> is not
-    /// positive. Returns u and the largest true relative residual <c>‖A u − b‖/‖b‖</c> over columns.
+    /// positive. Returns u, the largest true relative residual <c>‖A u − b‖/‖b‖</c> over columns and the most
+    /// iterations a column took.
     /// </summary>
-    internal static (Tensor u, double residual) ConjugateGradient(
+    internal static (Tensor u, double residual, int iterations) ConjugateGradient(
         Func<Tensor, Tensor> a,
         Tensor b,
         int maxIterations,
@@ -286,6 +290,7 @@ internal static class Influence
     {
         long cols = b.shape[1];
         var u = torch.zeros_like(b);
+        int most = 0;
         for (long k = 0; k < cols; k++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -300,6 +305,7 @@ internal static class Influence
             double rs = r.dot(r).item<double>();
             for (int it = 0; it < maxIterations && Math.Sqrt(rs) > tolerance * bn; it++)
             {
+                most = Math.Max(most, it + 1);
                 var ad = a(d);
                 double curv = d.dot(ad).item<double>();
                 if (!(curv > 0))
@@ -323,7 +329,7 @@ internal static class Influence
                 continue;
             worst = Math.Max(worst, a(u.select(1, k)).Minus(bk).norm().item<double>() / bn);
         }
-        return (u, worst);
+        return (u, worst, most);
     }
 
     /// <summary>∇ℓ(z_i; θ) per candidate row, <c>[c, P]</c>.</summary>

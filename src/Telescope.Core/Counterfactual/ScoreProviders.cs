@@ -31,6 +31,9 @@ public sealed record ScoreTable(
     /// <summary>Row x of the table.</summary>
     public double[] Row(int x) => Enumerable.Range(0, Rows).Select(i => Scores[x, i]).ToArray();
 
+    /// <summary>For providers solved iteratively (the influence function's CG): the most iterations a test row took; null otherwise.</summary>
+    public int? SolverIterations { get; init; }
+
     /// <summary>Row-major copy (for .npy).</summary>
     public double[] Flat() => Scores.Cast<double>().ToArray();
 }

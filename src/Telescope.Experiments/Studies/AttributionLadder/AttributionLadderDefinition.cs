@@ -24,15 +24,16 @@ public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLad
     public static string PresetText(AttributionLadderPreset p)
     {
         var c = AttributionLadderConfig.For(p);
+        long steps = (long)c.Epochs * ((c.Train + c.Batch - 1) / c.Batch);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{WordOf(p)} (n = {c.Train}, {c.Test} test rows × {c.Candidates} candidates, {c.Subsets} LDS subsets, {c.Seeds.Count} seeds{(p == AttributionLadderPreset.Default ? ": declared smaller than the issue's protocol" : ": issue 27's protocol")})"
+            $"{WordOf(p)} (MLP 784–{string.Join('–', c.Hidden)}–10 float64, n = {c.Train}, {c.Epochs} epochs of batch {c.Batch} = {steps} steps, {string.Join("/", c.Optimizers)}; exact LOO of {c.Candidates} candidates × {c.Test} test rows, {c.Subsets} LDS half-subsets, seeds {string.Join(",", c.Seeds)}{(p == AttributionLadderPreset.Default ? ": declared smaller than the issue's protocol" : ": issue 27's protocol")})"
         );
     }
 
     /// <inheritdoc />
     public override string Summary =>
-        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
+        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function on the Gauss–Newton matrix, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
         + ListText(Enum.GetValues<AttributionLadderPreset>().Select(PresetText).ToList())
         + ". Figures: the ladder and score-vs-LOO scatter; .npy interchange of every table with a JSON index.";
 
@@ -42,7 +43,7 @@ public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLad
         EnumChoice<AttributionLadderConfig, AttributionLadderPreset>(
             "preset",
             "",
-            [(AttributionLadderPreset.Default, "declared smaller than the issue's protocol"), (AttributionLadderPreset.Full, "issue 27's protocol")],
+            [(AttributionLadderPreset.Default, "declared smaller than the issue's protocol"), (AttributionLadderPreset.Issue, "issue 27's protocol")],
             " (the other parameters override the preset's values).",
             WordOf(AttributionLadderPreset.Default),
             (c, _) => c, // applied first, by Start
@@ -78,8 +79,8 @@ public sealed class AttributionLadderDefinition : StudyDefinition<AttributionLad
     /// <inheritdoc />
     protected override AttributionLadderConfig Start(IReadOnlyDictionary<string, string> values) =>
         AttributionLadderConfig.For(
-            values.TryGetValue("preset", out var p) && p.Trim().ToLowerInvariant() == WordOf(AttributionLadderPreset.Full)
-                ? AttributionLadderPreset.Full
+            values.TryGetValue("preset", out var p) && p.Trim().ToLowerInvariant() == WordOf(AttributionLadderPreset.Issue)
+                ? AttributionLadderPreset.Issue
                 : AttributionLadderPreset.Default
         );
 
