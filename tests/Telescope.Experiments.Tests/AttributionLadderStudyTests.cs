@@ -26,12 +26,19 @@ public class AttributionLadderStudyTests
         var e = Assert.Throws<ParameterException>(() => d.Plan([new("candidates", "2")]));
         Assert.Contains("--candidates", e.Message);
         var big = Assert.Throws<ParameterException>(() =>
-            d.Plan([new("preset", "full"), new("subsets", "100000")])
+            d.Plan([new("preset", "issue"), new("subsets", "100000")])
         );
         Assert.Contains("bound", big.Message);
         // the presets: the full one is the issue's protocol
-        var full = AttributionLadderConfig.For(AttributionLadderPreset.Full);
+        var full = AttributionLadderConfig.For(AttributionLadderPreset.Issue);
         Assert.True(full.Train == 5000 && full.Candidates >= 200 && full.Seeds.Count >= 5 && full.Subsets >= 100);
+        Assert.True(full.Epochs == 3 && full.Batch == 64 && full.Hidden.SequenceEqual([128, 64]));
+        Assert.True(new[] { "sgd", "adam", "momentum" }.All(full.Optimizers.Contains));
+        // its words are generated from its configuration
+        var text = AttributionLadderDefinition.PresetText(AttributionLadderPreset.Issue);
+        Assert.Contains($"n = {full.Train}", text);
+        Assert.Contains($"{full.Candidates} candidates × {full.Test} test rows", text);
+        Assert.Contains(text, d.Summary);
         Assert.Contains(AttributionLadderDefinition.PresetText(AttributionLadderPreset.Default), d.Summary);
     }
 
@@ -58,9 +65,10 @@ public class AttributionLadderStudyTests
             rows.Where(o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "exact-A"),
             o => Assert.True(o.Value <= 1e-10, $"closure {o.Value}")
         );
-        Assert.Single(rows, o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "influence" && double.IsFinite(o.Value));
+        // the Gauss–Newton influence function is solved: its CG residual (its closure) ≤ 1e-10
+        Assert.Single(rows, o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "influence-ggn" && o.Value <= 1e-10);
         var providers = rows.Where(o => o.Quantity == "score").Select(o => o.Coordinate("provider")).Distinct().ToList();
-        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "linear-response", "influence", "loo"], providers);
+        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "linear-response", "influence-ggn", "loo"], providers);
         Assert.Equal(3 * 6 * providers.Count, rows.Count(o => o.Quantity == "score"));
         foreach (var p in providers.Where(p => p != "loo"))
         foreach (var m in new[] { "pearson", "spearman", "lds" })
@@ -68,5 +76,104 @@ public class AttributionLadderStudyTests
         // LOO in the table is the replay's change: f_final − f without the row, recomputed here from a fresh replay
         var f = rows.Where(o => o.Quantity == "f_final").OrderBy(o => o.Example).Select(o => o.Value).ToArray();
         Assert.Equal(3, f.Length);
+    }
+
+    /// <summary>
+    /// The study's LOO and LDS retrains on the batched engine (its default for an MLP) equal those on the sequential
+    /// engine (one replay after another from checkpoints) to 1e-12 relative, under SGD and Adam; run.json records which
+    /// engine ran (so a resume under the other engine is refused by the fingerprint).
+    /// </summary>
+    [Fact]
+    public void BatchedAndSequentialEnginesGiveTheSameLooAndLdsOutputs()
+    {
+        var cfg = new AttributionLadderConfig
+        {
+            Train = 100,
+            Test = 3,
+            Candidates = 5,
+            Subsets = 3,
+            Seeds = [0],
+            Optimizers = ["sgd", "adam"],
+            Hidden = [6],
+            Epochs = 2,
+            Batch = 16,
+            TracInCheckpoints = [1],
+        };
+        var auto = new AttributionLadderStudy(cfg);
+        Assert.Contains("batched", auto.Config["replay_engine"]!["sgd"]!.GetValue<string>());
+        var seqStudy = new AttributionLadderStudy(cfg with { Engine = Telescope.Counterfactual.ReplayEngineChoice.Sequential });
+        Assert.Contains("sequential", seqStudy.Config["replay_engine"]!["adam"]!.GetValue<string>());
+        var batched = auto.RunInMemory();
+        var seq = seqStudy.RunInMemory();
+        Assert.Equal(2, batched.Count);
+        for (int r = 0; r < batched.Count; r++)
+        {
+            double[] Of(IReadOnlyList<Observation> rows) =>
+                rows.Where(o => (o.Quantity == "score" && o.Coordinate("provider") == "loo") || o.Quantity == "lds_output").Select(o => o.Value).ToArray();
+            double[] Final(IReadOnlyList<Observation> rows) => rows.Where(o => o.Quantity == "f_final").Select(o => o.Value).ToArray();
+            var a = Of(batched[r].Observations);
+            var b = Of(seq[r].Observations);
+            Assert.Equal(5 * 3 + 3 * 3, a.Length);
+            Assert.Equal(a.Length, b.Length);
+            double scale = Final(seq[r].Observations).Max(Math.Abs);
+            double gap = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+            Assert.True(gap <= 1e-12 * scale, $"run {r}: batched vs sequential {gap:G3} against |f| {scale:G3}");
+            Assert.True(b.Any(v => v != 0), "every LOO is zero: vacuous");
+        }
+    }
+
+    private sealed class InterruptingStore(CancellationTokenSource stop, int after) : Telescope.Telescoping.ICheckpointStore
+    {
+        public byte[]? Latest;
+        public int Saves;
+
+        public byte[]? TryLoadLatest() => Latest;
+
+        public void Save(long step, byte[] state)
+        {
+            Latest = state;
+            if (++Saves == after)
+                stop.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// A run interrupted after some providers and some replays continues from its checkpoint and writes the same rows
+    /// (every value but the wall-clock seconds) as an uninterrupted run; the resumed attempt redoes none of the
+    /// checkpointed stages (its store sees only the remaining saves).
+    /// </summary>
+    [Fact]
+    public void AnInterruptedRunResumesFromItsCheckpointToTheSameRows()
+    {
+        var cfg = new AttributionLadderConfig
+        {
+            Train = 100,
+            Test = 3,
+            Candidates = 20,
+            Subsets = 3,
+            Seeds = [0],
+            Optimizers = ["sgd"],
+            Hidden = [6],
+            Epochs = 1,
+            Batch = 16,
+            TracInCheckpoints = [1],
+        };
+        var run = Assert.Single(new AttributionLadderStudy(cfg).Runs());
+        Assert.True(run.Checkpointed);
+        var whole = new ObservationList();
+        run.Execute(new RunContext(whole, _ => { }, CancellationToken.None));
+        // providers: exact-A, tracin-cp-1, grad-dot, linear-response, influence-ggn (5 saves); replays: LOO 16 + 4, LDS 3 (3 saves)
+        using var stop = new CancellationTokenSource();
+        var store = new InterruptingStore(stop, after: 6); // after the first LOO chunk
+        Assert.ThrowsAny<OperationCanceledException>(() => run.Execute(new RunContext(new ObservationList(), _ => { }, stop.Token, store, 1)));
+        Assert.Equal(6, store.Saves);
+        var resumed = new ObservationList();
+        run.Execute(new RunContext(resumed, _ => { }, CancellationToken.None, store, 1));
+        Assert.Equal(8, store.Saves); // the second LOO chunk and the LDS chunk only
+        static string Show(Observation o) => $"{o}";
+        var a = whole.Items.Where(o => !o.Quantity.StartsWith("seconds_")).Select(Show).ToList();
+        var b = resumed.Items.Where(o => !o.Quantity.StartsWith("seconds_")).Select(Show).ToList();
+        Assert.True(a.Count > 100);
+        Assert.Equal(a, b);
     }
 }

@@ -46,6 +46,51 @@ internal sealed class LossHessian
 }
 
 /// <summary>
+/// The generalised Gauss–Newton matrix of the mean training loss of a set of rows S at one point θ,
+/// <c>G = (1/|S|) Σ_{j∈S} J_jᵀ H_j J_j</c>, J_j = ∂f(x_j)/∂θ <c>[k, P]</c>, H_j the output Hessian of the loss
+/// (<see cref="Loss.OutputHessianTimes"/>: positive semi-definite, so G is), applied exactly without forming J:
+/// <c>J v</c> by the double-backward trick (<c>J v = ∂/∂u [(Jᵀu)ᵀv]</c>, Jᵀu linear in u), then H, then the
+/// vector–Jacobian product <c>Jᵀ(H J v)</c>. Drops the Hessian's second term Σ_j Σ_c (∂ℓ_j/∂f_c) ∇²f_c, the one
+/// that can be indefinite. Tensors live in the caller's dispose scope.
+/// </summary>
+internal sealed class GaussNewton
+{
+    private readonly Tensor[] _theta;
+    private readonly Tensor _f;
+    private readonly Tensor _fDetached;
+    private readonly Tensor _u;
+    private readonly Tensor _jtu;
+    private readonly LossKind _loss;
+    private readonly double _rows;
+
+    public GaussNewton(ReplayableRun.Trainer c, IReadOnlyList<Tensor> at, int[] rows)
+    {
+        _theta = at.Select(t => t.detach().clone().requires_grad_(true)).ToArray();
+        _loss = c.S.Loss;
+        _rows = rows.Length;
+        using var enable = torch.enable_grad();
+        var idx = HostArrays.Indices(rows);
+        _f = c.Net.Forward(c.XTrain.index_select(0, idx), _theta);
+        _fDetached = _f.detach();
+        _u = torch.zeros_like(_fDetached).requires_grad_(true);
+        var g = torch.autograd.grad([_f.mul(_u).sum()], _theta, retain_graph: true, create_graph: true, allow_unused: true);
+        _jtu = torch.cat(g.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray());
+    }
+
+    /// <summary>G v for v <c>[P]</c> (exact; the graphs are kept for the next product).</summary>
+    public Tensor Apply(Tensor v)
+    {
+        using var enable = torch.enable_grad();
+        if (!_jtu.requires_grad) // f does not depend on θ
+            return torch.zeros_like(v);
+        var jv = torch.autograd.grad([_jtu.dot(v.detach())], [_u], retain_graph: true)[0]; // [|S|, k]
+        var hjv = Loss.OutputHessianTimes(_loss, _fDetached, jv.detach()).Times(1.0 / _rows);
+        var gv = torch.autograd.grad([_f.mul(hjv).sum()], _theta, retain_graph: true, allow_unused: true);
+        return torch.cat(gv.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray());
+    }
+}
+
+/// <summary>
 /// Providers (c) and (d) of issue 27: the linear response of θ_T to removing a training row, propagated through the
 /// recorded steps with exact Hessian–vector products, and the classical influence function at θ_T.
 /// </summary>
@@ -189,6 +234,7 @@ internal static class Influence
     public static ScoreTable InfluenceFunction(
         ReplayableRun run,
         IReadOnlyList<int> candidates,
+        InfluenceCurvature curvature,
         double damping,
         int maxIterations,
         double tolerance,
@@ -206,25 +252,35 @@ internal static class Influence
         var theta = ParameterVector.Split(run.FinalParameters.to(c.Net.DType), c.Net.Parameters);
         int n = s.Train.Count,
             m = s.Test.Count;
-        var h = new LossHessian(c, theta, Enumerable.Range(0, n).ToArray());
-        Tensor A(Tensor v) => h.Apply(v).PlusScaled(v, damping);
+        var all = Enumerable.Range(0, n).ToArray();
+        Func<Tensor, Tensor> curv = curvature switch
+        {
+            InfluenceCurvature.GaussNewton => new GaussNewton(c, theta, all).Apply,
+            InfluenceCurvature.Hessian => new LossHessian(c, theta, all).Apply,
+            _ => throw new ArgumentOutOfRangeException(nameof(curvature), $"unknown curvature {curvature}"),
+        };
+        Tensor A(Tensor v) => curv(v).PlusScaled(v, damping);
         var rhs = ProbeGradients(c, theta).t().contiguous(); // [P, m]
-        var (u, residual) = ConjugateGradient(A, rhs, maxIterations, tolerance, cancel);
+        var (u, residual, iterations) = ConjugateGradient(A, rhs, maxIterations, tolerance, cancel);
         var g = RowGradients(c, theta, candidates); // [c, P]
         var sc = u.t().matmul(g.t()).Times(-1.0 / n).contiguous().data<double>().ToArray(); // [m, c]
         var scores = new double[m, candidates.Count];
         for (int x = 0; x < m; x++)
         for (int i = 0; i < candidates.Count; i++)
             scores[x, i] = sc[x * candidates.Count + i];
-        return new ScoreTable("influence", ScoreProviders.LogitUnit, candidates, scores, residual);
+        return new ScoreTable(ScoreProviders.InfluenceName(curvature), ScoreProviders.LogitUnit, candidates, scores, residual)
+        {
+            SolverIterations = iterations,
+        };
     }
 
     /// <summary>
     /// Solve <c>A u_k = b_k</c> for every column of <paramref name="b"/> <c>[P, m]</c> by conjugate gradients (A symmetric,
     /// applied to one vector at a time); a column stops when <c>‖r‖ ≤ tol·‖b‖</c> or its curvature <c>pᵀAp</c> is not
-    /// positive. Returns u and the largest true relative residual <c>‖A u − b‖/‖b‖</c> over columns.
+    /// positive. Returns u, the largest true relative residual <c>‖A u − b‖/‖b‖</c> over columns and the most
+    /// iterations a column took.
     /// </summary>
-    internal static (Tensor u, double residual) ConjugateGradient(
+    internal static (Tensor u, double residual, int iterations) ConjugateGradient(
         Func<Tensor, Tensor> a,
         Tensor b,
         int maxIterations,
@@ -234,6 +290,7 @@ internal static class Influence
     {
         long cols = b.shape[1];
         var u = torch.zeros_like(b);
+        int most = 0;
         for (long k = 0; k < cols; k++)
         {
             cancel.ThrowIfCancellationRequested();
@@ -248,6 +305,7 @@ internal static class Influence
             double rs = r.dot(r).item<double>();
             for (int it = 0; it < maxIterations && Math.Sqrt(rs) > tolerance * bn; it++)
             {
+                most = Math.Max(most, it + 1);
                 var ad = a(d);
                 double curv = d.dot(ad).item<double>();
                 if (!(curv > 0))
@@ -271,7 +329,7 @@ internal static class Influence
                 continue;
             worst = Math.Max(worst, a(u.select(1, k)).Minus(bk).norm().item<double>() / bn);
         }
-        return (u, worst);
+        return (u, worst, most);
     }
 
     /// <summary>∇ℓ(z_i; θ) per candidate row, <c>[c, P]</c>.</summary>

@@ -31,8 +31,21 @@ public sealed record ScoreTable(
     /// <summary>Row x of the table.</summary>
     public double[] Row(int x) => Enumerable.Range(0, Rows).Select(i => Scores[x, i]).ToArray();
 
+    /// <summary>For providers solved iteratively (the influence function's CG): the most iterations a test row took; null otherwise.</summary>
+    public int? SolverIterations { get; init; }
+
     /// <summary>Row-major copy (for .npy).</summary>
     public double[] Flat() => Scores.Cast<double>().ToArray();
+}
+
+/// <summary>The curvature matrix C of the influence function's solve <c>(C + λI)u = ∇f(x)</c>.</summary>
+public enum InfluenceCurvature
+{
+    /// <summary>The generalised Gauss–Newton matrix <c>(1/n) Σ_j J_jᵀ H_j J_j</c> (positive semi-definite).</summary>
+    GaussNewton,
+
+    /// <summary>The Hessian of the mean training loss (indefinite away from a minimum).</summary>
+    Hessian,
 }
 
 /// <summary>The providers of issue 27 for one <see cref="ReplayableRun"/>.</summary>
@@ -120,11 +133,27 @@ public static class ScoreProviders
     public static bool LinearResponseApplies(Optim.OptimizerSpec o) =>
         o.Kind is not (Optim.OptimizerKind.Adam or Optim.OptimizerKind.AdamW);
 
-    /// <summary>The damping λ of <see cref="InfluenceFunction"/> by default (in units of the loss's curvature).</summary>
+    /// <summary>
+    /// The curvature of <see cref="InfluenceFunction"/> by default: the Gauss–Newton matrix (positive semi-definite,
+    /// so G + λI is positive definite for every λ &gt; 0 and CG converges), as in Kronfluence's, TRAK's and dattri's
+    /// influence baselines. The Hessian of a trained network has negative eigenvalues, and CG on H + λI with a small λ
+    /// stops at the first direction of negative curvature.
+    /// </summary>
+    public const InfluenceCurvature InfluenceCurvatureDefault = InfluenceCurvature.GaussNewton;
+
+    /// <summary>The damping λ of <see cref="InfluenceFunction"/> by default (in units of the mean loss's curvature).</summary>
     public const double InfluenceDamping = 0.01;
 
     /// <summary>Conjugate-gradient iterations of <see cref="InfluenceFunction"/> at most, per test row.</summary>
-    public const int InfluenceIterations = 100;
+    public const int InfluenceIterations = 2000;
+
+    /// <summary>The provider name of the influence function with a curvature: <c>influence-ggn</c>, <c>influence-hessian</c>.</summary>
+    public static string InfluenceName(InfluenceCurvature c) =>
+        c switch
+        {
+            InfluenceCurvature.GaussNewton => "influence-ggn",
+            _ => "influence-hessian",
+        };
 
     /// <summary>Relative residual <c>‖(H + λI)u − ∇f‖/‖∇f‖</c> at which <see cref="InfluenceFunction"/>'s CG stops.</summary>
     public const double InfluenceTolerance = 1e-10;
@@ -154,10 +183,13 @@ public static class ScoreProviders
 
     /// <summary>
     /// (d) The influence function at θ_T (Koh &amp; Liang 2017, damped):
-    /// <c>τ(x, z_i) = −∇f_{θ_T}(x)ᵀ(H + λI)⁻¹∇ℓ(z_i; θ_T)/n</c>, H the Hessian of the mean training loss over all n rows
-    /// at θ_T, the solve by conjugate gradients with exact Hessian–vector products, one per test row. Its
-    /// <see cref="ScoreTable.ClosureResidual"/> is the largest relative CG residual <c>‖(H + λI)u − ∇f(x)‖/‖∇f(x)‖</c>
-    /// (large when H + λI is not positive definite or the iterations ran out).
+    /// <c>τ(x, z_i) = −∇f_{θ_T}(x)ᵀ(C + λI)⁻¹∇ℓ(z_i; θ_T)/n</c>, C the curvature of the mean training loss over all n
+    /// rows at θ_T — the Gauss–Newton matrix <c>G = (1/n) Σ_j J_jᵀ H_j J_j</c> (default,
+    /// <see cref="InfluenceCurvatureDefault"/>; exact products J v then Jᵀ(H J v)) or the Hessian (exact
+    /// Hessian–vector products) — the solve by conjugate gradients, one per test row. Provider name
+    /// <see cref="InfluenceName"/> (the curvature is part of it). Its <see cref="ScoreTable.ClosureResidual"/> is the
+    /// largest relative CG residual <c>‖(C + λI)u − ∇f(x)‖/‖∇f(x)‖</c> (large when C + λI is not positive definite or
+    /// the iterations ran out).
     /// </summary>
     public static ScoreTable InfluenceFunction(
         ReplayableRun run,
@@ -165,8 +197,9 @@ public static class ScoreProviders
         double damping = InfluenceDamping,
         int maxIterations = InfluenceIterations,
         double tolerance = InfluenceTolerance,
-        CancellationToken cancel = default
-    ) => Influence.InfluenceFunction(run, candidates, damping, maxIterations, tolerance, cancel);
+        CancellationToken cancel = default,
+        InfluenceCurvature curvature = InfluenceCurvatureDefault
+    ) => Influence.InfluenceFunction(run, candidates, curvature, damping, maxIterations, tolerance, cancel);
 
     private static void Accumulate(
         ReplayableRun run,

@@ -43,6 +43,26 @@ public static class Loss
         };
 
     /// <summary>
+    /// The per-example output Hessian <c>H_i = ∂²ℓ(f_i, y_i)/∂f_i²</c> applied row by row to <paramref name="w"/>
+    /// <c>[b, k]</c>: <c>w</c> (½ squared error, H = I), <c>σ(1 − σ) w</c> (binary cross-entropy on a logit),
+    /// <c>p ⊙ w − p (pᵀw)</c> with <c>p = softmax(f_i)</c> (softmax cross-entropy, H = diag p − ppᵀ). Every H_i is
+    /// positive semi-definite; it does not depend on the target.
+    /// </summary>
+    public static Tensor OutputHessianTimes(LossKind kind, Tensor f, Tensor w)
+    {
+        if (kind == LossKind.Squared)
+            return w.alias();
+        if (f.shape[1] == 1)
+        {
+            var s = f.sigmoid();
+            return s.mul(s.neg().PlusConst(1.0)).mul(w);
+        }
+        var p = f.softmax(1);
+        var pw = p.mul(w);
+        return pw.Minus(p.mul(pw.sum(1, keepdim: true)));
+    }
+
+    /// <summary>
     /// Fraction of correct predictions. Scalar outputs: class 1 when <c>f &gt; threshold</c> (0.5 for
     /// 0/1 targets under squared loss or an output sigmoid; 0 for logits); vector outputs: arg-max.
     /// </summary>

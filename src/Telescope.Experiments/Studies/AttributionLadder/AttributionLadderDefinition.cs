@@ -1,4 +1,5 @@
 using static Telescope.Experiments.Parameters.Parameter;
+using Telescope.Counterfactual;
 
 namespace Telescope.Experiments.Studies.AttributionLadder;
 
@@ -23,15 +24,16 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
     public static string PresetText(AttributionLadderPreset p)
     {
         var c = AttributionLadderConfig.For(p);
+        long steps = (long)c.Epochs * ((c.Train + c.Batch - 1) / c.Batch);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{WordOf(p)} (n = {c.Train}, {c.Test} test rows × {c.Candidates} candidates, {c.Subsets} LDS subsets, {c.Seeds.Count} seeds{(p == AttributionLadderPreset.Default ? ": declared smaller than the issue's protocol" : ": issue 27's protocol")})"
+            $"{WordOf(p)} (MLP 784–{string.Join('–', c.Hidden)}–10 float64, n = {c.Train}, {c.Epochs} epochs of batch {c.Batch} = {steps} steps, {string.Join("/", c.Optimizers)}; exact LOO of {c.Candidates} candidates × {c.Test} test rows, {c.Subsets} LDS half-subsets, seeds {string.Join(",", c.Seeds)}{(p == AttributionLadderPreset.Default ? ": declared smaller than the issue's protocol" : ": issue 27's protocol")})"
         );
     }
 
     /// <inheritdoc />
     public override string Summary =>
-        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
+        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function on the Gauss–Newton matrix, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
         + ListText(Enum.GetValues<AttributionLadderPreset>().Select(PresetText).ToList())
         + ". Figures: the ladder and score-vs-LOO scatter; .npy interchange of every table with a JSON index.";
 
@@ -41,7 +43,7 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
         EnumChoice<AttributionLadderConfig, AttributionLadderPreset>(
             "preset",
             "",
-            [(AttributionLadderPreset.Default, "declared smaller than the issue's protocol"), (AttributionLadderPreset.Full, "issue 27's protocol")],
+            [(AttributionLadderPreset.Default, "declared smaller than the issue's protocol"), (AttributionLadderPreset.Issue, "issue 27's protocol")],
             " (the other parameters override the preset's values).",
             WordOf(AttributionLadderPreset.Default),
             (c, _) => c, // applied first, by Start
@@ -60,7 +62,16 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
         Double<AttributionLadderConfig>("adam-lr", "Adam's γ.", c => c.AdamRate, (c, v) => c with { AdamRate = v }, new AttributionLadderConfig()),
         PositiveInts<AttributionLadderConfig>("tracin", "TracInCP checkpoint counts k.", Text(new AttributionLadderConfig().TracInCheckpoints), (c, v) => c with { TracInCheckpoints = v }, "checkpoint counts"),
         OptionalInt<AttributionLadderConfig>("replay-checkpoint", "In-memory checkpoint interval of the recorded run (replays start from the last checkpoint before a removed row is first used).", ByPreset(c => c.CheckpointEvery), (c, v) => c with { CheckpointEvery = v }, min: 1),
-        Int<AttributionLadderConfig>("parallel-replays", "Replays at once (threads; results identical).", c => c.ParallelReplays, (c, v) => c with { ParallelReplays = v }, new AttributionLadderConfig(), min: 1),
+        EnumChoice<AttributionLadderConfig, ReplayEngineChoice>(
+            "replay-engine",
+            "The engine of the LOO and LDS retrains: ",
+            [(ReplayEngineChoice.Auto, "batched tensor programs for an MLP, else sequential"), (ReplayEngineChoice.Batched, ""), (ReplayEngineChoice.Sequential, "from checkpoints, " + Option("parallel-replays") + " at once")],
+            " (the same f_T to round-off; recorded in run.json).",
+            WordOf(new AttributionLadderConfig().Engine),
+            (c, v) => c with { Engine = v },
+            "engine"
+        ),
+        Int<AttributionLadderConfig>("parallel-replays", "Replays at once under the sequential engine (threads; results identical).", c => c.ParallelReplays, (c, v) => c with { ParallelReplays = v }, new AttributionLadderConfig(), min: 1),
         Seeds<AttributionLadderConfig>("seed", c => c.Seeds, (c, v) => c with { Seeds = v }, new AttributionLadderConfig(), ByPreset(c => string.Join(",", c.Seeds))),
         Only<AttributionLadderConfig>("device", "cpu only.", "cpu", ["cuda"], "attribution runs on the CPU only"),
     ];
@@ -68,8 +79,8 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
     /// <inheritdoc />
     protected override AttributionLadderConfig Start(IReadOnlyDictionary<string, string> values) =>
         AttributionLadderConfig.For(
-            values.TryGetValue("preset", out var p) && p.Trim().ToLowerInvariant() == WordOf(AttributionLadderPreset.Full)
-                ? AttributionLadderPreset.Full
+            values.TryGetValue("preset", out var p) && p.Trim().ToLowerInvariant() == WordOf(AttributionLadderPreset.Issue)
+                ? AttributionLadderPreset.Issue
                 : AttributionLadderPreset.Default
         );
 

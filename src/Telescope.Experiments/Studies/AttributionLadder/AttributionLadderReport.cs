@@ -160,15 +160,17 @@ internal static class AttributionLadderReport
             }
             double Closure(string provider) => rows.Where(r => r["quantity"] == "closure_residual" && Cell(r, "optimizer") == og.Key && Cell(r, "provider") == provider).Select(r => Num(r, "value")).DefaultIfEmpty(double.NaN).Max();
             var closure = Closure("exact-A");
-            var cg = Closure("influence");
+            var influence = ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault);
+            var cg = Closure(influence);
             var step = rows.Where(r => r["quantity"] == "max_step_residual" && Cell(r, "optimizer") == og.Key).Select(r => Num(r, "value")).DefaultIfEmpty(double.NaN).Max();
             var bad = rows.Where(r => r["quantity"] == "sanity_misaligned" && Cell(r, "optimizer") == og.Key && Num(r, "value") > 0).Select(r => $"{Cell(r, "provider")} (seed {Cell(r, "seed")})").ToList();
             w.WriteLine($"  exact-A closure residual (relative, max over seeds): {closure:G3}; worst per-step residual {step:G3}");
+            var its = rows.Where(r => r["quantity"] == "solver_iterations" && Cell(r, "optimizer") == og.Key && Cell(r, "provider") == influence).Select(r => Num(r, "value")).DefaultIfEmpty(double.NaN).Max();
             if (double.IsFinite(cg))
-                w.WriteLine($"  influence CG residual ‖(H + λI)u − ∇f‖/‖∇f‖ (max over seeds): {cg:G3}{(cg > 1e-6 ? " — not solved (H + λI not positive definite, or iterations ran out): its scores are not the influence function" : "")}");
+                w.WriteLine($"  {influence} ({(double.IsFinite(its) ? $"CG ≤ {its:F0} iterations per test row, " : "")}λ = {ScoreProviders.InfluenceDamping}) CG residual ‖(C + λI)u − ∇f‖/‖∇f‖, C = {ScoreProviders.InfluenceCurvatureDefault} (max over seeds): {cg:G3}{(cg > 1e-6 ? " — not solved (C + λI not positive definite, or iterations ran out): its scores are not the influence function" : "")}");
             w.WriteLine($"  sanity (a one-row shift must not agree better): {(bad.Count == 0 ? "every provider aligned" : "shift wins for " + string.Join(", ", bad) + " — no signal or misaligned")}");
             double Sec(string q) => rows.Where(r => r["quantity"] == q && Cell(r, "optimizer") == og.Key).Sum(r => Num(r, "value"));
-            w.WriteLine($"  time: record {Sec("seconds_record"):F0} s, linear response {Sec("seconds_linear_response"):F0} s, influence {Sec("seconds_influence"):F0} s, LOO replays {Sec("seconds_loo"):F0} s, LDS replays {Sec("seconds_lds"):F0} s ({Sec("replays"):F0} replays)");
+            w.WriteLine($"  time: record {Sec("seconds_record"):F0} s, exact-A/TracInCP/grad-dot tables {Sec("seconds_cheap_providers"):F0} s, linear response {Sec("seconds_linear_response"):F0} s, influence {Sec("seconds_influence"):F0} s, LOO replays {Sec("seconds_loo"):F0} s, LDS replays {Sec("seconds_lds"):F0} s ({Sec("replays"):F0} replays)");
         }
         _ = metrics;
     }

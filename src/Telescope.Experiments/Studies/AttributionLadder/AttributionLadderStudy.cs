@@ -15,8 +15,8 @@ internal enum AttributionLadderPreset
     /// <summary>Small enough for a shared 2-core machine (declared smaller than the issue's protocol).</summary>
     Default,
 
-    /// <summary>Issue 27's protocol: 5,000 rows, 200 candidates × all test rows, 5 seeds, 100 LDS subsets.</summary>
-    Full,
+    /// <summary>Issue 27's protocol: 5,000 rows, 3 epochs, batch 64, 200 candidates × every test row, 5 seeds, 100 LDS subsets, SGD/Adam/momentum.</summary>
+    Issue,
 }
 
 /// <summary>Configuration of the attribution ladder (issue 27). Immutable; use <c>with</c>.</summary>
@@ -64,14 +64,21 @@ internal sealed record AttributionLadderConfig
     /// <summary>In-memory checkpoint interval of the recorded run (replays start from the last one before a removed row is first used).</summary>
     public int CheckpointEvery { get; init; } = 5;
 
-    /// <summary>Replays run at once (threads; 1 = one after another).</summary>
+    /// <summary>Replays run at once by the sequential engine (threads; 1 = one after another).</summary>
     public int ParallelReplays { get; init; } = 1;
+
+    /// <summary>The replay engine of the LOO and LDS retrains (auto: batched for this study's MLPs; the same f_T to round-off).</summary>
+    public ReplayEngineChoice Engine { get; init; } = ReplayEngineChoice.Auto;
+
+    /// <summary>The engine the LOO and LDS replays of <paramref name="optimizer"/> run on.</summary>
+    public IReplayEngine EngineFor(string optimizer) =>
+        ReplayEngines.For(new ModelSpec(Hidden: Hidden), Spec(optimizer), ScalarType.Float64, Engine, ParallelReplays);
 
     /// <summary>The preset's configuration.</summary>
     public static AttributionLadderConfig For(AttributionLadderPreset p) =>
         p switch
         {
-            AttributionLadderPreset.Full => new AttributionLadderConfig
+            AttributionLadderPreset.Issue => new AttributionLadderConfig
             {
                 Train = 5000,
                 Test = 50,
@@ -192,12 +199,16 @@ internal sealed class AttributionLadderStudy : IStudy
             ["tracin_checkpoints"] = string.Join(",", _cfg.TracInCheckpoints),
             ["checkpoint_every"] = _cfg.CheckpointEvery,
             ["parallel_replays"] = _cfg.ParallelReplays,
+            ["replay_engine"] = new System.Text.Json.Nodes.JsonObject(
+                _cfg.Optimizers.Select(o => KeyValuePair.Create(o, (System.Text.Json.Nodes.JsonNode?)ReplayEngines.Describe(_cfg.EngineFor(o))))
+            ),
             ["measurement"] = "f(x) = the true-class logit of test row x",
             ["sign"] = "positive = including the training row raised f(x); LOO(x, i) = f_T(x) − f_T^{−i}(x)",
             ["mask"] = "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
             ["lds"] = "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
             ["linear_response"] = $"δθ propagated through the recorded steps with exact Hessian–vector products, exact in the removal (ε = {ScoreProviders.LinearResponseWeight}); under sgd and momentum only (Adam's step is not linear in the gradient)",
-            ["influence"] = $"−∇f(x)ᵀ(H + λI)⁻¹∇ℓ(z_i)/n at θ_T, H the Hessian of the mean training loss, λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
+            ["influence"] = $"{ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault)}: −∇f(x)ᵀ(G + λI)⁻¹∇ℓ(z_i)/n at θ_T, G the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j of the mean training loss (H_j the softmax cross-entropy's output Hessian; positive semi-definite), λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
+            ["influence_curvature"] = ScoreProviders.InfluenceCurvatureDefault.ToString(),
             ["intervals"] = $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
         };
 
@@ -209,7 +220,7 @@ internal sealed class AttributionLadderStudy : IStudy
             select new StudyRun(
                 new RunKey(Name, $"{o}-s{seed}", seed, [new("optimizer", o)]),
                 StepsPerRun,
-                (sink, progress, cancel) => RunOne(o, seed, sink, progress, cancel)
+                c => RunOne(o, seed, c.Sink, c.Progress, c.Cancel, c.CheckpointEvery > 0 ? c.Checkpoints : null)
             ),
         ];
 
@@ -241,10 +252,21 @@ internal sealed class AttributionLadderStudy : IStudy
         long seed,
         IObservationSink sink,
         Action<long> progress,
-        CancellationToken cancel
+        CancellationToken cancel,
+        ICheckpointStore? store = null
     )
     {
         var clock = Stopwatch.StartNew();
+        // resumable: the finished providers and replays are checkpointed (nothing is written to the sink before the end)
+        var done = store?.TryLoadLatest() is { } bytes ? LadderProgress.Read(bytes) : new LadderProgress();
+        long saves = done.Saves;
+        void Save()
+        {
+            if (store is null)
+                return;
+            done.Saves = ++saves;
+            store.Save(saves, done.Write());
+        }
         var (train, test) = Data();
         var setup = new ReplaySetup(
             new ModelSpec(Hidden: _cfg.Hidden),
@@ -265,25 +287,51 @@ internal sealed class AttributionLadderStudy : IStudy
             .ToHashSet();
         using var run = ReplayableRun.Record(setup, cand, snaps, progress, cancel);
         double recordSeconds = clock.Elapsed.TotalSeconds;
-        var engine = new SequentialReplays(_cfg.ParallelReplays);
-        var providers = new List<ScoreTable> { ScoreProviders.Exact(run) };
-        providers.AddRange(_cfg.TracInCheckpoints.Select(k => ScoreProviders.TracIn(run, cand, k)));
-        providers.Add(ScoreProviders.GradDot(run, cand));
-        double cheapSeconds = clock.Elapsed.TotalSeconds - recordSeconds;
+        var engine = ReplayEngines.For(setup, _cfg.Engine, _cfg.ParallelReplays);
+        // the providers in order; each one computed once and checkpointed (a resumed run re-records θ, then skips them)
+        var makers = new List<(string stage, Func<ScoreTable> make)> { ("cheap", () => ScoreProviders.Exact(run)) };
+        makers.AddRange(_cfg.TracInCheckpoints.Select(k => ("cheap", (Func<ScoreTable>)(() => ScoreProviders.TracIn(run, cand, k)))));
+        makers.Add(("cheap", () => ScoreProviders.GradDot(run, cand)));
         if (ScoreProviders.LinearResponseApplies(setup.Optimizer))
-            providers.Add(ScoreProviders.LinearResponse(run, cand, cancel: cancel));
-        double responseSeconds = clock.Elapsed.TotalSeconds - recordSeconds - cheapSeconds;
-        providers.Add(ScoreProviders.InfluenceFunction(run, cand, cancel: cancel));
-        double influenceSeconds = clock.Elapsed.TotalSeconds - recordSeconds - cheapSeconds - responseSeconds;
-        double before = clock.Elapsed.TotalSeconds;
-        var loo = ScoreProviders.LeaveOneOut(run, cand, engine, null, cancel);
-        double looSeconds = clock.Elapsed.TotalSeconds - before;
+            makers.Add(("linear_response", () => ScoreProviders.LinearResponse(run, cand, cancel: cancel)));
+        makers.Add(("influence", () => ScoreProviders.InfluenceFunction(run, cand, cancel: cancel)));
+        for (int k = done.Tables.Count; k < makers.Count; k++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            double t0 = clock.Elapsed.TotalSeconds;
+            done.Tables.Add(makers[k].make());
+            done.Seconds[makers[k].stage] = done.Seconds.GetValueOrDefault(makers[k].stage) + clock.Elapsed.TotalSeconds - t0;
+            Save();
+        }
+        var providers = done.Tables;
+        double responseSeconds = done.Seconds.GetValueOrDefault("linear_response");
+        double influenceSeconds = done.Seconds.GetValueOrDefault("influence");
+        // the LOO replays, then the LDS replays, in chunks of the batched engine's group size (the same groups as one call)
         var masks = Masks(_cfg.Subsets, _cfg.Candidates);
-        var removals = masks
-            .Select(k => (IReadOnlySet<int>)cand.Where(i => !k[i]).ToHashSet())
+        var removals = cand.Select(i => (IReadOnlySet<int>)new HashSet<int> { i })
+            .Concat(masks.Select(k => (IReadOnlySet<int>)cand.Where(i => !k[i]).ToHashSet()))
             .ToList();
-        var outputs = engine.Run(run, removals, null, cancel);
-        double ldsSeconds = clock.Elapsed.TotalSeconds - before - looSeconds;
+        int chunk = engine is BatchedReplays b && b.GroupSize > 0 ? b.GroupSize : BatchedPlan.DefaultGroupSize;
+        while (done.Outputs.Count < removals.Count)
+        {
+            cancel.ThrowIfCancellationRequested();
+            double t0 = clock.Elapsed.TotalSeconds;
+            int from = done.Outputs.Count;
+            int stageEnd = from < cand.Length ? cand.Length : removals.Count; // a chunk never spans LOO and LDS
+            var part = removals.Skip(from).Take(Math.Min(chunk, stageEnd - from)).ToList();
+            done.Outputs.AddRange(engine.Run(run, part, null, cancel));
+            string stage = from < cand.Length ? "loo" : "lds";
+            done.Seconds[stage] = done.Seconds.GetValueOrDefault(stage) + clock.Elapsed.TotalSeconds - t0;
+            Save();
+        }
+        double looSeconds = done.Seconds.GetValueOrDefault("loo");
+        double ldsSeconds = done.Seconds.GetValueOrDefault("lds");
+        var scoresLoo = new double[setup.Test.Count, cand.Length];
+        for (int i = 0; i < cand.Length; i++)
+        for (int x = 0; x < setup.Test.Count; x++)
+            scoresLoo[x, i] = run.Final[x] - done.Outputs[i][x];
+        var loo = new ScoreTable("loo", ScoreProviders.LogitUnit, cand, scoresLoo, double.NaN);
+        var outputs = done.Outputs.Skip(cand.Length).ToArray();
 
         // tables
         foreach (var t in providers.Append(loo))
@@ -297,6 +345,8 @@ internal sealed class AttributionLadderStudy : IStudy
                 );
             if (double.IsFinite(t.ClosureResidual))
                 sink.Write(new Observation("closure_residual", t.ClosureResidual, setup.Steps).At("provider", t.Provider));
+            if (t.SolverIterations is { } its)
+                sink.Write(new Observation("solver_iterations", its, setup.Steps).At("provider", t.Provider));
         }
         for (int j = 0; j < masks.Length; j++)
         {
@@ -332,7 +382,9 @@ internal sealed class AttributionLadderStudy : IStudy
         }
         var a = run.Attribution!;
         sink.Write(new Observation("max_step_residual", a.MaxStepResidual, setup.Steps).At("provider", "exact-A"));
+        // seconds_* are wall times (not reproducible bytes); after a resume they add the interrupted attempt's finished stages
         sink.Write(new Observation("seconds_record", recordSeconds, setup.Steps));
+        sink.Write(new Observation("seconds_cheap_providers", done.Seconds.GetValueOrDefault("cheap"), setup.Steps));
         sink.Write(new Observation("seconds_linear_response", responseSeconds, setup.Steps));
         sink.Write(new Observation("seconds_influence", influenceSeconds, setup.Steps));
         sink.Write(new Observation("seconds_loo", looSeconds, setup.Steps));
@@ -345,5 +397,95 @@ internal sealed class AttributionLadderStudy : IStudy
             null,
             new Dictionary<string, double> { ["test/f_final_mean"] = run.Final.Average(), ["seconds"] = clock.Elapsed.TotalSeconds + acc }
         );
+    }
+}
+
+/// <summary>
+/// What an interrupted attribution run has finished: the provider tables in order, the replays' f_T in order
+/// (LOO removals, then LDS subsets) and the seconds per stage. The checkpoint payload of one optimiser-seed run; the
+/// host seals it with the run's fingerprint, so a resume under another configuration is refused.
+/// </summary>
+internal sealed class LadderProgress
+{
+    private const string Magic = "ATTRIBUTION-LADDER-PROGRESS-1";
+
+    public long Saves;
+    public List<ScoreTable> Tables { get; } = [];
+    public List<double[]> Outputs { get; } = [];
+    public Dictionary<string, double> Seconds { get; } = [];
+
+    public byte[] Write()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms))
+        {
+            w.Write(Magic);
+            w.Write(Saves);
+            w.Write(Tables.Count);
+            foreach (var t in Tables)
+            {
+                w.Write(t.Provider);
+                w.Write(t.Unit);
+                w.Write(t.ClosureResidual);
+                w.Write(t.SolverIterations ?? -1);
+                w.Write(t.Candidates.Count);
+                foreach (var c in t.Candidates)
+                    w.Write(c);
+                w.Write(t.Tests);
+                foreach (var v in t.Scores)
+                    w.Write(v);
+            }
+            w.Write(Outputs.Count);
+            foreach (var o in Outputs)
+            {
+                w.Write(o.Length);
+                foreach (var v in o)
+                    w.Write(v);
+            }
+            w.Write(Seconds.Count);
+            foreach (var (k, v) in Seconds)
+            {
+                w.Write(k);
+                w.Write(v);
+            }
+        }
+        return ms.ToArray();
+    }
+
+    public static LadderProgress Read(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        if (r.ReadString() != Magic)
+            throw new InvalidDataException("not an attribution-ladder checkpoint");
+        var p = new LadderProgress { Saves = r.ReadInt64() };
+        int tables = r.ReadInt32();
+        for (int k = 0; k < tables; k++)
+        {
+            string name = r.ReadString(),
+                unit = r.ReadString();
+            double closure = r.ReadDouble();
+            int its = r.ReadInt32();
+            var cand = new int[r.ReadInt32()];
+            for (int i = 0; i < cand.Length; i++)
+                cand[i] = r.ReadInt32();
+            int tests = r.ReadInt32();
+            var s = new double[tests, cand.Length];
+            for (int x = 0; x < tests; x++)
+            for (int i = 0; i < cand.Length; i++)
+                s[x, i] = r.ReadDouble();
+            p.Tables.Add(new ScoreTable(name, unit, cand, s, closure) { SolverIterations = its < 0 ? null : its });
+        }
+        int outputs = r.ReadInt32();
+        for (int j = 0; j < outputs; j++)
+        {
+            var o = new double[r.ReadInt32()];
+            for (int x = 0; x < o.Length; x++)
+                o[x] = r.ReadDouble();
+            p.Outputs.Add(o);
+        }
+        int secs = r.ReadInt32();
+        for (int k = 0; k < secs; k++)
+            p.Seconds[r.ReadString()] = r.ReadDouble();
+        return p;
     }
 }
