@@ -111,8 +111,7 @@ internal static class NotebookHtml
     public static string PlotlyFrom(string plotsAssemblyPath)
     {
         var asm = Assembly.LoadFrom(plotsAssemblyPath);
-        using var s =
-            asm.GetManifestResourceStream("plotly.min.js")
+        using var s = asm.GetManifestResourceStream("plotly.min.js")
             ?? throw new InvalidDataException($"{plotsAssemblyPath} holds no plotly.min.js");
         using var r = new StreamReader(s);
         return r.ReadToEnd();

@@ -59,10 +59,8 @@ internal static class FeatureBasis
     public static Matrix<double> Rotation(Matrix<double> phi, EigenFeatures ef)
     {
         var inner = phi.TransposeThisAndMultiply(ef.E) / phi.RowCount; // ⟨Φ_i|e_j⟩
-        return Matrix<double>.Build.Dense(
-            inner.RowCount,
-            inner.ColumnCount,
-            (i, j) => inner[i, j] / Math.Sqrt(ef.Rho[j])
+        return Matrix<double>.Build.Dense(inner.RowCount, inner.ColumnCount, (i, j) =>
+            inner[i, j] / Math.Sqrt(ef.Rho[j])
         );
     }
 
@@ -70,9 +68,8 @@ internal static class FeatureBasis
     public static Vector<double> RhoFromInnerProducts(Matrix<double> phi, EigenFeatures ef)
     {
         var inner = phi.TransposeThisAndMultiply(ef.E) / phi.RowCount;
-        return Vector<double>.Build.Dense(
-            inner.ColumnCount,
-            k => inner.Column(k).DotProduct(inner.Column(k))
+        return Vector<double>.Build.Dense(inner.ColumnCount, k =>
+            inner.Column(k).DotProduct(inner.Column(k))
         );
     }
 

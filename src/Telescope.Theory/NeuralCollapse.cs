@@ -124,10 +124,8 @@ internal static class NeuralCollapse
         var y = pr.Labels();
         var gl = GramLimit(pr);
         double gram = (h * h.Transpose() - gl).FrobeniusNorm() / gl.FrobeniusNorm();
-        var mu = Matrix<double>.Build.Dense(
-            c,
-            h.ColumnCount,
-            (k, j) => Enumerable.Range(k * m, m).Average(i => h[i, j])
+        var mu = Matrix<double>.Build.Dense(c, h.ColumnCount, (k, j) =>
+            Enumerable.Range(k * m, m).Average(i => h[i, j])
         );
         var mg = mu.ColumnSums() / c;
         double within = 0;

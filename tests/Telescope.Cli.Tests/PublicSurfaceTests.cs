@@ -83,7 +83,10 @@ public sealed class PublicSurfaceTests
     {
         // must-fail control: a list naming a real internal type (one made internal by the split) reports that type
         var core = Assembly.Load(new AssemblyName("Telescope.Core"));
-        var hidden = core.GetType("Telescope.Telescoping.TrajectoryCheckpoint", throwOnError: true)!;
+        var hidden = core.GetType(
+            "Telescope.Telescoping.TrajectoryCheckpoint",
+            throwOnError: true
+        )!;
         Assert.False(hidden.IsPublic);
         var line = $"Telescope.Core: {hidden.FullName}";
         Assert.Equal([line], Gone([.. Listed(), line], Actual()));
@@ -102,9 +105,15 @@ public sealed class PublicSurfaceTests
             .ToList();
         Assert.Contains("Telescope.Core -> Telescope.Core.Tests", grants);
         var strays = NotToTests(grants);
-        Assert.True(strays.Count == 0, "internals granted to a non-test assembly:\n" + string.Join("\n", strays));
+        Assert.True(
+            strays.Count == 0,
+            "internals granted to a non-test assembly:\n" + string.Join("\n", strays)
+        );
         // must-fail control: a grant to a face is reported
-        Assert.Equal(["Telescope.Core -> telescope"], NotToTests([.. grants, "Telescope.Core -> telescope"]));
+        Assert.Equal(
+            ["Telescope.Core -> telescope"],
+            NotToTests([.. grants, "Telescope.Core -> telescope"])
+        );
     }
 
     /// <summary>The grants (<c>library -> friend</c>) whose friend is not a test project.</summary>
@@ -112,14 +121,20 @@ public sealed class PublicSurfaceTests
         grants.Where(g => !g.EndsWith(".Tests", StringComparison.Ordinal)).ToList();
 
     /// <summary>The public types the list does not name.</summary>
-    public static IReadOnlyList<string> Unlisted(IReadOnlyList<string> actual, IReadOnlyList<string> listed)
+    public static IReadOnlyList<string> Unlisted(
+        IReadOnlyList<string> actual,
+        IReadOnlyList<string> listed
+    )
     {
         var set = listed.ToHashSet(StringComparer.Ordinal);
         return actual.Where(t => !set.Contains(t)).ToList();
     }
 
     /// <summary>The listed types that are not public.</summary>
-    public static IReadOnlyList<string> Gone(IReadOnlyList<string> listed, IReadOnlyList<string> actual)
+    public static IReadOnlyList<string> Gone(
+        IReadOnlyList<string> listed,
+        IReadOnlyList<string> actual
+    )
     {
         var set = actual.ToHashSet(StringComparer.Ordinal);
         return listed.Where(t => !set.Contains(t)).ToList();

@@ -53,12 +53,16 @@ public class BatchedRunsTests
     {
         var train = loss == "binary" ? Mixture(120, 12, 2, 0) : Mixture(120, 12, 3, 0);
         var kind = loss == "squared" ? LossKind.Squared : LossKind.CrossEntropy;
-        return (new BatchedPlan(new ModelSpec(ModelKind.Mlp, [16, 8]), 40, 16, kind, Runs(), groupSize), train);
+        return (
+            new BatchedPlan(new ModelSpec(ModelKind.Mlp, [16, 8]), 40, 16, kind, Runs(), groupSize),
+            train
+        );
     }
 
     /// <summary>‖a − b‖_∞ / ‖b‖_∞.</summary>
     private static double Relative(Tensor a, Tensor b) =>
-        a.sub(b).abs().max().item<double>() / Math.Max(b.abs().max().item<double>(), double.Epsilon);
+        a.sub(b).abs().max().item<double>()
+        / Math.Max(b.abs().max().item<double>(), double.Epsilon);
 
     private static double Worst(BatchedRunResult a, BatchedRunResult b)
     {
@@ -94,7 +98,10 @@ public class BatchedRunsTests
             Assert.Null(batched[r].Failure);
             Assert.Equal(r, batched[r].Run);
             double worst = Worst(batched[r], alone);
-            Assert.True(worst <= Tolerance, $"run {r} ({plan.Runs[r].Optimizer.Name}): relative difference {worst:G3}");
+            Assert.True(
+                worst <= Tolerance,
+                $"run {r} ({plan.Runs[r].Optimizer.Name}): relative difference {worst:G3}"
+            );
             batched[r].Dispose();
             alone.Dispose();
         }
@@ -113,7 +120,11 @@ public class BatchedRunsTests
         var (plan, train) = Setup(loss, 0);
         var runs = Enumerable
             .Range(0, 6)
-            .Select(r => new BatchedRun(3, 7, new OptimizerSpec(OptimizerKind.Sgd, oneRate ? 0.05 : 0.05 + 0.01 * (r % 2)))
+            .Select(r => new BatchedRun(
+                3,
+                7,
+                new OptimizerSpec(OptimizerKind.Sgd, oneRate ? 0.05 : 0.05 + 0.01 * (r % 2))
+            )
             {
                 Removed = r == 0 ? null : [r, 20 + r, 40 + 2 * r],
             })
@@ -155,8 +166,16 @@ public class BatchedRunsTests
         var (plan, train) = Setup("softmax", 0);
         var runs = plan.Runs.ToArray();
         (runs[0], runs[3]) = (
-            runs[0] with { InitSeed = runs[3].InitSeed, DataSeed = runs[3].DataSeed },
-            runs[3] with { InitSeed = runs[0].InitSeed, DataSeed = runs[0].DataSeed }
+            runs[0] with
+            {
+                InitSeed = runs[3].InitSeed,
+                DataSeed = runs[3].DataSeed,
+            },
+            runs[3] with
+            {
+                InitSeed = runs[0].InitSeed,
+                DataSeed = runs[0].DataSeed,
+            }
         );
         var swapped = BatchedRuns.Train(plan with { Runs = runs }, train);
         var alone0 = BatchedRuns.TrainAlone(plan, 0, train);
@@ -165,7 +184,16 @@ public class BatchedRunsTests
         Assert.True(Worst(swapped[3], alone3) > 1e-3);
         // only the init seeds swapped: still different
         var initOnly = plan.Runs.ToArray();
-        (initOnly[0], initOnly[1]) = (initOnly[0] with { InitSeed = 2 }, initOnly[1] with { InitSeed = 1 });
+        (initOnly[0], initOnly[1]) = (
+            initOnly[0] with
+            {
+                InitSeed = 2,
+            },
+            initOnly[1] with
+            {
+                InitSeed = 1,
+            }
+        );
         var swappedInit = BatchedRuns.Train(plan with { Runs = initOnly }, train);
         Assert.True(Worst(swappedInit[0], alone0) > 1e-3);
     }
@@ -217,7 +245,10 @@ public class BatchedRunsTests
         // the increment is first order in Δθ, so f̃_T − f_T is small next to f_T − f_0, while the hook's θ_{t−1} + Δθ is θ_t
         using var scope = torch.NewDisposeScope();
         var (plan, train) = Setup("softmax", 0);
-        var sgd = plan with { Runs = plan.Runs.Where(r => r.Optimizer.Kind == OptimizerKind.Sgd).ToArray() };
+        var sgd = plan with
+        {
+            Runs = plan.Runs.Where(r => r.Optimizer.Kind == OptimizerKind.Sgd).ToArray(),
+        };
         var probe = train.Inputs(ScalarType.Float64, CPU).narrow(0, 0, 10);
         Tensor? fTel = null,
             f0 = null,
@@ -272,8 +303,12 @@ public class BatchedRunsTests
         Assert.Contains("MLP", cnn.Message);
         var runs = plan.Runs.ToArray();
         runs[1] = runs[1] with { Removed = [120] };
-        var row = Assert.Throws<ArgumentException>(() => BatchedRuns.Train(plan with { Runs = runs }, train));
+        var row = Assert.Throws<ArgumentException>(() =>
+            BatchedRuns.Train(plan with { Runs = runs }, train)
+        );
         Assert.Contains("run 1", row.Message);
-        Assert.Throws<ArgumentException>(() => BatchedRuns.Train(plan with { BatchSize = 0 }, train));
+        Assert.Throws<ArgumentException>(() =>
+            BatchedRuns.Train(plan with { BatchSize = 0 }, train)
+        );
     }
 }

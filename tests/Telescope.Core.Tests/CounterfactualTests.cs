@@ -84,9 +84,8 @@ public class CounterfactualTests
             rows =>
             {
                 var idx = HostArrays.Indices(rows);
-                return new TrainingBatch(
-                    x.index_select(0, idx),
-                    f => Loss.Compute(s.Loss, f, y.index_select(0, idx), l.index_select(0, idx))
+                return new TrainingBatch(x.index_select(0, idx), f =>
+                    Loss.Compute(s.Loss, f, y.index_select(0, idx), l.index_select(0, idx))
                 );
             }
         );

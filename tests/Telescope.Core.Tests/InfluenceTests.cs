@@ -22,7 +22,12 @@ public class InfluenceTests
     private static double MaxAbs(double[,] a) => a.Cast<double>().Max(Math.Abs);
 
     private static double MaxGap(double[,] a, double[,] b) =>
-        Enumerable.Range(0, a.GetLength(0)).SelectMany(x => Enumerable.Range(0, a.GetLength(1)).Select(i => Math.Abs(a[x, i] - b[x, i]))).Max();
+        Enumerable
+            .Range(0, a.GetLength(0))
+            .SelectMany(x =>
+                Enumerable.Range(0, a.GetLength(1)).Select(i => Math.Abs(a[x, i] - b[x, i]))
+            )
+            .Max();
 
     public static TheoryData<string> LinearRules => new() { "sgd", "momentum", "sgd-decay" };
 
@@ -65,7 +70,10 @@ public class InfluenceTests
         double gap = MaxGap(lr.Scores, loo.Scores);
         Assert.True(gap <= 1e-10 * scale, $"linear response vs LOO: {gap:G3} against {scale:G3}");
         var control = ScoreProviders.LinearResponse(run, cand, curvature: false);
-        Assert.True(MaxGap(control.Scores, loo.Scores) > 1e-3 * scale, "dropping the Hessian term still matched LOO");
+        Assert.True(
+            MaxGap(control.Scores, loo.Scores) > 1e-3 * scale,
+            "dropping the Hessian term still matched LOO"
+        );
     }
 
     /// <summary>An MLP trained by SGD or heavy ball with row <c>i</c> weighted 1 − ε, written here from the definitions (per-row −log softmax, weighted batch mean, the update by hand): f_T(x) per test row.</summary>
@@ -81,7 +89,10 @@ public class InfluenceTests
         {
             using var step = torch.NewDisposeScope();
             var rows = run.Schedule[t - 1];
-            var w = torch.tensor(rows.Select(i => i == row ? 1 - eps : 1.0).ToArray(), dtype: s.DType);
+            var w = torch.tensor(
+                rows.Select(i => i == row ? 1 - eps : 1.0).ToArray(),
+                dtype: s.DType
+            );
             var idx = torch.tensor(rows.Select(i => (long)i).ToArray());
             var logp = net.Forward(x.index_select(0, idx)).log_softmax(1);
             var perRow = logp.gather(1, labels.index_select(0, idx).unsqueeze(1)).squeeze(1).neg();
@@ -94,7 +105,8 @@ public class InfluenceTests
                 var dir = g[k];
                 if (s.Optimizer.Kind == OptimizerKind.Momentum)
                 {
-                    velocity[k] = t == 1 ? g[k].clone() : velocity[k].mul(s.Optimizer.Momentum).add(g[k]);
+                    velocity[k] =
+                        t == 1 ? g[k].clone() : velocity[k].mul(s.Optimizer.Momentum).add(g[k]);
                     velocity[k].DetachFromDisposeScope();
                     dir = velocity[k];
                 }
@@ -103,7 +115,11 @@ public class InfluenceTests
         }
         using var ng = torch.no_grad();
         var f = net.Forward(s.Test.Inputs(s.DType, torch.CPU));
-        var out_ = f.gather(1, s.Test.LabelTensor(torch.CPU).unsqueeze(1)).squeeze(1).contiguous().data<double>().ToArray();
+        var out_ = f.gather(1, s.Test.LabelTensor(torch.CPU).unsqueeze(1))
+            .squeeze(1)
+            .contiguous()
+            .data<double>()
+            .ToArray();
         foreach (var v in velocity)
             v.Dispose();
         return out_;
@@ -121,7 +137,10 @@ public class InfluenceTests
     public void LinearResponseIsTheSmallWeightLimitOfRemoval(string rule)
     {
         var (train, test) = CounterfactualTests.Task(24, 4, 4, 3, 17);
-        var opt = rule == "sgd" ? new OptimizerSpec(OptimizerKind.Sgd, 0.2) : new OptimizerSpec(OptimizerKind.Momentum, 0.05, Momentum: 0.9);
+        var opt =
+            rule == "sgd"
+                ? new OptimizerSpec(OptimizerKind.Sgd, 0.2)
+                : new OptimizerSpec(OptimizerKind.Momentum, 0.05, Momentum: 0.9);
         var s = new ReplaySetup(
             new ModelSpec(Hidden: [6], Activation: ActivationKind.Tanh),
             train,
@@ -136,7 +155,10 @@ public class InfluenceTests
         using var run = ReplayableRun.Record(s);
         var mine = TrainWeighted(run, -1, 0);
         for (int x = 0; x < test.Count; x++)
-            Assert.True(Math.Abs(mine[x] - run.Final[x]) <= 1e-12 * (1 + Math.Abs(run.Final[x])), $"independent trainer: {mine[x]:R} vs {run.Final[x]:R}");
+            Assert.True(
+                Math.Abs(mine[x] - run.Final[x]) <= 1e-12 * (1 + Math.Abs(run.Final[x])),
+                $"independent trainer: {mine[x]:R} vs {run.Final[x]:R}"
+            );
         int[] cand = [0, 5, 11];
         var errors = new List<double>();
         foreach (var eps in new[] { 1e-1, 1e-2, 1e-3 })
@@ -149,19 +171,37 @@ public class InfluenceTests
             {
                 var fe = TrainWeighted(run, cand[q], eps);
                 for (int x = 0; x < test.Count; x++)
-                    worst = Math.Max(worst, Math.Abs((run.Final[x] - fe[x]) / eps - lr.Scores[x, q]));
+                    worst = Math.Max(
+                        worst,
+                        Math.Abs((run.Final[x] - fe[x]) / eps - lr.Scores[x, q])
+                    );
             }
             errors.Add(worst / scale);
         }
-        Assert.True(errors[2] < 1e-2, $"relative gaps {string.Join(", ", errors.Select(e => e.ToString("G3")))}");
-        Assert.True(errors[0] / errors[1] > 5 && errors[1] / errors[2] > 5, $"not O(ε): relative gaps {string.Join(", ", errors.Select(e => e.ToString("G3")))}");
+        Assert.True(
+            errors[2] < 1e-2,
+            $"relative gaps {string.Join(", ", errors.Select(e => e.ToString("G3")))}"
+        );
+        Assert.True(
+            errors[0] / errors[1] > 5 && errors[1] / errors[2] > 5,
+            $"not O(ε): relative gaps {string.Join(", ", errors.Select(e => e.ToString("G3")))}"
+        );
     }
 
     [Fact]
     public void LinearResponseRefusesAdamInOneLine()
     {
         var (train, test) = CounterfactualTests.Task(10, 2, 3, 3, 1);
-        var s = new ReplaySetup(new ModelSpec(Hidden: [3]), train, test, new OptimizerSpec(OptimizerKind.Adam, 0.01), LossKind.CrossEntropy, 5, 1, 1);
+        var s = new ReplaySetup(
+            new ModelSpec(Hidden: [3]),
+            train,
+            test,
+            new OptimizerSpec(OptimizerKind.Adam, 0.01),
+            LossKind.CrossEntropy,
+            5,
+            1,
+            1
+        );
         using var run = ReplayableRun.Record(s);
         var e = Assert.Throws<ArgumentException>(() => ScoreProviders.LinearResponse(run, [0]));
         Assert.Contains("adam", e.Message);
@@ -178,7 +218,16 @@ public class InfluenceTests
     public void InfluenceFunctionMatchesAnExplicitHessianSolve()
     {
         var (train, test) = CounterfactualTests.Task(20, 3, 3, 3, 23);
-        var s = new ReplaySetup(new ModelSpec(Hidden: [4], Activation: ActivationKind.Tanh), train, test, new OptimizerSpec(OptimizerKind.Sgd, 0.3), LossKind.CrossEntropy, 5, 4, 7);
+        var s = new ReplaySetup(
+            new ModelSpec(Hidden: [4], Activation: ActivationKind.Tanh),
+            train,
+            test,
+            new OptimizerSpec(OptimizerKind.Sgd, 0.3),
+            LossKind.CrossEntropy,
+            5,
+            4,
+            7
+        );
         using var run = ReplayableRun.Record(s);
         using var scope = torch.NewDisposeScope();
         using var net = s.Model.Build(s.Train.Shape, s.Train.Outputs, s.Seed, s.DType, torch.CPU);
@@ -196,23 +245,61 @@ public class InfluenceTests
         Tensor Cat(IList<Tensor> g) => torch.cat(g.Select(t => t.reshape(-1)).ToArray());
         var x = s.Train.Inputs(s.DType, torch.CPU);
         var l = s.Train.LabelTensor(torch.CPU);
-        Tensor RowLoss(Tensor xs, Tensor ls) => net.Forward(xs).log_softmax(1).gather(1, ls.unsqueeze(1)).squeeze(1).neg();
-        var g = Cat(torch.autograd.grad([RowLoss(x, l).mean()], ps, retain_graph: true, create_graph: true));
+        Tensor RowLoss(Tensor xs, Tensor ls) =>
+            net.Forward(xs).log_softmax(1).gather(1, ls.unsqueeze(1)).squeeze(1).neg();
+        var g = Cat(
+            torch.autograd.grad([RowLoss(x, l).mean()], ps, retain_graph: true, create_graph: true)
+        );
         long P = g.shape[0];
-        var h = torch.stack(Enumerable.Range(0, (int)P).Select(k => Cat(torch.autograd.grad([g[k]], ps, retain_graph: true))).ToArray());
-        Assert.True(h.sub(h.t()).abs().max().item<double>() < 1e-12, "the explicit Hessian is not symmetric");
+        var h = torch.stack(
+            Enumerable
+                .Range(0, (int)P)
+                .Select(k => Cat(torch.autograd.grad([g[k]], ps, retain_graph: true)))
+                .ToArray()
+        );
+        Assert.True(
+            h.sub(h.t()).abs().max().item<double>() < 1e-12,
+            "the explicit Hessian is not symmetric"
+        );
         double lmin = torch.linalg.eigvalsh(h).min().item<double>();
         double lambda = Math.Max(0.05, -lmin + 0.05);
         var xt = s.Test.Inputs(s.DType, torch.CPU);
         var lt = s.Test.LabelTensor(torch.CPU);
-        var j = torch.stack(Enumerable.Range(0, test.Count).Select(i => Cat(torch.autograd.grad([net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]], ps))).ToArray());
+        var j = torch.stack(
+            Enumerable
+                .Range(0, test.Count)
+                .Select(i =>
+                    Cat(
+                        torch.autograd.grad(
+                            [net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]],
+                            ps
+                        )
+                    )
+                )
+                .ToArray()
+        );
         int[] cand = [0, 3, 7, 19];
-        var gi = torch.stack(cand.Select(i => Cat(torch.autograd.grad([RowLoss(x.narrow(0, i, 1), l.narrow(0, i, 1)).sum()], ps))).ToArray());
+        var gi = torch.stack(
+            cand.Select(i =>
+                    Cat(
+                        torch.autograd.grad(
+                            [RowLoss(x.narrow(0, i, 1), l.narrow(0, i, 1)).sum()],
+                            ps
+                        )
+                    )
+                )
+                .ToArray()
+        );
         double[,] Explicit(double lam)
         {
             var a = h.detach().add(torch.eye(P, dtype: ScalarType.Float64).mul(lam));
             var sol = torch.linalg.solve(a, j.detach().t()); // [P, m]
-            var sc = sol.t().matmul(gi.detach().t()).mul(-1.0 / train.Count).contiguous().data<double>().ToArray();
+            var sc = sol.t()
+                .matmul(gi.detach().t())
+                .mul(-1.0 / train.Count)
+                .contiguous()
+                .data<double>()
+                .ToArray();
             var r = new double[test.Count, cand.Length];
             for (int t = 0; t < test.Count; t++)
             for (int i = 0; i < cand.Length; i++)
@@ -220,12 +307,25 @@ public class InfluenceTests
             return r;
         }
         var want = Explicit(lambda);
-        var got = ScoreProviders.InfluenceFunction(run, cand, lambda, 200, 1e-13, curvature: InfluenceCurvature.Hessian);
+        var got = ScoreProviders.InfluenceFunction(
+            run,
+            cand,
+            lambda,
+            200,
+            1e-13,
+            curvature: InfluenceCurvature.Hessian
+        );
         double scale = MaxAbs(want);
         Assert.True(scale > 1e-5, $"influence is {scale}: vacuous");
-        Assert.True(MaxGap(got.Scores, want) <= 1e-8 * scale, $"CG vs explicit: {MaxGap(got.Scores, want):G3} against {scale:G3}");
+        Assert.True(
+            MaxGap(got.Scores, want) <= 1e-8 * scale,
+            $"CG vs explicit: {MaxGap(got.Scores, want):G3} against {scale:G3}"
+        );
         Assert.True(got.ClosureResidual <= 1e-10, $"CG residual {got.ClosureResidual:G3}");
-        Assert.True(MaxGap(got.Scores, Explicit(2 * lambda)) > 1e-4 * scale, "the solve at 2λ matched too: the test does not see λ");
+        Assert.True(
+            MaxGap(got.Scores, Explicit(2 * lambda)) > 1e-4 * scale,
+            "the solve at 2λ matched too: the test does not see λ"
+        );
     }
 
     /// <summary>
@@ -241,7 +341,16 @@ public class InfluenceTests
     public void GaussNewtonInfluenceMatchesADenseSolveFromAnExplicitJacobian()
     {
         var (train, test) = CounterfactualTests.Task(20, 3, 3, 3, 23);
-        var s = new ReplaySetup(new ModelSpec(Hidden: [4], Activation: ActivationKind.Tanh), train, test, new OptimizerSpec(OptimizerKind.Sgd, 0.3), LossKind.CrossEntropy, 5, 4, 7);
+        var s = new ReplaySetup(
+            new ModelSpec(Hidden: [4], Activation: ActivationKind.Tanh),
+            train,
+            test,
+            new OptimizerSpec(OptimizerKind.Sgd, 0.3),
+            LossKind.CrossEntropy,
+            5,
+            4,
+            7
+        );
         using var run = ReplayableRun.Record(s);
         using var scope = torch.NewDisposeScope();
         using var net = s.Model.Build(s.Train.Shape, s.Train.Outputs, s.Seed, s.DType, torch.CPU);
@@ -256,7 +365,8 @@ public class InfluenceTests
             }
         }
         var ps = net.Parameters.Cast<Tensor>().ToArray();
-        double[] Cat(IList<Tensor> g) => torch.cat(g.Select(t => t.reshape(-1)).ToArray()).data<double>().ToArray();
+        double[] Cat(IList<Tensor> g) =>
+            torch.cat(g.Select(t => t.reshape(-1)).ToArray()).data<double>().ToArray();
         var x = s.Train.Inputs(s.DType, torch.CPU);
         var l = s.Train.LabelTensor(torch.CPU);
         int n = train.Count,
@@ -280,10 +390,33 @@ public class InfluenceTests
         }
         var xt = s.Test.Inputs(s.DType, torch.CPU);
         var lt = s.Test.LabelTensor(torch.CPU);
-        var jt = M.DenseOfRowArrays(Enumerable.Range(0, test.Count).Select(i => Cat(torch.autograd.grad([net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]], ps))).ToArray());
+        var jt = M.DenseOfRowArrays(
+            Enumerable
+                .Range(0, test.Count)
+                .Select(i =>
+                    Cat(
+                        torch.autograd.grad(
+                            [net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]],
+                            ps
+                        )
+                    )
+                )
+                .ToArray()
+        );
         int[] cand = [0, 3, 7, 19];
-        Tensor RowLoss(Tensor xs, Tensor ls) => net.Forward(xs).log_softmax(1).gather(1, ls.unsqueeze(1)).squeeze(1).neg();
-        var gi = M.DenseOfRowArrays(cand.Select(i => Cat(torch.autograd.grad([RowLoss(x.narrow(0, i, 1), l.narrow(0, i, 1)).sum()], ps))).ToArray());
+        Tensor RowLoss(Tensor xs, Tensor ls) =>
+            net.Forward(xs).log_softmax(1).gather(1, ls.unsqueeze(1)).squeeze(1).neg();
+        var gi = M.DenseOfRowArrays(
+            cand.Select(i =>
+                    Cat(
+                        torch.autograd.grad(
+                            [RowLoss(x.narrow(0, i, 1), l.narrow(0, i, 1)).sum()],
+                            ps
+                        )
+                    )
+                )
+                .ToArray()
+        );
         double lambda = ScoreProviders.InfluenceDamping;
         double[,] Dense(double lam)
         {
@@ -295,16 +428,43 @@ public class InfluenceTests
         Assert.Equal("influence-ggn", got.Provider);
         double scale = MaxAbs(want);
         Assert.True(scale > 1e-5, $"influence is {scale}: vacuous");
-        Assert.True(MaxGap(got.Scores, want) <= 1e-8 * scale, $"CG vs dense: {MaxGap(got.Scores, want):G3} against {scale:G3}");
+        Assert.True(
+            MaxGap(got.Scores, want) <= 1e-8 * scale,
+            $"CG vs dense: {MaxGap(got.Scores, want):G3} against {scale:G3}"
+        );
         Assert.True(got.ClosureResidual <= 1e-10, $"CG residual {got.ClosureResidual:G3}");
-        Assert.True(MaxGap(got.Scores, Dense(2 * lambda)) > 1e-4 * scale, "the solve at 2λ matched too: the test does not see λ");
+        Assert.True(
+            MaxGap(got.Scores, Dense(2 * lambda)) > 1e-4 * scale,
+            "the solve at 2λ matched too: the test does not see λ"
+        );
         // control: the Hessian at the same point is indefinite beyond λ, and CG on it does not solve
-        var lg = torch.cat(torch.autograd.grad([RowLoss(x, l).mean()], ps, retain_graph: true, create_graph: true).Select(t => t.reshape(-1)).ToArray());
-        var hess = M.DenseOfRowArrays(Enumerable.Range(0, P).Select(q => Cat(torch.autograd.grad([lg[q]], ps, retain_graph: true))).ToArray());
-        double lmin = hess.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric).EigenValues.Min(z => z.Real);
-        Assert.True(lmin < -lambda, $"the Hessian's smallest eigenvalue {lmin:G3} is not below −λ: the control point is not indefinite");
-        var hcg = ScoreProviders.InfluenceFunction(run, cand, curvature: InfluenceCurvature.Hessian);
+        var lg = torch.cat(
+            torch
+                .autograd.grad([RowLoss(x, l).mean()], ps, retain_graph: true, create_graph: true)
+                .Select(t => t.reshape(-1))
+                .ToArray()
+        );
+        var hess = M.DenseOfRowArrays(
+            Enumerable
+                .Range(0, P)
+                .Select(q => Cat(torch.autograd.grad([lg[q]], ps, retain_graph: true)))
+                .ToArray()
+        );
+        double lmin = hess.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric)
+            .EigenValues.Min(z => z.Real);
+        Assert.True(
+            lmin < -lambda,
+            $"the Hessian's smallest eigenvalue {lmin:G3} is not below −λ: the control point is not indefinite"
+        );
+        var hcg = ScoreProviders.InfluenceFunction(
+            run,
+            cand,
+            curvature: InfluenceCurvature.Hessian
+        );
         Assert.Equal("influence-hessian", hcg.Provider);
-        Assert.True(hcg.ClosureResidual > 1e-6, $"CG on H + λI solved (residual {hcg.ClosureResidual:G3}) although H + λI is indefinite");
+        Assert.True(
+            hcg.ClosureResidual > 1e-6,
+            $"CG on H + λI solved (residual {hcg.ClosureResidual:G3}) although H + λI is indefinite"
+        );
     }
 }

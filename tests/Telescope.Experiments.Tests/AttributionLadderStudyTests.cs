@@ -1,7 +1,7 @@
 using Telescope.Experiments.Parameters;
-using Telescope.Hosting;
 using Telescope.Experiments.Studies;
 using Telescope.Experiments.Studies.AttributionLadder;
+using Telescope.Hosting;
 using Xunit;
 
 namespace Telescope.Tests;
@@ -14,7 +14,9 @@ public class AttributionLadderStudyTests
     {
         var masks = AttributionLadderStudy.Masks(30, 11);
         Assert.All(masks, m => Assert.Equal(5, m.Count(b => b)));
-        Assert.True(masks.Select(m => string.Concat(m.Select(b => b ? '1' : '0'))).Distinct().Count() > 25);
+        Assert.True(
+            masks.Select(m => string.Concat(m.Select(b => b ? '1' : '0'))).Distinct().Count() > 25
+        );
         // the same masks for every run (a pure function of the sizes)
         Assert.Equal(masks, AttributionLadderStudy.Masks(30, 11));
     }
@@ -31,7 +33,12 @@ public class AttributionLadderStudyTests
         Assert.Contains("bound", big.Message);
         // the presets: the full one is the issue's protocol
         var full = AttributionLadderConfig.For(AttributionLadderPreset.Issue);
-        Assert.True(full.Train == 5000 && full.Candidates >= 200 && full.Seeds.Count >= 5 && full.Subsets >= 100);
+        Assert.True(
+            full.Train == 5000
+                && full.Candidates >= 200
+                && full.Seeds.Count >= 5
+                && full.Subsets >= 100
+        );
         Assert.True(full.Epochs == 3 && full.Batch == 64 && full.Hidden.SequenceEqual([128, 64]));
         Assert.True(new[] { "sgd", "adam", "momentum" }.All(full.Optimizers.Contains));
         // its words are generated from its configuration
@@ -39,7 +46,10 @@ public class AttributionLadderStudyTests
         Assert.Contains($"n = {full.Train}", text);
         Assert.Contains($"{full.Candidates} candidates × {full.Test} test rows", text);
         Assert.Contains(text, d.Summary);
-        Assert.Contains(AttributionLadderDefinition.PresetText(AttributionLadderPreset.Default), d.Summary);
+        Assert.Contains(
+            AttributionLadderDefinition.PresetText(AttributionLadderPreset.Default),
+            d.Summary
+        );
     }
 
     [Fact]
@@ -62,19 +72,46 @@ public class AttributionLadderStudyTests
         var rows = Assert.Single(runs).Observations;
         // exact-A's closure; the influence function's CG residual is recorded (it is not ≤ 1e-10 when H + λI is indefinite)
         Assert.All(
-            rows.Where(o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "exact-A"),
+            rows.Where(o =>
+                o.Quantity == "closure_residual" && o.Coordinate("provider") == "exact-A"
+            ),
             o => Assert.True(o.Value <= 1e-10, $"closure {o.Value}")
         );
         // the Gauss–Newton influence function is solved: its CG residual (its closure) ≤ 1e-10
-        Assert.Single(rows, o => o.Quantity == "closure_residual" && o.Coordinate("provider") == "influence-ggn" && o.Value <= 1e-10);
-        var providers = rows.Where(o => o.Quantity == "score").Select(o => o.Coordinate("provider")).Distinct().ToList();
-        Assert.Equal(["exact-A", "tracin-cp-1", "tracin-cp-2", "grad-dot", "linear-response", "influence-ggn", "loo"], providers);
+        Assert.Single(rows, o =>
+            o.Quantity == "closure_residual"
+            && o.Coordinate("provider") == "influence-ggn"
+            && o.Value <= 1e-10
+        );
+        var providers = rows.Where(o => o.Quantity == "score")
+            .Select(o => o.Coordinate("provider"))
+            .Distinct()
+            .ToList();
+        Assert.Equal(
+            [
+                "exact-A",
+                "tracin-cp-1",
+                "tracin-cp-2",
+                "grad-dot",
+                "linear-response",
+                "influence-ggn",
+                "loo",
+            ],
+            providers
+        );
         Assert.Equal(3 * 6 * providers.Count, rows.Count(o => o.Quantity == "score"));
         foreach (var p in providers.Where(p => p != "loo"))
         foreach (var m in new[] { "pearson", "spearman", "lds" })
-            Assert.Single(rows, o => o.Quantity == "ladder" && o.Coordinate("provider") == p && o.Coordinate("metric") == m);
+            Assert.Single(rows, o =>
+                o.Quantity == "ladder"
+                && o.Coordinate("provider") == p
+                && o.Coordinate("metric") == m
+            );
         // LOO in the table is the replay's change: f_final − f without the row, recomputed here from a fresh replay
-        var f = rows.Where(o => o.Quantity == "f_final").OrderBy(o => o.Example).Select(o => o.Value).ToArray();
+        var f = rows.Where(o => o.Quantity == "f_final")
+            .OrderBy(o => o.Example)
+            .Select(o => o.Value)
+            .ToArray();
         Assert.Equal(3, f.Length);
     }
 
@@ -101,28 +138,46 @@ public class AttributionLadderStudyTests
         };
         var auto = new AttributionLadderStudy(cfg);
         Assert.Contains("batched", auto.Config["replay_engine"]!["sgd"]!.GetValue<string>());
-        var seqStudy = new AttributionLadderStudy(cfg with { Engine = Telescope.Counterfactual.ReplayEngineChoice.Sequential });
-        Assert.Contains("sequential", seqStudy.Config["replay_engine"]!["adam"]!.GetValue<string>());
+        var seqStudy = new AttributionLadderStudy(
+            cfg with
+            {
+                Engine = Telescope.Counterfactual.ReplayEngineChoice.Sequential,
+            }
+        );
+        Assert.Contains(
+            "sequential",
+            seqStudy.Config["replay_engine"]!["adam"]!.GetValue<string>()
+        );
         var batched = auto.RunInMemory();
         var seq = seqStudy.RunInMemory();
         Assert.Equal(2, batched.Count);
         for (int r = 0; r < batched.Count; r++)
         {
             double[] Of(IReadOnlyList<Observation> rows) =>
-                rows.Where(o => (o.Quantity == "score" && o.Coordinate("provider") == "loo") || o.Quantity == "lds_output").Select(o => o.Value).ToArray();
-            double[] Final(IReadOnlyList<Observation> rows) => rows.Where(o => o.Quantity == "f_final").Select(o => o.Value).ToArray();
+                rows.Where(o =>
+                        (o.Quantity == "score" && o.Coordinate("provider") == "loo")
+                        || o.Quantity == "lds_output"
+                    )
+                    .Select(o => o.Value)
+                    .ToArray();
+            double[] Final(IReadOnlyList<Observation> rows) =>
+                rows.Where(o => o.Quantity == "f_final").Select(o => o.Value).ToArray();
             var a = Of(batched[r].Observations);
             var b = Of(seq[r].Observations);
             Assert.Equal(5 * 3 + 3 * 3, a.Length);
             Assert.Equal(a.Length, b.Length);
             double scale = Final(seq[r].Observations).Max(Math.Abs);
             double gap = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
-            Assert.True(gap <= 1e-12 * scale, $"run {r}: batched vs sequential {gap:G3} against |f| {scale:G3}");
+            Assert.True(
+                gap <= 1e-12 * scale,
+                $"run {r}: batched vs sequential {gap:G3} against |f| {scale:G3}"
+            );
             Assert.True(b.Any(v => v != 0), "every LOO is zero: vacuous");
         }
     }
 
-    private sealed class InterruptingStore(CancellationTokenSource stop, int after) : Telescope.Telescoping.ICheckpointStore
+    private sealed class InterruptingStore(CancellationTokenSource stop, int after)
+        : Telescope.Telescoping.ICheckpointStore
     {
         public byte[]? Latest;
         public int Saves;
@@ -165,7 +220,9 @@ public class AttributionLadderStudyTests
         // providers: exact-A, tracin-cp-1, grad-dot, linear-response, influence-ggn (5 saves); replays: LOO 16 + 4, LDS 3 (3 saves)
         using var stop = new CancellationTokenSource();
         var store = new InterruptingStore(stop, after: 6); // after the first LOO chunk
-        Assert.ThrowsAny<OperationCanceledException>(() => run.Execute(new RunContext(new ObservationList(), _ => { }, stop.Token, store, 1)));
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            run.Execute(new RunContext(new ObservationList(), _ => { }, stop.Token, store, 1))
+        );
         Assert.Equal(6, store.Saves);
         var resumed = new ObservationList();
         run.Execute(new RunContext(resumed, _ => { }, CancellationToken.None, store, 1));

@@ -29,7 +29,9 @@ public class BatchedRunsBenchTests
         Assert.Equal(0, r["failed_runs"]);
         Assert.True(r["throughput_ratio"] > 0 && double.IsFinite(r["throughput_ratio"]));
         Assert.Contains(sink.Items, o => o.Quantity == "cpu_throughput_ratio");
-        Assert.True(r["throughput_ratio_ceiling"] > 0 && double.IsFinite(r["throughput_ratio_ceiling"]));
+        Assert.True(
+            r["throughput_ratio_ceiling"] > 0 && double.IsFinite(r["throughput_ratio_ceiling"])
+        );
         Assert.True(r["seconds_gemm_probe"] > 0);
         var plan = BatchedRunsBench.Plan(c);
         Assert.Equal(share == "replays", plan.Runs.All(x => x.InitSeed == 0 && x.DataSeed == 0));

@@ -130,9 +130,8 @@ public class PeerBenchTests
         Assert.Contains("ntk structured vs standin", e.Message);
         Assert.DoesNotContain("jvp", e.Message);
         // the table is still written, with the failing comparison in it
-        Assert.Contains(
-            File.ReadAllLines(Path.Combine(dir, "bad", "bench.csv")),
-            l => l.StartsWith("peer,ntk,check,structured/standin,,max_rel_diff,")
+        Assert.Contains(File.ReadAllLines(Path.Combine(dir, "bad", "bench.csv")), l =>
+            l.StartsWith("peer,ntk,check,structured/standin,,max_rel_diff,")
         );
     }
 
@@ -164,9 +163,8 @@ public class PeerBenchTests
             ];
             foreach (var m in peerMethods)
             foreach (var t in new[] { 1, 2 })
-                Assert.Contains(
-                    r.Timings,
-                    x => x.Side == "peer" && x.Method == m && x.Threads == t
+                Assert.Contains(r.Timings, x =>
+                    x.Side == "peer" && x.Method == m && x.Threads == t
                 );
             // one timing per (side, method, threads) after two rounds, each of 2 rounds' repeats
             Assert.Equal(

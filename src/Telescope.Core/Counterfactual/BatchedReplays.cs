@@ -91,8 +91,20 @@ public static class ReplayEngines
     /// norm, float64 or float32, an optimiser the batched engine accepts (<see cref="BatchedPlan.Problems"/> of a
     /// one-run plan without removed rows).
     /// </summary>
-    public static bool BatchedApplies(Models.ModelSpec model, Optim.OptimizerSpec optimizer, ScalarType dtype) =>
-        !new BatchedPlan(model, 1, 1, LossKind.CrossEntropy, [new BatchedRun(0, 0, optimizer)], BatchedPlan.DefaultGroupSize, dtype)
+    public static bool BatchedApplies(
+        Models.ModelSpec model,
+        Optim.OptimizerSpec optimizer,
+        ScalarType dtype
+    ) =>
+        !new BatchedPlan(
+            model,
+            1,
+            1,
+            LossKind.CrossEntropy,
+            [new BatchedRun(0, 0, optimizer)],
+            BatchedPlan.DefaultGroupSize,
+            dtype
+        )
             .Problems(NoRows) // no removed rows: the dataset is not read
             .Any();
 
@@ -101,17 +113,31 @@ public static class ReplayEngines
     /// (default group size) when <see cref="BatchedApplies"/>, else <see cref="SequentialReplays"/> with
     /// <paramref name="parallel"/> at once (the same f_T to round-off either way).
     /// </summary>
-    public static IReplayEngine For(ReplaySetup s, ReplayEngineChoice choice = ReplayEngineChoice.Auto, int parallel = 1) =>
-        For(s.Model, s.Optimizer, s.DType, choice, parallel);
+    public static IReplayEngine For(
+        ReplaySetup s,
+        ReplayEngineChoice choice = ReplayEngineChoice.Auto,
+        int parallel = 1
+    ) => For(s.Model, s.Optimizer, s.DType, choice, parallel);
 
     /// <summary>See <see cref="For(ReplaySetup, ReplayEngineChoice, int)"/>.</summary>
-    public static IReplayEngine For(Models.ModelSpec model, Optim.OptimizerSpec optimizer, ScalarType dtype, ReplayEngineChoice choice = ReplayEngineChoice.Auto, int parallel = 1)
+    public static IReplayEngine For(
+        Models.ModelSpec model,
+        Optim.OptimizerSpec optimizer,
+        ScalarType dtype,
+        ReplayEngineChoice choice = ReplayEngineChoice.Auto,
+        int parallel = 1
+    )
     {
         bool batched = BatchedApplies(model, optimizer, dtype);
         if (choice == ReplayEngineChoice.Batched && !batched)
-            throw new ArgumentException("batched replays need an MLP without batch norm, float64/float32 and an optimiser the batched engine accepts");
-        return choice == ReplayEngineChoice.Sequential || !batched ? new SequentialReplays(parallel) : new BatchedReplays();
+            throw new ArgumentException(
+                "batched replays need an MLP without batch norm, float64/float32 and an optimiser the batched engine accepts"
+            );
+        return choice == ReplayEngineChoice.Sequential || !batched
+            ? new SequentialReplays(parallel)
+            : new BatchedReplays();
     }
+
     /// <summary>An engine in words, as run.json records it.</summary>
     public static string Describe(IReplayEngine e) =>
         e switch

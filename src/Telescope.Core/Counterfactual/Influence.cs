@@ -27,9 +27,22 @@ internal sealed class LossHessian
         using var enable = torch.enable_grad();
         var idx = HostArrays.Indices(rows);
         var f = c.Net.Forward(c.XTrain.index_select(0, idx), _theta);
-        var loss = Loss.Compute(c.S.Loss, f, c.YTrain.index_select(0, idx), c.LTrain.index_select(0, idx));
-        var g = torch.autograd.grad([loss], _theta, retain_graph: true, create_graph: true, allow_unused: true);
-        _g = torch.cat(g.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray());
+        var loss = Loss.Compute(
+            c.S.Loss,
+            f,
+            c.YTrain.index_select(0, idx),
+            c.LTrain.index_select(0, idx)
+        );
+        var g = torch.autograd.grad(
+            [loss],
+            _theta,
+            retain_graph: true,
+            create_graph: true,
+            allow_unused: true
+        );
+        _g = torch.cat(
+            g.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray()
+        );
         Gradient = _g.detach();
     }
 
@@ -41,7 +54,9 @@ internal sealed class LossHessian
         using var enable = torch.enable_grad();
         var s = _g.dot(v.detach());
         var hv = torch.autograd.grad([s], _theta, retain_graph: true, allow_unused: true);
-        return torch.cat(hv.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray());
+        return torch.cat(
+            hv.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray()
+        );
     }
 }
 
@@ -73,8 +88,16 @@ internal sealed class GaussNewton
         _f = c.Net.Forward(c.XTrain.index_select(0, idx), _theta);
         _fDetached = _f.detach();
         _u = torch.zeros_like(_fDetached).requires_grad_(true);
-        var g = torch.autograd.grad([_f.mul(_u).sum()], _theta, retain_graph: true, create_graph: true, allow_unused: true);
-        _jtu = torch.cat(g.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray());
+        var g = torch.autograd.grad(
+            [_f.mul(_u).sum()],
+            _theta,
+            retain_graph: true,
+            create_graph: true,
+            allow_unused: true
+        );
+        _jtu = torch.cat(
+            g.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray()
+        );
     }
 
     /// <summary>G v for v <c>[P]</c> (exact; the graphs are kept for the next product).</summary>
@@ -85,8 +108,15 @@ internal sealed class GaussNewton
             return torch.zeros_like(v);
         var jv = torch.autograd.grad([_jtu.dot(v.detach())], [_u], retain_graph: true)[0]; // [|S|, k]
         var hjv = Loss.OutputHessianTimes(_loss, _fDetached, jv.detach()).Times(1.0 / _rows);
-        var gv = torch.autograd.grad([_f.mul(hjv).sum()], _theta, retain_graph: true, allow_unused: true);
-        return torch.cat(gv.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray());
+        var gv = torch.autograd.grad(
+            [_f.mul(hjv).sum()],
+            _theta,
+            retain_graph: true,
+            allow_unused: true
+        );
+        return torch.cat(
+            gv.Select((x, i) => (x ?? torch.zeros_like(_theta[i])).reshape(-1)).ToArray()
+        );
     }
 }
 
@@ -139,11 +169,17 @@ internal static class Influence
                 $"linear response needs an update linear in the gradient (sgd, momentum, nesterov, ema); {s.Optimizer.Name}'s step divides by φ_t, a function of the gradient itself"
             );
         if (!(weight >= 0 && weight <= 1))
-            throw new ArgumentOutOfRangeException(nameof(weight), $"the removed weight ε must be in [0, 1], got {weight}");
+            throw new ArgumentOutOfRangeException(
+                nameof(weight),
+                $"the removed weight ε must be in [0, 1], got {weight}"
+            );
         CheckCandidates(s, candidates);
         var scores = new double[s.Test.Count, candidates.Count];
         // columns in order of first use, so that a chunk starts late when its rows are first used late
-        var order = Enumerable.Range(0, candidates.Count).OrderBy(k => run.FirstTouch(candidates[k])).ToArray();
+        var order = Enumerable
+            .Range(0, candidates.Count)
+            .OrderBy(k => run.FirstTouch(candidates[k]))
+            .ToArray();
         foreach (var part in order.Chunk(Chunk))
         {
             cancel.ThrowIfCancellationRequested();
@@ -243,9 +279,15 @@ internal static class Influence
     {
         var s = run.Setup;
         if (!(damping >= 0) || double.IsInfinity(damping))
-            throw new ArgumentOutOfRangeException(nameof(damping), $"damping λ must be ≥ 0 and finite, got {damping}");
+            throw new ArgumentOutOfRangeException(
+                nameof(damping),
+                $"damping λ must be ≥ 0 and finite, got {damping}"
+            );
         if (maxIterations < 1)
-            throw new ArgumentOutOfRangeException(nameof(maxIterations), $"CG iterations must be ≥ 1, got {maxIterations}");
+            throw new ArgumentOutOfRangeException(
+                nameof(maxIterations),
+                $"CG iterations must be ≥ 1, got {maxIterations}"
+            );
         CheckCandidates(s, candidates);
         using var scope = torch.NewDisposeScope();
         using var c = new ReplayableRun.Trainer(s);
@@ -257,7 +299,10 @@ internal static class Influence
         {
             InfluenceCurvature.GaussNewton => new GaussNewton(c, theta, all).Apply,
             InfluenceCurvature.Hessian => new LossHessian(c, theta, all).Apply,
-            _ => throw new ArgumentOutOfRangeException(nameof(curvature), $"unknown curvature {curvature}"),
+            _ => throw new ArgumentOutOfRangeException(
+                nameof(curvature),
+                $"unknown curvature {curvature}"
+            ),
         };
         Tensor A(Tensor v) => curv(v).PlusScaled(v, damping);
         var rhs = ProbeGradients(c, theta).t().contiguous(); // [P, m]
@@ -268,7 +313,13 @@ internal static class Influence
         for (int x = 0; x < m; x++)
         for (int i = 0; i < candidates.Count; i++)
             scores[x, i] = sc[x * candidates.Count + i];
-        return new ScoreTable(ScoreProviders.InfluenceName(curvature), ScoreProviders.LogitUnit, candidates, scores, residual)
+        return new ScoreTable(
+            ScoreProviders.InfluenceName(curvature),
+            ScoreProviders.LogitUnit,
+            candidates,
+            scores,
+            residual
+        )
         {
             SolverIterations = iterations,
         };
@@ -333,7 +384,11 @@ internal static class Influence
     }
 
     /// <summary>∇ℓ(z_i; θ) per candidate row, <c>[c, P]</c>.</summary>
-    internal static Tensor RowGradients(ReplayableRun.Trainer c, IReadOnlyList<Tensor> theta, IReadOnlyList<int> rows)
+    internal static Tensor RowGradients(
+        ReplayableRun.Trainer c,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<int> rows
+    )
     {
         using var noGrad = torch.no_grad();
         var parts = new List<Tensor>();

@@ -57,8 +57,7 @@ public static class ScoreProviders
     /// <summary>(a) The exact every-step attribution A(x, z_i) (needs candidates at <see cref="ReplayableRun.Record"/>).</summary>
     public static ScoreTable Exact(ReplayableRun run)
     {
-        var a =
-            run.Attribution
+        var a = run.Attribution
             ?? throw new InvalidOperationException(
                 "the run was recorded without candidate rows: pass candidates to ReplayableRun.Record"
             );
@@ -67,7 +66,11 @@ public static class ScoreProviders
 
     /// <summary>The checkpoint steps of TracInCP with k checkpoints over T steps: <c>s_c = round(c·T/k)</c>, c = 1..k.</summary>
     public static long[] TracInSteps(long steps, int k) =>
-        Enumerable.Range(1, k).Select(c => (long)Math.Round((double)c * steps / k)).Distinct().ToArray();
+        Enumerable
+            .Range(1, k)
+            .Select(c => (long)Math.Round((double)c * steps / k))
+            .Distinct()
+            .ToArray();
 
     /// <summary>
     /// (b) TracInCP from k checkpoints (Pruthi et al. 2020, with ∇f(x) for the test side):
@@ -199,7 +202,16 @@ public static class ScoreProviders
         double tolerance = InfluenceTolerance,
         CancellationToken cancel = default,
         InfluenceCurvature curvature = InfluenceCurvatureDefault
-    ) => Influence.InfluenceFunction(run, candidates, curvature, damping, maxIterations, tolerance, cancel);
+    ) =>
+        Influence.InfluenceFunction(
+            run,
+            candidates,
+            curvature,
+            damping,
+            maxIterations,
+            tolerance,
+            cancel
+        );
 
     private static void Accumulate(
         ReplayableRun run,

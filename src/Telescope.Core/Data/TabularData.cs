@@ -338,8 +338,9 @@ public static class TabularData
         where ??= (i, j) => $"{name}: row {i + 1}, column {j + 1}";
         header ??= $"{name}: header";
         int t = Index(columns, target, header, "target");
-        var names =
-            reference?.FeatureNames ?? features ?? columns.Where((_, j) => j != t).ToArray();
+        var names = reference?.FeatureNames
+            ?? features
+            ?? columns.Where((_, j) => j != t).ToArray();
         if (names.Count == 0)
             throw new InvalidDataException(
                 $"{header}: no feature columns besides the target '{target}'"
@@ -519,8 +520,7 @@ public static class TabularData
         }
         string[] classes;
         if (reference is not null)
-            classes =
-                reference.ClassNames?.ToArray()
+            classes = reference.ClassNames?.ToArray()
                 ?? Enumerable.Range(0, reference.Classes).Select(c => c.ToString(C)).ToArray();
         else
         {

@@ -151,16 +151,13 @@ public sealed class Network : IDisposable
         else
         {
             // row blocks on workers at one intra-op thread each (RowWorkers): no OpenMP team wake-up per op
-            var parts = RowWorkers.Map(
-                blocks,
-                b =>
-                {
-                    var (start, length) = RowWorkers.Block(rows, blocks, b);
-                    using var block = torch.NewDisposeScope();
-                    var (f, jvp) = TangentOf(x.narrow(0, start, length), theta, direction);
-                    return (f: f.MoveToOuterDisposeScope(), jvp: jvp.MoveToOuterDisposeScope());
-                }
-            );
+            var parts = RowWorkers.Map(blocks, b =>
+            {
+                var (start, length) = RowWorkers.Block(rows, blocks, b);
+                using var block = torch.NewDisposeScope();
+                var (f, jvp) = TangentOf(x.narrow(0, start, length), theta, direction);
+                return (f: f.MoveToOuterDisposeScope(), jvp: jvp.MoveToOuterDisposeScope());
+            });
             // the workers' results belong to no scope: cat them here, then free them
             var fs = parts.Select(p => p.f).ToArray();
             var js = parts.Select(p => p.jvp).ToArray();
@@ -224,15 +221,12 @@ public sealed class Network : IDisposable
         }
         else
         {
-            var parts = RowWorkers.Map(
-                blocks,
-                b =>
-                {
-                    var (start, length) = RowWorkers.Block(rows, blocks, b);
-                    using var block = torch.NewDisposeScope();
-                    return Levels(x.narrow(0, start, length));
-                }
-            );
+            var parts = RowWorkers.Map(blocks, b =>
+            {
+                var (start, length) = RowWorkers.Block(rows, blocks, b);
+                using var block = torch.NewDisposeScope();
+                return Levels(x.narrow(0, start, length));
+            });
             var output = torch.cat(parts.Select(p => p[^1]).ToArray(), 0);
             output.DetachFromDisposeScope();
             trace = new PrimalTrace(parts, output);
@@ -274,14 +268,11 @@ public sealed class Network : IDisposable
             result = Walk(trace.Levels[0]);
         else
         {
-            var parts = RowWorkers.Map(
-                trace.Levels.Length,
-                b =>
-                {
-                    using var block = torch.NewDisposeScope();
-                    return Walk(trace.Levels[b]).MoveToOuterDisposeScope();
-                }
-            );
+            var parts = RowWorkers.Map(trace.Levels.Length, b =>
+            {
+                using var block = torch.NewDisposeScope();
+                return Walk(trace.Levels[b]).MoveToOuterDisposeScope();
+            });
             result = torch.cat(parts, 0);
             foreach (var t in parts)
                 t.Dispose();

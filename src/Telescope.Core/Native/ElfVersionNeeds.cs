@@ -21,9 +21,8 @@ internal static class ElfVersionNeeds
     public static IReadOnlyList<Requirement> Read(byte[] elf)
     {
         var found = new List<Requirement>();
-        Walk(
-            elf,
-            (lib, ver, flagsAt) => found.Add(new(lib, ver, (U16(elf, flagsAt) & VerFlgWeak) != 0))
+        Walk(elf, (lib, ver, flagsAt) =>
+            found.Add(new(lib, ver, (U16(elf, flagsAt) & VerFlgWeak) != 0))
         );
         return found;
     }
@@ -35,21 +34,18 @@ internal static class ElfVersionNeeds
     public static int MarkWeak(byte[] elf, string version)
     {
         var changed = 0;
-        Walk(
-            elf,
-            (_, ver, flagsAt) =>
-            {
-                if (ver != version)
-                    return;
-                var flags = U16(elf, flagsAt);
-                if ((flags & VerFlgWeak) != 0)
-                    return;
-                flags |= VerFlgWeak;
-                elf[flagsAt] = (byte)(flags & 0xff);
-                elf[flagsAt + 1] = (byte)(flags >> 8);
-                changed++;
-            }
-        );
+        Walk(elf, (_, ver, flagsAt) =>
+        {
+            if (ver != version)
+                return;
+            var flags = U16(elf, flagsAt);
+            if ((flags & VerFlgWeak) != 0)
+                return;
+            flags |= VerFlgWeak;
+            elf[flagsAt] = (byte)(flags & 0xff);
+            elf[flagsAt + 1] = (byte)(flags >> 8);
+            changed++;
+        });
         return changed;
     }
 

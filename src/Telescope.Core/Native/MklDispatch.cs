@@ -61,7 +61,8 @@ public static class MklDispatch
         /// <summary>This process's machine.</summary>
         public static CpuFacts Current() =>
             new(
-                OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64,
+                OperatingSystem.IsLinux()
+                    && RuntimeInformation.ProcessArchitecture == Architecture.X64,
                 Environment.GetEnvironmentVariable(Variable),
                 MklDispatch.Vendor(),
                 System.Runtime.Intrinsics.X86.Avx512F.IsSupported,

@@ -43,7 +43,9 @@ public sealed class StackedOptimizer : IDisposable
         if (problems.Count > 0)
             throw new ArgumentException(string.Join("; ", problems));
         if (specs.Any(s => s.Kind != specs[0].Kind))
-            throw new ArgumentException("stacked runs must share the optimiser kind (group them by kind)");
+            throw new ArgumentException(
+                "stacked runs must share the optimiser kind (group them by kind)"
+            );
         _specs = specs.ToArray();
         _schedules = schedules.ToArray();
         _kind = specs[0].Kind;
@@ -181,7 +183,8 @@ internal sealed class Factor
     public Tensor DivInPlace(Tensor a) => _t is null ? a.DivideInPlace(_c) : a.div_(T(a));
 
     /// <summary>a ← a + c.</summary>
-    public Tensor AddInPlace(Tensor a) => _t is null ? a.PlusConstInPlace(_c) : a.PlusInPlace(T(a).expand_as(a));
+    public Tensor AddInPlace(Tensor a) =>
+        _t is null ? a.PlusConstInPlace(_c) : a.PlusInPlace(T(a).expand_as(a));
 
     /// <summary>a + c·b (new).</summary>
     public Tensor AddScaled(Tensor a, Tensor b) =>

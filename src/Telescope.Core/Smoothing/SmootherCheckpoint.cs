@@ -32,27 +32,22 @@ internal static class SmootherCheckpoint
 
     /// <summary>Serialise.</summary>
     public static byte[] Write(State s) =>
-        CheckpointBinary.Write(
-            Magic,
-            s.Step,
-            s.SinkPosition,
-            w =>
-            {
-                w.Write(s.Fingerprint);
-                CheckpointBinary.WriteTensors(w, s.Theta);
-                CheckpointBinary.WriteTensor(w, s.FTel);
-                CheckpointBinary.WriteTensor(w, s.Smoother.S);
-                CheckpointBinary.WriteTensor(w, s.Smoother.C);
-                CheckpointBinary.WriteTensors(w, s.Smoother.W);
-                CheckpointBinary.WriteTensors(w, s.Smoother.Buffers);
-                s.Training.Write(w);
-                w.Write(s.BestLoss);
-                w.Write(s.SinceBest);
-                w.Write(s.LastBatchLoss);
-                w.Write(s.LastLearningRate);
-                CheckpointBinary.WriteLast(w, s.Last);
-            }
-        );
+        CheckpointBinary.Write(Magic, s.Step, s.SinkPosition, w =>
+        {
+            w.Write(s.Fingerprint);
+            CheckpointBinary.WriteTensors(w, s.Theta);
+            CheckpointBinary.WriteTensor(w, s.FTel);
+            CheckpointBinary.WriteTensor(w, s.Smoother.S);
+            CheckpointBinary.WriteTensor(w, s.Smoother.C);
+            CheckpointBinary.WriteTensors(w, s.Smoother.W);
+            CheckpointBinary.WriteTensors(w, s.Smoother.Buffers);
+            s.Training.Write(w);
+            w.Write(s.BestLoss);
+            w.Write(s.SinceBest);
+            w.Write(s.LastBatchLoss);
+            w.Write(s.LastLearningRate);
+            CheckpointBinary.WriteLast(w, s.Last);
+        });
 
     /// <summary>Deserialise onto <paramref name="device"/>; throws <see cref="InvalidDataException"/> on a foreign or damaged state.</summary>
     public static State Read(byte[] bytes, Device device)

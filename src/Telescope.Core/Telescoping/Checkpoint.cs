@@ -96,25 +96,24 @@ internal static class TrajectoryCheckpoint
 
     /// <summary>Serialise.</summary>
     public static byte[] Write(State s) =>
-        CheckpointBinary.Write(
-            Magic,
-            s.Step,
-            s.SinkPosition,
-            w =>
-            {
-                CheckpointBinary.WriteTensors(w, s.Theta);
-                CheckpointBinary.WriteTensors(w, s.Theta0);
-                CheckpointBinary.WriteTensor(w, s.F0);
-                CheckpointBinary.WriteTensor(w, s.FTel);
-                s.Training.Write(w);
-                CheckpointBinary.WriteLast(w, s.Last);
-            }
-        );
+        CheckpointBinary.Write(Magic, s.Step, s.SinkPosition, w =>
+        {
+            CheckpointBinary.WriteTensors(w, s.Theta);
+            CheckpointBinary.WriteTensors(w, s.Theta0);
+            CheckpointBinary.WriteTensor(w, s.F0);
+            CheckpointBinary.WriteTensor(w, s.FTel);
+            s.Training.Write(w);
+            CheckpointBinary.WriteLast(w, s.Last);
+        });
 
     /// <summary>Deserialise onto <paramref name="device"/>; throws <see cref="InvalidDataException"/> on a foreign or damaged state.</summary>
     public static State Read(byte[] bytes, Device device)
     {
-        using var r = CheckpointBinary.Open(bytes, Magic, "not a trajectory checkpoint (wrong magic)");
+        using var r = CheckpointBinary.Open(
+            bytes,
+            Magic,
+            "not a trajectory checkpoint (wrong magic)"
+        );
         long step = r.ReadInt64();
         long pos = r.ReadInt64();
         var theta = CheckpointBinary.ReadTensors(r, device).Select(t => t!).ToArray();
@@ -122,7 +121,16 @@ internal static class TrajectoryCheckpoint
         var f0 = CheckpointBinary.ReadTensor(r, device)!;
         var fTel = CheckpointBinary.ReadTensor(r, device)!;
         var training = TrainingState.Read(r, device);
-        return new State(step, pos, theta, theta0, f0, fTel, training, CheckpointBinary.ReadLast(r));
+        return new State(
+            step,
+            pos,
+            theta,
+            theta0,
+            f0,
+            fTel,
+            training,
+            CheckpointBinary.ReadLast(r)
+        );
     }
 }
 
@@ -134,7 +142,12 @@ internal static class TrajectoryCheckpoint
 internal static class CheckpointBinary
 {
     /// <summary>A checkpoint's bytes: its magic, step and table position, then <paramref name="body"/>.</summary>
-    internal static byte[] Write(string magic, long step, long sinkPosition, Action<BinaryWriter> body)
+    internal static byte[] Write(
+        string magic,
+        long step,
+        long sinkPosition,
+        Action<BinaryWriter> body
+    )
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))

@@ -131,12 +131,8 @@ public static class Parameter
         Func<T, double, T> set,
         T defaults
     ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Double,
-            Text(get(defaults)),
-            (c, text) => set(c, Number(name, text.Trim()))
+        new(name, description, ParameterKind.Double, Text(get(defaults)), (c, text) =>
+            set(c, Number(name, text.Trim()))
         );
 
     /// <summary>One real number with a default that depends on other parameters.</summary>
@@ -146,12 +142,8 @@ public static class Parameter
         string defaultText,
         Func<T, double, T> set
     ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Double,
-            defaultText,
-            (c, text) => set(c, Number(name, text.Trim()))
+        new(name, description, ParameterKind.Double, defaultText, (c, text) =>
+            set(c, Number(name, text.Trim()))
         );
 
     /// <summary>The whole numbers of a list value; <paramref name="bad"/> rejects a number with <paramref name="message"/>.</summary>
@@ -217,15 +209,10 @@ public static class Parameter
         string defaultText,
         Func<T, string, T> set
     ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Text,
-            defaultText,
-            (c, text) =>
-                string.IsNullOrWhiteSpace(text)
-                    ? throw new ParameterException($"{Opt(name)}: empty value")
-                    : set(c, text)
+        new(name, description, ParameterKind.Text, defaultText, (c, text) =>
+            string.IsNullOrWhiteSpace(text)
+                ? throw new ParameterException($"{Opt(name)}: empty value")
+                : set(c, text)
         );
 
     /// <summary>
@@ -254,21 +241,14 @@ public static class Parameter
         string defaultText,
         Func<T, double[], T> set,
         Func<double, string?>? check = null
-    ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Doubles,
-            defaultText,
-            (c, text) =>
-            {
-                var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
-                foreach (var x in xs)
-                    if (check?.Invoke(x) is { } bad)
-                        throw new ParameterException($"{Opt(name)}: {bad}");
-                return set(c, Distinct(name, text, xs));
-            }
-        );
+    ) => new(name, description, ParameterKind.Doubles, defaultText, (c, text) =>
+        {
+            var xs = Parts(name, text).Select(p => Number(name, p)).ToArray();
+            foreach (var x in xs)
+                if (check?.Invoke(x) is { } bad)
+                    throw new ParameterException($"{Opt(name)}: {bad}");
+            return set(c, Distinct(name, text, xs));
+        });
 
     /// <summary>A list of lower-cased words (<c>sgd,adam</c>).</summary>
     public static Parameter<T> Words<T>(
@@ -277,20 +257,11 @@ public static class Parameter
         string defaultText,
         Func<T, string[], T> set
     ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Words,
-            defaultText,
-            (c, text) =>
-                set(
-                    c,
-                    Distinct(
-                        name,
-                        text,
-                        Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray()
-                    )
-                )
+        new(name, description, ParameterKind.Words, defaultText, (c, text) =>
+            set(
+                c,
+                Distinct(name, text, Parts(name, text).Select(p => p.ToLowerInvariant()).ToArray())
+            )
         );
 
     /// <summary>Seeds: <c>0,1,2</c> or an inclusive range <c>0..3</c>; at most <see cref="StudyLimits.MaxSeeds"/>.</summary>
@@ -443,28 +414,18 @@ public static class Parameter
         Func<T, string, T> set,
         T defaults
     ) =>
-        new(
-            name,
-            description,
-            ParameterKind.Text,
-            get(defaults),
-            (c, text) =>
-                string.IsNullOrWhiteSpace(text)
-                    ? throw new ParameterException($"{Opt(name)}: empty value")
-                    : set(c, text.Trim().ToLowerInvariant())
+        new(name, description, ParameterKind.Text, get(defaults), (c, text) =>
+            string.IsNullOrWhiteSpace(text)
+                ? throw new ParameterException($"{Opt(name)}: empty value")
+                : set(c, text.Trim().ToLowerInvariant())
         );
 
     /// <summary>A flag: on when given (text <c>true</c>/<c>false</c> in the F# face; the CLI passes <c>true</c>).</summary>
     public static Parameter<T> Flag<T>(string name, string description, Func<T, bool, T> set) =>
-        new(
-            name,
-            description,
-            ParameterKind.Flag,
-            "",
-            (c, text) =>
-                bool.TryParse(text.Trim(), out var on)
-                    ? set(c, on)
-                    : throw new ParameterException($"{Opt(name)}: '{text}' is not true or false")
+        new(name, description, ParameterKind.Flag, "", (c, text) =>
+            bool.TryParse(text.Trim(), out var on)
+                ? set(c, on)
+                : throw new ParameterException($"{Opt(name)}: '{text}' is not true or false")
         );
 }
 

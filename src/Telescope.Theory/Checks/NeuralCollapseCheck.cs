@@ -163,9 +163,8 @@ internal sealed class NeuralCollapseCheck : ITheoryCheck
         var gram = MinimumProjection.CentredMeanGram(means);
         var one = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(c * m, 1.0);
         MathNet.Numerics.LinearAlgebra.Vector<double> Indicator(int i) =>
-            MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(
-                c * m,
-                x => labels[x] == i ? 1.0 : 0.0
+            MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(c * m, x =>
+                labels[x] == i ? 1.0 : 0.0
             );
         for (int i = 0; i < c; i++)
         for (int j = 0; j < c; j++)

@@ -34,7 +34,9 @@ internal static class BatchedRunsBench
         {
             int k = i % 10;
             if ((taken[k] + 1) * 784 > digits[k].Length)
-                throw new ArgumentException($"MNIST has too few images of digit {k} for {rows} rows");
+                throw new ArgumentException(
+                    $"MNIST has too few images of digit {k} for {rows} rows"
+                );
             Array.Copy(digits[k], taken[k] * 784, x, i * 784, 784);
             taken[k]++;
             y[i] = k;
@@ -148,14 +150,22 @@ internal static class BatchedRunsBench
                     double c0 = Cpu();
                     Replace(
                         ref alone,
-                        Enumerable.Range(0, plan.Runs.Count).Select(i => BatchedRuns.TrainAlone(plan, i, train)).ToArray()
+                        Enumerable
+                            .Range(0, plan.Runs.Count)
+                            .Select(i => BatchedRuns.TrainAlone(plan, i, train))
+                            .ToArray()
                     );
                     cpu[1][round[1]++] = Cpu() - c0;
                 },
                 () =>
                 {
                     double c0 = Cpu();
-                    GemmProbe(widths, plan.BatchSize, (long)plan.Runs.Count * probeSteps, plan.DType);
+                    GemmProbe(
+                        widths,
+                        plan.BatchSize,
+                        (long)plan.Runs.Count * probeSteps,
+                        plan.DType
+                    );
                     cpu[2][round[2]++] = Cpu() - c0;
                 },
             ],
@@ -175,7 +185,8 @@ internal static class BatchedRunsBench
             for (int j = 0; j < a.Length; j++)
                 worst = Math.Max(
                     worst,
-                    a[j].sub(b[j]).abs().max().item<double>() / Math.Max(b[j].abs().max().item<double>(), double.Epsilon)
+                    a[j].sub(b[j]).abs().max().item<double>()
+                        / Math.Max(b[j].abs().max().item<double>(), double.Epsilon)
                 );
         }
         Put("runs", plan.Runs.Count);
@@ -183,8 +194,14 @@ internal static class BatchedRunsBench
         Put("group_size", c.GroupSize);
         Put("seconds_batched", Timing.MedianOf(times[0]));
         Put("seconds_sequential", Timing.MedianOf(times[1]));
-        Put("run_steps_per_second_batched", plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[0]));
-        Put("run_steps_per_second_sequential", plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[1]));
+        Put(
+            "run_steps_per_second_batched",
+            plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[0])
+        );
+        Put(
+            "run_steps_per_second_sequential",
+            plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[1])
+        );
         Put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
         Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
         Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
@@ -194,7 +211,14 @@ internal static class BatchedRunsBench
         var gemmCpu = cpu[2].Select(x => x * probeScale).ToArray();
         Put("seconds_gemm_probe", Timing.MedianOf(gemm));
         Put("cpu_seconds_gemm_probe", Timing.MedianOf(gemmCpu));
-        Put("gemm_gflops_per_second", GemmFlops(widths, plan.BatchSize) * plan.Runs.Count * plan.Steps / Timing.MedianOf(gemm) / 1e9);
+        Put(
+            "gemm_gflops_per_second",
+            GemmFlops(widths, plan.BatchSize)
+                * plan.Runs.Count
+                * plan.Steps
+                / Timing.MedianOf(gemm)
+                / 1e9
+        );
         Put("batched_over_gemm_probe", Timing.MedianRatio(times[0], gemm));
         Put("throughput_ratio_ceiling", Timing.MedianRatio(times[1], gemm));
         Put("cpu_throughput_ratio_ceiling", Timing.MedianRatio(cpu[1], gemmCpu));
@@ -216,26 +240,40 @@ internal static class BatchedRunsBench
     /// gradient <c>ρ_l W_l</c>, each an <c>addmm_</c> into a tensor made once (the fastest form measured). Its time is
     /// the flop-limited time of that training: no batched or sequential program doing the same products is faster.
     /// </summary>
-    public static void GemmProbe(IReadOnlyList<int> widths, int batch, long runSteps, torch.ScalarType dtype)
+    public static void GemmProbe(
+        IReadOnlyList<int> widths,
+        int batch,
+        long runSteps,
+        torch.ScalarType dtype
+    )
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         int layers = widths.Count - 1;
         var a = widths.Select(n => torch.rand([batch, n], dtype)).ToArray();
-        var w = Enumerable.Range(0, layers).Select(l => torch.rand([widths[l + 1], widths[l]], dtype)).ToArray();
+        var w = Enumerable
+            .Range(0, layers)
+            .Select(l => torch.rand([widths[l + 1], widths[l]], dtype))
+            .ToArray();
         var gw = w.Select(x => torch.empty_like(x)).ToArray();
-        var z = Enumerable.Range(0, layers).Select(l => torch.empty([batch, widths[l + 1]], dtype)).ToArray();
-        var da = Enumerable.Range(0, layers).Select(l => torch.empty([batch, widths[l]], dtype)).ToArray();
+        var z = Enumerable
+            .Range(0, layers)
+            .Select(l => torch.empty([batch, widths[l + 1]], dtype))
+            .ToArray();
+        var da = Enumerable
+            .Range(0, layers)
+            .Select(l => torch.empty([batch, widths[l]], dtype))
+            .ToArray();
         var wt = w.Select(x => x.t()).ToArray();
         var at = a.Select(x => x.t()).ToArray();
         for (long s = 0; s < runSteps; s++)
-            for (int l = 0; l < layers; l++)
-            {
-                z[l].addmm_(a[l], wt[l], 0f, 1f);
-                gw[l].addmm_(at[l + 1], a[l], 0f, 1f);
-                if (l > 0)
-                    da[l].addmm_(a[l + 1], w[l], 0f, 1f);
-            }
+        for (int l = 0; l < layers; l++)
+        {
+            z[l].addmm_(a[l], wt[l], 0f, 1f);
+            gw[l].addmm_(at[l + 1], a[l], 0f, 1f);
+            if (l > 0)
+                da[l].addmm_(a[l + 1], w[l], 0f, 1f);
+        }
     }
 
     private static void Replace(ref BatchedRunResult[]? slot, BatchedRunResult[] fresh)

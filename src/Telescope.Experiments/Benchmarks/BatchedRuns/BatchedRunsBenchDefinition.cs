@@ -32,16 +32,76 @@ internal sealed class BatchedRunsBenchDefinition()
     /// <inheritdoc />
     protected override IReadOnlyList<Parameter<BatchedRunsBenchConfig>> Typed =>
         [
-            Int<BatchedRunsBenchConfig>("runs", "Runs R (seeds 0…R−1).", c => c.Runs, (c, v) => c with { Runs = v }, Defaults),
-            Int<BatchedRunsBenchConfig>("steps", "Optimiser steps per run.", c => c.Steps, (c, v) => c with { Steps = v }, Defaults),
-            Int<BatchedRunsBenchConfig>("batch-size", "Mini-batch size.", c => c.BatchSize, (c, v) => c with { BatchSize = v }, Defaults),
-            Int<BatchedRunsBenchConfig>("train-rows", "Training rows n.", c => c.TrainRows, (c, v) => c with { TrainRows = v }, Defaults),
-            Choice<BatchedRunsBenchConfig, string>("optimizer", "sgd, momentum, nesterov, ema, adam or adamw.", Defaults.Optimizer, OptimizerSpec.ShortNames.Select(n => (n, n)).ToArray(), (c, v) => c with { Optimizer = v }),
-            Double<BatchedRunsBenchConfig>("lr", "Learning rate.", c => c.LearningRate, (c, v) => c with { LearningRate = v }, Defaults),
-            Int<BatchedRunsBenchConfig>("group-size", "Most runs per batched tensor program (0: all).", c => c.GroupSize, (c, v) => c with { GroupSize = v }, Defaults),
-            Int<BatchedRunsBenchConfig>("rounds", "Timed rounds, each running both sides in turn; ratio = median of per-round ratios.", c => c.Rounds, (c, v) => c with { Rounds = v }, Defaults),
-            Choice<BatchedRunsBenchConfig, string>("share", "seeds (run r: init and data-order seed r) or replays (the ladder's leave-one-out retrains: seed 0 for all, run r > 0 without training row r − 1).", Defaults.Share, [("seeds", "seeds"), ("replays", "replays")], (c, v) => c with { Share = v }),
-            Choice<BatchedRunsBenchConfig, string>("data", "mnist (real, the library's loader) or synthetic (a labelled stand-in of the same shape).", Defaults.Data, [("mnist", "mnist"), ("synthetic", "synthetic")], (c, v) => c with { Data = v }),
+            Int<BatchedRunsBenchConfig>(
+                "runs",
+                "Runs R (seeds 0…R−1).",
+                c => c.Runs,
+                (c, v) => c with { Runs = v },
+                Defaults
+            ),
+            Int<BatchedRunsBenchConfig>(
+                "steps",
+                "Optimiser steps per run.",
+                c => c.Steps,
+                (c, v) => c with { Steps = v },
+                Defaults
+            ),
+            Int<BatchedRunsBenchConfig>(
+                "batch-size",
+                "Mini-batch size.",
+                c => c.BatchSize,
+                (c, v) => c with { BatchSize = v },
+                Defaults
+            ),
+            Int<BatchedRunsBenchConfig>(
+                "train-rows",
+                "Training rows n.",
+                c => c.TrainRows,
+                (c, v) => c with { TrainRows = v },
+                Defaults
+            ),
+            Choice<BatchedRunsBenchConfig, string>(
+                "optimizer",
+                "sgd, momentum, nesterov, ema, adam or adamw.",
+                Defaults.Optimizer,
+                OptimizerSpec.ShortNames.Select(n => (n, n)).ToArray(),
+                (c, v) => c with { Optimizer = v }
+            ),
+            Double<BatchedRunsBenchConfig>(
+                "lr",
+                "Learning rate.",
+                c => c.LearningRate,
+                (c, v) => c with { LearningRate = v },
+                Defaults
+            ),
+            Int<BatchedRunsBenchConfig>(
+                "group-size",
+                "Most runs per batched tensor program (0: all).",
+                c => c.GroupSize,
+                (c, v) => c with { GroupSize = v },
+                Defaults
+            ),
+            Int<BatchedRunsBenchConfig>(
+                "rounds",
+                "Timed rounds, each running both sides in turn; ratio = median of per-round ratios.",
+                c => c.Rounds,
+                (c, v) => c with { Rounds = v },
+                Defaults
+            ),
+            Choice<BatchedRunsBenchConfig, string>(
+                "share",
+                "seeds (run r: init and data-order seed r) or replays (the ladder's leave-one-out retrains: seed 0 for all, run r > 0 without training row r − 1).",
+                Defaults.Share,
+                [("seeds", "seeds"), ("replays", "replays")],
+                (c, v) => c with { Share = v }
+            ),
+            Choice<BatchedRunsBenchConfig, string>(
+                "data",
+                "mnist (real, the library's loader) or synthetic (a labelled stand-in of the same shape).",
+                Defaults.Data,
+                [("mnist", "mnist"), ("synthetic", "synthetic")],
+                (c, v) => c with { Data = v }
+            ),
         ];
 
     /// <inheritdoc />
@@ -105,7 +165,9 @@ internal sealed class BatchedRunsBenchDefinition()
             ["plan"] = BatchedRunsBench.Plan(c).Describe(),
         };
         var path = Write(outDir, threads, config, sink.Items, observer, train.Source);
-        output.WriteLine($"goal: throughput_ratio ≥ 4, max_relative_difference ≤ 1e-12\nwrote {path}");
+        output.WriteLine(
+            $"goal: throughput_ratio ≥ 4, max_relative_difference ≤ 1e-12\nwrote {path}"
+        );
         return path;
     }
 }

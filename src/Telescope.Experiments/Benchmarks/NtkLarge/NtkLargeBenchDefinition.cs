@@ -84,17 +84,15 @@ internal sealed class NtkLargeBenchDefinition()
         var sink = new ObservationList();
         try
         {
-            observer.Progress(
-                "ntk-large",
-                report =>
-                    NtkLargeBench.Run(
-                        sink,
-                        outDir,
-                        c,
-                        output.WriteLine,
-                        (done, total) => report("row blocks", done, total),
-                        cancel
-                    )
+            observer.Progress("ntk-large", report =>
+                NtkLargeBench.Run(
+                    sink,
+                    outDir,
+                    c,
+                    output.WriteLine,
+                    (done, total) => report("row blocks", done, total),
+                    cancel
+                )
             );
         }
         catch (OperationCanceledException)

@@ -138,16 +138,17 @@ internal sealed record PeerBenchResult(
 internal static class PeerBench
 {
     /// <summary>Every operation the benchmark knows, in the order it runs them.</summary>
-    public static IReadOnlyList<string> AllOperations { get; } = ["forward", "jvp", "ntk", "grad", "job"];
+    public static IReadOnlyList<string> AllOperations { get; } =
+    ["forward", "jvp", "ntk", "grad", "job"];
 
     /// <summary>The operations on the MLP 784–256–256–10 (all but <c>job</c>, the whole main job of <see cref="PeerJob"/>).</summary>
-    public static IReadOnlyList<string> KernelOperations { get; } = ["forward", "jvp", "ntk", "grad"];
+    public static IReadOnlyList<string> KernelOperations { get; } =
+    ["forward", "jvp", "ntk", "grad"];
 
     /// <summary>The peer script embedded at build time (scripts/bench-peer.py).</summary>
     public static string EmbeddedScript()
     {
-        using var s =
-            typeof(PeerBench).Assembly.GetManifestResourceStream("bench-peer.py")
+        using var s = typeof(PeerBench).Assembly.GetManifestResourceStream("bench-peer.py")
             ?? throw new InvalidOperationException(
                 "bench-peer.py is not embedded in Telescope.Experiments"
             );
@@ -181,7 +182,9 @@ internal static class PeerBench
         Validate(o);
         var kernelOps = o.Operations.Where(op => op != "job").ToArray();
         PeerBenchResult? kernels =
-            kernelOps.Length > 0 ? RunKernels(o with { Operations = kernelOps }, outDir, log) : null;
+            kernelOps.Length > 0
+                ? RunKernels(o with { Operations = kernelOps }, outDir, log)
+                : null;
         if (!o.Operations.Contains("job"))
             return kernels!;
         var job = PeerJob.Run(o.Job, o.Threads, o.Python, outDir, log);
@@ -218,7 +221,11 @@ internal static class PeerBench
         return result;
     }
 
-    private static PeerBenchResult RunKernels(PeerBenchOptions o, string outDir, Action<string>? log)
+    private static PeerBenchResult RunKernels(
+        PeerBenchOptions o,
+        string outDir,
+        Action<string>? log
+    )
     {
         var dev = Native.TorchRuntime.Device("cpu");
         const ScalarType dtype = ScalarType.Float32;
@@ -693,8 +700,14 @@ internal static class PeerBench
             true
         );
         var job = Best("job", "ours", "study_run") / Best("job", "peer", "functorch_script");
-        yield return Line("job: one study run / the functorch script (whole processes)", job, 0.6, true);
-        var jobCpu = Best("job_cpu", "ours", "study_run") / Best("job_cpu", "peer", "functorch_script");
+        yield return Line(
+            "job: one study run / the functorch script (whole processes)",
+            job,
+            0.6,
+            true
+        );
+        var jobCpu =
+            Best("job_cpu", "ours", "study_run") / Best("job_cpu", "peer", "functorch_script");
         yield return Line("job: the same in CPU seconds", jobCpu, 0.6, true);
         var job24 =
             Best("job24", "ours", "study_measured", "study_run_x24_estimated")

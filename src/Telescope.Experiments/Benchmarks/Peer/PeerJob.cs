@@ -61,8 +61,7 @@ internal static class PeerJob
     /// <summary>The peer script embedded at build time (scripts/bench-peer-job.py).</summary>
     public static string EmbeddedScript()
     {
-        using var s =
-            typeof(PeerJob).Assembly.GetManifestResourceStream("bench-peer-job.py")
+        using var s = typeof(PeerJob).Assembly.GetManifestResourceStream("bench-peer-job.py")
             ?? throw new InvalidOperationException("bench-peer-job.py is not embedded");
         using var r = new StreamReader(s);
         return r.ReadToEnd();
@@ -110,8 +109,7 @@ internal static class PeerJob
         string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 
         // our side: the CLI as a process (the user's command)
-        var cli =
-            jo.Cli
+        var cli = jo.Cli
             ?? (
                 System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } entry
                 && Path.GetFileName(entry) == "telescope.dll"
@@ -191,10 +189,14 @@ internal static class PeerJob
                 double loop = (double)peerResult!["loop_seconds"]!;
                 timings.Add(new PeerTiming("job", "ours", "study_run", t, ours * 1e3, 1));
                 timings.Add(new PeerTiming("job", "peer", "functorch_script", t, peer * 1e3, 1));
-                timings.Add(new PeerTiming("job", "peer", "functorch_script_loop", t, loop * 1e3, 1));
+                timings.Add(
+                    new PeerTiming("job", "peer", "functorch_script_loop", t, loop * 1e3, 1)
+                );
                 // CPU seconds (user + system) of each process: on a loaded machine nearer to the idle wall time
                 timings.Add(new PeerTiming("job_cpu", "ours", "study_run", t, oursCpu * 1e3, 1));
-                timings.Add(new PeerTiming("job_cpu", "peer", "functorch_script", t, peerCpu * 1e3, 1));
+                timings.Add(
+                    new PeerTiming("job_cpu", "peer", "functorch_script", t, peerCpu * 1e3, 1)
+                );
                 log?.Invoke(
                     $"job round {round} {t} thr: ours {ours:F2} s (cpu {oursCpu:F2}), peer {peer:F2} s (cpu {peerCpu:F2}; its loop {loop:F2} s)  ours/peer {ours / peer:F3}"
                 );
@@ -302,9 +304,18 @@ internal static class PeerJob
                     $"our whole study exited {sc}: {PeerBench.LastLine(se)}"
                 );
             med.Add(
-                new PeerTiming("job24", "ours", "study_measured", t, sw.Elapsed.TotalMilliseconds, 1)
+                new PeerTiming(
+                    "job24",
+                    "ours",
+                    "study_measured",
+                    t,
+                    sw.Elapsed.TotalMilliseconds,
+                    1
+                )
             );
-            log?.Invoke($"whole default study (24 runs), ours at {t} thr: {sw.Elapsed.TotalSeconds:F1} s");
+            log?.Invoke(
+                $"whole default study (24 runs), ours at {t} thr: {sw.Elapsed.TotalSeconds:F1} s"
+            );
         }
         // 24 runs estimated from the per-run process times: at t threads one after another, or at one thread two at
         // once on two cores (each side's best)
@@ -319,13 +330,16 @@ internal static class PeerJob
             double best = per.Min(x =>
                 x.Threads == 1 && Environment.ProcessorCount >= 2 ? x.MedianMs / 2 : x.MedianMs
             );
-            med.Add(new PeerTiming("job24", side.Item1, side.Item2 + "_x24_estimated", 0, 24 * best, 0));
+            med.Add(
+                new PeerTiming("job24", side.Item1, side.Item2 + "_x24_estimated", 0, 24 * best, 0)
+            );
         }
         var versions = new JsonObject
         {
             ["peer"] = peerResult!["versions"]!.DeepClone(),
             ["config"] = JsonSerializer.SerializeToNode(jo),
-            ["setting"] = $"sgd lr {F(jo.Rate)} seed {jo.Seed}, {cfg.Steps} steps, batch {cfg.BatchSize}, {grid.Count} logged steps",
+            ["setting"] =
+                $"sgd lr {F(jo.Rate)} seed {jo.Seed}, {cfg.Steps} steps, batch {cfg.BatchSize}, {grid.Count} logged steps",
             ["model"] = (string)meta["model"]!,
         };
         return new PeerJobResult(med, agreements, breakdown, versions);
@@ -432,10 +446,7 @@ internal static class PeerJob
         torch.set_num_threads(threads);
         try
         {
-            var dims = job["dense"]!
-                .AsArray()
-                .Select(d => ((int)d![0]!, (int)d[1]!))
-                .ToArray();
+            var dims = job["dense"]!.AsArray().Select(d => ((int)d![0]!, (int)d[1]!)).ToArray();
             int n = (int)job["probe_rows"]!,
                 b = (int)job["batch"]!;
             var cache = new Dictionary<(int, int, int), (double wall, double cpu)>();
@@ -448,7 +459,11 @@ internal static class PeerJob
                 var a = rand(m, k, dtype: cfg.DType, device: dev);
                 var w = rand(k, o, dtype: cfg.DType, device: dev);
                 var c = empty(m, o, dtype: cfg.DType, device: dev);
-                double wall = Timing.Median(() => c.addmm_(a, w, beta: 0, alpha: 1), repeats: 21, warmup: 5);
+                double wall = Timing.Median(
+                    () => c.addmm_(a, w, beta: 0, alpha: 1),
+                    repeats: 21,
+                    warmup: 5
+                );
                 const int reps = 21;
                 double cpu0 = TrajectoryTimes.ProcessCpuSeconds();
                 for (int i = 0; i < reps; i++)
@@ -466,7 +481,10 @@ internal static class PeerJob
                 .Concat(dims.Skip(1).Select(d => ((double)cfg.Steps, b, d.Item2, d.Item1)))
                 .Concat(dims.Select(d => ((double)cfg.Steps, d.Item2, b, d.Item1)));
             var logged = Forward(n, loggedSteps + 1).Concat(Tangent(n, loggedSteps));
-            (string, double, double) Sum(string part, IEnumerable<(double count, int m, int k, int o)> gemms)
+            (string, double, double) Sum(
+                string part,
+                IEnumerable<(double count, int m, int k, int o)> gemms
+            )
             {
                 var list = gemms.ToList();
                 return (
@@ -496,7 +514,12 @@ internal static class PeerJob
         foreach (var row in TidyTable.ReadRows(table))
             if (
                 row["step"] == last
-                && double.TryParse(row["value"], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+                && double.TryParse(
+                    row["value"],
+                    NumberStyles.Float,
+                    CultureInfo.InvariantCulture,
+                    out var v
+                )
             )
                 d[$"{row["split"]}/{row["quantity"]}"] = v;
         return d;

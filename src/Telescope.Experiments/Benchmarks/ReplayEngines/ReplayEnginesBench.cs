@@ -91,7 +91,12 @@ internal static class ReplayEnginesBench
                 () =>
                 {
                     double c0 = Cpu();
-                    BatchedRunsBench.GemmProbe(widths, c.BatchSize, (long)removals.Count * probeSteps, torch.ScalarType.Float64);
+                    BatchedRunsBench.GemmProbe(
+                        widths,
+                        c.BatchSize,
+                        (long)removals.Count * probeSteps,
+                        torch.ScalarType.Float64
+                    );
                     cpu[2][round[2]++] = Cpu() - c0;
                 },
             ],

@@ -41,25 +41,18 @@ internal static class SoakBench
             recordEvery
         );
         var samples = new List<(long step, double rss, double managed)>();
-        var result = Trajectory.Run(
-            net,
-            train,
-            Probe.Of(train, test),
-            cfg,
-            trajectorySink,
-            t =>
+        var result = Trajectory.Run(net, train, Probe.Of(train, test), cfg, trajectorySink, t =>
+        {
+            if (t % sampleEvery == 0 || t == steps)
             {
-                if (t % sampleEvery == 0 || t == steps)
-                {
-                    double rss = Timing.ResidentMiB();
-                    double managed = GC.GetTotalMemory(false) / 1048576.0;
-                    samples.Add((t, rss, managed));
-                    sink.Write(new Observation("rss_mib", rss, t));
-                    sink.Write(new Observation("managed_heap_mib", managed, t));
-                }
-                progress?.Invoke(t);
+                double rss = Timing.ResidentMiB();
+                double managed = GC.GetTotalMemory(false) / 1048576.0;
+                samples.Add((t, rss, managed));
+                sink.Write(new Observation("rss_mib", rss, t));
+                sink.Write(new Observation("managed_heap_mib", managed, t));
             }
-        );
+            progress?.Invoke(t);
+        });
         var r = new Dictionary<string, double>();
         void Put(string q, double v)
         {

@@ -55,16 +55,10 @@ internal sealed class SoakBenchDefinition()
         var sink = new ObservationList();
         var trajectoryPath = System.IO.Path.Combine(outDir, "trajectory.csv");
         using var trajectory = new TidyCsvWriter(trajectoryPath, new TidySchema(["bench"]), Key);
-        var result = observer.Progress(
-            "soak",
-            report =>
-                SoakBench.Run(
-                    sink,
-                    trajectory,
-                    c.Steps,
-                    c.RecordEvery,
-                    progress: t => report("steps", t, c.Steps)
-                )
+        var result = observer.Progress("soak", report =>
+            SoakBench.Run(sink, trajectory, c.Steps, c.RecordEvery, progress: t =>
+                report("steps", t, c.Steps)
+            )
         );
         trajectory.Complete();
         foreach (var (q, v) in result)

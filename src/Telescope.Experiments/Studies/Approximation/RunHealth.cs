@@ -66,8 +66,8 @@ internal sealed record RunHealth(bool DidNotLearn, bool Diverged, bool Telescope
         double finalTrainLoss,
         double finalTelescopingError,
         bool failed = false
-    )
-        => Verdict(
+    ) =>
+        Verdict(
             !(finalTestAccuracy > constantAccuracy + Margin),
             startTrainLoss,
             finalTrainLoss,
@@ -93,7 +93,8 @@ internal sealed record RunHealth(bool DidNotLearn, bool Diverged, bool Telescope
             failed
             || !double.IsFinite(finalTrainLoss)
             || finalTrainLoss > DivergenceFactor * startTrainLoss;
-        bool didNotLearn = !diverged && (noBetterThanConstant || !(finalTrainLoss < startTrainLoss));
+        bool didNotLearn =
+            !diverged && (noBetterThanConstant || !(finalTrainLoss < startTrainLoss));
         return new RunHealth(didNotLearn, diverged, telescopedDiverged);
     }
 
@@ -113,8 +114,8 @@ internal sealed record RunHealth(bool DidNotLearn, bool Diverged, bool Telescope
         double finalTelescopingError,
         double targetRange,
         bool failed = false
-    )
-        => Verdict(
+    ) =>
+        Verdict(
             !(finalTestLoss < (1 - Margin) * constantLoss),
             startTrainLoss,
             finalTrainLoss,

@@ -1,5 +1,5 @@
-using static Telescope.Experiments.Parameters.Parameter;
 using Telescope.Counterfactual;
+using static Telescope.Experiments.Parameters.Parameter;
 
 namespace Telescope.Experiments.Studies.AttributionLadder;
 
@@ -10,11 +10,23 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
 
     // the default preset's value first (a face's default text starts with the value it uses), then the other presets'
     private static string ByPreset(Func<AttributionLadderConfig, object> f) =>
-        string.Format(CultureInfo.InvariantCulture, "{0}", f(AttributionLadderConfig.For(AttributionLadderPreset.Default)))
+        string.Format(
+            CultureInfo.InvariantCulture,
+            "{0}",
+            f(AttributionLadderConfig.For(AttributionLadderPreset.Default))
+        )
         + string.Concat(
             Enum.GetValues<AttributionLadderPreset>()
                 .Where(p => p != AttributionLadderPreset.Default)
-                .Select(p => string.Format(CultureInfo.InvariantCulture, ", or {0} with {1} {2}", f(AttributionLadderConfig.For(p)), Option("preset"), WordOf(p)))
+                .Select(p =>
+                    string.Format(
+                        CultureInfo.InvariantCulture,
+                        ", or {0} with {1} {2}",
+                        f(AttributionLadderConfig.For(p)),
+                        Option("preset"),
+                        WordOf(p)
+                    )
+                )
         );
 
     /// <inheritdoc />
@@ -43,43 +55,153 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
         EnumChoice<AttributionLadderConfig, AttributionLadderPreset>(
             "preset",
             "",
-            [(AttributionLadderPreset.Default, "declared smaller than the issue's protocol"), (AttributionLadderPreset.Issue, "issue 27's protocol")],
+            [
+                (AttributionLadderPreset.Default, "declared smaller than the issue's protocol"),
+                (AttributionLadderPreset.Issue, "issue 27's protocol"),
+            ],
             " (the other parameters override the preset's values).",
             WordOf(AttributionLadderPreset.Default),
             (c, _) => c, // applied first, by Start
             "preset"
         ),
-        OptionalInt<AttributionLadderConfig>("train", "MNIST training rows n.", ByPreset(c => c.Train), (c, v) => c with { Train = v }, min: 2),
-        OptionalInt<AttributionLadderConfig>("test", "Test rows m (every one scored).", ByPreset(c => c.Test), (c, v) => c with { Test = v }, min: 1),
-        OptionalInt<AttributionLadderConfig>("candidates", "Candidate training rows c (rows 0..c−1): the LOO replays and the tables' columns.", ByPreset(c => c.Candidates), (c, v) => c with { Candidates = v }, min: 3),
-        OptionalInt<AttributionLadderConfig>("subsets", "LDS subsets (random halves of the candidates; one replay each).", ByPreset(c => c.Subsets), (c, v) => c with { Subsets = v }, min: 3),
-        Words<AttributionLadderConfig>("optimizer", "Optimisers: sgd, adam, momentum.", string.Join(",", new AttributionLadderConfig().Optimizers), (c, v) => c with { Optimizers = v }),
-        PositiveInts<AttributionLadderConfig>("hidden", "Hidden widths.", Text(new AttributionLadderConfig().Hidden), (c, v) => c with { Hidden = v }, "widths", grid: false),
-        Int<AttributionLadderConfig>("epochs", "Epochs.", c => c.Epochs, (c, v) => c with { Epochs = v }, new AttributionLadderConfig(), min: 1),
-        Int<AttributionLadderConfig>("batch", "Batch size.", c => c.Batch, (c, v) => c with { Batch = v }, new AttributionLadderConfig(), min: 1),
-        Double<AttributionLadderConfig>("sgd-lr", "Plain SGD's γ.", c => c.SgdRate, (c, v) => c with { SgdRate = v }, new AttributionLadderConfig()),
-        Double<AttributionLadderConfig>("momentum-lr", "Heavy-ball γ (μ = 0.9).", c => c.MomentumRate, (c, v) => c with { MomentumRate = v }, new AttributionLadderConfig()),
-        Double<AttributionLadderConfig>("adam-lr", "Adam's γ.", c => c.AdamRate, (c, v) => c with { AdamRate = v }, new AttributionLadderConfig()),
-        PositiveInts<AttributionLadderConfig>("tracin", "TracInCP checkpoint counts k.", Text(new AttributionLadderConfig().TracInCheckpoints), (c, v) => c with { TracInCheckpoints = v }, "checkpoint counts"),
-        OptionalInt<AttributionLadderConfig>("replay-checkpoint", "In-memory checkpoint interval of the recorded run (replays start from the last checkpoint before a removed row is first used).", ByPreset(c => c.CheckpointEvery), (c, v) => c with { CheckpointEvery = v }, min: 1),
+        OptionalInt<AttributionLadderConfig>(
+            "train",
+            "MNIST training rows n.",
+            ByPreset(c => c.Train),
+            (c, v) => c with { Train = v },
+            min: 2
+        ),
+        OptionalInt<AttributionLadderConfig>(
+            "test",
+            "Test rows m (every one scored).",
+            ByPreset(c => c.Test),
+            (c, v) => c with { Test = v },
+            min: 1
+        ),
+        OptionalInt<AttributionLadderConfig>(
+            "candidates",
+            "Candidate training rows c (rows 0..c−1): the LOO replays and the tables' columns.",
+            ByPreset(c => c.Candidates),
+            (c, v) => c with { Candidates = v },
+            min: 3
+        ),
+        OptionalInt<AttributionLadderConfig>(
+            "subsets",
+            "LDS subsets (random halves of the candidates; one replay each).",
+            ByPreset(c => c.Subsets),
+            (c, v) => c with { Subsets = v },
+            min: 3
+        ),
+        Words<AttributionLadderConfig>(
+            "optimizer",
+            "Optimisers: sgd, adam, momentum.",
+            string.Join(",", new AttributionLadderConfig().Optimizers),
+            (c, v) => c with { Optimizers = v }
+        ),
+        PositiveInts<AttributionLadderConfig>(
+            "hidden",
+            "Hidden widths.",
+            Text(new AttributionLadderConfig().Hidden),
+            (c, v) => c with { Hidden = v },
+            "widths",
+            grid: false
+        ),
+        Int<AttributionLadderConfig>(
+            "epochs",
+            "Epochs.",
+            c => c.Epochs,
+            (c, v) => c with { Epochs = v },
+            new AttributionLadderConfig(),
+            min: 1
+        ),
+        Int<AttributionLadderConfig>(
+            "batch",
+            "Batch size.",
+            c => c.Batch,
+            (c, v) => c with { Batch = v },
+            new AttributionLadderConfig(),
+            min: 1
+        ),
+        Double<AttributionLadderConfig>(
+            "sgd-lr",
+            "Plain SGD's γ.",
+            c => c.SgdRate,
+            (c, v) => c with { SgdRate = v },
+            new AttributionLadderConfig()
+        ),
+        Double<AttributionLadderConfig>(
+            "momentum-lr",
+            "Heavy-ball γ (μ = 0.9).",
+            c => c.MomentumRate,
+            (c, v) => c with { MomentumRate = v },
+            new AttributionLadderConfig()
+        ),
+        Double<AttributionLadderConfig>(
+            "adam-lr",
+            "Adam's γ.",
+            c => c.AdamRate,
+            (c, v) => c with { AdamRate = v },
+            new AttributionLadderConfig()
+        ),
+        PositiveInts<AttributionLadderConfig>(
+            "tracin",
+            "TracInCP checkpoint counts k.",
+            Text(new AttributionLadderConfig().TracInCheckpoints),
+            (c, v) => c with { TracInCheckpoints = v },
+            "checkpoint counts"
+        ),
+        OptionalInt<AttributionLadderConfig>(
+            "replay-checkpoint",
+            "In-memory checkpoint interval of the recorded run (replays start from the last checkpoint before a removed row is first used).",
+            ByPreset(c => c.CheckpointEvery),
+            (c, v) => c with { CheckpointEvery = v },
+            min: 1
+        ),
         EnumChoice<AttributionLadderConfig, ReplayEngineChoice>(
             "replay-engine",
             "The engine of the LOO and LDS retrains: ",
-            [(ReplayEngineChoice.Auto, "batched tensor programs for an MLP, else sequential"), (ReplayEngineChoice.Batched, ""), (ReplayEngineChoice.Sequential, "from checkpoints, " + Option("parallel-replays") + " at once")],
+            [
+                (ReplayEngineChoice.Auto, "batched tensor programs for an MLP, else sequential"),
+                (ReplayEngineChoice.Batched, ""),
+                (
+                    ReplayEngineChoice.Sequential,
+                    "from checkpoints, " + Option("parallel-replays") + " at once"
+                ),
+            ],
             " (the same f_T to round-off; recorded in run.json).",
             WordOf(new AttributionLadderConfig().Engine),
             (c, v) => c with { Engine = v },
             "engine"
         ),
-        Int<AttributionLadderConfig>("parallel-replays", "Replays at once under the sequential engine (threads; results identical).", c => c.ParallelReplays, (c, v) => c with { ParallelReplays = v }, new AttributionLadderConfig(), min: 1),
-        Seeds<AttributionLadderConfig>("seed", c => c.Seeds, (c, v) => c with { Seeds = v }, new AttributionLadderConfig(), ByPreset(c => string.Join(",", c.Seeds))),
-        Only<AttributionLadderConfig>("device", "cpu only.", "cpu", ["cuda"], "attribution runs on the CPU only"),
+        Int<AttributionLadderConfig>(
+            "parallel-replays",
+            "Replays at once under the sequential engine (threads; results identical).",
+            c => c.ParallelReplays,
+            (c, v) => c with { ParallelReplays = v },
+            new AttributionLadderConfig(),
+            min: 1
+        ),
+        Seeds<AttributionLadderConfig>(
+            "seed",
+            c => c.Seeds,
+            (c, v) => c with { Seeds = v },
+            new AttributionLadderConfig(),
+            ByPreset(c => string.Join(",", c.Seeds))
+        ),
+        Only<AttributionLadderConfig>(
+            "device",
+            "cpu only.",
+            "cpu",
+            ["cuda"],
+            "attribution runs on the CPU only"
+        ),
     ];
 
     /// <inheritdoc />
     protected override AttributionLadderConfig Start(IReadOnlyDictionary<string, string> values) =>
         AttributionLadderConfig.For(
-            values.TryGetValue("preset", out var p) && p.Trim().ToLowerInvariant() == WordOf(AttributionLadderPreset.Issue)
+            values.TryGetValue("preset", out var p)
+            && p.Trim().ToLowerInvariant() == WordOf(AttributionLadderPreset.Issue)
                 ? AttributionLadderPreset.Issue
                 : AttributionLadderPreset.Default
         );
@@ -96,5 +218,6 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
         AttributionLadderReport.Figures(table, outDir, dataSource);
 
     /// <inheritdoc />
-    public override void Summarise(string table, TextWriter w) => AttributionLadderReport.PrintSummary(table, w);
+    public override void Summarise(string table, TextWriter w) =>
+        AttributionLadderReport.PrintSummary(table, w);
 }

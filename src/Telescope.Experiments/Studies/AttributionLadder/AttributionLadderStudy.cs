@@ -72,7 +72,13 @@ internal sealed record AttributionLadderConfig
 
     /// <summary>The engine the LOO and LDS replays of <paramref name="optimizer"/> run on.</summary>
     public IReplayEngine EngineFor(string optimizer) =>
-        ReplayEngines.For(new ModelSpec(Hidden: Hidden), Spec(optimizer), ScalarType.Float64, Engine, ParallelReplays);
+        ReplayEngines.For(
+            new ModelSpec(Hidden: Hidden),
+            Spec(optimizer),
+            ScalarType.Float64,
+            Engine,
+            ParallelReplays
+        );
 
     /// <summary>The preset's configuration.</summary>
     public static AttributionLadderConfig For(AttributionLadderPreset p) =>
@@ -97,7 +103,9 @@ internal sealed record AttributionLadderConfig
             OptimizerKind.Sgd => new(OptimizerKind.Sgd, SgdRate),
             OptimizerKind.Momentum => new(OptimizerKind.Momentum, MomentumRate, Momentum: 0.9),
             OptimizerKind.Adam => new(OptimizerKind.Adam, AdamRate),
-            var k => throw new ArgumentException($"optimizer '{name}' ({k}) is not part of the attribution ladder: use sgd, momentum or adam"),
+            var k => throw new ArgumentException(
+                $"optimizer '{name}' ({k}) is not part of the attribution ladder: use sgd, momentum or adam"
+            ),
         };
 
     /// <summary>Every problem (empty when valid).</summary>
@@ -171,7 +179,8 @@ internal sealed class AttributionLadderStudy : IStudy
     public string Name => "attribution-ladder";
 
     /// <inheritdoc />
-    public string DataSource => $"{Mnist.SourceName}: ten classes, 784 pixels; split by data seed 0";
+    public string DataSource =>
+        $"{Mnist.SourceName}: ten classes, 784 pixels; split by data seed 0";
 
     /// <inheritdoc />
     public IReadOnlyList<string> ParameterNames =>
@@ -191,25 +200,44 @@ internal sealed class AttributionLadderStudy : IStudy
             ["test"] = _cfg.Test,
             ["candidates"] = $"training rows 0..{_cfg.Candidates - 1}",
             ["subsets"] = _cfg.Subsets,
-            ["seeds"] = new System.Text.Json.Nodes.JsonArray(_cfg.Seeds.Select(s => (System.Text.Json.Nodes.JsonNode)s).ToArray()),
-            ["optimizers"] = new System.Text.Json.Nodes.JsonArray(_cfg.Optimizers.Select(o => (System.Text.Json.Nodes.JsonNode)_cfg.Spec(o).ToString()).ToArray()),
-            ["model"] = $"MLP 784–{string.Join('–', _cfg.Hidden)}–10, ReLU, float64, softmax cross-entropy",
+            ["seeds"] = new System.Text.Json.Nodes.JsonArray(
+                _cfg.Seeds.Select(s => (System.Text.Json.Nodes.JsonNode)s).ToArray()
+            ),
+            ["optimizers"] = new System.Text.Json.Nodes.JsonArray(
+                _cfg.Optimizers.Select(o =>
+                        (System.Text.Json.Nodes.JsonNode)_cfg.Spec(o).ToString()
+                    )
+                    .ToArray()
+            ),
+            ["model"] =
+                $"MLP 784–{string.Join('–', _cfg.Hidden)}–10, ReLU, float64, softmax cross-entropy",
             ["epochs"] = _cfg.Epochs,
             ["batch"] = _cfg.Batch,
             ["tracin_checkpoints"] = string.Join(",", _cfg.TracInCheckpoints),
             ["checkpoint_every"] = _cfg.CheckpointEvery,
             ["parallel_replays"] = _cfg.ParallelReplays,
             ["replay_engine"] = new System.Text.Json.Nodes.JsonObject(
-                _cfg.Optimizers.Select(o => KeyValuePair.Create(o, (System.Text.Json.Nodes.JsonNode?)ReplayEngines.Describe(_cfg.EngineFor(o))))
+                _cfg.Optimizers.Select(o =>
+                    KeyValuePair.Create(
+                        o,
+                        (System.Text.Json.Nodes.JsonNode?)ReplayEngines.Describe(_cfg.EngineFor(o))
+                    )
+                )
             ),
             ["measurement"] = "f(x) = the true-class logit of test row x",
-            ["sign"] = "positive = including the training row raised f(x); LOO(x, i) = f_T(x) − f_T^{−i}(x)",
-            ["mask"] = "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
-            ["lds"] = "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
-            ["linear_response"] = $"δθ propagated through the recorded steps with exact Hessian–vector products, exact in the removal (ε = {ScoreProviders.LinearResponseWeight}); under sgd and momentum only (Adam's step is not linear in the gradient)",
-            ["influence"] = $"{ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault)}: −∇f(x)ᵀ(G + λI)⁻¹∇ℓ(z_i)/n at θ_T, G the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j of the mean training loss (H_j the softmax cross-entropy's output Hessian; positive semi-definite), λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
+            ["sign"] =
+                "positive = including the training row raised f(x); LOO(x, i) = f_T(x) − f_T^{−i}(x)",
+            ["mask"] =
+                "replays use θ_0 and the recorded batches; removed rows are masked out, batch mean over the remaining rows (empty batch: G = 0, the optimiser still steps)",
+            ["lds"] =
+                "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
+            ["linear_response"] =
+                $"δθ propagated through the recorded steps with exact Hessian–vector products, exact in the removal (ε = {ScoreProviders.LinearResponseWeight}); under sgd and momentum only (Adam's step is not linear in the gradient)",
+            ["influence"] =
+                $"{ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault)}: −∇f(x)ᵀ(G + λI)⁻¹∇ℓ(z_i)/n at θ_T, G the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j of the mean training loss (H_j the softmax cross-entropy's output Hessian; positive semi-definite), λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
             ["influence_curvature"] = ScoreProviders.InfluenceCurvatureDefault.ToString(),
-            ["intervals"] = $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
+            ["intervals"] =
+                $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
         };
 
     /// <inheritdoc />
@@ -220,7 +248,15 @@ internal sealed class AttributionLadderStudy : IStudy
             select new StudyRun(
                 new RunKey(Name, $"{o}-s{seed}", seed, [new("optimizer", o)]),
                 StepsPerRun,
-                c => RunOne(o, seed, c.Sink, c.Progress, c.Cancel, c.CheckpointEvery > 0 ? c.Checkpoints : null)
+                c =>
+                    RunOne(
+                        o,
+                        seed,
+                        c.Sink,
+                        c.Progress,
+                        c.Cancel,
+                        c.CheckpointEvery > 0 ? c.Checkpoints : null
+                    )
             ),
         ];
 
@@ -258,7 +294,9 @@ internal sealed class AttributionLadderStudy : IStudy
     {
         var clock = Stopwatch.StartNew();
         // resumable: the finished providers and replays are checkpointed (nothing is written to the sink before the end)
-        var done = store?.TryLoadLatest() is { } bytes ? LadderProgress.Read(bytes) : new LadderProgress();
+        var done = store?.TryLoadLatest() is { } bytes
+            ? LadderProgress.Read(bytes)
+            : new LadderProgress();
         long saves = done.Saves;
         void Save()
         {
@@ -289,18 +327,30 @@ internal sealed class AttributionLadderStudy : IStudy
         double recordSeconds = clock.Elapsed.TotalSeconds;
         var engine = ReplayEngines.For(setup, _cfg.Engine, _cfg.ParallelReplays);
         // the providers in order; each one computed once and checkpointed (a resumed run re-records θ, then skips them)
-        var makers = new List<(string stage, Func<ScoreTable> make)> { ("cheap", () => ScoreProviders.Exact(run)) };
-        makers.AddRange(_cfg.TracInCheckpoints.Select(k => ("cheap", (Func<ScoreTable>)(() => ScoreProviders.TracIn(run, cand, k)))));
+        var makers = new List<(string stage, Func<ScoreTable> make)>
+        {
+            ("cheap", () => ScoreProviders.Exact(run)),
+        };
+        makers.AddRange(
+            _cfg.TracInCheckpoints.Select(k =>
+                ("cheap", (Func<ScoreTable>)(() => ScoreProviders.TracIn(run, cand, k)))
+            )
+        );
         makers.Add(("cheap", () => ScoreProviders.GradDot(run, cand)));
         if (ScoreProviders.LinearResponseApplies(setup.Optimizer))
-            makers.Add(("linear_response", () => ScoreProviders.LinearResponse(run, cand, cancel: cancel)));
-        makers.Add(("influence", () => ScoreProviders.InfluenceFunction(run, cand, cancel: cancel)));
+            makers.Add(
+                ("linear_response", () => ScoreProviders.LinearResponse(run, cand, cancel: cancel))
+            );
+        makers.Add(
+            ("influence", () => ScoreProviders.InfluenceFunction(run, cand, cancel: cancel))
+        );
         for (int k = done.Tables.Count; k < makers.Count; k++)
         {
             cancel.ThrowIfCancellationRequested();
             double t0 = clock.Elapsed.TotalSeconds;
             done.Tables.Add(makers[k].make());
-            done.Seconds[makers[k].stage] = done.Seconds.GetValueOrDefault(makers[k].stage) + clock.Elapsed.TotalSeconds - t0;
+            done.Seconds[makers[k].stage] =
+                done.Seconds.GetValueOrDefault(makers[k].stage) + clock.Elapsed.TotalSeconds - t0;
             Save();
         }
         var providers = done.Tables;
@@ -311,7 +361,10 @@ internal sealed class AttributionLadderStudy : IStudy
         var removals = cand.Select(i => (IReadOnlySet<int>)new HashSet<int> { i })
             .Concat(masks.Select(k => (IReadOnlySet<int>)cand.Where(i => !k[i]).ToHashSet()))
             .ToList();
-        int chunk = engine is BatchedReplays b && b.GroupSize > 0 ? b.GroupSize : BatchedPlan.DefaultGroupSize;
+        int chunk =
+            engine is BatchedReplays b && b.GroupSize > 0
+                ? b.GroupSize
+                : BatchedPlan.DefaultGroupSize;
         while (done.Outputs.Count < removals.Count)
         {
             cancel.ThrowIfCancellationRequested();
@@ -321,7 +374,8 @@ internal sealed class AttributionLadderStudy : IStudy
             var part = removals.Skip(from).Take(Math.Min(chunk, stageEnd - from)).ToList();
             done.Outputs.AddRange(engine.Run(run, part, null, cancel));
             string stage = from < cand.Length ? "loo" : "lds";
-            done.Seconds[stage] = done.Seconds.GetValueOrDefault(stage) + clock.Elapsed.TotalSeconds - t0;
+            done.Seconds[stage] =
+                done.Seconds.GetValueOrDefault(stage) + clock.Elapsed.TotalSeconds - t0;
             Save();
         }
         double looSeconds = done.Seconds.GetValueOrDefault("loo");
@@ -344,16 +398,35 @@ internal sealed class AttributionLadderStudy : IStudy
                         .At("train_example", t.Candidates[i])
                 );
             if (double.IsFinite(t.ClosureResidual))
-                sink.Write(new Observation("closure_residual", t.ClosureResidual, setup.Steps).At("provider", t.Provider));
+                sink.Write(
+                    new Observation("closure_residual", t.ClosureResidual, setup.Steps).At(
+                        "provider",
+                        t.Provider
+                    )
+                );
             if (t.SolverIterations is { } its)
-                sink.Write(new Observation("solver_iterations", its, setup.Steps).At("provider", t.Provider));
+                sink.Write(
+                    new Observation("solver_iterations", its, setup.Steps).At(
+                        "provider",
+                        t.Provider
+                    )
+                );
         }
         for (int j = 0; j < masks.Length; j++)
         {
             for (int x = 0; x < test.Count; x++)
-                sink.Write(new Observation("lds_output", outputs[j][x], setup.Steps, "test", x).At("subset", j));
+                sink.Write(
+                    new Observation("lds_output", outputs[j][x], setup.Steps, "test", x).At(
+                        "subset",
+                        j
+                    )
+                );
             for (int i = 0; i < cand.Length; i++)
-                sink.Write(new Observation("lds_kept", masks[j][i] ? 1 : 0).At("subset", j).At("train_example", cand[i]));
+                sink.Write(
+                    new Observation("lds_kept", masks[j][i] ? 1 : 0)
+                        .At("subset", j)
+                        .At("train_example", cand[i])
+                );
         }
         for (int x = 0; x < test.Count; x++)
         {
@@ -366,25 +439,67 @@ internal sealed class AttributionLadderStudy : IStudy
         {
             foreach (var e in Ladder.Entries(p, loo, masks, outputs, seed))
             {
-                sink.Write(new Observation($"ladder", e.Estimate, setup.Steps).At("provider", e.Provider).At("metric", e.Metric));
-                sink.Write(new Observation($"ladder_low", e.Low, setup.Steps).At("provider", e.Provider).At("metric", e.Metric));
-                sink.Write(new Observation($"ladder_high", e.High, setup.Steps).At("provider", e.Provider).At("metric", e.Metric));
+                sink.Write(
+                    new Observation($"ladder", e.Estimate, setup.Steps)
+                        .At("provider", e.Provider)
+                        .At("metric", e.Metric)
+                );
+                sink.Write(
+                    new Observation($"ladder_low", e.Low, setup.Steps)
+                        .At("provider", e.Provider)
+                        .At("metric", e.Metric)
+                );
+                sink.Write(
+                    new Observation($"ladder_high", e.High, setup.Steps)
+                        .At("provider", e.Provider)
+                        .At("metric", e.Metric)
+                );
             }
             var problems = Ladder.Sanity(p, loo).ToList();
-            sink.Write(new Observation("sanity_misaligned", problems.Count, setup.Steps).At("provider", p.Provider));
+            sink.Write(
+                new Observation("sanity_misaligned", problems.Count, setup.Steps).At(
+                    "provider",
+                    p.Provider
+                )
+            );
         }
         // LOO itself against the LDS outputs (how additive the true effects are on these subsets)
-        foreach (var e in Ladder.Entries(loo, loo, masks, outputs, seed).Where(e => e.Metric == "lds"))
+        foreach (
+            var e in Ladder.Entries(loo, loo, masks, outputs, seed).Where(e => e.Metric == "lds")
+        )
         {
-            sink.Write(new Observation("ladder", e.Estimate, setup.Steps).At("provider", "loo").At("metric", "lds"));
-            sink.Write(new Observation("ladder_low", e.Low, setup.Steps).At("provider", "loo").At("metric", "lds"));
-            sink.Write(new Observation("ladder_high", e.High, setup.Steps).At("provider", "loo").At("metric", "lds"));
+            sink.Write(
+                new Observation("ladder", e.Estimate, setup.Steps)
+                    .At("provider", "loo")
+                    .At("metric", "lds")
+            );
+            sink.Write(
+                new Observation("ladder_low", e.Low, setup.Steps)
+                    .At("provider", "loo")
+                    .At("metric", "lds")
+            );
+            sink.Write(
+                new Observation("ladder_high", e.High, setup.Steps)
+                    .At("provider", "loo")
+                    .At("metric", "lds")
+            );
         }
         var a = run.Attribution!;
-        sink.Write(new Observation("max_step_residual", a.MaxStepResidual, setup.Steps).At("provider", "exact-A"));
+        sink.Write(
+            new Observation("max_step_residual", a.MaxStepResidual, setup.Steps).At(
+                "provider",
+                "exact-A"
+            )
+        );
         // seconds_* are wall times (not reproducible bytes); after a resume they add the interrupted attempt's finished stages
         sink.Write(new Observation("seconds_record", recordSeconds, setup.Steps));
-        sink.Write(new Observation("seconds_cheap_providers", done.Seconds.GetValueOrDefault("cheap"), setup.Steps));
+        sink.Write(
+            new Observation(
+                "seconds_cheap_providers",
+                done.Seconds.GetValueOrDefault("cheap"),
+                setup.Steps
+            )
+        );
         sink.Write(new Observation("seconds_linear_response", responseSeconds, setup.Steps));
         sink.Write(new Observation("seconds_influence", influenceSeconds, setup.Steps));
         sink.Write(new Observation("seconds_loo", looSeconds, setup.Steps));
@@ -395,7 +510,11 @@ internal sealed class AttributionLadderStudy : IStudy
             setup.Steps,
             null,
             null,
-            new Dictionary<string, double> { ["test/f_final_mean"] = run.Final.Average(), ["seconds"] = clock.Elapsed.TotalSeconds + acc }
+            new Dictionary<string, double>
+            {
+                ["test/f_final_mean"] = run.Final.Average(),
+                ["seconds"] = clock.Elapsed.TotalSeconds + acc,
+            }
         );
     }
 }
@@ -473,7 +592,12 @@ internal sealed class LadderProgress
             for (int x = 0; x < tests; x++)
             for (int i = 0; i < cand.Length; i++)
                 s[x, i] = r.ReadDouble();
-            p.Tables.Add(new ScoreTable(name, unit, cand, s, closure) { SolverIterations = its < 0 ? null : its });
+            p.Tables.Add(
+                new ScoreTable(name, unit, cand, s, closure)
+                {
+                    SolverIterations = its < 0 ? null : its,
+                }
+            );
         }
         int outputs = r.ReadInt32();
         for (int j = 0; j < outputs; j++)

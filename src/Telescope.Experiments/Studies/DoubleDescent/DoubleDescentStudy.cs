@@ -282,7 +282,9 @@ internal sealed class DoubleDescentStudy : IStudy
             return ds with
             {
                 X = x,
-                Source = ds.Source + ", each input standardised by the training rows' mean and standard deviation",
+                Source =
+                    ds.Source
+                    + ", each input standardised by the training rows' mean and standard deviation",
             };
         }
         return (Apply(train), Apply(test));
@@ -369,13 +371,7 @@ internal sealed class DoubleDescentStudy : IStudy
             [h],
             Activation: _cfg.Activation,
             Alpha: _cfg.Alpha
-        ).Build(
-            train.Shape,
-            1,
-            seed,
-            torch.ScalarType.Float64,
-            device
-        );
+        ).Build(train.Shape, 1, seed, torch.ScalarType.Float64, device);
         var cfg = new SmootherConfig(
             _cfg.MaxSteps,
             _cfg.BatchSize,

@@ -65,11 +65,11 @@ internal sealed class GbtVsNnDefinition : StudyDefinition<GbtVsNnConfig>
             (c, v) => c with { Batch = v },
             D
         ),
-        Doubles<GbtVsNnConfig>(
-            "lr",
-            "NN learning-rate grid.",
-            Text(D.LearningRates),
-            (c, v) => c with { LearningRates = v }
+        Doubles<GbtVsNnConfig>("lr", "NN learning-rate grid.", Text(D.LearningRates), (c, v) =>
+            c with
+            {
+                LearningRates = v,
+            }
         ),
         Int<GbtVsNnConfig>(
             "kernel-every",
@@ -78,23 +78,23 @@ internal sealed class GbtVsNnDefinition : StudyDefinition<GbtVsNnConfig>
             (c, v) => c with { KernelEvery = v },
             D
         ),
-        Ints<GbtVsNnConfig>(
-            "depth",
-            "GBT depth grid.",
-            Text(D.Depths),
-            (c, v) => c with { Depths = v }
+        Ints<GbtVsNnConfig>("depth", "GBT depth grid.", Text(D.Depths), (c, v) =>
+            c with
+            {
+                Depths = v,
+            }
         ),
-        Doubles<GbtVsNnConfig>(
-            "eta",
-            "GBT learning-rate grid.",
-            Text(D.Etas),
-            (c, v) => c with { Etas = v }
+        Doubles<GbtVsNnConfig>("eta", "GBT learning-rate grid.", Text(D.Etas), (c, v) =>
+            c with
+            {
+                Etas = v,
+            }
         ),
-        Ints<GbtVsNnConfig>(
-            "trees",
-            "GBT number-of-trees grid.",
-            Text(D.TreeCounts),
-            (c, v) => c with { TreeCounts = v }
+        Ints<GbtVsNnConfig>("trees", "GBT number-of-trees grid.", Text(D.TreeCounts), (c, v) =>
+            c with
+            {
+                TreeCounts = v,
+            }
         ),
         Seeds<GbtVsNnConfig>("seed", c => c.Seeds, (c, v) => c with { Seeds = v }, D),
         Only<GbtVsNnConfig>(

@@ -50,11 +50,11 @@ internal sealed class GrokkingDefinition : StudyDefinition<GrokkingConfig>
             (c, v) => c with { Steps = v },
             min: 1
         ),
-        OptionalDouble<GrokkingConfig>(
-            "lr",
-            "γ.",
-            ByTask(c => c.Lr),
-            (c, v) => c with { LearningRate = v }
+        OptionalDouble<GrokkingConfig>("lr", "γ.", ByTask(c => c.Lr), (c, v) =>
+            c with
+            {
+                LearningRate = v,
+            }
         ),
         Double<GrokkingConfig>(
             "weight-decay",

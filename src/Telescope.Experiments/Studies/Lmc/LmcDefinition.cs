@@ -32,11 +32,11 @@ internal sealed class LmcDefinition : StudyDefinition<LmcConfig>
             (c, v) => c with { LearningRate = v },
             D
         ),
-        Ints<LmcConfig>(
-            "spawns",
-            "Spawn steps t′.",
-            Text(D.Spawns),
-            (c, v) => c with { Spawns = v }
+        Ints<LmcConfig>("spawns", "Spawn steps t′.", Text(D.Spawns), (c, v) =>
+            c with
+            {
+                Spawns = v,
+            }
         ),
         Int<LmcConfig>(
             "children",
@@ -86,16 +86,17 @@ internal sealed class LmcDefinition : StudyDefinition<LmcConfig>
             (c, v) => c with { Channels = v },
             grid: false // a shape: c1,c2 may be equal
         ),
-        Words<LmcConfig>(
-            "models",
-            "cnn and/or cnn+bn.",
-            string.Join(",", D.Models),
-            (c, v) => c with { Models = v }
+        Words<LmcConfig>("models", "cnn and/or cnn+bn.", string.Join(",", D.Models), (c, v) =>
+            c with
+            {
+                Models = v,
+            }
         ),
-        Flag<LmcConfig>(
-            "no-augment",
-            "Turn off random shifts and flips.",
-            (c, v) => c with { Augment = !v }
+        Flag<LmcConfig>("no-augment", "Turn off random shifts and flips.", (c, v) =>
+            c with
+            {
+                Augment = !v,
+            }
         ),
         Parameter.Path<LmcConfig>(
             "data",
