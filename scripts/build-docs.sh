@@ -47,7 +47,7 @@ if [ ! -f "$katex/katex.min.js" ] || [ ! -f "$katex/contrib/auto-render.min.js" 
   mv "$work/package/dist" "$katex"
 fi
 
-# the pages' assemblies: docs/prelude.fsx references the meta-package's build folder (no face's)
+# the pages' assemblies: docs/page.fsx loads analysis/prelude.fsx, which references the meta-package's build folder (no face's)
 if [ "${TELESCOPE_DOCS_NO_BUILD:-}" != 1 ]; then
   dotnet build src/Telescope.Analytics -c Release -nologo -v q -clp:ErrorsOnly >>"$log" 2>&1 ||
     fail "dotnet build src/Telescope.Analytics -c Release failed"

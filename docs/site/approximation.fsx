@@ -7,7 +7,7 @@ index: 1
 ---
 *)
 (*** hide ***)
-#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
+#load "../page.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Approximation: the telescoping model against the linearised model
 
@@ -74,14 +74,14 @@ The same two errors as a figure: the mean over seeds with its 95 % band, one col
 let figure =
     table
     |> Telescope.Plots.FrameFigures.seedBandsAt
-        Prelude.column
+        Page.column
         "Test error against the network f"
         [ "quantity"; "lr" ]
         false
         true
         "mean over test rows (log)"
 
-Prelude.figure figure
+Page.figure figure
 (*** include-it-raw ***)
 (**
 The telescoping model stays closer to the network than the linearised one, and its error grows with the learning

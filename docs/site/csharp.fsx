@@ -7,7 +7,7 @@ index: 2
 ---
 *)
 (*** hide ***)
-#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
+#load "../page.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Getting started in C#
 

@@ -7,7 +7,7 @@ index: 2
 ---
 *)
 (*** hide ***)
-#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
+#load "../page.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Kernels and smoothers
 
@@ -49,9 +49,9 @@ let k0Rows = k0.data<float>().ToArray() |> Array.chunkBySize (int k0.shape.[1])
 XPlot.Plotly.Heatmap(z = k0Rows, colorscale = "Viridis")
 |> XPlot.Plotly.Chart.Plot
 |> XPlot.Plotly.Chart.WithLayout(
-    Telescope.Plots.FrameFigures.layoutAt Prelude.column "Empirical NTK K(x_i, x_j) at θ₀" "training row j" "training row i" false false
+    Telescope.Plots.FrameFigures.layoutAt Page.column "Empirical NTK K(x_i, x_j) at θ₀" "training row j" "training row i" false false
 )
-|> Prelude.figure
+|> Page.figure
 (*** include-it-raw ***)
 (**
 Unrolling the steps writes the telescoped model as a **linear smoother** of the training labels,

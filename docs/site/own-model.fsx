@@ -7,7 +7,7 @@ index: 2
 ---
 *)
 (*** hide ***)
-#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
+#load "../page.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Your own model, your own loop, exact attribution
 
@@ -144,14 +144,14 @@ XPlot.Plotly.Bar(x = [ 1 .. shares.Length ], y = shares, name = "A(x_0, z_i)")
 |> XPlot.Plotly.Chart.Plot
 |> XPlot.Plotly.Chart.WithLayout(
     Telescope.Plots.FrameFigures.layoutAt
-        Prelude.column
+        Page.column
         "Test point 0: every training row's share A(x_0, z_i), sorted"
         "training rows, by share"
         "A (logit units)"
         false
         false
 )
-|> Prelude.figure
+|> Page.figure
 (*** include-it-raw ***)
 (**
 Adam's own rule (bias-corrected, per coordinate) can be declared too (`Optimizer.adam`): see

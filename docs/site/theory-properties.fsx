@@ -7,7 +7,7 @@ index: 3
 ---
 *)
 (*** hide ***)
-#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
+#load "../page.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Theory checks as properties
 
@@ -76,9 +76,9 @@ Three of the drawn modes, closed form (lines) against simulation (points), time 
 ]
 |> XPlot.Plotly.Chart.Plot
 |> XPlot.Plotly.Chart.WithLayout(
-    Telescope.Plots.FrameFigures.layoutAt Prelude.column "R(t)/S: closed form and simulation" "t / horizon" "R(t) / S" false false
+    Telescope.Plots.FrameFigures.layoutAt Page.column "R(t)/S: closed form and simulation" "t / horizon" "R(t) / S" false false
 )
-|> Prelude.figure
+|> Page.figure
 (*** include-it-raw ***)
 (**
 The premises are checked too: an invalid mode is refused with the premise it violates.

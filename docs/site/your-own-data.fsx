@@ -7,7 +7,7 @@ index: 3
 ---
 *)
 (*** hide ***)
-#load "../prelude.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
+#load "../page.fsx" // the Release build's assemblies; a user writes the #r "nuget:" lines shown below
 (**
 # Your own data
 

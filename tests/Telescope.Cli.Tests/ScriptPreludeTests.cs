@@ -4,26 +4,27 @@ using Xunit;
 namespace Telescope.Cli.Tests;
 
 /// <summary>
-/// The analysis scripts share one header: every F# script under analysis/ loads <c>prelude.fsx</c> (directly, or through
-/// a helper it loads, as theory/ does through Common.fsx) and writes no <c>#r</c>/<c>#I</c> line of its own, and the
-/// prelude references the library from the meta-package's build folder, never from a face's (the CLI's) build.
+/// The scripts share one header: every F# script under analysis/ and docs/ loads analysis/<c>prelude.fsx</c> (directly,
+/// or through a helper it loads, as theory/ does through Common.fsx and the docs pages through docs/page.fsx) and writes
+/// no <c>#r</c>/<c>#I</c> line of its own, and the prelude references the library from the meta-package's build folder,
+/// never from a face's (the CLI's) build.
 /// </summary>
 public sealed class ScriptPreludeTests
 {
     private static readonly string Analysis = Repo.Path_("analysis");
     private static readonly string Prelude = Path.Combine(Analysis, AnalysisRuns.Prelude);
 
-    /// <summary>Every .fsx under analysis/ but the prelude, relative to analysis/.</summary>
+    /// <summary>Every .fsx under analysis/ and docs/ but the prelude, relative to the repository's root.</summary>
     public static TheoryData<string> Scripts()
     {
         var d = new TheoryData<string>();
         foreach (
-            var f in Directory
-                .GetFiles(Analysis, "*.fsx", SearchOption.AllDirectories)
+            var f in new[] { Analysis, Repo.Path_("docs") }
+                .SelectMany(dir => Directory.GetFiles(dir, "*.fsx", SearchOption.AllDirectories))
                 .Where(f => f != Prelude)
                 .Order(StringComparer.Ordinal)
         )
-            d.Add(Path.GetRelativePath(Analysis, f));
+            d.Add(Path.GetRelativePath(Repo.Path_(), f));
         return d;
     }
 
@@ -44,7 +45,7 @@ public sealed class ScriptPreludeTests
     [MemberData(nameof(Scripts))]
     public void EveryScriptLoadsThePreludeAndReferencesNothingItself(string script)
     {
-        var file = Path.Combine(Analysis, script);
+        var file = Repo.Path_(script);
         var own = File.ReadLines(file)
             .Where(l => l.StartsWith("#r ") || l.StartsWith("#I "))
             .ToList();
