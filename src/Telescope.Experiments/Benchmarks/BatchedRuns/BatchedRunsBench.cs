@@ -202,15 +202,8 @@ internal static class BatchedRunsBench
             "run_steps_per_second_sequential",
             plan.Runs.Count * (double)plan.Steps / Timing.MedianOf(times[1])
         );
-        Put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
-        Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
-        Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
-        Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
         // the GEMM probe timed R × min(T, 40) run-steps: scaled to the plan's R × T
-        var gemm = times[2].Select(x => x * probeScale).ToArray();
-        var gemmCpu = cpu[2].Select(x => x * probeScale).ToArray();
-        Put("seconds_gemm_probe", Timing.MedianOf(gemm));
-        Put("cpu_seconds_gemm_probe", Timing.MedianOf(gemmCpu));
+        var gemm = PutRatios(Put, times, cpu, probeScale);
         Put(
             "gemm_gflops_per_second",
             GemmFlops(widths, plan.BatchSize)
@@ -219,15 +212,39 @@ internal static class BatchedRunsBench
                 / Timing.MedianOf(gemm)
                 / 1e9
         );
-        Put("batched_over_gemm_probe", Timing.MedianRatio(times[0], gemm));
-        Put("throughput_ratio_ceiling", Timing.MedianRatio(times[1], gemm));
-        Put("cpu_throughput_ratio_ceiling", Timing.MedianRatio(cpu[1], gemmCpu));
         Put("max_relative_difference", worst);
         Put("failed_runs", failed);
         Put("load_average_1min", LoadAverage());
         foreach (var x in batched!.Concat(alone!))
             x.Dispose();
         return r;
+    }
+
+    /// <summary>
+    /// The rows every batched bench reports from its three interleaved sides — 0 batched, 1 one after another, 2 the GEMM
+    /// probe, whose times are scaled by <paramref name="probeScale"/> to the whole plan: the throughput ratio
+    /// (sequential ÷ batched, wall and CPU), the probe's seconds, batched ÷ probe, and the ceiling sequential ÷ probe
+    /// (no batched program beats the probe). Returns the probe's scaled wall times.
+    /// </summary>
+    internal static double[] PutRatios(
+        Action<string, double> put,
+        double[][] times,
+        double[][] cpu,
+        double probeScale
+    )
+    {
+        put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
+        put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
+        put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
+        put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
+        var gemm = times[2].Select(x => x * probeScale).ToArray();
+        var gemmCpu = cpu[2].Select(x => x * probeScale).ToArray();
+        put("seconds_gemm_probe", Timing.MedianOf(gemm));
+        put("cpu_seconds_gemm_probe", Timing.MedianOf(gemmCpu));
+        put("batched_over_gemm_probe", Timing.MedianRatio(times[0], gemm));
+        put("throughput_ratio_ceiling", Timing.MedianRatio(times[1], gemm));
+        put("cpu_throughput_ratio_ceiling", Timing.MedianRatio(cpu[1], gemmCpu));
+        return gemm;
     }
 
     /// <summary>The most steps per run the GEMM probe times (it is scaled to the plan's steps).</summary>

@@ -114,18 +114,8 @@ internal static class ReplayEnginesBench
         Put("seconds_record", record);
         Put("seconds_batched", Timing.MedianOf(times[0]));
         Put("seconds_sequential", Timing.MedianOf(times[1]));
-        Put("throughput_ratio", Timing.MedianRatio(times[1], times[0]));
-        Put("cpu_seconds_batched", Timing.MedianOf(cpu[0]));
-        Put("cpu_seconds_sequential", Timing.MedianOf(cpu[1]));
-        Put("cpu_throughput_ratio", Timing.MedianRatio(cpu[1], cpu[0]));
         // the GEMM probe timed R × min(T, 40) run-steps (the batched engine's products: every replay from θ_0), scaled to R × T
-        var gemm = times[2].Select(x => x * probeScale).ToArray();
-        var gemmCpu = cpu[2].Select(x => x * probeScale).ToArray();
-        Put("seconds_gemm_probe", Timing.MedianOf(gemm));
-        Put("cpu_seconds_gemm_probe", Timing.MedianOf(gemmCpu));
-        Put("batched_over_gemm_probe", Timing.MedianRatio(times[0], gemm));
-        Put("throughput_ratio_ceiling", Timing.MedianRatio(times[1], gemm));
-        Put("cpu_throughput_ratio_ceiling", Timing.MedianRatio(cpu[1], gemmCpu));
+        BatchedRunsBench.PutRatios(Put, times, cpu, probeScale);
         Put("max_relative_difference", worst);
         Put("load_average_1min", BatchedRunsBench.LoadAverage());
         return r;
