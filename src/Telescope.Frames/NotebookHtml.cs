@@ -11,7 +11,7 @@ namespace Telescope.Frames;
 /// <param name="X">x values.</param>
 /// <param name="Y">y values, as many as <paramref name="X"/>.</param>
 /// <param name="Markers">Draw markers only (for example a simulation against a closed-form line).</param>
-internal sealed record ChartLine(
+public sealed record ChartLine(
     string Name,
     IReadOnlyList<double> X,
     IReadOnlyList<double> Y,
@@ -26,7 +26,7 @@ internal sealed record ChartLine(
 /// reaches the library through its C# assemblies and these helpers
 /// (see <c>analysis/notebooks/</c>).
 /// </summary>
-internal static class NotebookHtml
+public static class NotebookHtml
 {
     /// <summary>
     /// An HTML <c>&lt;table&gt;</c> of <paramref name="rows"/>: one column per public instance property
