@@ -40,6 +40,8 @@ public sealed class BadInputCatalogTests : IDisposable
             "--rows 600 --train 300 --validation 100 --test-size 50 --epochs 1 --lr 0.01 --depth 2 --eta 0.1 --trees 3 --seed 0 --threads 1",
         ["lmc"] =
             "--steps 4 --spawns 0 --children 2 --alphas 3 --eval-images 16 --gradient-images 8 --gradient-lag 1 --gradient-steps 0 --channels 2,2 --threads 1",
+        ["attribution-ladder"] =
+            "--train 20 --test 2 --candidates 3 --subsets 3 --epochs 1 --batch 8 --hidden 4 --optimizer sgd --tracin 1 --seed 0 --threads 1",
     };
 
     private static readonly string Thousand = string.Join(",", Enumerable.Range(1, 1000)); // before Specs: textual order
@@ -219,6 +221,85 @@ public sealed class BadInputCatalogTests : IDisposable
         Study("lmc", "empty models", "--models", "''", "--models: empty value");
         Study("lmc", "missing data folder", "--data", "{dir}/no-such-folder", "no-such-folder");
         Study("lmc", "odd channels", "--channels", "4", "channels");
+        const string ladder = "attribution-ladder";
+        Study(ladder, "unknown preset", "--preset", "huge", "--preset: unknown preset 'huge'");
+        Study(ladder, "unknown replay engine", "--replay-engine", "gpu", "unknown engine 'gpu'");
+        Study(
+            ladder,
+            "candidates above train",
+            "--candidates",
+            "30",
+            "--candidates must be in 3..train (20), got 30"
+        );
+        Study(ladder, "two subsets", "--subsets", "2", "--subsets must be ≥ 3");
+        Study(
+            ladder,
+            "optimizer outside the ladder",
+            "--optimizer",
+            "nesterov",
+            "not part of the attribution ladder"
+        );
+        Study(
+            ladder,
+            "zero sgd rate",
+            "--sgd-lr",
+            "0",
+            "--sgd-lr: learning rate must be a positive finite number, got 0"
+        );
+        Study(
+            ladder,
+            "negative sgd rate",
+            "--sgd-lr",
+            "-1",
+            "--sgd-lr: learning rate must be a positive finite number"
+        );
+        Study(ladder, "zero epochs", "--epochs", "0", "--epochs");
+        Study(ladder, "zero test rows", "--test", "0", "--test must be ≥ 1");
+        Study(ladder, "more rows than MNIST", "--train", "9999", "train + test ≤ 10000");
+        Study(
+            ladder,
+            "zero parallel replays",
+            "--parallel-replays",
+            "0",
+            "--parallel-replays must be ≥ 1"
+        );
+        Study(
+            ladder,
+            "zero replay checkpoint",
+            "--replay-checkpoint",
+            "0",
+            "--replay-checkpoint must be ≥ 1"
+        );
+        Study(ladder, "zero tracin", "--tracin", "0", "--tracin");
+        // issue 24's bounds, the ladder's (each accepted by --dry-run before this stop: a 784×10⁸ weight matrix, 10⁸ TracIn steps)
+        Study(
+            ladder,
+            "width above the bound",
+            "--hidden",
+            "100000000",
+            "--hidden must be ≤ 10000, got 100000000"
+        );
+        Study(
+            ladder,
+            "parallel replays above the bound",
+            "--parallel-replays",
+            "100000",
+            "--parallel-replays must be ≤"
+        );
+        Study(
+            ladder,
+            "more TracIn checkpoints than steps",
+            "--tracin",
+            "100000000",
+            "--tracin must be ≤ 3, got 100000000"
+        );
+        Study(
+            ladder,
+            "subsets above the bound",
+            "--subsets",
+            "2000000000",
+            "exceed the bound of 5e7 replayed steps"
+        );
 
         // issue 24: every input that scales memory or time has a declared bound (Telescope.Hosting.StudyLimits),
         // checked before work starts — each of these was accepted by --dry-run and then ran out of memory or time

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Telescope.Counterfactual;
 using Telescope.Data;
+using Telescope.Hosting;
 using Telescope.Models;
 using Telescope.Optim;
 using Telescope.Telescoping;
@@ -108,6 +109,15 @@ internal sealed record AttributionLadderConfig
             ),
         };
 
+    // the option that sets an optimiser's γ
+    private static string RateOption(OptimizerKind k) =>
+        k switch
+        {
+            OptimizerKind.Momentum => Option("momentum-lr"),
+            OptimizerKind.Adam => Option("adam-lr"),
+            _ => Option("sgd-lr"),
+        };
+
     /// <summary>Every problem (empty when valid).</summary>
     public IEnumerable<string> Problems()
     {
@@ -142,9 +152,24 @@ internal sealed record AttributionLadderConfig
             }
             if (bad is not null)
                 yield return bad;
+            else if (Spec(o).Problems().FirstOrDefault() is { } rate)
+                yield return $"{RateOption(Spec(o).Kind)}: {rate}";
         }
-        // bound the work before it starts: replays × steps
+        // bound the work before it starts: widths, threads, checkpoint counts, then replays × steps
         long steps = (long)Epochs * ((Train + Batch - 1) / Batch);
+        foreach (
+            var p in StudyLimits.AtMost(
+                (Option("hidden"), Hidden.Length == 0 ? 0 : Hidden.Max(), StudyLimits.MaxWidth),
+                (Option("hidden") + " layers", Hidden.Length, StudyLimits.MaxLayers),
+                (Option("parallel-replays"), ParallelReplays, StudyLimits.MaxThreads),
+                (
+                    Option("tracin"),
+                    TracInCheckpoints.Count == 0 ? 0 : TracInCheckpoints.Max(),
+                    steps
+                )
+            )
+        )
+            yield return p;
         long replays = (long)Seeds.Count * Optimizers.Count * (Candidates + Subsets);
         if (replays * steps > 50_000_000)
             yield return $"{replays} replays × {steps} steps exceed the bound of 5e7 replayed steps";
