@@ -4,7 +4,7 @@ competent PyTorch user would write it.
 
 Reads what the .NET side wrote (--data: job.json; x_train, y_train, x_probe, y_probe, batches, log_steps and
 theta_<i>.npy): the same data split, the same initial weights θ_0, the same batch order and log grid. Then, in
-float64 at --threads intra-op threads: T steps of torch.optim.SGD (lr, momentum, weight decay of job.json) on the
+float64 at --threads intra-op threads (OpenBLAS's own pool too, on the CPU's fastest kernels: bench-peer.py's set-up): T steps of torch.optim.SGD (lr, momentum, weight decay of job.json) on the
 squared loss (1/b) Σ ½‖f(x_i) − y_i‖² over each batch; after every step the telescoped model
 f̃_t = f̃_{t−1} + ∇f_{θ_{t−1}}(X)ᵀ(θ_t − θ_{t−1}) on all probe rows at once (functorch.jvp); at the logged steps
 f_t, the linearised model f_lin,t = f_0 + ∇f_{θ_0}(X)ᵀ(θ_t − θ_0) (functorch.jvp) and the study's rows (per split:
@@ -27,6 +27,18 @@ import platform  # noqa: E402
 import sys  # noqa: E402
 
 
+def ops_script():
+    """bench-peer.py, written beside this script by the .NET side: its OpenBLAS set-up (the fastest kernels the CPU
+    runs, the pool kept at torch's thread count) is shared, not repeated."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench-peer.py")
+    spec = importlib.util.spec_from_file_location("bench_peer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv):
     if argv == ["--probe"]:
         try:
@@ -44,6 +56,8 @@ def main(argv):
     a = p.parse_args(argv)
     if a.threads < 1:
         p.error("--threads must be ≥ 1")
+    ops = ops_script()
+    coretype = ops.openblas_fix()  # before torch loads libblas
     try:
         import numpy as np
         import torch
@@ -58,6 +72,9 @@ def main(argv):
         from functorch import jvp
         func_name = "functorch"
     torch.set_num_threads(a.threads)
+    blas_lib = ops.openblas_handle()
+    if blas_lib is not None:  # OpenBLAS's own pool, else it takes every core at any torch thread count
+        blas_lib.openblas_set_num_threads(a.threads)
     t_import = time.perf_counter() - T_START
 
     with open(os.path.join(a.data, "job.json")) as fh:
@@ -155,7 +172,9 @@ def main(argv):
             "numpy": np.__version__,
             "func": func_name,
             "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(default)"),
-            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(not set)"),
+            "OPENBLAS_CORETYPE": coretype,
+            "openblas_corename": blas_lib.openblas_get_corename().decode() if blas_lib else "(not OpenBLAS)",
+            "openblas_threads": blas_lib.openblas_get_num_threads() if blas_lib else None,
             "parallel_info": torch.__config__.parallel_info(),
         },
     }

@@ -91,6 +91,8 @@ internal static class PeerJob
         Directory.CreateDirectory(data);
         var script = Path.Combine(dir, "bench-peer-job.py");
         File.WriteAllText(script, EmbeddedScript());
+        // the job script takes its OpenBLAS set-up (fastest kernels, pool at torch's thread count) from bench-peer.py
+        File.WriteAllText(Path.Combine(dir, "bench-peer.py"), PeerBench.EmbeddedScript());
         var (code, _, err) = PeerBench.RunProcess(python, [script, Option("probe")], null, null);
         if (code != 0)
             throw new PeerUnavailableException(
