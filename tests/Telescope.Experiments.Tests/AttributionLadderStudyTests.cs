@@ -1,7 +1,9 @@
 using Telescope.Experiments.Parameters;
+using Telescope.Experiments.Hosting;
 using Telescope.Experiments.Studies;
 using Telescope.Experiments.Studies.AttributionLadder;
 using Telescope.Hosting;
+using Telescope.Native;
 using Xunit;
 
 namespace Telescope.Tests;
@@ -232,5 +234,63 @@ public class AttributionLadderStudyTests
         var b = resumed.Items.Where(o => !o.Quantity.StartsWith("seconds_")).Select(Show).ToList();
         Assert.True(a.Count > 100);
         Assert.Equal(a, b);
+    }
+
+    /// <summary>
+    /// Two ladder runs at once (each on one intra-op thread) write the same table as the same runs one after another,
+    /// every value but the wall-clock seconds; run.json records the plan.
+    /// </summary>
+    [Fact]
+    public void RunsAtOnceWriteTheSameTableAsRunsOneAfterAnother()
+    {
+        var cfg = new AttributionLadderConfig
+        {
+            Train = 100,
+            Test = 3,
+            Candidates = 5,
+            Subsets = 3,
+            Seeds = [0, 1],
+            Optimizers = ["sgd"],
+            Hidden = [6],
+            Epochs = 1,
+            Batch = 16,
+            TracInCheckpoints = [1],
+        };
+        var study = new AttributionLadderStudy(cfg);
+        Assert.True(study.RunsInParallel);
+        var dir = Path.Combine(
+            Path.GetTempPath(),
+            "telescope-ladder-par-" + Guid.NewGuid().ToString("N")
+        );
+        try
+        {
+            TorchRuntime.EnsureLoaded();
+            int threads = TorchRuntime.SetThreads(1);
+            var serial = StudyRunner.Run(study, Path.Combine(dir, "serial"), threads, cfg.Seeds);
+            var parallel = StudyRunner.Run(
+                new AttributionLadderStudy(cfg),
+                Path.Combine(dir, "parallel"),
+                threads,
+                cfg.Seeds,
+                options: new RunOptions(Parallel: 2)
+            );
+            Assert.False(serial.Failed || parallel.Failed);
+            string[] Rows(string table) =>
+                File.ReadAllLines(table).Where(l => !l.Contains(",seconds_")).ToArray();
+            var a = Rows(serial.Table);
+            Assert.True(a.Length > 100);
+            Assert.Equal(a, Rows(parallel.Table));
+            int Plan(string d) =>
+                System.Text.Json.Nodes.JsonNode.Parse(
+                    File.ReadAllText(Path.Combine(dir, d, "run.json"))
+                )!["parallel_runs"]!.GetValue<int>();
+            Assert.Equal(1, Plan("serial"));
+            Assert.Equal(2, Plan("parallel"));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+                Directory.Delete(dir, true);
+        }
     }
 }

@@ -212,7 +212,7 @@ internal sealed class AttributionLadderStudy : IStudy
         ["optimizer", "provider", "metric", "train_example", "subset"];
 
     /// <inheritdoc />
-    public bool RunsInParallel => false;
+    public bool RunsInParallel => true; // each optimiser × seed run has its own network, replays and checkpoints
 
     private long StepsPerRun => (long)_cfg.Epochs * ((_cfg.Train + _cfg.Batch - 1) / _cfg.Batch);
 
