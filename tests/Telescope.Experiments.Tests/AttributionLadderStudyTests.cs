@@ -33,6 +33,14 @@ public class AttributionLadderStudyTests
             d.Plan([new("preset", "issue"), new("subsets", "100000")])
         );
         Assert.Contains("bound", big.Message);
+        // the influence function's curvature is a named choice, EK-FAC by default (the library's for an MLP)
+        var curv = Assert.Throws<ParameterException>(() => d.Plan([new("influence", "newton")]));
+        Assert.Contains("--influence", curv.Message);
+        Assert.Contains("ggn", curv.Message);
+        Assert.Equal(
+            Telescope.Counterfactual.InfluenceCurvature.EKFac,
+            new AttributionLadderConfig().Influence
+        );
         // the presets: the full one is the issue's protocol
         var full = AttributionLadderConfig.For(AttributionLadderPreset.Issue);
         Assert.True(
@@ -70,6 +78,20 @@ public class AttributionLadderStudyTests
             Batch = 32,
             TracInCheckpoints = [1, 2],
         };
+        Assert.Equal(
+            "ekfac",
+            (string?)new AttributionLadderStudy(cfg).Config["influence_curvature"]
+        );
+        Assert.Equal(
+            "ggn",
+            (string?)
+                new AttributionLadderStudy(
+                    cfg with
+                    {
+                        Influence = Telescope.Counterfactual.InfluenceCurvature.GaussNewton,
+                    }
+                ).Config["influence_curvature"]
+        );
         var runs = new AttributionLadderStudy(cfg).RunInMemory();
         var rows = Assert.Single(runs).Observations;
         // exact-A's closure; the influence function's CG residual is recorded (it is not ≤ 1e-10 when H + λI is indefinite)
@@ -79,11 +101,14 @@ public class AttributionLadderStudyTests
             ),
             o => Assert.True(o.Value <= 1e-10, $"closure {o.Value}")
         );
-        // the Gauss–Newton influence function is solved: its CG residual (its closure) ≤ 1e-10
+        // the default influence function (EK-FAC for this MLP) is solved: its closure ‖(Ĝ + λI)u − ∇f‖/‖∇f‖ ≤ 1e-10
         Assert.Single(rows, o =>
             o.Quantity == "closure_residual"
-            && o.Coordinate("provider") == "influence-ggn"
+            && o.Coordinate("provider") == "influence-ekfac"
             && o.Value <= 1e-10
+        );
+        Assert.DoesNotContain(rows, o =>
+            o.Quantity == "solver_iterations" && o.Coordinate("provider") == "influence-ekfac"
         );
         var providers = rows.Where(o => o.Quantity == "score")
             .Select(o => o.Coordinate("provider"))
@@ -96,7 +121,7 @@ public class AttributionLadderStudyTests
                 "tracin-cp-2",
                 "grad-dot",
                 "linear-response",
-                "influence-ggn",
+                "influence-ekfac",
                 "loo",
             ],
             providers
@@ -219,7 +244,7 @@ public class AttributionLadderStudyTests
         Assert.True(run.Checkpointed);
         var whole = new ObservationList();
         run.Execute(new RunContext(whole, _ => { }, CancellationToken.None));
-        // providers: exact-A, tracin-cp-1, grad-dot, linear-response, influence-ggn (5 saves); replays: LOO 16 + 4, LDS 3 (3 saves)
+        // providers: exact-A, tracin-cp-1, grad-dot, linear-response, influence-ekfac (5 saves); replays: LOO 16 + 4, LDS 3 (3 saves)
         using var stop = new CancellationTokenSource();
         var store = new InterruptingStore(stop, after: 6); // after the first LOO chunk
         Assert.ThrowsAny<OperationCanceledException>(() =>

@@ -289,6 +289,8 @@ internal static class Influence
                 $"CG iterations must be ≥ 1, got {maxIterations}"
             );
         CheckCandidates(s, candidates);
+        if (curvature == InfluenceCurvature.EKFac)
+            return EKFac.InfluenceFunction(run, candidates, damping, cancel);
         using var scope = torch.NewDisposeScope();
         using var c = new ReplayableRun.Trainer(s);
         var theta = ParameterVector.Split(run.FinalParameters.to(c.Net.DType), c.Net.Parameters);

@@ -46,6 +46,14 @@ public enum InfluenceCurvature
 
     /// <summary>The Hessian of the mean training loss (indefinite away from a minimum).</summary>
     Hessian,
+
+    /// <summary>
+    /// The eigenvalue-corrected Kronecker-factored approximation of the Gauss–Newton matrix (EK-FAC; George et al. 2018,
+    /// Kronfluence's influence baseline): block-diagonal over Dense layers, <c>(Q_S ⊗ Q_A) diag(Λ*) (Q_S ⊗ Q_A)ᵀ</c> per
+    /// layer, Q_A and Q_S the eigenvectors of the layer inputs' and back-propagated output-Hessian factors' second
+    /// moments, Λ* the exact diagonal of G's block in that basis; solved in closed form. MLPs only.
+    /// </summary>
+    EKFac,
 }
 
 /// <summary>The providers of issue 27 for one <see cref="ReplayableRun"/>.</summary>
@@ -137,12 +145,27 @@ public static class ScoreProviders
         o.Kind is not (Optim.OptimizerKind.Adam or Optim.OptimizerKind.AdamW);
 
     /// <summary>
-    /// The curvature of <see cref="InfluenceFunction"/> by default: the Gauss–Newton matrix (positive semi-definite,
-    /// so G + λI is positive definite for every λ &gt; 0 and CG converges), as in Kronfluence's, TRAK's and dattri's
-    /// influence baselines. The Hessian of a trained network has negative eigenvalues, and CG on H + λI with a small λ
+    /// The curvature of <see cref="InfluenceFunction"/> by default on a network EK-FAC supports (Dense and pointwise
+    /// activation layers; <see cref="InfluenceCurvatureFor(IReadOnlyList{Models.ILayer})"/>): the EK-FAC approximation
+    /// of the Gauss–Newton matrix, Kronfluence's influence baseline, solved in closed form (the exact Gauss–Newton
+    /// matrix by CG costs one CG run per test row, each iteration two passes over all n rows). Other networks use
+    /// the exact Gauss–Newton matrix by CG (positive semi-definite, so G + λI is positive definite for every λ &gt; 0
+    /// and CG converges). The Hessian of a trained network has negative eigenvalues, and CG on H + λI with a small λ
     /// stops at the first direction of negative curvature.
     /// </summary>
-    public const InfluenceCurvature InfluenceCurvatureDefault = InfluenceCurvature.GaussNewton;
+    public const InfluenceCurvature InfluenceCurvatureDefault = InfluenceCurvature.EKFac;
+
+    /// <summary>The curvature <see cref="InfluenceFunction"/> uses by default for a network of <paramref name="layers"/>: <see cref="InfluenceCurvatureDefault"/> (EK-FAC) when it supports them, else the exact Gauss–Newton matrix.</summary>
+    public static InfluenceCurvature InfluenceCurvatureFor(IReadOnlyList<Models.ILayer> layers) =>
+        EKFac.Unsupported(layers) is null
+            ? InfluenceCurvatureDefault
+            : InfluenceCurvature.GaussNewton;
+
+    /// <summary>The curvature <see cref="InfluenceFunction"/> uses by default for the network of <paramref name="setup"/>.</summary>
+    public static InfluenceCurvature InfluenceCurvatureFor(ReplaySetup setup) =>
+        InfluenceCurvatureFor(
+            setup.Model.Layers(setup.Train.Shape, setup.Train.Outputs, setup.Seed)
+        );
 
     /// <summary>The damping λ of <see cref="InfluenceFunction"/> by default (in units of the mean loss's curvature).</summary>
     public const double InfluenceDamping = 0.01;
@@ -150,13 +173,17 @@ public static class ScoreProviders
     /// <summary>Conjugate-gradient iterations of <see cref="InfluenceFunction"/> at most, per test row.</summary>
     public const int InfluenceIterations = 2000;
 
-    /// <summary>The provider name of the influence function with a curvature: <c>influence-ggn</c>, <c>influence-hessian</c>.</summary>
-    public static string InfluenceName(InfluenceCurvature c) =>
+    /// <summary>The short word of a curvature, as users type it: <c>ekfac</c>, <c>ggn</c>, <c>hessian</c>.</summary>
+    public static string InfluenceWord(InfluenceCurvature c) =>
         c switch
         {
-            InfluenceCurvature.GaussNewton => "influence-ggn",
-            _ => "influence-hessian",
+            InfluenceCurvature.GaussNewton => "ggn",
+            InfluenceCurvature.EKFac => "ekfac",
+            _ => "hessian",
         };
+
+    /// <summary>The provider name of the influence function with a curvature: <c>influence-ekfac</c>, <c>influence-ggn</c>, <c>influence-hessian</c>.</summary>
+    public static string InfluenceName(InfluenceCurvature c) => "influence-" + InfluenceWord(c);
 
     /// <summary>Relative residual <c>‖(H + λI)u − ∇f‖/‖∇f‖</c> at which <see cref="InfluenceFunction"/>'s CG stops.</summary>
     public const double InfluenceTolerance = 1e-10;
@@ -187,12 +214,14 @@ public static class ScoreProviders
     /// <summary>
     /// (d) The influence function at θ_T (Koh &amp; Liang 2017, damped):
     /// <c>τ(x, z_i) = −∇f_{θ_T}(x)ᵀ(C + λI)⁻¹∇ℓ(z_i; θ_T)/n</c>, C the curvature of the mean training loss over all n
-    /// rows at θ_T — the Gauss–Newton matrix <c>G = (1/n) Σ_j J_jᵀ H_j J_j</c> (default,
-    /// <see cref="InfluenceCurvatureDefault"/>; exact products J v then Jᵀ(H J v)) or the Hessian (exact
-    /// Hessian–vector products) — the solve by conjugate gradients, one per test row. Provider name
-    /// <see cref="InfluenceName"/> (the curvature is part of it). Its <see cref="ScoreTable.ClosureResidual"/> is the
-    /// largest relative CG residual <c>‖(C + λI)u − ∇f(x)‖/‖∇f(x)‖</c> (large when C + λI is not positive definite or
-    /// the iterations ran out).
+    /// rows at θ_T — the EK-FAC approximation Ĝ of the Gauss–Newton matrix (<see cref="InfluenceCurvature.EKFac"/>,
+    /// solved in closed form for all test rows at once), the Gauss–Newton matrix <c>G = (1/n) Σ_j J_jᵀ H_j J_j</c>
+    /// (exact products J v then Jᵀ(H J v)) or the Hessian (exact Hessian–vector products), the last two by conjugate
+    /// gradients, one per test row. <paramref name="curvature"/> null: <see cref="InfluenceCurvatureFor(ReplaySetup)"/>
+    /// (EK-FAC for an MLP, else the Gauss–Newton matrix). Provider name <see cref="InfluenceName"/> (the curvature
+    /// is part of it). Its <see cref="ScoreTable.ClosureResidual"/> is the largest relative residual
+    /// <c>‖(C + λI)u − ∇f(x)‖/‖∇f(x)‖</c> over test rows (CG: large when C + λI is not positive definite or the
+    /// iterations ran out; EK-FAC: round-off). <paramref name="maxIterations"/> and <paramref name="tolerance"/> are CG's.
     /// </summary>
     public static ScoreTable InfluenceFunction(
         ReplayableRun run,
@@ -201,12 +230,12 @@ public static class ScoreProviders
         int maxIterations = InfluenceIterations,
         double tolerance = InfluenceTolerance,
         CancellationToken cancel = default,
-        InfluenceCurvature curvature = InfluenceCurvatureDefault
+        InfluenceCurvature? curvature = null
     ) =>
         Influence.InfluenceFunction(
             run,
             candidates,
-            curvature,
+            curvature ?? InfluenceCurvatureFor(run.Setup),
             damping,
             maxIterations,
             tolerance,

@@ -34,18 +34,24 @@ public sealed class StackedMlp : IDisposable
     public IReadOnlyList<Tensor> Parameters { get; }
 
     /// <summary>Whether a network can be stacked: Dense and pointwise Activation layers only, after at most one leading flattening Reshape.</summary>
-    public static string? Unsupported(Network net)
+    public static string? Unsupported(Network net) => Unsupported(net.Layers);
+
+    /// <summary>The same test on a list of layers; <paramref name="who"/> opens the reason.</summary>
+    internal static string? Unsupported(
+        IReadOnlyList<ILayer> layers,
+        string who = "batched runs support"
+    )
     {
-        for (int l = 0; l < net.Layers.Count; l++)
+        for (int l = 0; l < layers.Count; l++)
         {
-            var layer = net.Layers[l];
+            var layer = layers[l];
             if (layer is Dense or Activation)
                 continue;
             if (l == 0 && layer is Reshape { Shape.Length: 1 })
                 continue;
-            return $"batched runs support MLPs of Dense and pointwise activation layers only, not {layer.Describe()}";
+            return $"{who} MLPs of Dense and pointwise activation layers only, not {layer.Describe()}";
         }
-        return net.Layers.Any(l => l is Dense) ? null : "the network has no Dense layer";
+        return layers.Any(l => l is Dense) ? null : "the network has no Dense layer";
     }
 
     /// <summary>Stack the current parameters of <paramref name="nets"/> (one architecture; each net is one run, in order). The nets are not kept.</summary>
@@ -81,14 +87,16 @@ public sealed class StackedMlp : IDisposable
             for (int l = 0; l < dense.Length; l++)
             {
                 int wi = j++;
-                _w[l] = torch.stack(nets.Select(n => n.Parameters[wi].detach()).ToArray(), 0)
+                _w[l] = torch
+                    .stack(nets.Select(n => n.Parameters[wi].detach()).ToArray(), 0)
                     .contiguous()
                     .DetachFromDisposeScope();
                 ps.Add(_w[l]);
                 if (dense[l].Bias)
                 {
                     int bi = j++;
-                    _b[l] = torch.stack(nets.Select(n => n.Parameters[bi].detach()).ToArray(), 0)
+                    _b[l] = torch
+                        .stack(nets.Select(n => n.Parameters[bi].detach()).ToArray(), 0)
                         .unsqueeze(1)
                         .contiguous()
                         .DetachFromDisposeScope();
@@ -222,7 +230,10 @@ public sealed class StackedMlp : IDisposable
             {
                 var z = Activation.Apply(kind, a);
                 if (da is not null)
-                    da = kind == ActivationKind.Relu ? da.mul(z.sign()) : da.mul(Activation.Slope(kind, a));
+                    da =
+                        kind == ActivationKind.Relu
+                            ? da.mul(z.sign())
+                            : da.mul(Activation.Slope(kind, a));
                 a = z;
                 continue;
             }
@@ -242,7 +253,9 @@ public sealed class StackedMlp : IDisposable
     private (Tensor[] w, Tensor?[] b) Split(IReadOnlyList<Tensor> theta)
     {
         if (theta.Count != Parameters.Count)
-            throw new ArgumentException($"expected {Parameters.Count} stacked tensors, got {theta.Count}");
+            throw new ArgumentException(
+                $"expected {Parameters.Count} stacked tensors, got {theta.Count}"
+            );
         var w = new Tensor[_w.Length];
         var b = new Tensor?[_w.Length];
         int j = 0;

@@ -29,6 +29,14 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
                 )
         );
 
+    // the curvatures of the influence function, as data (the words are the library's: ScoreProviders.InfluenceWord)
+    private static readonly (InfluenceCurvature value, string note)[] InfluenceChoices =
+    [
+        (InfluenceCurvature.EKFac, "EK-FAC, closed form"),
+        (InfluenceCurvature.GaussNewton, "the exact Gauss–Newton matrix, CG per test row"),
+        (InfluenceCurvature.Hessian, "the exact Hessian, CG per test row; indefinite at θ_T"),
+    ];
+
     /// <inheritdoc />
     public override string Name => "attribution-ladder";
 
@@ -45,7 +53,7 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
 
     /// <inheritdoc />
     public override string Summary =>
-        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function on the Gauss–Newton matrix, and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
+        $"Which training rows made a prediction, and how well can a score tell (issue 27): an MNIST MLP 784–128–64–10 (float64, batch 64, 3 epochs) under SGD, Adam and momentum; exact leave-one-out by replay (same θ_0 and batches, removed rows masked), the exact every-step attribution A, TracInCP (k = 1, 3, 10), the gradient dot product, the linear response by exact Hessian–vector products (SGD, momentum) and the damped influence function (curvature {Option("influence")}: by default EK-FAC, Kronfluence's approximation of the Gauss–Newton matrix), and the ladder: Pearson/Spearman vs LOO and LDS with 95% bootstrap intervals. {Option("preset")} "
         + ListText(Enum.GetValues<AttributionLadderPreset>().Select(PresetText).ToList())
         + ". Figures: the ladder and score-vs-LOO scatter; .npy interchange of every table with a JSON index.";
 
@@ -180,6 +188,20 @@ internal sealed class AttributionLadderDefinition : StudyDefinition<AttributionL
             (c, v) => c with { ParallelReplays = v },
             new AttributionLadderConfig(),
             min: 1
+        ),
+        Choice<AttributionLadderConfig, InfluenceCurvature>(
+            "influence",
+            "The influence function's curvature C: "
+                + ListText(
+                    InfluenceChoices
+                        .Select(x => $"{ScoreProviders.InfluenceWord(x.value)} ({x.note})")
+                        .ToList()
+                )
+                + " (recorded in run.json).",
+            ScoreProviders.InfluenceWord(new AttributionLadderConfig().Influence),
+            InfluenceChoices.Select(x => (ScoreProviders.InfluenceWord(x.value), x.value)).ToList(),
+            (c, v) => c with { Influence = v },
+            "curvature"
         ),
         Seeds<AttributionLadderConfig>(
             "seed",

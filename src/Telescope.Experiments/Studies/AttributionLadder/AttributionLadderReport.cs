@@ -254,7 +254,15 @@ internal static class AttributionLadderReport
                     .DefaultIfEmpty(double.NaN)
                     .Max();
             var closure = Closure("exact-A");
-            var influence = ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault);
+            // the influence provider this table holds (its name carries the curvature actually used)
+            var influence = rows.Where(r =>
+                    r["quantity"] == "closure_residual"
+                    && Cell(r, "optimizer") == og.Key
+                    && Cell(r, "provider").StartsWith("influence-", StringComparison.Ordinal)
+                )
+                .Select(r => Cell(r, "provider"))
+                .FirstOrDefault()
+                ?? ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault);
             var cg = Closure(influence);
             var step = rows.Where(r =>
                     r["quantity"] == "max_step_residual" && Cell(r, "optimizer") == og.Key
@@ -282,7 +290,7 @@ internal static class AttributionLadderReport
                 .Max();
             if (double.IsFinite(cg))
                 w.WriteLine(
-                    $"  {influence} ({(double.IsFinite(its) ? $"CG ≤ {its:F0} iterations per test row, " : "")}λ = {ScoreProviders.InfluenceDamping}) CG residual ‖(C + λI)u − ∇f‖/‖∇f‖, C = {ScoreProviders.InfluenceCurvatureDefault} (max over seeds): {cg:G3}{(cg > 1e-6 ? " — not solved (C + λI not positive definite, or iterations ran out): its scores are not the influence function" : "")}"
+                    $"  {influence} ({(double.IsFinite(its) ? $"CG ≤ {its:F0} iterations per test row, " : "closed form, ")}λ = {ScoreProviders.InfluenceDamping}) residual ‖(C + λI)u − ∇f‖/‖∇f‖ (max over seeds): {cg:G3}{(cg > 1e-6 ? " — not solved (C + λI not positive definite, or iterations ran out): its scores are not the influence function" : "")}"
                 );
             w.WriteLine(
                 $"  sanity (a one-row shift must not agree better): {(bad.Count == 0 ? "every provider aligned" : "shift wins for " + string.Join(", ", bad) + " — no signal or misaligned")}"

@@ -68,6 +68,9 @@ internal sealed record AttributionLadderConfig
     /// <summary>Replays run at once by the sequential engine (threads; 1 = one after another).</summary>
     public int ParallelReplays { get; init; } = 1;
 
+    /// <summary>The influence function's curvature (default: the library's, EK-FAC — this study's network is always an MLP, which it supports).</summary>
+    public InfluenceCurvature Influence { get; init; } = ScoreProviders.InfluenceCurvatureDefault;
+
     /// <summary>The replay engine of the LOO and LDS retrains (auto: batched for this study's MLPs; the same f_T to round-off).</summary>
     public ReplayEngineChoice Engine { get; init; } = ReplayEngineChoice.Auto;
 
@@ -258,11 +261,23 @@ internal sealed class AttributionLadderStudy : IStudy
                 "Spearman over subsets of Σ_{i∈S_j} τ(x,i) vs f_T^{S_j}(x), S_j a random half of the candidates (non-candidates always kept); one deterministic replay per subset and seed",
             ["linear_response"] =
                 $"δθ propagated through the recorded steps with exact Hessian–vector products, exact in the removal (ε = {ScoreProviders.LinearResponseWeight}); under sgd and momentum only (Adam's step is not linear in the gradient)",
-            ["influence"] =
-                $"{ScoreProviders.InfluenceName(ScoreProviders.InfluenceCurvatureDefault)}: −∇f(x)ᵀ(G + λI)⁻¹∇ℓ(z_i)/n at θ_T, G the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j of the mean training loss (H_j the softmax cross-entropy's output Hessian; positive semi-definite), λ = {ScoreProviders.InfluenceDamping}, CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
-            ["influence_curvature"] = ScoreProviders.InfluenceCurvatureDefault.ToString(),
+            ["influence"] = InfluenceText(_cfg.Influence),
+            ["influence_curvature"] = ScoreProviders.InfluenceWord(_cfg.Influence),
             ["intervals"] =
                 $"95% percentile bootstrap over test rows, {Ladder.BootstrapResamples} resamples",
+        };
+
+    /// <summary>What the influence provider computes with curvature <paramref name="c"/>, for run.json.</summary>
+    internal static string InfluenceText(InfluenceCurvature c) =>
+        $"{ScoreProviders.InfluenceName(c)}: −∇f(x)ᵀ(C + λI)⁻¹∇ℓ(z_i)/n at θ_T, λ = {ScoreProviders.InfluenceDamping}, "
+        + c switch
+        {
+            InfluenceCurvature.EKFac =>
+                "C the EK-FAC approximation of the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j (George et al. 2018, as in Kronfluence): per Dense layer (Q_S ⊗ Q_A) diag(Λ*) (Q_S ⊗ Q_A)ᵀ, Q_A, Q_S the eigenvectors of the inputs' (bias 1 appended) and the back-propagated output-Hessian factors' second moments (H_j = L_j L_jᵀ exactly, every column of L_j, no sampling), Λ* the exact eigenvalue correction; solved in closed form (closure_residual: the largest ‖(C + λI)u − ∇f‖/‖∇f‖ over test rows, round-off)",
+            InfluenceCurvature.GaussNewton =>
+                $"C the Gauss–Newton matrix (1/n) Σ_j J_jᵀ H_j J_j of the mean training loss (H_j the softmax cross-entropy's output Hessian; positive semi-definite), CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
+            _ =>
+                $"C the Hessian of the mean training loss (exact Hessian–vector products; indefinite at a trained θ_T), CG ≤ {ScoreProviders.InfluenceIterations} iterations to relative residual {ScoreProviders.InfluenceTolerance} (closure_residual: the largest CG residual)",
         };
 
     /// <inheritdoc />
@@ -367,7 +382,14 @@ internal sealed class AttributionLadderStudy : IStudy
                 ("linear_response", () => ScoreProviders.LinearResponse(run, cand, cancel: cancel))
             );
         makers.Add(
-            ("influence", () => ScoreProviders.InfluenceFunction(run, cand, cancel: cancel))
+            ("influence", () =>
+                ScoreProviders.InfluenceFunction(
+                    run,
+                    cand,
+                    cancel: cancel,
+                    curvature: _cfg.Influence
+                )
+            )
         );
         for (int k = done.Tables.Count; k < makers.Count; k++)
         {
