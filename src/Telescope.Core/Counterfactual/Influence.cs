@@ -154,13 +154,20 @@ internal static class Influence
         return Flat(PerExampleGradients.Of(c.Net, c.XTest, c.TestSelect, theta), c.S.Test.Count);
     }
 
-    /// <summary>See <see cref="ScoreProviders.LinearResponse"/>; <paramref name="dropHessian"/> is the tests' must-fail control.</summary>
+    /// <summary>
+    /// See <see cref="ScoreProviders.LinearResponse"/>; <paramref name="dropHessian"/> is the tests' must-fail control.
+    /// <paramref name="products"/> picks how <c>H_t U</c> is applied to the chunk's columns (the tests and the bench force
+    /// the per-column oracle); <paramref name="dropActivationCurvature"/> drops φ″ from the batched products (the tests'
+    /// must-fail control).
+    /// </summary>
     public static ScoreTable LinearResponse(
         ReplayableRun run,
         IReadOnlyList<int> candidates,
         double weight,
         bool dropHessian,
-        CancellationToken cancel
+        CancellationToken cancel,
+        HessianProducts products = HessianProducts.Batched,
+        bool dropActivationCurvature = false
     )
     {
         var s = run.Setup;
@@ -184,7 +191,15 @@ internal static class Influence
         {
             cancel.ThrowIfCancellationRequested();
             var rows = part.Select(k => candidates[k]).ToArray();
-            var u = PropagateChunk(run, rows, weight, dropHessian, cancel);
+            var u = PropagateChunk(
+                run,
+                rows,
+                weight,
+                dropHessian,
+                products,
+                dropActivationCurvature,
+                cancel
+            );
             for (int x = 0; x < s.Test.Count; x++)
             for (int q = 0; q < part.Length; q++)
                 scores[x, part[q]] = u[x, q];
@@ -200,6 +215,8 @@ internal static class Influence
         int[] rows,
         double eps,
         bool dropHessian,
+        HessianProducts products,
+        bool dropActivationCurvature,
         CancellationToken cancel
     )
     {
@@ -211,10 +228,11 @@ internal static class Influence
         var result = new double[m, rows.Length];
         if (first == int.MaxValue)
             return result; // no row of the chunk is ever used: removing them changes nothing
+        bool batched = products != HessianProducts.PerColumn && BatchedHessian.Applies(c.Net);
         var cp = run.CheckpointBefore(first);
         c.Load(cp);
         long p = c.Net.ParameterCount;
-        var u = torch.zeros([p, rows.Length], dtype: ScalarType.Float64); // δθ/ε per column
+        var u = torch.zeros([rows.Length, p], dtype: ScalarType.Float64); // δθ/ε per candidate, one row each
         var op = new UpdateOperator(s.Optimizer);
         var col = rows.Select((r, q) => (r, q)).ToDictionary(x => x.r, x => x.q);
         for (long t = cp.Step + 1; t <= s.Steps; t++)
@@ -224,12 +242,34 @@ internal static class Influence
             var batch = run.Schedule[(int)t - 1];
             int b = batch.Length;
             var at = c.Net.Parameters.Select(x => x.detach()).ToArray();
-            var h = new LossHessian(c, at, batch);
-            var dg = torch.zeros_like(u);
-            // columns whose δθ is not zero yet (first used before this step)
-            for (int q = 0; q < rows.Length; q++)
-                if (!dropHessian && run.FirstTouch(rows[q]) < t)
-                    dg.select(1, q).copy_(h.Apply(u.select(1, q)));
+            // the batch's LossHessian only when a chunk row is in the batch (its gradient is the forcing) or per column
+            bool touched = batch.Any(col.ContainsKey);
+            var h = touched || !batched ? new LossHessian(c, at, batch) : null;
+            // candidates whose δθ is not zero yet (first used before this step)
+            var live = Enumerable
+                .Range(0, rows.Length)
+                .Where(q => run.FirstTouch(rows[q]) < t)
+                .ToArray();
+            Tensor dg; // H_t δθ per candidate row, then the forcing
+            if (dropHessian || live.Length == 0)
+                dg = torch.zeros_like(u);
+            else if (batched)
+            {
+                var bh = new BatchedHessian(c, at, batch, !dropActivationCurvature);
+                if (live.Length == rows.Length)
+                    dg = bh.Apply(u);
+                else
+                {
+                    var idx = HostArrays.Indices(live);
+                    dg = torch.zeros_like(u).index_copy_(0, idx, bh.Apply(u.index_select(0, idx)));
+                }
+            }
+            else
+            {
+                dg = torch.zeros_like(u);
+                foreach (var q in live)
+                    dg.select(0, q).copy_(h!.Apply(u.select(0, q)));
+            }
             foreach (var i in batch)
             {
                 if (!col.TryGetValue(i, out int q))
@@ -237,17 +277,17 @@ internal static class Influence
                 // the replay's batch loss Σ_j w_j ℓ_j / Σ_j w_j with w_i = 1 − ε: G^ε − G = ε(Ḡ − g_i)/(b − ε) and
                 // H^ε = (b H − ε H_i)/(b − ε); with b = ε = 1 nothing is left: G^ε = 0, H^ε = 0
                 var hi = new LossHessian(c, at, [i]);
-                var uq = u.select(1, q);
+                var uq = u.select(0, q);
                 if (b - eps <= 0)
                 {
-                    dg.select(1, q).copy_(h.Gradient.neg());
+                    dg.select(0, q).copy_(h!.Gradient.neg());
                     continue;
                 }
-                var forcing = h.Gradient.Minus(hi.Gradient).Times(1.0 / (b - eps));
-                Tensor hq = dg.select(1, q);
+                var forcing = h!.Gradient.Minus(hi.Gradient).Times(1.0 / (b - eps));
+                Tensor hq = dg.select(0, q);
                 if (!dropHessian && run.FirstTouch(i) < t && eps != 0)
                     hq = hq.Times(b).Minus(hi.Apply(uq).Times(eps)).Times(1.0 / (b - eps));
-                dg.select(1, q).copy_(hq.Plus(forcing));
+                dg.select(0, q).copy_(hq.Plus(forcing));
             }
             var delta = op.Delta(t, run.Rates[(int)t - 1], dg, u);
             var next = u.Plus(delta);
@@ -258,7 +298,12 @@ internal static class Influence
         }
         op.Restore(null);
         var theta = c.Net.Parameters.Select(x => x.detach()).ToArray();
-        var scores = ProbeGradients(c, theta).matmul(u).neg().contiguous().data<double>().ToArray();
+        var scores = ProbeGradients(c, theta)
+            .matmul(u.t())
+            .neg()
+            .contiguous()
+            .data<double>()
+            .ToArray();
         u.Dispose();
         for (int x = 0; x < m; x++)
         for (int q = 0; q < rows.Length; q++)

@@ -199,17 +199,22 @@ public static class ScoreProviders
     /// Nesterov, EMA; Adam/AdamW are refused: their step is not linear in the gradient). Score
     /// <c>τ(x, z_i) = −∇f_{θ_T}(x)ᵀδθ_T / ε</c>, the effect of the whole row per unit weight (ε = 0: the derivative,
     /// the limit). Exact for a model linear in θ with squared loss (then it is LOO at ε = 1). Cost: per candidate one
-    /// HVP per step after its first use, columns propagated in chunks alongside one re-run of the training.
+    /// HVP per step after its first use, columns propagated in chunks alongside one re-run of the training; for an MLP
+    /// (Dense and pointwise activations) a chunk's HVPs are one batched forward-over-reverse pass per step (same H,
+    /// equal to the per-column double backward to round-off), else one double backward per column.
     /// With <paramref name="curvature"/> false the H terms are dropped (<c>δθ_T = Σ_t Δ_t(forcing_t)</c>, the first-order
     /// sum of the row's own gradient terms): the control that shows what the curvature carries.
+    /// <paramref name="products"/>: how H_t is applied to a chunk's columns (same scores to round-off; see
+    /// <see cref="HessianProducts"/>).
     /// </summary>
     public static ScoreTable LinearResponse(
         ReplayableRun run,
         IReadOnlyList<int> candidates,
         double weight = LinearResponseWeight,
         bool curvature = true,
-        CancellationToken cancel = default
-    ) => Influence.LinearResponse(run, candidates, weight, !curvature, cancel);
+        CancellationToken cancel = default,
+        HessianProducts products = HessianProducts.Batched
+    ) => Influence.LinearResponse(run, candidates, weight, !curvature, cancel, products);
 
     /// <summary>
     /// (d) The influence function at θ_T (Koh &amp; Liang 2017, damped):
@@ -278,4 +283,20 @@ public static class ScoreProviders
                 scores[x, start + q] += factor * d[x * part.Length + q];
         }
     }
+}
+
+/// <summary>
+/// How <see cref="ScoreProviders.LinearResponse"/> applies the batch Hessian H_t to a chunk's columns U (the same
+/// exact H, so the same scores to round-off).
+/// </summary>
+public enum HessianProducts
+{
+    /// <summary>
+    /// For an MLP of Dense and pointwise activation layers, all live columns in one forward-over-reverse pass per step
+    /// (primal once, the tangents batched: wide GEMMs); other networks fall back to <see cref="PerColumn"/>.
+    /// </summary>
+    Batched,
+
+    /// <summary>One double backward <c>∇_θ(∇L(θ)ᵀu)</c> per column per step (the oracle and the baseline).</summary>
+    PerColumn,
 }

@@ -72,6 +72,51 @@ public sealed class Activation(ActivationKind kind) : ILayer, IPrimalTangent
             _ => torch.ones_like(a),
         };
 
+    /// <summary>
+    /// φ″(a) elementwise, as autograd's double backward has it (exact Hessian–vector products): relu and identity 0
+    /// (relu's kink carries no curvature); tanh <c>−2 tanh(a)(1 − tanh²(a))</c>; sigmoid <c>σ(1 − σ)(1 − 2σ)</c>; GELU
+    /// <c>φ(a)(2 − a²)</c> with φ the standard normal density; softplus <c>σ(a)(1 − σ(a))</c> (0 above the threshold
+    /// 20, where libtorch's softplus is a itself); SiLU <c>σ(1 − σ)(2 + a(1 − 2σ))</c>.
+    /// </summary>
+    public static Tensor Curvature(ActivationKind kind, Tensor a)
+    {
+        switch (kind)
+        {
+            case ActivationKind.Tanh:
+            {
+                var t = a.tanh();
+                return t.mul(t.Squared().neg_().PlusConstInPlace(1)).TimesInPlace(-2);
+            }
+            case ActivationKind.Sigmoid:
+            {
+                var s = a.sigmoid();
+                return SigmoidSlope(s).mul_(s.Times(-2).PlusConstInPlace(1));
+            }
+            case ActivationKind.Gelu:
+            {
+                var pdf = a.Squared()
+                    .TimesInPlace(-0.5)
+                    .exp_()
+                    .TimesInPlace(1 / Math.Sqrt(2 * Math.PI));
+                return pdf.mul_(a.Squared().neg_().PlusConstInPlace(2));
+            }
+            case ActivationKind.Softplus:
+                return torch.where(
+                    a.GreaterThan(SoftplusThreshold),
+                    torch.zeros_like(a),
+                    SigmoidSlope(a.sigmoid())
+                );
+            case ActivationKind.Silu:
+            {
+                var s = a.sigmoid();
+                return SigmoidSlope(s)
+                    .mul_(a.mul(s.Times(-2).PlusConstInPlace(1)).PlusConstInPlace(2));
+            }
+            default: // relu, identity
+                return torch.zeros_like(a);
+        }
+    }
+
     private static Tensor SigmoidSlope(Tensor s) => s.mul(s.neg().PlusConstInPlace(1));
 
     private static Tensor GeluSlope(Tensor a)
@@ -121,15 +166,16 @@ public sealed class Activation(ActivationKind kind) : ILayer, IPrimalTangent
         ReadOnlySpan<Tensor> p,
         ReadOnlySpan<Tensor> dp
     ) =>
-        da is null ? null
-        : Kind switch
-        {
-            ActivationKind.Relu => da.mul(z.sign()),
-            ActivationKind.Tanh => da.mul(z.Squared().neg_().PlusConstInPlace(1)),
-            ActivationKind.Sigmoid => da.mul(SigmoidSlope(z)),
-            ActivationKind.Identity => da.alias(),
-            _ => da.mul(Slope(Kind, a)),
-        };
+        da is null
+            ? null
+            : Kind switch
+            {
+                ActivationKind.Relu => da.mul(z.sign()),
+                ActivationKind.Tanh => da.mul(z.Squared().neg_().PlusConstInPlace(1)),
+                ActivationKind.Sigmoid => da.mul(SigmoidSlope(z)),
+                ActivationKind.Identity => da.alias(),
+                _ => da.mul(Slope(Kind, a)),
+            };
 
     /// <inheritdoc />
     public string Describe() => Kind.ToString();

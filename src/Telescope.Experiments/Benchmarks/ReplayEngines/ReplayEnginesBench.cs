@@ -18,7 +18,9 @@ namespace Telescope.Experiments.Benchmarks;
 /// the tests pin at 1e-12). Rounds alternate the two sides; the ratio is the median of per-round ratios; the ratio of
 /// process CPU seconds is printed beside it. A third side, <see cref="BatchedRunsBench.GemmProbe"/> of the batched
 /// engine's matrix products (R replays × T steps), gives <c>throughput_ratio_ceiling</c> = sequential / probe seconds:
-/// the most a batched engine doing those products from θ_0 could reach. Printed, never asserted.
+/// the most a batched engine doing those products from θ_0 could reach. Under a linear update rule (not Adam/AdamW) the
+/// linear response of the same R rows is timed too, its Hessian–vector products per column vs batched
+/// (<c>linear_response_speedup</c>, <see cref="HessianProducts"/>). Printed, never asserted.
 /// </summary>
 internal static class ReplayEnginesBench
 {
@@ -117,7 +119,55 @@ internal static class ReplayEnginesBench
         // the GEMM probe timed R × min(T, 40) run-steps (the batched engine's products: every replay from θ_0), scaled to R × T
         BatchedRunsBench.PutRatios(Put, times, cpu, probeScale);
         Put("max_relative_difference", worst);
+        if (ScoreProviders.LinearResponseApplies(run.Setup.Optimizer))
+            PutLinearResponse(Put, run, c);
         Put("load_average_1min", BatchedRunsBench.LoadAverage());
         return r;
+    }
+
+    /// <summary>
+    /// Provider (c) on the same run for rows 0…R−1: <see cref="ScoreProviders.LinearResponse"/> with H_t applied per
+    /// column (double backward, the baseline) and batched (one forward-over-reverse pass per step), interleaved rounds:
+    /// <c>linear_response_speedup</c> = per-column seconds / batched seconds (median of per-round ratios) and the
+    /// largest |batched − per-column| score relative to the largest |score|.
+    /// </summary>
+    private static void PutLinearResponse(
+        Action<string, double> put,
+        ReplayableRun run,
+        ReplayEnginesBenchConfig c
+    )
+    {
+        var cand = Enumerable.Range(0, c.Replays).ToArray();
+        ScoreTable? batched = null,
+            perColumn = null;
+        var times = Timing.Interleaved(
+            [
+                () =>
+                    batched = ScoreProviders.LinearResponse(
+                        run,
+                        cand,
+                        products: HessianProducts.Batched
+                    ),
+                () =>
+                    perColumn = ScoreProviders.LinearResponse(
+                        run,
+                        cand,
+                        products: HessianProducts.PerColumn
+                    ),
+            ],
+            c.Rounds,
+            warmup: 0
+        );
+        var a = batched!.Scores;
+        var b = perColumn!.Scores;
+        double scale = b.Cast<double>().Max(Math.Abs);
+        double worst = 0;
+        for (int x = 0; x < b.GetLength(0); x++)
+        for (int q = 0; q < b.GetLength(1); q++)
+            worst = Math.Max(worst, Math.Abs(a[x, q] - b[x, q]) / scale);
+        put("seconds_linear_response_batched", Timing.MedianOf(times[0]));
+        put("seconds_linear_response_per_column", Timing.MedianOf(times[1]));
+        put("linear_response_speedup", Timing.MedianRatio(times[1], times[0]));
+        put("linear_response_max_relative_difference", worst);
     }
 }
