@@ -671,6 +671,7 @@ public class InfluenceTests
             ])
         );
         Assert.Equal("influence-ekfac", ScoreProviders.InfluenceName(InfluenceCurvature.EKFac));
+    }
 
     public static TheoryData<string, ActivationKind> BatchedCases =>
         new()
