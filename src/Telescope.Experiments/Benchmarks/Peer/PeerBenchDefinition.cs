@@ -95,7 +95,7 @@ internal sealed class PeerBenchDefinition()
             ),
             Flag<PeerBenchOptions>(
                 "job-study",
-                "Also time our whole default approximation study (24 runs) as one process; otherwise 24 runs are estimated from the per-run times.",
+                "Also time our whole default approximation study (24 runs) as one process, on its default plan (the README's command); otherwise 24 runs are estimated from the per-run times.",
                 (c, on) => c with { Job = c.Job with { WholeStudy = on } }
             ),
             Flag<PeerBenchOptions>(
