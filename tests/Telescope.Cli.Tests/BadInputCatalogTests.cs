@@ -226,6 +226,13 @@ public sealed class BadInputCatalogTests : IDisposable
         Study(ladder, "unknown replay engine", "--replay-engine", "gpu", "unknown engine 'gpu'");
         Study(
             ladder,
+            "unknown influence curvature",
+            "--influence",
+            "kfac",
+            "--influence: unknown curvature 'kfac'"
+        );
+        Study(
+            ladder,
             "candidates above train",
             "--candidates",
             "30",
