@@ -378,35 +378,10 @@ public class InfluenceTests
             var h = M.DenseOfDiagonalVector(pr) - pr.OuterProduct(pr);
             g += jac.Transpose() * h * jac / n;
         }
-        var xt = s.Test.Inputs(s.DType, torch.CPU);
-        var lt = s.Test.LabelTensor(torch.CPU);
-        var jt = M.DenseOfRowArrays(
-            Enumerable
-                .Range(0, s.Test.Count)
-                .Select(i =>
-                    Cat(
-                        torch.autograd.grad(
-                            [net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]],
-                            ps
-                        )
-                    )
-                )
-                .ToArray()
-        );
         int[] cand = [0, 3, 7, 19];
-        Tensor RowLoss(Tensor xs, Tensor ls) =>
-            net.Forward(xs).log_softmax(1).gather(1, ls.unsqueeze(1)).squeeze(1).neg();
-        var gi = M.DenseOfRowArrays(
-            cand.Select(i =>
-                    Cat(
-                        torch.autograd.grad(
-                            [RowLoss(x.narrow(0, i, 1), l.narrow(0, i, 1)).sum()],
-                            ps
-                        )
-                    )
-                )
-                .ToArray()
-        );
+        var (testRows, candRows) = ExplicitRowGradients(s, net, cand);
+        var jt = M.DenseOfRowArrays(testRows);
+        var gi = M.DenseOfRowArrays(candRows);
         double lambda = ScoreProviders.InfluenceDamping;
         double[,] Dense(double lam)
         {
@@ -432,6 +407,8 @@ public class InfluenceTests
             "the solve at 2λ matched too: the test does not see λ"
         );
         // control: the Hessian at the same point is indefinite beyond λ, and CG on it does not solve
+        Tensor RowLoss(Tensor xs, Tensor ls) =>
+            net.Forward(xs).log_softmax(1).gather(1, ls.unsqueeze(1)).squeeze(1).neg();
         var lg = torch.cat(
             torch
                 .autograd.grad([RowLoss(x, l).mean()], ps, retain_graph: true, create_graph: true)
@@ -527,35 +504,10 @@ public class InfluenceTests
                 sm[q] += mh[q, j] / n;
             }
         }
-        var xt = s.Test.Inputs(s.DType, torch.CPU);
-        var lt = s.Test.LabelTensor(torch.CPU);
-        var jt = M.DenseOfRowArrays(
-            Enumerable
-                .Range(0, s.Test.Count)
-                .Select(i =>
-                    Cat(
-                        torch.autograd.grad(
-                            [net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]],
-                            ps
-                        )
-                    )
-                )
-                .ToArray()
-        );
         int[] cand = [0, 3, 7, 19];
-        Tensor RowLoss(Tensor xb, Tensor lb) =>
-            net.Forward(xb).log_softmax(1).gather(1, lb.unsqueeze(1)).squeeze(1).neg();
-        var gi = M.DenseOfRowArrays(
-            cand.Select(i =>
-                    Cat(
-                        torch.autograd.grad(
-                            [RowLoss(x.narrow(0, i, 1), l.narrow(0, i, 1)).sum()],
-                            ps
-                        )
-                    )
-                )
-                .ToArray()
-        );
+        var (testRows, candRows) = ExplicitRowGradients(s, net, cand);
+        var jt = M.DenseOfRowArrays(testRows);
+        var gi = M.DenseOfRowArrays(candRows);
         double lambda = ScoreProviders.InfluenceDamping;
         var sym = MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric;
         var ea = a.Select(m => m.Evd(sym)).ToArray();
@@ -765,5 +717,52 @@ public class InfluenceTests
         Assert.True(gap <= 1e-12, $"{kind}: φ″ differs from autograd by {gap:G3}");
         if (kind == ActivationKind.Tanh)
             Assert.True(expected.abs().max().item<double>() > 0.1, "tanh's φ″ vanished: vacuous");
+    }
+
+    /// <summary>
+    /// Independent of the code under test, one autograd call per row at the network's parameters: ∇_θ of each test row's
+    /// true-class logit <c>[m][P]</c>, and ∇_θ ℓ(z_i) of each listed training row (softmax cross-entropy) <c>[c][P]</c>,
+    /// flattened in the network's parameter order.
+    /// </summary>
+    private static (double[][] tests, double[][] rows) ExplicitRowGradients(
+        ReplaySetup s,
+        Network net,
+        int[] rows
+    )
+    {
+        var ps = net.Parameters.Cast<Tensor>().ToArray();
+        double[] Cat(IList<Tensor> g) =>
+            torch.cat(g.Select(t => t.reshape(-1)).ToArray()).data<double>().ToArray();
+        var xt = s.Test.Inputs(s.DType, torch.CPU);
+        var lt = s.Test.LabelTensor(torch.CPU);
+        var x = s.Train.Inputs(s.DType, torch.CPU);
+        var l = s.Train.LabelTensor(torch.CPU);
+        var tests = Enumerable
+            .Range(0, s.Test.Count)
+            .Select(i =>
+                Cat(
+                    torch.autograd.grad(
+                        [net.Forward(xt.narrow(0, i, 1))[0, lt[i].item<long>()]],
+                        ps
+                    )
+                )
+            )
+            .ToArray();
+        var grads = rows.Select(i =>
+                Cat(
+                    torch.autograd.grad(
+                        [
+                            net.Forward(x.narrow(0, i, 1))
+                                .log_softmax(1)
+                                .gather(1, l.narrow(0, i, 1).unsqueeze(1))
+                                .sum()
+                                .neg(),
+                        ],
+                        ps
+                    )
+                )
+            )
+            .ToArray();
+        return (tests, grads);
     }
 }
