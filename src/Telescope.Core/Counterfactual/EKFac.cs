@@ -278,21 +278,10 @@ internal sealed class EKFac
         using var scope = torch.NewDisposeScope();
         using var c = new ReplayableRun.Trainer(s);
         var theta = ParameterVector.Split(run.FinalParameters.to(c.Net.DType), c.Net.Parameters);
-        int n = s.Train.Count,
-            m = s.Test.Count;
+        int n = s.Train.Count;
         var ekfac = new EKFac(c, theta, Enumerable.Range(0, n).ToArray(), damping);
         cancel.ThrowIfCancellationRequested();
-        Tensor rhs; // ∇f(x) per test row [m, P]
-        using (torch.no_grad())
-            rhs = torch
-                .cat(
-                    PerExampleGradients
-                        .Of(c.Net, c.XTest, c.TestSelect, theta)
-                        .Select(x => x.reshape(m, -1))
-                        .ToArray(),
-                    1
-                )
-                .to_type(ScalarType.Float64);
+        var rhs = Influence.ProbeGradients(c, theta); // ∇f(x) per test row [m, P]
         var u = ekfac.Solve(rhs);
         var norms = rhs.norm(1);
         var gaps = ekfac.Apply(u).Minus(rhs).norm(1);
@@ -300,12 +289,7 @@ internal sealed class EKFac
         double residual = nz.any().item<bool>()
             ? gaps.masked_select(nz).div(norms.masked_select(nz)).max().item<double>()
             : 0;
-        var g = Influence.RowGradients(c, theta, candidates); // [c, P]
-        var sc = u.matmul(g.t()).Times(-1.0 / n).contiguous().data<double>().ToArray(); // [m, c]
-        var scores = new double[m, candidates.Count];
-        for (int x = 0; x < m; x++)
-        for (int i = 0; i < candidates.Count; i++)
-            scores[x, i] = sc[x * candidates.Count + i];
+        var scores = Influence.InfluenceScores(c, theta, candidates, u, n);
         return new ScoreTable(
             ScoreProviders.InfluenceName(InfluenceCurvature.EKFac),
             ScoreProviders.LogitUnit,

@@ -148,7 +148,7 @@ internal static class Influence
         torch.cat(g.Select(x => x.reshape(rows, -1)).ToArray(), 1).to_type(ScalarType.Float64);
 
     /// <summary>∇f(x) per test row at θ, <c>[m, P]</c>.</summary>
-    private static Tensor ProbeGradients(ReplayableRun.Trainer c, IReadOnlyList<Tensor> theta)
+    internal static Tensor ProbeGradients(ReplayableRun.Trainer c, IReadOnlyList<Tensor> theta)
     {
         using var noGrad = torch.no_grad();
         return Flat(PerExampleGradients.Of(c.Net, c.XTest, c.TestSelect, theta), c.S.Test.Count);
@@ -354,12 +354,7 @@ internal static class Influence
         Tensor A(Tensor v) => curv(v).PlusScaled(v, damping);
         var rhs = ProbeGradients(c, theta).t().contiguous(); // [P, m]
         var (u, residual, iterations) = ConjugateGradient(A, rhs, maxIterations, tolerance, cancel);
-        var g = RowGradients(c, theta, candidates); // [c, P]
-        var sc = u.t().matmul(g.t()).Times(-1.0 / n).contiguous().data<double>().ToArray(); // [m, c]
-        var scores = new double[m, candidates.Count];
-        for (int x = 0; x < m; x++)
-        for (int i = 0; i < candidates.Count; i++)
-            scores[x, i] = sc[x * candidates.Count + i];
+        var scores = InfluenceScores(c, theta, candidates, u.t(), n);
         return new ScoreTable(
             ScoreProviders.InfluenceName(curvature),
             ScoreProviders.LogitUnit,
@@ -428,6 +423,28 @@ internal static class Influence
             worst = Math.Max(worst, a(u.select(1, k)).Minus(bk).norm().item<double>() / bn);
         }
         return (u, worst, most);
+    }
+
+    /// <summary>
+    /// The influence scores <c>τ[x, i] = −u_xᵀ∇ℓ(z_i; θ)/n</c> from the solved <c>u = (C + λI)⁻¹∇f(x)</c> per test row
+    /// <c>[m, P]</c>, whatever the curvature C.
+    /// </summary>
+    internal static double[,] InfluenceScores(
+        ReplayableRun.Trainer c,
+        IReadOnlyList<Tensor> theta,
+        IReadOnlyList<int> candidates,
+        Tensor u,
+        int n
+    )
+    {
+        long m = u.shape[0];
+        var g = RowGradients(c, theta, candidates); // [c, P]
+        var sc = u.matmul(g.t()).Times(-1.0 / n).contiguous().data<double>().ToArray(); // [m, c]
+        var scores = new double[m, candidates.Count];
+        for (int x = 0; x < m; x++)
+        for (int i = 0; i < candidates.Count; i++)
+            scores[x, i] = sc[x * candidates.Count + i];
+        return scores;
     }
 
     /// <summary>∇ℓ(z_i; θ) per candidate row, <c>[c, P]</c>.</summary>
